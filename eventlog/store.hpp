@@ -1,0 +1,150 @@
+#pragma once
+/// The durable per-session event log on RocksDB.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eventlog/event.hpp"
+#include "eventlog/status.hpp"
+
+namespace rooms::eventlog {
+
+/// Options of a store. Plain values; every field has a default.
+struct store_options {
+  /// Data directory (created when missing). Default: "./data".
+  std::string path = "./data";
+  /// fsync the WAL on every group commit: survives power loss, not only a process crash.
+  /// Default: false (the WAL is written before an append is acknowledged).
+  bool sync = false;
+  /// A session expires this long after its last activity. Default: 24 h.
+  std::chrono::milliseconds retention = std::chrono::hours(24);
+  /// Open for reads only, as a RocksDB secondary instance: works while a roomd holds the lock.
+  /// Default: false.
+  bool read_only = false;
+  /// Unix-ms clock; injectable so tests never sleep. Default: the system clock (now_ms).
+  std::function<std::int64_t()> clock;
+  /// Largest group-commit batch in bytes before the writer starts another. Default: 4 MiB.
+  std::size_t max_batch_bytes = 4u << 20;
+};
+
+/// What the store keeps about one session (column family "meta").
+struct session_meta {
+  session_id id;
+  std::int64_t created_at = 0;        ///< unix ms
+  std::int64_t last_activity_at = 0;  ///< ts of the newest event
+  std::int64_t expires_at = 0;        ///< last_activity_at + retention
+  std::uint64_t events = 0;           ///< == last seq
+  std::uint64_t bytes = 0;            ///< encoded event bytes
+  std::string language;               ///< language at creation
+  std::string title;
+  std::string key_hash;               ///< sha256_hex of the interviewer key
+};
+
+/// Options of a listing, newest activity first.
+struct list_options {
+  std::size_t limit = 100;
+  /// Opaque cursor from a previous page's `next`; empty for the first page.
+  std::string cursor;
+};
+struct session_page {
+  std::vector<session_meta> sessions;
+  std::string next;  ///< empty at the end
+};
+
+/// Counters for /metrics and benchmarks.
+struct store_stats {
+  std::uint64_t batches = 0;      ///< group-commit writes
+  std::uint64_t events = 0;       ///< events appended
+  std::uint64_t bytes = 0;        ///< encoded bytes appended
+  std::uint64_t failures = 0;     ///< appends answered with an error
+};
+
+/// A RocksDB-backed event log of many sessions.
+///
+/// Thread safety: every member may be called from any thread at once. Appends of many callers
+/// are coalesced by one writer thread into one WriteBatch per flush (group commit); callbacks
+/// run on that writer thread, in submission order, and must not block.
+/// An expired session is gone from every read at once (its meta, events and snapshots are
+/// deleted in one WriteBatch); compaction reclaims its bytes.
+class store {
+ public:
+  using append_callback = std::function<void(status)>;
+
+  /// Opens (creating if missing) the store. Errors: locked, io_error, corruption.
+  static result<std::unique_ptr<store>> open(store_options options);
+  /// Drains pending appends (their callbacks run) and closes the DB.
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  // -- sessions --
+
+  /// Creates a session: writes its meta and `first` (seq 1, usually session_created) in one
+  /// batch. already_exists if the id is taken.
+  status create_session(const session_meta& meta, const event& first);
+  /// Meta of a live (not expired) session; not_found otherwise.
+  result<session_meta> meta(const session_id& id) const;
+  /// Sessions ordered by last activity, newest first.
+  result<session_page> list(const list_options& options) const;
+
+  // -- events --
+
+  /// Queues `events` (seqs must continue last_seq + 1, + 2, ...) for the next group commit;
+  /// `done` runs once they are durable per the sync option, or with the error (wrong_seq,
+  /// not_found, no_space, io_error), in which case nothing of them was written.
+  void append_async(const session_id& id, std::vector<event> events, append_callback done);
+  /// Blocking append_async.
+  status append(const session_id& id, std::vector<event> events);
+  /// Events with seq >= from, at most `limit`, in seq order (checks the iterator status).
+  result<std::vector<event>> read(const session_id& id, std::uint64_t from,
+                                  std::size_t limit) const;
+  /// Calls `visit` for every event with seq >= from in order until it returns false.
+  status scan(const session_id& id, std::uint64_t from,
+              const std::function<bool(const event&)>& visit) const;
+  /// Newest seq of a session (0 for none); not_found for an unknown session.
+  result<std::uint64_t> last_seq(const session_id& id) const;
+
+  // -- snapshots (opaque bytes written by the rooms) --
+
+  status put_snapshot(const session_id& id, std::uint64_t seq, std::string bytes);
+  struct snapshot {
+    std::uint64_t seq = 0;
+    std::string bytes;
+  };
+  /// Newest snapshot with seq <= `seq`; nullopt when none.
+  result<std::optional<snapshot>> snapshot_at_or_below(const session_id& id,
+                                                       std::uint64_t seq) const;
+
+  // -- expiry --
+
+  /// Deletes the session now (meta, events, snapshots in one batch). not_found if unknown.
+  status expire(const session_id& id);
+  /// Expires every session whose expires_at <= clock(); returns how many.
+  result<std::size_t> sweep_expired();
+  /// Compacts every column family (reclaims deleted bytes).
+  status compact();
+  /// Live SST bytes of all column families (to show reclaimed space).
+  std::uint64_t live_sst_bytes() const;
+
+  // -- health --
+
+  /// False after a write failed with a background/IO error that has not been cleared.
+  bool healthy() const;
+  store_stats stats() const;
+  const store_options& options() const;
+  /// For read_only stores: catch up with the primary's writes.
+  status refresh();
+
+  class impl;
+
+ private:
+  explicit store(std::unique_ptr<impl> impl);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace rooms::eventlog

@@ -1,0 +1,2 @@
+#include <CLI/CLI.hpp>
+int main(int argc, char** argv) { CLI::App app{"roomd"}; CLI11_PARSE(app, argc, argv); return 0; }

@@ -1,0 +1,82 @@
+#pragma once
+/// Code execution: one interface, two backends (a local bubblewrap sandbox, a Piston v2 API).
+/// No CAF or Asio here; the actors wrap a runner in a runner actor.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rooms::runner {
+
+/// What to run.
+struct run_request {
+  std::string language;    ///< a language name of runtimes() (or one of its aliases)
+  std::string code;        ///< the document, UTF-8
+  std::string stdin_data;  ///< standard input
+};
+
+/// How a run ended; field names follow PROTOCOL.md's run_finished.
+struct run_result {
+  std::string stdout_data;
+  std::string stderr_data;
+  int exit_code = 0;           ///< -1 when killed by a signal or never started
+  std::string signal;          ///< "SIGKILL", ... or empty
+  bool timed_out = false;
+  bool truncated = false;      ///< stdout or stderr hit the output cap
+  std::int64_t duration_ms = 0;
+  std::string compile_output;  ///< compiler diagnostics of compiled languages (may be empty)
+  bool compile_failed = false; ///< true when compilation failed and the program never ran
+  /// Set when the runner itself failed (unsupported language, Piston unreachable, sandbox
+  /// missing); the other fields are then meaningless.
+  std::string error;
+};
+
+/// A language the runner can execute.
+struct runtime {
+  std::string language;  ///< "python", "javascript", "c", "cpp", "java", "go", "rust", "bash"
+  std::string version;   ///< toolchain version, e.g. "3.11.2"
+  std::vector<std::string> aliases;
+};
+
+/// A code runner. Thread safety: run() may be called from several threads at once.
+class runner {
+ public:
+  virtual ~runner() = default;
+  /// Languages that work (probed at construction for the local runner).
+  virtual std::vector<runtime> runtimes() const = 0;
+  /// Runs to completion (blocking) within the configured limits.
+  virtual run_result run(const run_request& request) = 0;
+  /// "local" or "piston".
+  virtual std::string name() const = 0;
+};
+
+/// Limits of the local sandbox. Every field has a default.
+struct local_options {
+  std::chrono::milliseconds run_timeout{5000};      ///< wall clock of the program. Default 5 s.
+  std::chrono::milliseconds compile_timeout{10000}; ///< wall clock of compilation. Default 10 s.
+  std::size_t memory_bytes = 256u << 20;            ///< RLIMIT_AS. Default 256 MiB.
+  std::size_t output_bytes = 64u << 10;             ///< cap of stdout and of stderr each. Default 64 KiB.
+  int max_processes = 64;                           ///< RLIMIT_NPROC. Default 64.
+  std::size_t max_file_bytes = 16u << 20;           ///< RLIMIT_FSIZE. Default 16 MiB.
+  int max_open_files = 64;                          ///< RLIMIT_NOFILE. Default 64.
+  std::string bwrap_path = "/usr/bin/bwrap";        ///< the bubblewrap binary.
+  bool probe = true;                                ///< run each language's hello world at start.
+};
+
+/// Piston v2 API settings.
+struct piston_options {
+  std::string url = "http://127.0.0.1:2000";      ///< base URL; /api/v2/... is appended
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds total_timeout{20000};
+  std::chrono::milliseconds run_timeout{5000};
+  std::chrono::milliseconds compile_timeout{10000};
+};
+
+/// The embedded sandbox backend.
+std::unique_ptr<runner> make_local_runner(const local_options& options = {});
+/// The Piston backend (fetches /api/v2/runtimes lazily and caches it).
+std::unique_ptr<runner> make_piston_runner(const piston_options& options);
+
+}  // namespace rooms::runner
