@@ -1,1 +1,196 @@
-// TODO implementation
+#include "eventlog/event.hpp"
+
+#include <sys/random.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace rooms::eventlog {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+constexpr std::string_view type_names[] = {
+    "",          "session_created", "participant_joined", "participant_left",
+    "code_changed", "cursor_moved", "language_changed",  "run_started",
+    "run_finished", "note_added",   "focus_changed",     "session_expired",
+};
+constexpr std::uint8_t max_type = 11;
+
+bool valid_type(std::uint64_t raw) { return raw >= 1 && raw <= max_type; }
+
+status corrupt(std::string what) { return {errc::corruption, std::move(what)}; }
+
+/// Format 1 body: msgpack array [ts, type, participant, payload]. An array, not a map, because
+/// the field names would otherwise be repeated in every stored event.
+result<event> decode_v1(std::string_view body) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::from_msgpack(body.begin(), body.end(), /*strict=*/true,
+                                     /*allow_exceptions=*/false);
+  } catch (const std::exception& e) {  // never let a bad value escape as an exception
+    return corrupt(std::string("event body is not msgpack: ") + e.what());
+  }
+  if (j.is_discarded()) return corrupt("event body is not msgpack");
+  if (!j.is_array() || j.size() != 4) return corrupt("event body is not a 4-element array");
+  if (!j[0].is_number_integer()) return corrupt("event ts is not an integer");
+  if (!j[1].is_number_unsigned() || !valid_type(j[1].get<std::uint64_t>())) {
+    return corrupt("event type is unknown");
+  }
+  if (!j[2].is_string()) return corrupt("event participant is not a string");
+  if (!j[3].is_object()) return corrupt("event payload is not an object");
+  event e;
+  e.ts = j[0].get<std::int64_t>();
+  e.type = static_cast<event_type>(j[1].get<std::uint64_t>());
+  e.participant_id = std::move(j[2].get_ref<std::string&>());
+  e.payload = std::move(j[3]);
+  return e;
+}
+
+}  // namespace
+
+// -- session_id --
+
+std::optional<session_id> session_id::parse(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  session_id id;
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < 36;) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    int hi = hex_value(text[i]);
+    int lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    id.bytes[out++] = static_cast<std::uint8_t>(hi << 4 | lo);
+    i += 2;
+  }
+  return id;
+}
+
+session_id session_id::random() {
+  session_id id;
+  std::size_t filled = 0;
+  while (filled < id.bytes.size()) {
+    ssize_t n = ::getrandom(id.bytes.data() + filled, id.bytes.size() - filled, 0);
+    if (n > 0) {
+      filled += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      // getrandom on Linux >= 3.17 only fails for bad arguments; there is no safe fallback for
+      // ids that double as capabilities, so stop rather than hand out a guessable one.
+      std::abort();
+    }
+  }
+  id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x40);  // version 4
+  id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return id;
+}
+
+std::string session_id::str() const {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(digits[bytes[i] >> 4]);
+    out.push_back(digits[bytes[i] & 0xf]);
+  }
+  return out;
+}
+
+// -- event types --
+
+std::string_view to_string(event_type type) {
+  auto raw = static_cast<std::uint8_t>(type);
+  return valid_type(raw) ? type_names[raw] : std::string_view{"unknown"};
+}
+
+std::optional<event_type> event_type_from_string(std::string_view name) {
+  for (std::uint8_t raw = 1; raw <= max_type; ++raw) {
+    if (type_names[raw] == name) return static_cast<event_type>(raw);
+  }
+  return std::nullopt;
+}
+
+// -- JSON form --
+
+nlohmann::json to_json(const event& e) {
+  nlohmann::json j = nlohmann::json::object();
+  if (e.payload.is_object()) {
+    for (const auto& [key, value] : e.payload.items()) j[key] = value;
+  }
+  // The envelope is written last so a payload field can never shadow it.
+  j["seq"] = e.seq;
+  j["ts"] = e.ts;
+  j["type"] = std::string(to_string(e.type));
+  if (!e.participant_id.empty()) j["participantId"] = e.participant_id;
+  return j;
+}
+
+result<event> event_from_json(const nlohmann::json& j) {
+  auto bad = [](std::string what) { return status{errc::invalid_argument, std::move(what)}; };
+  if (!j.is_object()) return bad("event is not a JSON object");
+  event e;
+  auto seq = j.find("seq");
+  if (seq == j.end() || !seq->is_number_unsigned()) return bad("event \"seq\" is missing or negative");
+  e.seq = seq->get<std::uint64_t>();
+  auto ts = j.find("ts");
+  if (ts == j.end() || !ts->is_number_integer()) return bad("event \"ts\" is missing or not an integer");
+  e.ts = ts->get<std::int64_t>();
+  auto type = j.find("type");
+  if (type == j.end() || !type->is_string()) return bad("event \"type\" is missing");
+  auto parsed = event_type_from_string(type->get_ref<const std::string&>());
+  if (!parsed) return bad("unknown event type \"" + type->get<std::string>() + "\"");
+  e.type = *parsed;
+  if (auto who = j.find("participantId"); who != j.end()) {
+    if (!who->is_string()) return bad("event \"participantId\" is not a string");
+    e.participant_id = who->get<std::string>();
+  }
+  for (const auto& [key, value] : j.items()) {
+    if (key == "seq" || key == "ts" || key == "type" || key == "participantId") continue;
+    e.payload[key] = value;
+  }
+  return e;
+}
+
+// -- stored encoding --
+
+std::string encode(const event& e) {
+  std::string out(1, static_cast<char>(event_format_version));
+  try {
+    nlohmann::json body = nlohmann::json::array(
+        {e.ts, static_cast<std::uint8_t>(e.type), e.participant_id,
+         e.payload.is_object() ? e.payload : nlohmann::json::object()});
+    nlohmann::json::to_msgpack(body, nlohmann::detail::output_adapter<char>(out));
+  } catch (const std::exception&) {
+    // to_msgpack only throws for values JSON cannot hold; keep the promise of never throwing and
+    // return something decode() rejects instead of a half-written body.
+    out.assign(1, '\0');
+  }
+  return out;
+}
+
+result<event> decode(std::string_view bytes) {
+  if (bytes.empty()) return corrupt("empty event value");
+  auto version = static_cast<std::uint8_t>(bytes[0]);
+  switch (version) {
+    case 1: return decode_v1(bytes.substr(1));
+    default:
+      return corrupt("unknown event format version " + std::to_string(version));
+  }
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace rooms::eventlog

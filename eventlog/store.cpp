@@ -1,1 +1,773 @@
-// TODO implementation
+#include "eventlog/store.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "eventlog/detail/keys.hpp"
+
+namespace rooms::eventlog {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace detail;
+
+struct id_hash {
+  std::size_t operator()(const session_id& id) const {
+    std::uint64_t h;
+    std::memcpy(&h, id.bytes.data(), sizeof h);  // ids are random: any 8 bytes hash well
+    return static_cast<std::size_t>(h);
+  }
+};
+
+/// Maps a RocksDB status to our most specific code, keeping RocksDB's text for the operator.
+status from_rocks(const rocksdb::Status& s, const std::string& context) {
+  std::string msg = context + ": " + s.ToString();
+  if (s.IsNoSpace()) return {errc::no_space, std::move(msg)};
+  if (s.IsCorruption()) return {errc::corruption, std::move(msg)};
+  if (s.IsShutdownInProgress()) return {errc::shutting_down, std::move(msg)};
+  return {errc::io_error, std::move(msg)};
+}
+
+/// RocksDB reports a held LOCK file as a plain IOError; its text is the only way to tell.
+bool is_lock_error(const rocksdb::Status& s) {
+  if (!s.IsIOError()) return false;
+  std::string text = s.ToString();
+  return text.find("/LOCK") != std::string::npos || text.find("lock hold") != std::string::npos;
+}
+
+bool is_live(const session_meta& meta, std::int64_t now) { return meta.expires_at > now; }
+
+status expired_status(const session_id& id) {
+  return {errc::not_found, "session " + id.str() + " not found or expired"};
+}
+
+/// A consistent view for one read over several column families. The primary pins a RocksDB
+/// snapshot; a secondary cannot take snapshots ("not supported in secondary mode"), but its view
+/// only moves in refresh(), which `catch_up` excludes while the read runs.
+class read_view {
+ public:
+  read_view(rocksdb::DB* db, bool secondary, std::shared_mutex& catch_up) : db_(db) {
+    if (secondary) {
+      lock_ = std::shared_lock(catch_up);
+    } else {
+      snap_ = db->GetSnapshot();
+    }
+    options_.snapshot = snap_;
+  }
+  ~read_view() {
+    if (snap_ != nullptr) db_->ReleaseSnapshot(snap_);
+  }
+  read_view(const read_view&) = delete;
+  read_view& operator=(const read_view&) = delete;
+  rocksdb::ReadOptions& options() { return options_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snap_ = nullptr;
+  std::shared_lock<std::shared_mutex> lock_;
+  rocksdb::ReadOptions options_;
+};
+
+/// Bound on cached sessions; the cache only saves meta reads, so dropping it all is safe.
+constexpr std::size_t max_cached_sessions = 1u << 17;
+
+}  // namespace
+
+class store::impl {
+ public:
+  // -- pending writes (all writes go through the writer thread, so they are serialised) --
+
+  enum class op_kind { create, append, snapshot, expire };
+
+  struct pending_op {
+    op_kind kind = op_kind::append;
+    session_id id;
+    std::vector<std::string> values;  ///< encoded events (create/append) or the snapshot
+    std::uint64_t first_seq = 0;      ///< append: seq of values[0]; snapshot: its seq
+    std::int64_t newest_ts = std::numeric_limits<std::int64_t>::min();
+    session_meta meta;                ///< create
+    /// expire from a sweep: only if still due at this time, so a racing append keeps it alive.
+    std::optional<std::int64_t> only_if_due_at;
+    status precheck;                  ///< an error found on the caller's thread
+    std::size_t bytes = 0;
+    append_callback done;
+  };
+
+  store_options options_;
+  rocksdb::DB* db_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* events_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* snapshots_cf_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  ///< every opened CF, for cleanup
+  std::string secondary_path_;                         ///< read_only: our private dir
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<pending_op> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+
+  /// Session metas as last written; only the writer thread mutates it.
+  mutable std::shared_mutex cache_mu_;
+  std::unordered_map<session_id, session_meta, id_hash> cache_;
+
+  /// read_only: refresh() holds it exclusively, multi-CF reads shared (see read_view).
+  mutable std::shared_mutex catch_up_mu_;
+
+  std::atomic<bool> healthy_{true};
+  std::atomic<std::uint64_t> batches_{0}, events_{0}, bytes_{0}, failures_{0};
+
+  ~impl() {
+    {
+      std::lock_guard lk(queue_mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    if (writer_.joinable()) writer_.join();
+    if (db_ != nullptr) {
+      for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+      db_->Close().PermitUncheckedError();  // nothing left to do with a close error
+      delete db_;
+    }
+    if (!secondary_path_.empty()) {
+      std::error_code ignored;  // best effort: a leftover temp dir harms nobody
+      fs::remove_all(secondary_path_, ignored);
+    }
+  }
+
+  std::int64_t now() const { return options_.clock(); }
+
+  // -- opening --
+
+  status open() {
+    if (!options_.clock) options_.clock = now_ms;
+    std::error_code ec;
+    if (!options_.read_only) {
+      fs::create_directories(options_.path, ec);
+      if (ec) return {errc::io_error, "cannot create data dir " + options_.path + ": " + ec.message()};
+    } else if (!fs::is_directory(options_.path, ec)) {
+      return {errc::io_error, "no store at " + options_.path};
+    }
+
+    rocksdb::DBOptions db_options;
+    db_options.create_if_missing = !options_.read_only;
+    db_options.create_missing_column_families = !options_.read_only;
+    db_options.max_background_jobs = 2;
+    db_options.keep_log_file_num = 5;
+    rocksdb::ColumnFamilyOptions cf_options;
+
+    // Open every CF the DB has (a newer build may have added some) plus ours.
+    std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, cf_meta, cf_events,
+                                      cf_snapshots};
+    std::vector<std::string> existing;
+    auto listed = rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing);
+    if (listed.ok()) {
+      for (auto& name : existing) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      }
+    } else if (options_.read_only) {
+      if (is_lock_error(listed)) return {errc::locked, options_.path + " is locked"};
+      return {errc::io_error, "no store at " + options_.path + ": " + listed.ToString()};
+    }
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (auto& name : names) {
+      if (options_.read_only &&
+          std::find(existing.begin(), existing.end(), name) == existing.end()) {
+        return {errc::corruption, "store at " + options_.path + " has no column family " + name};
+      }
+      descriptors.emplace_back(name, cf_options);
+    }
+
+    rocksdb::Status s;
+    if (options_.read_only) {
+      auto pattern = (fs::temp_directory_path(ec) / "rooms-eventlog-secondary-XXXXXX").string();
+      if (ec || ::mkdtemp(pattern.data()) == nullptr) {
+        return {errc::io_error, "cannot create a secondary dir under " + pattern};
+      }
+      secondary_path_ = pattern;
+      db_options.max_open_files = -1;  // required by secondaries to follow the primary's files
+      s = rocksdb::DB::OpenAsSecondary(db_options, options_.path, secondary_path_, descriptors,
+                                       &handles_, &db_);
+    } else {
+      s = rocksdb::DB::Open(db_options, options_.path, descriptors, &handles_, &db_);
+    }
+    if (!s.ok()) {
+      db_ = nullptr;
+      if (is_lock_error(s)) {
+        return {errc::locked, "data dir " + options_.path +
+                                  " is in use by another store (" + s.ToString() + ")"};
+      }
+      return from_rocks(s, "cannot open store at " + options_.path);
+    }
+    meta_cf_ = handles_[1];
+    events_cf_ = handles_[2];
+    snapshots_cf_ = handles_[3];
+    if (!options_.read_only) writer_ = std::thread([this] { writer_loop(); });
+    return {};
+  }
+
+  // -- submitting --
+
+  /// Queues an op; its callback runs on the writer thread (or here, if there is none).
+  void submit(pending_op op) {
+    if (options_.read_only) {
+      if (op.done) op.done({errc::read_only, "store at " + options_.path + " is read-only"});
+      return;
+    }
+    {
+      std::unique_lock lk(queue_mu_);
+      if (!stopping_) {
+        queue_.push_back(std::move(op));
+        lk.unlock();
+        queue_cv_.notify_one();
+        return;
+      }
+    }
+    if (op.done) op.done({errc::shutting_down, "store is closing"});
+  }
+
+  /// submit() and wait for the outcome.
+  status submit_and_wait(pending_op op) {
+    if (std::this_thread::get_id() == writer_.get_id()) {
+      return {errc::invalid_argument, "blocking store call from a store callback would deadlock"};
+    }
+    std::promise<status> promise;
+    auto future = promise.get_future();
+    op.done = [&promise](status s) { promise.set_value(std::move(s)); };
+    submit(std::move(op));
+    return future.get();
+  }
+
+  // -- the writer thread --
+
+  void writer_loop() {
+    std::vector<pending_op> ops;
+    for (;;) {
+      {
+        std::unique_lock lk(queue_mu_);
+        queue_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and everything is drained
+        std::size_t bytes = 0;
+        while (!queue_.empty() &&
+               (ops.empty() || bytes + queue_.front().bytes <= options_.max_batch_bytes)) {
+          bytes += queue_.front().bytes;
+          ops.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      flush(ops);
+      ops.clear();
+    }
+  }
+
+  /// Session state while a batch is built: nullopt = no such session (or deleted in this batch).
+  using staged_map = std::unordered_map<session_id, std::optional<session_meta>, id_hash>;
+
+  result<std::optional<session_meta>*> lookup(staged_map& staged, const session_id& id) {
+    if (auto it = staged.find(id); it != staged.end()) return &it->second;
+    {
+      std::shared_lock lk(cache_mu_);
+      if (auto it = cache_.find(id); it != cache_.end()) return &(staged[id] = it->second);
+    }
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, id.raw(), &value);
+    if (s.IsNotFound()) return &(staged[id] = std::nullopt);
+    if (!s.ok()) return from_rocks(s, "reading meta of session " + id.str());
+    auto meta = decode_meta(id, value);
+    if (!meta) return meta.error();
+    return &(staged[id] = std::move(*meta));
+  }
+
+  /// Adds one op to the batch if it is valid against the state so far; its outcome otherwise.
+  status stage(pending_op& op, rocksdb::WriteBatch& batch, staged_map& staged,
+               std::vector<session_id>& dropped, std::int64_t now) {
+    if (!op.precheck.ok()) return op.precheck;
+    auto found = lookup(staged, op.id);
+    if (!found) return found.error();
+    std::optional<session_meta>& slot = **found;
+    auto put = [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                   const std::string& value) {
+      auto s = batch.Put(cf, key, value);
+      return s.ok() ? status{} : from_rocks(s, "building batch");
+    };
+
+    switch (op.kind) {
+      case op_kind::create: {
+        if (slot) return {errc::already_exists, "session " + op.id.str() + " already exists"};
+        session_meta meta = op.meta;
+        meta.id = op.id;
+        meta.events = 1;
+        meta.bytes = op.values[0].size();
+        meta.last_activity_at = std::max({meta.created_at, meta.last_activity_at, op.newest_ts});
+        meta.expires_at = meta.last_activity_at + options_.retention.count();
+        if (auto s = put(events_cf_, seq_key(op.id, 1), op.values[0]); !s.ok()) return s;
+        if (auto s = put(meta_cf_, std::string(op.id.raw()), encode_meta(meta)); !s.ok()) return s;
+        slot = std::move(meta);
+        return {};
+      }
+      case op_kind::append: {
+        if (!slot || !is_live(*slot, now)) return expired_status(op.id);
+        session_meta meta = *slot;
+        if (op.first_seq != meta.events + 1) {
+          return {errc::wrong_seq, "session " + op.id.str() + ": expected seq " +
+                                       std::to_string(meta.events + 1) + ", got " +
+                                       std::to_string(op.first_seq)};
+        }
+        batch.SetSavePoint();
+        for (std::size_t k = 0; k < op.values.size(); ++k) {
+          if (auto s = put(events_cf_, seq_key(op.id, op.first_seq + k), op.values[k]); !s.ok()) {
+            batch.RollbackToSavePoint().PermitUncheckedError();  // keep the batch all-or-nothing
+            return s;
+          }
+          meta.bytes += op.values[k].size();
+        }
+        meta.events += op.values.size();
+        meta.last_activity_at = std::max(meta.last_activity_at, op.newest_ts);
+        meta.expires_at = meta.last_activity_at + options_.retention.count();
+        if (auto s = put(meta_cf_, std::string(op.id.raw()), encode_meta(meta)); !s.ok()) {
+          batch.RollbackToSavePoint().PermitUncheckedError();
+          return s;
+        }
+        batch.PopSavePoint().PermitUncheckedError();
+        slot = std::move(meta);
+        return {};
+      }
+      case op_kind::snapshot: {
+        if (!slot || !is_live(*slot, now)) return expired_status(op.id);
+        if (op.first_seq == 0 || op.first_seq > slot->events) {
+          return {errc::invalid_argument, "snapshot seq " + std::to_string(op.first_seq) +
+                                              " is not in 1.." + std::to_string(slot->events)};
+        }
+        return put(snapshots_cf_, seq_key(op.id, op.first_seq), op.values[0]);
+      }
+      case op_kind::expire: {
+        if (!slot) return {errc::not_found, "session " + op.id.str() + " not found"};
+        if (op.only_if_due_at && slot->expires_at > *op.only_if_due_at) {
+          return {errc::not_found, "session " + op.id.str() + " is no longer due to expire"};
+        }
+        // Meta, events and snapshots go in one batch: no reader sees the session half gone.
+        batch.SetSavePoint();
+        std::string begin = seq_key(op.id, 0), end = range_end(op.id);
+        rocksdb::Status s = batch.Delete(meta_cf_, op.id.raw());
+        if (s.ok()) s = batch.DeleteRange(events_cf_, begin, end);
+        if (s.ok()) s = batch.DeleteRange(snapshots_cf_, begin, end);
+        if (!s.ok()) {
+          batch.RollbackToSavePoint().PermitUncheckedError();
+          return from_rocks(s, "building batch");
+        }
+        batch.PopSavePoint().PermitUncheckedError();
+        slot = std::nullopt;
+        dropped.push_back(op.id);
+        return {};
+      }
+    }
+    return {errc::invalid_argument, "unknown op"};
+  }
+
+  void flush(std::vector<pending_op>& ops) {
+    std::vector<status> results(ops.size());
+    std::vector<bool> in_batch(ops.size(), false);
+    rocksdb::WriteBatch batch;
+    staged_map staged;
+    std::vector<session_id> dropped;
+    std::int64_t t = now();
+    bool any = false;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      results[i] = stage(ops[i], batch, staged, dropped, t);
+      in_batch[i] = results[i].ok();
+      any = any || in_batch[i];
+    }
+
+    if (any) {
+      if (!dropped.empty()) {
+        // Forget expiring sessions before the write, so no reader serves them from the cache
+        // after the write made them disappear from the DB.
+        std::unique_lock lk(cache_mu_);
+        for (auto& id : dropped) cache_.erase(id);
+      }
+      // A failed write leaves RocksDB in a background-error state; clear it first so the store
+      // recovers by itself once the cause (a full disk) is gone.
+      if (!healthy_.load()) {
+        if (db_->Resume().ok()) healthy_ = true;
+      }
+      rocksdb::WriteOptions write_options;
+      write_options.sync = options_.sync;
+      auto s = db_->Write(write_options, &batch);
+      if (s.ok()) {
+        healthy_ = true;
+        batches_.fetch_add(1, std::memory_order_relaxed);
+        std::unique_lock lk(cache_mu_);
+        if (cache_.size() > max_cached_sessions) cache_.clear();
+        for (auto& [id, meta] : staged) {
+          if (meta) {
+            cache_[id] = std::move(*meta);
+          } else {
+            cache_.erase(id);
+          }
+        }
+      } else {
+        healthy_ = false;
+        status error = from_rocks(s, "writing a batch of " + std::to_string(ops.size()) + " ops");
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+          if (in_batch[i]) results[i] = error;
+        }
+        // The cache still holds what was last written, so the next batch sees the true last_seq.
+      }
+    }
+
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].kind == op_kind::append || ops[i].kind == op_kind::create) {
+        if (results[i].ok()) {
+          events_.fetch_add(ops[i].values.size(), std::memory_order_relaxed);
+          bytes_.fetch_add(ops[i].bytes, std::memory_order_relaxed);
+        } else {
+          failures_.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      if (ops[i].done) ops[i].done(std::move(results[i]));
+    }
+  }
+
+  // -- reads --
+
+  /// The session's meta as of `read`'s snapshot; not_found when missing or expired.
+  result<session_meta> live_meta(const rocksdb::ReadOptions& read, const session_id& id) const {
+    std::string value;
+    auto s = db_->Get(read, meta_cf_, id.raw(), &value);
+    if (s.IsNotFound()) return expired_status(id);
+    if (!s.ok()) return from_rocks(s, "reading meta of session " + id.str());
+    auto meta = decode_meta(id, value);
+    if (!meta) return meta.error();
+    if (!is_live(*meta, now())) return expired_status(id);
+    return meta;
+  }
+
+  status scan(const session_id& id, std::uint64_t from,
+              const std::function<bool(const event&)>& visit) const {
+    read_view view(db_, options_.read_only, catch_up_mu_);
+    rocksdb::ReadOptions& read = view.options();
+    // Meta and events from one snapshot: a concurrent expire is either wholly seen or not at all.
+    if (auto meta = live_meta(read, id); !meta) return meta.error();
+    std::string lower = seq_key(id, from), upper = range_end(id);
+    rocksdb::Slice upper_slice(upper);
+    read.iterate_upper_bound = &upper_slice;
+    read.readahead_size = 2u << 20;  // session reads are long sequential scans
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, events_cf_));
+    for (it->Seek(lower); it->Valid(); it->Next()) {
+      auto key = it->key();
+      if (key.size() != seq_key_size) {
+        return {errc::corruption, "session " + id.str() + ": malformed event key"};
+      }
+      auto e = decode(std::string_view(it->value().data(), it->value().size()));
+      std::uint64_t seq = seq_of_key({key.data(), key.size()});
+      if (!e) {
+        return {errc::corruption,
+                "session " + id.str() + " seq " + std::to_string(seq) + ": " + e.error().message()};
+      }
+      e->seq = seq;
+      if (!visit(*e)) break;
+    }
+    if (!it->status().ok()) return from_rocks(it->status(), "reading session " + id.str());
+    return {};
+  }
+};
+
+// -- store --
+
+store::store(std::unique_ptr<impl> impl) : impl_(std::move(impl)) {}
+store::~store() = default;
+
+result<std::unique_ptr<store>> store::open(store_options options) {
+  auto state = std::make_unique<impl>();
+  state->options_ = std::move(options);
+  if (auto s = state->open(); !s.ok()) return s;
+  return std::unique_ptr<store>(new store(std::move(state)));
+}
+
+status store::create_session(const session_meta& meta, const event& first) {
+  impl::pending_op op;
+  op.kind = impl::op_kind::create;
+  op.id = meta.id;
+  op.meta = meta;
+  if (op.meta.created_at == 0) op.meta.created_at = first.ts != 0 ? first.ts : impl_->now();
+  op.newest_ts = first.ts;
+  op.values.push_back(encode(first));
+  op.bytes = op.values[0].size();
+  if (first.seq != 1) {
+    op.precheck = {errc::wrong_seq, "the first event of a session has seq 1, got " +
+                                        std::to_string(first.seq)};
+  } else if (to_string(first.type) == "unknown") {
+    op.precheck = {errc::invalid_argument, "unknown event type"};
+  }
+  return impl_->submit_and_wait(std::move(op));
+}
+
+result<session_meta> store::meta(const session_id& id) const {
+  return impl_->live_meta(rocksdb::ReadOptions(), id);
+}
+
+result<session_page> store::list(const list_options& options) const {
+  if (options.limit == 0) return status{errc::invalid_argument, "list limit must be positive"};
+  // Order: last activity descending, then id ascending; the cursor is the last item returned.
+  struct position {
+    std::int64_t activity;
+    session_id id;
+  };
+  auto before = [](const position& a, const position& b) {
+    return a.activity != b.activity ? a.activity > b.activity : a.id < b.id;
+  };
+  std::optional<position> after;
+  if (!options.cursor.empty()) {
+    bool ok = options.cursor.size() == 16 + 36;
+    std::uint64_t activity = 0;
+    for (std::size_t i = 0; ok && i < 16; ++i) {
+      char c = options.cursor[i];
+      int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      ok = v >= 0;
+      activity = activity << 4 | static_cast<std::uint64_t>(v);
+    }
+    auto id = ok ? session_id::parse(std::string_view(options.cursor).substr(16)) : std::nullopt;
+    if (!id) return status{errc::invalid_argument, "malformed list cursor"};
+    after = position{static_cast<std::int64_t>(activity), *id};
+  }
+
+  // A full scan of "meta" and a sort: O(sessions) per page. Sessions are few (thousands, each
+  // meta ~100 bytes) and listing is an admin operation, so this beats maintaining an activity
+  // index that every append would have to rewrite.
+  read_view view(impl_->db_, impl_->options_.read_only, impl_->catch_up_mu_);
+  rocksdb::ReadOptions& read = view.options();
+  std::int64_t now = impl_->now();
+  std::vector<session_meta> all;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(read, impl_->meta_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != id_size) return status{errc::corruption, "malformed meta key"};
+    auto id = id_of_key({it->key().data(), it->key().size()});
+    auto meta = decode_meta(id, {it->value().data(), it->value().size()});
+    if (!meta) return meta.error();
+    if (!is_live(*meta, now)) continue;
+    if (after && !before(*after, position{meta->last_activity_at, id})) continue;
+    all.push_back(std::move(*meta));
+  }
+  if (!it->status().ok()) return from_rocks(it->status(), "listing sessions");
+
+  auto by_order = [&](const session_meta& a, const session_meta& b) {
+    return before({a.last_activity_at, a.id}, {b.last_activity_at, b.id});
+  };
+  session_page page;
+  if (all.size() > options.limit) {
+    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(options.limit),
+                      all.end(), by_order);
+    all.resize(options.limit);
+    static constexpr char digits[] = "0123456789abcdef";
+    auto activity = static_cast<std::uint64_t>(all.back().last_activity_at);
+    for (int shift = 60; shift >= 0; shift -= 4) page.next.push_back(digits[(activity >> shift) & 0xf]);
+    page.next += all.back().id.str();
+  } else {
+    std::sort(all.begin(), all.end(), by_order);
+  }
+  page.sessions = std::move(all);
+  return page;
+}
+
+void store::append_async(const session_id& id, std::vector<event> events, append_callback done) {
+  impl::pending_op op;
+  op.kind = impl::op_kind::append;
+  op.id = id;
+  op.done = std::move(done);
+  if (events.empty()) {
+    op.precheck = {errc::invalid_argument, "append of no events"};
+  } else {
+    op.first_seq = events.front().seq;
+    op.values.reserve(events.size());
+    for (std::size_t k = 0; k < events.size(); ++k) {
+      const event& e = events[k];
+      if (e.seq != op.first_seq + k) {
+        op.precheck = {errc::wrong_seq, "session " + id.str() + ": seqs of one append must be "
+                                        "consecutive, got " + std::to_string(e.seq) + " after " +
+                                        std::to_string(op.first_seq + k - 1)};
+        break;
+      }
+      if (to_string(e.type) == "unknown") {
+        op.precheck = {errc::invalid_argument, "unknown event type"};
+        break;
+      }
+      // Encoding here spreads the work over the callers instead of the single writer thread.
+      op.values.push_back(encode(e));
+      op.bytes += op.values.back().size();
+      op.newest_ts = std::max(op.newest_ts, e.ts);
+    }
+  }
+  impl_->submit(std::move(op));
+}
+
+status store::append(const session_id& id, std::vector<event> events) {
+  if (std::this_thread::get_id() == impl_->writer_.get_id()) {
+    return {errc::invalid_argument, "blocking store call from a store callback would deadlock"};
+  }
+  std::promise<status> promise;
+  auto future = promise.get_future();
+  append_async(id, std::move(events), [&promise](status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
+result<std::vector<event>> store::read(const session_id& id, std::uint64_t from,
+                                        std::size_t limit) const {
+  std::vector<event> out;
+  if (limit == 0) return out;
+  auto s = impl_->scan(id, from, [&](const event& e) {
+    out.push_back(e);
+    return out.size() < limit;
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+status store::scan(const session_id& id, std::uint64_t from,
+                   const std::function<bool(const event&)>& visit) const {
+  return impl_->scan(id, from, visit);
+}
+
+result<std::uint64_t> store::last_seq(const session_id& id) const {
+  {
+    std::shared_lock lk(impl_->cache_mu_);
+    if (auto it = impl_->cache_.find(id); it != impl_->cache_.end()) {
+      if (!is_live(it->second, impl_->now())) return expired_status(id);
+      return it->second.events;
+    }
+  }
+  auto meta = impl_->live_meta(rocksdb::ReadOptions(), id);
+  if (!meta) return meta.error();
+  return meta->events;
+}
+
+status store::put_snapshot(const session_id& id, std::uint64_t seq, std::string bytes) {
+  impl::pending_op op;
+  op.kind = impl::op_kind::snapshot;
+  op.id = id;
+  op.first_seq = seq;
+  op.bytes = bytes.size();
+  op.values.push_back(std::move(bytes));
+  return impl_->submit_and_wait(std::move(op));
+}
+
+result<std::optional<store::snapshot>> store::snapshot_at_or_below(const session_id& id,
+                                                                    std::uint64_t seq) const {
+  read_view view(impl_->db_, impl_->options_.read_only, impl_->catch_up_mu_);
+  rocksdb::ReadOptions& read = view.options();
+  if (auto meta = impl_->live_meta(read, id); !meta) return meta.error();
+  std::string lower = seq_key(id, 0), upper = range_end(id);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  read.iterate_lower_bound = &lower_slice;
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(read, impl_->snapshots_cf_));
+  it->SeekForPrev(seq_key(id, seq));
+  if (!it->status().ok()) return from_rocks(it->status(), "reading snapshots of " + id.str());
+  if (!it->Valid()) return std::optional<snapshot>{};
+  snapshot found;
+  found.seq = seq_of_key({it->key().data(), it->key().size()});
+  found.bytes = it->value().ToString();
+  return std::optional<snapshot>{std::move(found)};
+}
+
+status store::expire(const session_id& id) {
+  impl::pending_op op;
+  op.kind = impl::op_kind::expire;
+  op.id = id;
+  return impl_->submit_and_wait(std::move(op));
+}
+
+result<std::size_t> store::sweep_expired() {
+  if (impl_->options_.read_only) return status{errc::read_only, "store is read-only"};
+  std::int64_t now = impl_->now();
+  std::vector<session_id> due;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->meta_cf_));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (it->key().size() != id_size) continue;  // not ours; verify reports it, sweep goes on
+      auto id = id_of_key({it->key().data(), it->key().size()});
+      auto meta = decode_meta(id, {it->value().data(), it->value().size()});
+      // A corrupt meta is deliberately skipped: one bad row must not stop every other expiry.
+      if (meta && meta->expires_at <= now) due.push_back(id);
+    }
+    if (!it->status().ok()) return from_rocks(it->status(), "scanning sessions to expire");
+  }
+  // Queue them all at once so they share group commits, then wait for every outcome.
+  std::vector<std::promise<status>> outcomes(due.size());
+  std::vector<std::future<status>> futures;
+  for (auto& outcome : outcomes) futures.push_back(outcome.get_future());
+  for (std::size_t i = 0; i < due.size(); ++i) {
+    impl::pending_op op;
+    op.kind = impl::op_kind::expire;
+    op.id = due[i];
+    op.only_if_due_at = now;
+    op.done = [&outcomes, i](status s) { outcomes[i].set_value(std::move(s)); };
+    impl_->submit(std::move(op));
+  }
+  std::size_t expired = 0;
+  status failure;
+  for (auto& future : futures) {
+    status s = future.get();
+    if (s.ok()) {
+      ++expired;
+    } else if (s.code() != errc::not_found && failure.ok()) {
+      failure = std::move(s);  // not_found = an append kept it alive meanwhile: not an error
+    }
+  }
+  if (!failure.ok()) return failure;
+  return expired;
+}
+
+status store::compact() {
+  if (impl_->options_.read_only) return {errc::read_only, "store is read-only"};
+  rocksdb::CompactRangeOptions options;
+  // Force the bottommost level too, or deleted sessions' bytes may stay there indefinitely.
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (auto* cf : impl_->handles_) {
+    auto s = impl_->db_->CompactRange(options, cf, nullptr, nullptr);
+    if (!s.ok()) return from_rocks(s, "compacting " + cf->GetName());
+  }
+  return {};
+}
+
+std::uint64_t store::live_sst_bytes() const {
+  std::uint64_t total = 0;
+  for (auto* cf : impl_->handles_) {
+    std::uint64_t bytes = 0;
+    if (impl_->db_->GetIntProperty(cf, "rocksdb.live-sst-files-size", &bytes)) total += bytes;
+  }
+  return total;
+}
+
+bool store::healthy() const { return impl_->healthy_.load(); }
+
+store_stats store::stats() const {
+  return {impl_->batches_.load(), impl_->events_.load(), impl_->bytes_.load(),
+          impl_->failures_.load()};
+}
+
+const store_options& store::options() const { return impl_->options_; }
+
+status store::refresh() {
+  if (!impl_->options_.read_only) return {};
+  std::unique_lock lk(impl_->catch_up_mu_);
+  auto s = impl_->db_->TryCatchUpWithPrimary();
+  if (!s.ok()) return from_rocks(s, "catching up with the primary at " + impl_->options_.path);
+  return {};
+}
+
+}  // namespace rooms::eventlog

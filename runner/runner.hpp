@@ -63,6 +63,16 @@ struct local_options {
   int max_open_files = 64;                          ///< RLIMIT_NOFILE. Default 64.
   std::string bwrap_path = "/usr/bin/bwrap";        ///< the bubblewrap binary.
   bool probe = true;                                ///< run each language's hello world at start.
+  /// RLIMIT_AS of the compile stage (compilers and JVM-based javac need more). Default 2 GiB.
+  std::size_t compile_memory_bytes = std::size_t{2048} << 20;
+  std::size_t tmp_bytes = 64u << 20;  ///< size of the sandbox's private /tmp (tmpfs). Default 64 MiB.
+  /// When the host process is root, each run drops to its own uid sandbox_uid + slot (slot <
+  /// max_parallel_runs) before starting bubblewrap, so RLIMIT_NPROC (counted per uid) is a
+  /// per-run limit and the program is no host root in any namespace. -1: never switch.
+  int sandbox_uid = 61000;
+  int max_parallel_runs = 8;   ///< runs beyond this wait for a free slot. Default 8.
+  int probe_parallelism = 0;   ///< probes at once; 0: max(2, hardware threads).
+  std::string work_root;       ///< host dir for per-run work dirs; empty: the system temp dir.
 };
 
 /// Piston v2 API settings.

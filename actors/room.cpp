@@ -1,0 +1,766 @@
+#include "actors/room.hpp"
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/changeset.hpp"
+#include "actors/detail/ids.hpp"
+#include "actors/detail/room_actor.hpp"
+#include "actors/json_limits.hpp"
+#include "actors/room_state.hpp"
+#include "base/log.hpp"
+
+namespace rooms::actors {
+
+using json = nlohmann::json;
+using eventlog::event;
+using eventlog::event_type;
+
+namespace {
+
+using append_done_atom = caf::atom_constant<caf::atom("app_done")>;
+using run_done_atom = caf::atom_constant<caf::atom("run_done")>;
+using grace_atom = caf::atom_constant<caf::atom("grace")>;
+
+constexpr std::size_t max_json_depth = 64;
+
+/// A participant as the room knows it live (the folded state has the logged part).
+struct member {
+  std::string pid;
+  caf::actor conn;            ///< invalid while disconnected and resumable
+  std::string resume_token;   ///< empty after a restart (only its hash survives, in the state)
+  bool interviewer = false;
+  std::uint64_t grace_gen = 0;
+};
+
+/// Frames to send once an append is durable.
+struct outbound {
+  std::vector<caf::actor> to;
+  caf::message msg;
+};
+
+/// An append in flight, and what to publish when it is durable.
+struct pending_append {
+  std::uint64_t ticket = 0;
+  std::chrono::steady_clock::time_point submitted;
+  std::size_t events = 0;
+  std::vector<outbound> out;
+};
+
+/// One logged code update, kept for pull, resume and cursor mapping.
+struct history_entry {
+  std::uint64_t version = 0;  ///< version it produced
+  json update;                ///< {"clientID","changes","participantId"}
+  changeset changes;
+};
+
+struct room_data {
+  static inline const char* name = "room";
+
+  std::shared_ptr<const services> svc;
+  eventlog::session_meta meta;
+  room_state state;
+  std::map<std::string, member> members;           ///< by participant id
+  std::map<caf::actor_addr, std::string> by_conn;  ///< connected sockets -> participant id
+  std::deque<pending_append> pending;
+  std::uint64_t next_ticket = 1;
+  std::deque<history_entry> history;
+  std::uint64_t snapshot_seq = 0;
+  bool failed = false;    ///< an append failed: reload from the log once in-flight ones end
+  bool stopping = false;  ///< passivation requested: drain, snapshot, quit
+  std::optional<caf::response_promise> stop_promise;
+  std::string load_error;  ///< set when the session could not be loaded
+};
+
+using room_actor = caf::stateful_actor<room_data>;
+
+// -- helpers --
+
+std::int64_t now(const room_data& st) {
+  const auto& clock = st.svc->store->options().clock;
+  auto t = clock ? clock() : eventlog::now_ms();
+  return std::max(t, st.state.last_ts);  // ts never goes backwards within a session
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+caf::message frame(const json& j) { return caf::make_message(ws_out_atom::value, dump(j)); }
+
+json with_ref(json j, const json& ref) {
+  if (!ref.is_null()) j["ref"] = ref;
+  return j;
+}
+
+bool is_uint(const json& j) { return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0); }
+
+/// Counts user-perceived characters closely enough for a name limit (UTF-8 code points).
+std::size_t code_points(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool has_control_chars(const std::string& s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7F) return true;
+  return false;
+}
+
+// -- the room --
+
+class room {
+ public:
+  explicit room(room_actor* self) : self_(self), st_(self->state) {}
+
+  /// Loads the newest snapshot and folds the events after it.
+  void load() {
+    auto& store = *st_.svc->store;
+    auto snap = store.snapshot_at_or_below(st_.meta.id, UINT64_MAX);
+    if (snap.ok() && snap->has_value()) {
+      if (auto s = decode_snapshot((*snap)->bytes)) {
+        st_.state = std::move(*s);
+        st_.snapshot_seq = st_.state.seq;
+      }
+    }
+    auto status = store.scan(st_.meta.id, st_.state.seq + 1, [&](const event& e) {
+      if (auto err = apply(st_.state, e)) {
+        st_.load_error = "event " + std::to_string(e.seq) + ": " + err->message;
+        return false;
+      }
+      remember(e);
+      return true;
+    });
+    if (!status.ok() && st_.load_error.empty()) st_.load_error = status.to_string();
+    // Participants still in the log were connected when the server stopped: they may resume.
+    for (const auto& [pid, p] : st_.state.participants) {
+      member m;
+      m.pid = pid;
+      m.interviewer = p.role == "interviewer";
+      st_.members[pid] = m;
+      start_grace(pid);
+    }
+    st_.svc->stats->rooms_live.fetch_add(1);
+    st_.svc->stats->rooms_activated.fetch_add(1);
+  }
+
+  // -- inbound frames --
+
+  void on_frame(const caf::actor& conn, const std::string& text) {
+    st_.svc->stats->messages_in.fetch_add(1, std::memory_order_relaxed);
+    if (st_.stopping) {
+      self_->send(conn, reroute_atom::value, text);
+      return;
+    }
+    if (json_too_deep(text, max_json_depth)) return error_to(conn, "bad_json", "JSON nested too deeply", nullptr);
+    json msg = json::parse(text, nullptr, false);
+    if (msg.is_discarded() || !msg.is_object()) return error_to(conn, "bad_json", "a message must be one JSON object", nullptr);
+    json ref = msg.contains("ref") ? msg["ref"] : json();
+    if (!msg.contains("type") || !msg["type"].is_string())
+      return error_to(conn, "unknown_type", "the message has no \"type\"", ref);
+    const std::string type = msg["type"];
+    if (type == "ping") return reply(conn, with_ref({{"type", "pong"}}, ref));
+    if (!st_.load_error.empty()) return error_to(conn, "busy", "the session cannot be loaded: " + st_.load_error, ref);
+    if (st_.failed) return error_to(conn, "busy", "the event log is unavailable; retry shortly", ref);
+    auto it = st_.by_conn.find(conn.address());
+    if (type == "join_session") {
+      if (it != st_.by_conn.end()) return error_to(conn, "forbidden", "already joined", ref);
+      return on_join(conn, msg, ref);
+    }
+    static const std::set<std::string> known = {"code_update", "pull", "cursor_update", "language_change",
+                                                "run_code", "add_note", "focus_change"};
+    if (!known.count(type)) return error_to(conn, "unknown_type", "unknown message type \"" + type + "\"", ref);
+    if (it == st_.by_conn.end()) return error_to(conn, "not_joined", "send join_session first", ref);
+    member& who = st_.members[it->second];
+    if (type == "code_update") return on_code_update(who, msg, ref);
+    if (type == "pull") return on_pull(who, msg, ref);
+    if (type == "cursor_update") return on_cursor(who, msg, ref);
+    if (type == "language_change") return on_language(who, msg, ref);
+    if (type == "run_code") return on_run(who, msg, ref);
+    if (type == "add_note") return on_note(who, msg, ref);
+    if (type == "focus_change") return on_focus(who, msg, ref);
+  }
+
+  void on_join(const caf::actor& conn, const json& msg, const json& ref) {
+    const auto& cfg = st_.svc->config;
+    // Resume: a known token takes its participant back, with no second join event.
+    if (msg.contains("resumeToken") && msg["resumeToken"].is_string()) {
+      const std::string token = msg["resumeToken"];
+      const std::string hash = eventlog::sha256_hex(token);
+      for (auto& [pid, m] : st_.members) {
+        auto p = st_.state.participants.find(pid);
+        bool match = (!m.resume_token.empty() && detail::constant_time_equal(m.resume_token, token)) ||
+                     (p != st_.state.participants.end() && !p->second.resume_hash.empty() &&
+                      detail::constant_time_equal(p->second.resume_hash, hash));
+        if (!match) continue;
+        if (m.conn) {  // the old socket is still open: the new one replaces it
+          st_.by_conn.erase(m.conn.address());
+          self_->send(m.conn, ws_close_atom::value, 4409, std::string("replaced by a newer connection"));
+          st_.svc->stats->participants_connected.fetch_sub(1);
+        }
+        m.conn = conn;
+        m.resume_token = token;
+        ++m.grace_gen;
+        st_.by_conn[conn.address()] = pid;
+        st_.svc->stats->participants_connected.fetch_add(1);
+        emit({conn}, caf::make_message(joined_atom::value));
+        emit({conn}, frame(with_ref(session_state(m), ref)));
+        if (msg.contains("version") && is_uint(msg["version"])) {
+          auto from = msg["version"].get<std::uint64_t>();
+          if (from < st_.state.version) send_updates_since(conn, from, json());
+        }
+        return;
+      }
+    }
+    const std::string role = msg.value("role", "candidate");
+    if (role != "candidate" && role != "interviewer")
+      return error_to(conn, "forbidden", "role must be \"candidate\" or \"interviewer\"", ref);
+    if (!msg.contains("name") || !msg["name"].is_string())
+      return error_to(conn, "invalid_changes", "join_session needs a \"name\" string", ref);
+    std::string name = msg["name"];
+    if (name.empty() || code_points(name) > cfg.max_name_chars || has_control_chars(name))
+      return error_to(conn, "forbidden",
+                      "a name has 1 to " + std::to_string(cfg.max_name_chars) + " characters and no control characters", ref);
+    if (role == "interviewer") {
+      std::string key = msg.contains("key") && msg["key"].is_string() ? msg["key"].get<std::string>() : "";
+      if (key.empty() || !detail::constant_time_equal(eventlog::sha256_hex(key), st_.meta.key_hash)) {
+        error_to(conn, "forbidden", key.empty() ? "the interviewer role needs the interviewer key" : "wrong interviewer key", ref);
+        self_->send(conn, ws_close_atom::value, 4401, std::string("bad interviewer key"));
+        return;
+      }
+    }
+    if (st_.members.size() >= cfg.max_participants)
+      return error_to(conn, "busy", "the room is full (" + std::to_string(cfg.max_participants) + " participants)", ref);
+
+    member m;
+    m.pid = "p_" + detail::random_hex(8);
+    m.conn = conn;
+    m.resume_token = detail::random_hex(16);
+    m.interviewer = role == "interviewer";
+    json who = {{"participantId", m.pid}, {"name", name}, {"role", role}, {"color", color_for(st_.state.joins)}};
+    json payload = {{"participant", who}, {"resumeHash", eventlog::sha256_hex(m.resume_token)}};
+    std::vector<event> txn;
+    if (auto err = record(txn, event_type::participant_joined, m.pid, payload)) return error_to(conn, "busy", *err, ref);
+    submit(std::move(txn));
+    st_.members[m.pid] = m;
+    st_.by_conn[conn.address()] = m.pid;
+    st_.svc->stats->participants_connected.fetch_add(1);
+    emit({conn}, caf::make_message(joined_atom::value));
+    emit({conn}, frame(with_ref(session_state(st_.members[m.pid]), ref)));
+    emit(others(m.pid), frame({{"type", "participant_joined"}, {"participant", participant_view(m.pid)}}));
+  }
+
+  void on_code_update(member& who, const json& msg, const json& ref) {
+    const auto& cfg = st_.svc->config;
+    if (!msg.contains("version") || !is_uint(msg["version"]))
+      return error_to(who.conn, "invalid_changes", "code_update needs a \"version\"", ref);
+    auto version = msg["version"].get<std::uint64_t>();
+    if (version > st_.state.version)
+      return error_to(who.conn, "invalid_changes",
+                      "version " + std::to_string(version) + " is ahead of the server's " + std::to_string(st_.state.version), ref);
+    if (version < st_.state.version) {
+      st_.svc->stats->updates_rejected.fetch_add(1, std::memory_order_relaxed);
+      return reply(who.conn, with_ref({{"type", "code_update_rejected"}, {"version", st_.state.version}}, ref));
+    }
+    if (!msg.contains("updates") || !msg["updates"].is_array() || msg["updates"].empty())
+      return error_to(who.conn, "invalid_changes", "code_update needs a non-empty \"updates\" array", ref);
+    const json& updates = msg["updates"];
+    if (updates.size() > cfg.max_updates_per_push)
+      return error_to(who.conn, "too_large", "at most " + std::to_string(cfg.max_updates_per_push) + " updates per push", ref);
+    // Validate the whole chain first: all or nothing.
+    std::vector<changeset> sets;
+    std::size_t length = st_.state.doc.size();
+    for (const auto& u : updates) {
+      if (!u.is_object() || !u.contains("clientID") || !u["clientID"].is_string() || u["clientID"].get_ref<const std::string&>().size() > 128)
+        return error_to(who.conn, "invalid_changes", "each update needs a \"clientID\" string", ref);
+      auto cs = changeset::from_json(u.value("changes", json()));
+      if (!cs) return error_to(who.conn, "invalid_changes", "\"changes\" is not a ChangeSet", ref);
+      if (cs->length() != length)
+        return error_to(who.conn, "invalid_changes",
+                        "change set of length " + std::to_string(cs->length()) + " does not fit a document of length " + std::to_string(length), ref);
+      length = cs->new_length();
+      if (length > cfg.max_doc_units)
+        return error_to(who.conn, "too_large", "the document would exceed " + std::to_string(cfg.max_doc_units) + " characters", ref);
+      sets.push_back(std::move(*cs));
+    }
+    std::vector<event> txn;
+    json out_updates = json::array();
+    for (std::size_t i = 0; i < updates.size(); ++i) {
+      json payload = {{"version", version + i + 1}, {"clientID", updates[i]["clientID"]}, {"changes", updates[i]["changes"]}};
+      if (auto err = record(txn, event_type::code_changed, who.pid, payload)) {
+        rollback_unexpected(*err);
+        return;
+      }
+      out_updates.push_back({{"clientID", updates[i]["clientID"]}, {"changes", updates[i]["changes"]}, {"participantId", who.pid}});
+    }
+    submit(std::move(txn));
+    emit(connected(), frame({{"type", "code_changed"}, {"from", version}, {"updates", out_updates}}));
+  }
+
+  void on_pull(member& who, const json& msg, const json& ref) {
+    if (!msg.contains("version") || !is_uint(msg["version"]) || msg["version"].get<std::uint64_t>() > st_.state.version)
+      return error_to(who.conn, "invalid_changes", "pull needs a \"version\" no newer than the server's", ref);
+    send_updates_since(who.conn, msg["version"].get<std::uint64_t>(), ref);
+  }
+
+  void on_cursor(member& who, const json& msg, const json& ref) {
+    for (const char* key : {"version", "anchor", "head"})
+      if (!msg.contains(key) || !is_uint(msg[key]))
+        return error_to(who.conn, "invalid_changes", "cursor_update needs version, anchor and head", ref);
+    auto version = msg["version"].get<std::uint64_t>();
+    auto anchor = msg["anchor"].get<std::uint64_t>();
+    auto head = msg["head"].get<std::uint64_t>();
+    if (version > st_.state.version) return error_to(who.conn, "invalid_changes", "cursor version is ahead of the document", ref);
+    if (version < st_.state.version) {
+      // Map a stale cursor through the updates since its version (CodeMirror's mapPos, assoc -1).
+      if (st_.history.empty() || st_.history.front().version > version + 1)
+        return error_to(who.conn, "invalid_changes", "cursor version is too old to map", ref);
+      for (const auto& h : st_.history) {
+        if (h.version <= version) continue;
+        anchor = h.changes.map_pos(anchor, -1);
+        head = h.changes.map_pos(head, -1);
+      }
+    }
+    anchor = std::min<std::uint64_t>(anchor, st_.state.doc.size());
+    head = std::min<std::uint64_t>(head, st_.state.doc.size());
+    std::vector<event> txn;
+    json payload = {{"version", st_.state.version}, {"anchor", anchor}, {"head", head}};
+    if (auto err = record(txn, event_type::cursor_moved, who.pid, payload)) return error_to(who.conn, "busy", *err, ref);
+    submit(std::move(txn));
+    emit(others(who.pid), frame({{"type", "cursor_updated"}, {"participantId", who.pid}, {"version", st_.state.version},
+                                 {"anchor", anchor}, {"head", head}}));
+  }
+
+  void on_language(member& who, const json& msg, const json& ref) {
+    if (!msg.contains("language") || !msg["language"].is_string() || !is_known_language(*st_.svc, msg["language"]))
+      return error_to(who.conn, "unsupported_language", "unsupported language; see GET /api/runtimes", ref);
+    const std::string language = msg["language"];
+    std::vector<event> txn;
+    if (auto err = record(txn, event_type::language_changed, who.pid, {{"language", language}}))
+      return error_to(who.conn, "busy", *err, ref);
+    submit(std::move(txn));
+    emit(connected(), frame({{"type", "language_changed"}, {"participantId", who.pid}, {"language", language}}));
+  }
+
+  void on_run(member& who, const json& msg, const json& ref) {
+    auto& runs = *st_.svc->runs;
+    std::string language;
+    if (!runs.supports(st_.state.language, &language))
+      return error_to(who.conn, "unsupported_language", "\"" + st_.state.language + "\" cannot be run here; see GET /api/runtimes", ref);
+    std::string stdin_data;
+    if (msg.contains("stdin")) {
+      if (!msg["stdin"].is_string()) return error_to(who.conn, "invalid_changes", "\"stdin\" must be a string", ref);
+      stdin_data = msg["stdin"];
+      if (stdin_data.size() > st_.svc->config.max_stdin_bytes) return error_to(who.conn, "too_large", "stdin is too large", ref);
+    }
+    if (!st_.state.running.is_null()) return error_to(who.conn, "busy", "a run is already in progress", ref);
+    const std::string run_id = "r_" + detail::random_hex(8);
+    runner::run_request request{st_.state.language, utf16_to_utf8(st_.state.doc), stdin_data};
+    caf::actor me = caf::actor_cast<caf::actor>(self_);
+    bool queued = runs.submit(std::move(request), [me, run_id](runner::run_result r) {
+      json result = {{"stdout", r.stdout_data}, {"stderr", r.stderr_data}, {"exitCode", r.exit_code},
+                     {"signal", r.signal.empty() ? json() : json(r.signal)}, {"timedOut", r.timed_out},
+                     {"truncated", r.truncated}, {"durationMs", r.duration_ms}};
+      if (!r.compile_output.empty() || r.compile_failed) result["compileOutput"] = r.compile_output;
+      if (!r.error.empty()) result["error"] = r.error;
+      caf::anon_send(me, run_done_atom::value, run_id, dump(result));
+    });
+    if (!queued) return error_to(who.conn, "busy", "too many runs are queued; retry shortly", ref);
+    std::vector<event> txn;
+    json payload = {{"runId", run_id}, {"language", st_.state.language}, {"version", st_.state.version}};
+    if (auto err = record(txn, event_type::run_started, who.pid, payload)) return error_to(who.conn, "busy", *err, ref);
+    submit(std::move(txn));
+    st_.svc->stats->runs_started.fetch_add(1, std::memory_order_relaxed);
+    emit(connected(), frame({{"type", "run_started"}, {"runId", run_id}, {"participantId", who.pid},
+                             {"language", st_.state.language}, {"version", st_.state.version}}));
+  }
+
+  void on_run_done(const std::string& run_id, const std::string& result_text) {
+    if (!st_.state.running.is_object() || st_.state.running.value("runId", "") != run_id) return;
+    if (st_.failed || st_.stopping) return;
+    json result = json::parse(result_text, nullptr, false);
+    if (!result.is_object()) return;
+    result["runId"] = run_id;
+    std::string starter = st_.state.running.value("participantId", "");
+    std::vector<event> txn;
+    if (record(txn, event_type::run_finished, starter, result)) return;
+    submit(std::move(txn));
+    st_.svc->stats->runs_finished.fetch_add(1, std::memory_order_relaxed);
+    json out = result;
+    out["type"] = "run_finished";
+    emit(connected(), frame(out));
+  }
+
+  void on_note(member& who, const json& msg, const json& ref) {
+    if (!who.interviewer) return error_to(who.conn, "forbidden", "only interviewers add notes", ref);
+    if (!msg.contains("text") || !msg["text"].is_string() || msg["text"].get_ref<const std::string&>().empty())
+      return error_to(who.conn, "invalid_changes", "add_note needs a non-empty \"text\"", ref);
+    const std::string text = msg["text"];
+    if (text.size() > st_.svc->config.max_note_bytes) return error_to(who.conn, "too_large", "the note is too long", ref);
+    const std::string note_id = "n_" + detail::random_hex(8);
+    std::vector<event> txn;
+    json payload = {{"noteId", note_id}, {"text", text}, {"version", st_.state.version}};
+    if (auto err = record(txn, event_type::note_added, who.pid, payload)) return error_to(who.conn, "busy", *err, ref);
+    submit(std::move(txn));
+    emit(interviewers(""), frame({{"type", "note_added"}, {"noteId", note_id}, {"participantId", who.pid},
+                                  {"text", text}, {"version", st_.state.version}}));
+  }
+
+  void on_focus(member& who, const json& msg, const json& ref) {
+    if (!msg.contains("focused") || !msg["focused"].is_boolean())
+      return error_to(who.conn, "invalid_changes", "focus_change needs a boolean \"focused\"", ref);
+    bool focused = msg["focused"];
+    std::vector<event> txn;
+    if (auto err = record(txn, event_type::focus_changed, who.pid, {{"focused", focused}})) return error_to(who.conn, "busy", *err, ref);
+    submit(std::move(txn));
+    emit(interviewers(who.pid), frame({{"type", "participant_focus"}, {"participantId", who.pid}, {"focused", focused}}));
+  }
+
+  // -- connection lifecycle --
+
+  void on_closed(const caf::actor& conn, int code) {
+    auto it = st_.by_conn.find(conn.address());
+    if (it == st_.by_conn.end()) return;
+    std::string pid = it->second;
+    st_.by_conn.erase(it);
+    st_.svc->stats->participants_connected.fetch_sub(1);
+    auto m = st_.members.find(pid);
+    if (m == st_.members.end()) return;
+    m->second.conn = caf::actor();
+    if ((code == 1000 || code == 1001) && !st_.failed) {
+      leave(pid, "left");
+    } else {
+      start_grace(pid);
+    }
+  }
+
+  void on_grace(const std::string& pid, std::uint64_t gen) {
+    auto m = st_.members.find(pid);
+    if (m == st_.members.end() || m->second.conn || m->second.grace_gen != gen) return;
+    if (st_.failed) return start_grace(pid);  // log it once the log works again
+    leave(pid, "disconnected");
+  }
+
+  // -- appends --
+
+  void on_append_done(std::uint64_t ticket, int code, const std::string& message) {
+    if (st_.pending.empty() || st_.pending.front().ticket != ticket) return;  // cannot happen: FIFO
+    pending_append done = std::move(st_.pending.front());
+    st_.pending.pop_front();
+    auto& stats = *st_.svc->stats;
+    if (code == 0 && !st_.failed) {
+      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - done.submitted).count();
+      stats.append_latency.record(static_cast<std::uint64_t>(micros));
+      stats.events_appended.fetch_add(done.events, std::memory_order_relaxed);
+      for (auto& o : done.out) send(o);
+    } else {
+      if (!st_.failed) {
+        stats.append_failures.fetch_add(1);
+        // Nothing of this append or the ones behind it was published; tell the clients why.
+        json err = {{"type", "error"}, {"code", "busy"}, {"message", "the event log refused the write (" + message + "); reconnect to resume"}};
+        for (const auto& [addr, pid] : st_.by_conn) self_->send(st_.members[pid].conn, ws_out_atom::value, dump(err));
+      }
+      st_.failed = true;
+    }
+    if (st_.pending.empty()) on_drained();
+  }
+
+  /// Everything appended is durable and published: recover, snapshot or stop.
+  void on_drained() {
+    if (st_.failed) return recover();
+    if (st_.state.seq >= st_.snapshot_seq + st_.svc->config.snapshot_every || (st_.stopping && st_.state.seq > st_.snapshot_seq))
+      write_snapshot();
+    if (st_.stopping && st_.stop_promise) {
+      st_.stop_promise->deliver(true);
+      st_.stop_promise.reset();
+      quit();
+    }
+  }
+
+  /// After a failed append the in-memory state is ahead of the log: reload it from the log
+  /// and make every client resume, so what they see is exactly what was logged.
+  void recover() {
+    for (const auto& [addr, pid] : st_.by_conn) {
+      self_->send(st_.members[pid].conn, ws_close_atom::value, 1011, std::string("event log error; resume"));
+      st_.svc->stats->participants_connected.fetch_sub(1);
+    }
+    st_.by_conn.clear();
+    auto tokens = std::move(st_.members);
+    st_.members.clear();
+    st_.state = room_state{};
+    st_.history.clear();
+    st_.snapshot_seq = 0;
+    st_.load_error.clear();
+    st_.svc->stats->rooms_live.fetch_sub(1);
+    load();
+    for (auto& [pid, m] : st_.members) {
+      auto old = tokens.find(pid);
+      if (old != tokens.end()) m.resume_token = old->second.resume_token;
+    }
+    st_.failed = false;
+  }
+
+  void write_snapshot() {
+    auto status = st_.svc->store->put_snapshot(st_.meta.id, st_.state.seq, encode_snapshot(st_.state));
+    if (status.ok()) {
+      st_.snapshot_seq = st_.state.seq;
+      st_.svc->stats->snapshots_written.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  // -- registry requests --
+
+  /// Passivation (`log_leaves`) or shutdown: drain, snapshot, quit; false while people are here.
+  caf::response_promise on_stop(bool log_leaves) {
+    auto rp = self_->make_response_promise();
+    if (!st_.by_conn.empty() && log_leaves) {
+      rp.deliver(false);
+      return rp;
+    }
+    st_.stopping = true;
+    if (log_leaves) {
+      // Resumable participants will not come back to a passivated room: log their leave.
+      std::vector<std::string> leaving;
+      for (const auto& [pid, m] : st_.members) leaving.push_back(pid);
+      for (const auto& pid : leaving) leave(pid, "disconnected");
+    }
+    st_.stop_promise = rp;
+    if (st_.pending.empty()) on_drained();
+    return rp;
+  }
+
+  std::string on_expire(const std::string& by) {
+    for (const auto& [addr, pid] : st_.by_conn) {
+      self_->send(st_.members[pid].conn, ws_close_atom::value, 4410, std::string("session expired by " + by));
+      st_.svc->stats->participants_connected.fetch_sub(1);
+    }
+    st_.by_conn.clear();
+    st_.members.clear();
+    quit();
+    return "ok";
+  }
+
+  std::string live_participants() const {
+    json list = json::array();
+    for (const auto& [pid, m] : st_.members) {
+      json p = participant_view(pid);
+      list.push_back(p);
+    }
+    return dump(list);
+  }
+
+  void quit() {
+    st_.svc->stats->rooms_live.fetch_sub(1);
+    self_->quit();
+  }
+
+ private:
+  // -- logging --
+
+  /// Applies a new event to the state and adds it to `txn`; the error text if it does not apply.
+  std::optional<std::string> record(std::vector<event>& txn, event_type type, const std::string& pid, json payload) {
+    event e;
+    e.seq = st_.state.seq + 1;
+    e.ts = now(st_);
+    e.type = type;
+    e.participant_id = pid;
+    e.payload = std::move(payload);
+    if (auto err = apply(st_.state, e)) return err->message;
+    remember(e);
+    txn.push_back(std::move(e));
+    return std::nullopt;
+  }
+
+  /// Keeps code updates for pull, resume and cursor mapping.
+  void remember(const event& e) {
+    if (e.type != event_type::code_changed) return;
+    auto cs = changeset::from_json(e.payload.value("changes", json()));
+    if (!cs) return;
+    st_.history.push_back({e.payload.value("version", std::uint64_t{0}),
+                           {{"clientID", e.payload.value("clientID", "")}, {"changes", e.payload["changes"]}, {"participantId", e.participant_id}},
+                           std::move(*cs)});
+    while (st_.history.size() > st_.svc->config.history_window) st_.history.pop_front();
+  }
+
+  /// A validated change failed to apply: a bug, not a client error. Reload from the log.
+  void rollback_unexpected(const std::string& why) {
+    ROOMS_LOG(error, "session " << st_.meta.id.str() << ": state diverged from the log, reloading: " << why);
+    st_.failed = true;
+    if (st_.pending.empty()) recover();
+  }
+
+  /// Sends `txn` to the log; what is emitted next waits for it to be durable.
+  void submit(std::vector<event> txn) {
+    pending_append p;
+    p.ticket = st_.next_ticket++;
+    p.submitted = std::chrono::steady_clock::now();
+    p.events = txn.size();
+    st_.pending.push_back(std::move(p));
+    caf::actor me = caf::actor_cast<caf::actor>(self_);
+    auto ticket = st_.pending.back().ticket;
+    st_.svc->store->append_async(st_.meta.id, std::move(txn), [me, ticket](eventlog::status s) {
+      caf::anon_send(me, append_done_atom::value, ticket, static_cast<int>(s.code()), s.message());
+    });
+  }
+
+  /// Sends now, or after the appends in flight so clients see events in seq order.
+  void emit(std::vector<caf::actor> to, caf::message msg) {
+    outbound o{std::move(to), std::move(msg)};
+    if (st_.pending.empty()) send(o);
+    else st_.pending.back().out.push_back(std::move(o));
+  }
+
+  void send(const outbound& o) {
+    for (const auto& conn : o.to) {
+      if (!conn) continue;
+      self_->send(conn, o.msg);
+      st_.svc->stats->messages_out.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+
+  void reply(const caf::actor& conn, const json& j) { emit({conn}, frame(j)); }
+
+  void error_to(const caf::actor& conn, const std::string& code, const std::string& message, const json& ref) {
+    st_.svc->stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
+    reply(conn, with_ref({{"type", "error"}, {"code", code}, {"message", message}}, ref));
+  }
+
+  void leave(const std::string& pid, const std::string& reason) {
+    std::vector<event> txn;
+    if (record(txn, event_type::participant_left, pid, {{"reason", reason}})) return;
+    submit(std::move(txn));
+    st_.members.erase(pid);
+    emit(others(pid), frame({{"type", "participant_left"}, {"participantId", pid}, {"reason", reason}}));
+  }
+
+  void start_grace(const std::string& pid) {
+    auto& m = st_.members[pid];
+    ++m.grace_gen;
+    self_->delayed_send(self_, st_.svc->config.resume_grace, grace_atom::value, pid, m.grace_gen);
+  }
+
+  // -- audiences --
+
+  std::vector<caf::actor> connected() const {
+    std::vector<caf::actor> out;
+    for (const auto& [pid, m] : st_.members)
+      if (m.conn) out.push_back(m.conn);
+    return out;
+  }
+
+  std::vector<caf::actor> others(const std::string& except) const {
+    std::vector<caf::actor> out;
+    for (const auto& [pid, m] : st_.members)
+      if (m.conn && pid != except) out.push_back(m.conn);
+    return out;
+  }
+
+  /// Connected interviewers, other than `except`. Candidates never get interviewer-only data.
+  std::vector<caf::actor> interviewers(const std::string& except) const {
+    std::vector<caf::actor> out;
+    for (const auto& [pid, m] : st_.members)
+      if (m.conn && m.interviewer && pid != except) out.push_back(m.conn);
+    return out;
+  }
+
+  // -- views --
+
+  json participant_view(const std::string& pid) const {
+    json p;
+    auto it = st_.state.participants.find(pid);
+    if (it != st_.state.participants.end()) p = to_json(it->second);
+    auto m = st_.members.find(pid);
+    p["online"] = m != st_.members.end() && static_cast<bool>(m->second.conn);
+    auto c = st_.state.cursors.find(pid);
+    if (c != st_.state.cursors.end())
+      p["cursor"] = {{"version", c->second.version}, {"anchor", c->second.anchor}, {"head", c->second.head}};
+    return p;
+  }
+
+  json session_state(const member& m) const {
+    json participants = json::array();
+    for (const auto& [pid, other] : st_.members) {
+      json p = participant_view(pid);
+      if (m.interviewer) {
+        auto it = st_.state.participants.find(pid);
+        if (it != st_.state.participants.end()) p["focused"] = it->second.focused;
+      }
+      participants.push_back(std::move(p));
+    }
+    auto self_view = st_.state.participants.find(m.pid);
+    json out = {{"type", "session_state"},
+                {"sessionId", st_.meta.id.str()},
+                {"participantId", m.pid},
+                {"resumeToken", m.resume_token},
+                {"role", self_view != st_.state.participants.end() ? self_view->second.role : "candidate"},
+                {"version", st_.state.version},
+                {"doc", utf16_to_utf8(st_.state.doc)},
+                {"language", st_.state.language},
+                {"title", st_.state.title},
+                {"participants", std::move(participants)}};
+    if (!st_.state.last_run.is_null()) out["lastRun"] = st_.state.last_run;
+    if (!st_.state.running.is_null()) out["running"] = st_.state.running;
+    return out;
+  }
+
+  /// code_changed {from, updates} with every update after `from`, from memory or the log.
+  void send_updates_since(const caf::actor& conn, std::uint64_t from, const json& ref) {
+    json updates = json::array();
+    if (!st_.history.empty() && st_.history.front().version <= from + 1) {
+      for (const auto& h : st_.history)
+        if (h.version > from) updates.push_back(h.update);
+    } else if (from < st_.state.version) {
+      auto status = st_.svc->store->scan(st_.meta.id, 1, [&](const event& e) {
+        if (e.type == event_type::code_changed && e.payload.value("version", std::uint64_t{0}) > from)
+          updates.push_back({{"clientID", e.payload.value("clientID", "")}, {"changes", e.payload["changes"]}, {"participantId", e.participant_id}});
+        return true;
+      });
+      if (!status.ok()) return error_to(conn, "busy", "cannot read the log: " + status.to_string(), ref);
+      // Updates still in flight are in history but not yet in the log.
+      for (const auto& h : st_.history)
+        if (h.version > from + updates.size()) updates.push_back(h.update);
+    }
+    reply(conn, with_ref({{"type", "code_changed"}, {"from", from}, {"updates", std::move(updates)}}, ref));
+  }
+
+  room_actor* self_;
+  room_data& st_;
+};
+
+}  // namespace
+
+bool is_known_language(const services& svc, const std::string& language) {
+  return language == "plaintext" || (svc.runs && svc.runs->supports(language));
+}
+
+static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::shared_ptr<const services> svc,
+                            eventlog::session_meta meta) {
+  self->state.svc = std::move(svc);
+  self->state.meta = std::move(meta);
+  room(self).load();
+  return {
+      [=](ws_in_atom, const caf::actor& conn, const std::string& text) { room(self).on_frame(conn, text); },
+      [=](ws_closed_atom, const caf::actor& conn, int code) { room(self).on_closed(conn, code); },
+      [=](append_done_atom, std::uint64_t ticket, int code, const std::string& message) {
+        room(self).on_append_done(ticket, code, message);
+      },
+      [=](run_done_atom, const std::string& run_id, const std::string& result) { room(self).on_run_done(run_id, result); },
+      [=](grace_atom, const std::string& pid, std::uint64_t gen) { room(self).on_grace(pid, gen); },
+      [=](detail::stop_atom) { return room(self).on_stop(true); },
+      [=](detail::halt_atom) { return room(self).on_stop(false); },
+      [=](expire_atom, const std::string& by) { return room(self).on_expire(by); },
+      [=](live_atom) { return room(self).live_participants(); },
+  };
+}
+
+caf::actor detail::spawn_room(caf::actor_system& system, std::shared_ptr<const services> svc,
+                              eventlog::session_meta meta) {
+  return system.spawn(room_behavior, std::move(svc), std::move(meta));
+}
+
+}  // namespace rooms::actors

@@ -1,0 +1,93 @@
+#pragma once
+/// The room actors: one actor per live session, and the registry that activates and
+/// passivates them. The gateway reaches rooms only through the registry, by message.
+///
+/// Every message is a tuple of atoms, strings, integers and actor handles: all serialisable,
+/// so rooms could live on another node behind CAF's middleman (DESIGN.md).
+///
+/// Connection protocol (gateway side is one small "connection actor" per WebSocket):
+///   conn -> registry: (resolve_atom, session_id)        -> (status string, room actor)
+///   conn -> room:     (ws_in_atom, conn, frame text)    one per received text frame
+///   conn -> room:     (ws_closed_atom, conn, close code) when the socket is gone
+///   conn -> registry: (detach_atom, session_id)         after ws_closed
+///   room -> conn:     (ws_out_atom, payload)            a text frame to send; one shared
+///                                                        message per broadcast
+///   room -> conn:     (ws_close_atom, code, reason)     close the socket with this code
+///   room -> conn:     (joined_atom)                     join accepted (stops the join timer)
+///   room -> conn:     (reroute_atom, frame text)        room is stopping: resolve again, resend
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/metrics.hpp"
+#include "actors/run_queue.hpp"
+#include "eventlog/store.hpp"
+
+namespace rooms::actors {
+
+using resolve_atom = caf::atom_constant<caf::atom("resolve")>;
+using detach_atom = caf::atom_constant<caf::atom("detach")>;
+using ws_in_atom = caf::atom_constant<caf::atom("ws_in")>;
+using ws_closed_atom = caf::atom_constant<caf::atom("ws_closed")>;
+using ws_out_atom = caf::atom_constant<caf::atom("ws_out")>;
+using ws_close_atom = caf::atom_constant<caf::atom("ws_close")>;
+using joined_atom = caf::atom_constant<caf::atom("joined")>;
+using reroute_atom = caf::atom_constant<caf::atom("reroute")>;
+/// registry: (expire_atom, session_id, by) -> status string ("ok", "not_found", error text)
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+/// registry: (live_atom, session_id) -> JSON text of live participants, "null" when not live
+using live_atom = caf::atom_constant<caf::atom("live")>;
+/// registry: (list_atom) -> JSON text {"<sessionId>": participantsOnline, ...} of live rooms
+using list_atom = caf::atom_constant<caf::atom("list")>;
+/// registry: (shutdown_atom) -> "ok" once every room wrote its snapshot and stopped
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+/// Close code a gateway reports when the server itself drops the socket (shutdown): the
+/// participant is disconnected, not gone, and may resume.
+inline constexpr std::uint16_t close_server_going_away = 1012;
+
+/// Room behaviour limits and timings. Every field has a default.
+struct room_config {
+  /// Participants (connected or resumable) per room. Default: 16.
+  std::size_t max_participants = 16;
+  /// Document size limit in UTF-16 units. Default: 1,000,000.
+  std::size_t max_doc_units = 1'000'000;
+  /// Updates in one code_update. Default: 100.
+  std::size_t max_updates_per_push = 100;
+  /// A dropped participant may resume this long. Default: 30 s.
+  std::chrono::milliseconds resume_grace{30'000};
+  /// A room nobody is attached to is passivated after this long. Default: 60 s.
+  std::chrono::milliseconds idle_passivate{60'000};
+  /// Snapshot every this many events. Default: 500.
+  std::uint64_t snapshot_every = 500;
+  /// Recent code updates kept in memory for pull, resume and cursor mapping. Default: 4096.
+  std::size_t history_window = 4096;
+  /// Longest participant name in characters. Default: 64.
+  std::size_t max_name_chars = 64;
+  /// Longest note in bytes. Default: 10,000.
+  std::size_t max_note_bytes = 10'000;
+  /// Largest stdin of a run in bytes. Default: 64 KiB.
+  std::size_t max_stdin_bytes = 64u << 10;
+  /// Retention sweep period of the registry. Default: 60 s.
+  std::chrono::milliseconds sweep_every{60'000};
+};
+
+/// What rooms share. Owned by main; outlives the actor system's actors.
+struct services {
+  eventlog::store* store = nullptr;
+  run_queue* runs = nullptr;
+  metrics* stats = nullptr;
+  room_config config;
+};
+
+/// Spawns the registry. It activates a room on the first resolve of its session.
+caf::actor spawn_registry(caf::actor_system& system, std::shared_ptr<const services> svc);
+
+/// Language names a session may use: the runner's runtimes plus "plaintext".
+bool is_known_language(const services& svc, const std::string& language);
+
+}  // namespace rooms::actors

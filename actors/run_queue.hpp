@@ -1,0 +1,52 @@
+#pragma once
+/// Runs code off the actor threads: a bounded pool of worker threads in front of a runner.
+///
+/// Runs block for seconds (compilers, sandboxes), so they must never occupy a CAF scheduler
+/// thread. Rooms submit a job and get the result back as a message (see room.cpp).
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runner/runner.hpp"
+
+namespace rooms::actors {
+
+class run_queue {
+ public:
+  using done_fn = std::function<void(runner::run_result)>;
+
+  /// `backend` may be null: every job then finishes with an error. Thread safety: all members.
+  run_queue(std::unique_ptr<runner::runner> backend, std::size_t workers, std::size_t max_queued);
+  /// Finishes running jobs; queued ones are answered with an error.
+  ~run_queue();
+
+  /// Queues a run; false (and `done` is not called) when the queue is full.
+  bool submit(runner::run_request request, done_fn done);
+  /// Languages the backend can run (empty without a backend).
+  const std::vector<runner::runtime>& runtimes() const { return runtimes_; }
+  /// True when `language` is a runtime's name or alias; `canonical` gets the runtime name.
+  bool supports(const std::string& language, std::string* canonical = nullptr) const;
+  std::string backend_name() const;
+
+ private:
+  void work();
+
+  std::unique_ptr<runner::runner> backend_;
+  std::vector<runner::runtime> runtimes_;
+  std::size_t max_queued_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::pair<runner::run_request, done_fn>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace rooms::actors

@@ -1,0 +1,60 @@
+#pragma once
+/// Private: the RocksDB key layout and the stored session_meta encoding.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "eventlog/event.hpp"
+#include "eventlog/status.hpp"
+#include "eventlog/store.hpp"
+
+namespace rooms::eventlog::detail {
+
+/// Column family names; stored in the DB, so never rename.
+inline constexpr const char* cf_meta = "meta";
+inline constexpr const char* cf_events = "events";
+inline constexpr const char* cf_snapshots = "snapshots";
+
+inline constexpr std::size_t id_size = 16;
+inline constexpr std::size_t seq_key_size = id_size + 8;
+
+/// `session id | seq big-endian`: one session's entries are one contiguous, ordered range.
+inline std::string seq_key(const session_id& id, std::uint64_t seq) {
+  std::string key(id.raw());
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(seq >> shift));
+  return key;
+}
+
+/// Exclusive upper bound of a session's range: longer than every `seq_key` of that session and
+/// shorter-prefixed than none of the next session's, so bytewise it sorts right after them.
+inline std::string range_end(const session_id& id) {
+  std::string key(id.raw());
+  key.append(8, '\xff');
+  key.push_back('\0');
+  return key;
+}
+
+inline std::uint64_t seq_of_key(std::string_view key) {
+  std::uint64_t seq = 0;
+  for (std::size_t i = id_size; i < seq_key_size; ++i) {
+    seq = seq << 8 | static_cast<std::uint8_t>(key[i]);
+  }
+  return seq;
+}
+
+inline session_id id_of_key(std::string_view key) {
+  session_id id;
+  for (std::size_t i = 0; i < id_size; ++i) id.bytes[i] = static_cast<std::uint8_t>(key[i]);
+  return id;
+}
+
+/// Current stored format of session_meta (first byte of every meta value).
+inline constexpr std::uint8_t meta_format_version = 1;
+
+/// [version byte][msgpack array]; the id is the key, so it is not repeated in the value.
+std::string encode_meta(const session_meta& meta);
+/// corruption for garbage or an unknown version; `id` is filled from the caller's key.
+result<session_meta> decode_meta(const session_id& id, std::string_view bytes);
+
+}  // namespace rooms::eventlog::detail

@@ -1,0 +1,112 @@
+#pragma once
+/// What every connection of the gateway shares. Internal to gateway/.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include <boost/asio.hpp>
+#include <boost/beast.hpp>
+#include <caf/all.hpp>
+
+#include "actors/room.hpp"
+#include "gateway/server.hpp"
+
+namespace rooms::gateway::detail {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+class websocket_session;
+
+/// A token bucket: `rate` tokens per second up to `burst`. Not thread safe.
+class token_bucket {
+ public:
+  token_bucket(double rate, double burst) : rate_(rate), burst_(burst), tokens_(burst) {}
+  /// Takes one token if there is one.
+  bool take() {
+    auto now = std::chrono::steady_clock::now();
+    tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
+ private:
+  double rate_;
+  double burst_;
+  double tokens_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+/// Token buckets per client address, thread safe. Old entries are pruned as it grows.
+class address_limiter {
+ public:
+  address_limiter(double per_minute) : per_minute_(per_minute) {}
+  bool take(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    if (buckets_.size() > 10'000) buckets_.clear();  // bounded memory beats perfect fairness
+    auto it = buckets_.try_emplace(address, per_minute_ / 60.0, per_minute_).first;
+    return it->second.take();
+  }
+
+ private:
+  double per_minute_;
+  std::mutex mutex_;
+  std::map<std::string, token_bucket> buckets_;
+};
+
+struct context {
+  context(gateway_options o, caf::actor_system& sys, caf::actor reg, std::shared_ptr<const actors::services> s)
+      : options(std::move(o)), system(sys), registry(std::move(reg)), svc(std::move(s)),
+        create_limiter(options.create_per_minute) {}
+
+  gateway_options options;
+  caf::actor_system& system;
+  caf::actor registry;
+  std::shared_ptr<const actors::services> svc;
+  net::io_context ioc;
+  net::thread_pool blocking{2};  ///< REST handlers that read the log or ask actors
+  address_limiter create_limiter;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::atomic<std::int64_t> http_connections{0};
+  std::atomic<std::int64_t> ws_connections{0};
+  std::atomic<std::uint64_t> http_requests{0};
+  std::atomic<std::uint64_t> ws_rejected_origin{0};
+  std::atomic<std::uint64_t> ws_closed_slow{0};
+  std::atomic<std::uint64_t> ws_rate_limited{0};
+  std::atomic<bool> stopping{false};
+
+  std::mutex sockets_mutex;
+  std::map<websocket_session*, std::weak_ptr<websocket_session>> sockets;
+};
+
+/// Security headers every response carries.
+void add_security_headers(response& res);
+/// A JSON error body {"error","message"} with the status.
+response json_error(const request& req, http::status status, const std::string& code, const std::string& message);
+/// A JSON body with the status.
+response json_response(const request& req, http::status status, const std::string& body);
+
+/// REST API, /health and /metrics. Runs on the blocking pool; may block on the log or actors.
+response handle_api(context& ctx, const request& req, const std::string& client_address);
+/// Static files of the web build; index.html for /, /room/<id>, /replay/<id>.
+response handle_static(context& ctx, const request& req);
+/// True when the request is answered by handle_api (it must not run on an I/O thread).
+bool is_api_request(const request& req);
+
+/// Starts a WebSocket session on an upgraded HTTP connection.
+void start_websocket(context& ctx, beast::tcp_stream&& stream, request req, const std::string& session_id);
+
+}  // namespace rooms::gateway::detail

@@ -1,0 +1,78 @@
+#pragma once
+/// roomd's network front: one port for HTTP (REST, static files, /metrics) and WebSocket.
+///
+/// Shape of Beast's chat-multi example: a listener accepts, an http_session reads requests and
+/// upgrades, a websocket_session owns one socket. Each connection runs on its own strand of an
+/// Asio thread pool; REST handlers that touch the log run on a separate small pool so a slow
+/// read never stalls sockets. Rooms are reached only through the registry actor.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/room.hpp"
+
+namespace rooms::gateway {
+
+/// Everything configurable about the front. Every field has a default.
+struct gateway_options {
+  /// Address to listen on. Default: 127.0.0.1.
+  std::string host = "127.0.0.1";
+  /// Port; 0 picks a free one (see server::port()). Default: 8080.
+  std::uint16_t port = 8080;
+  /// Built web app (index.html, assets/). Default: ./web/dist.
+  std::string web_dir = "./web/dist";
+  /// Admin bearer token (from ROOMD_ADMIN_TOKEN or <data-dir>/admin.token).
+  std::string admin_token;
+  /// Origins allowed to open WebSockets besides the server's own. Default: none.
+  std::vector<std::string> allowed_origins;
+  /// Asio I/O threads. Default: 2.
+  int io_threads = 2;
+  /// Largest WebSocket message in bytes; larger closes with 1009. Default: 1 MiB.
+  std::size_t max_message_bytes = 1u << 20;
+  /// Largest HTTP request body in bytes. Default: 1 MiB.
+  std::size_t max_body_bytes = 1u << 20;
+  /// A connection must join within this time or is closed with 4408. Default: 10 s.
+  std::chrono::milliseconds join_timeout{10'000};
+  /// Messages per second a connection may send (token bucket). Default: 60.
+  double message_rate = 60;
+  /// Burst of that bucket. Default: 200.
+  double message_burst = 200;
+  /// Queued outgoing messages per connection before it is closed as a slow consumer (1008).
+  /// Default: 2048.
+  std::size_t max_send_queue = 2048;
+  /// Queued outgoing bytes per connection before it is closed as a slow consumer. Default: 16 MiB.
+  std::size_t max_send_queue_bytes = 16u << 20;
+  /// Sessions one client address may create per minute (admin token bypasses). Default: 30.
+  double create_per_minute = 30;
+  /// WebSocket idle timeout: a peer that answers no ping for this long is dropped. Default: 30 s.
+  std::chrono::seconds idle_timeout{30};
+  /// Require the admin token for /metrics. Default: false.
+  bool metrics_need_token = false;
+};
+
+/// The HTTP/WebSocket server. Thread safety: start/stop from one thread.
+class server {
+ public:
+  server(gateway_options options, caf::actor_system& system, caf::actor registry,
+         std::shared_ptr<const actors::services> services);
+  ~server();
+
+  /// Binds and starts the I/O threads. Returns an error text, or empty on success.
+  std::string start();
+  /// The bound port (after start).
+  std::uint16_t port() const;
+  /// Stops accepting, closes every WebSocket (1001), waits for the I/O threads.
+  void stop();
+
+  class impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace rooms::gateway

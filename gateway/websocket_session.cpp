@@ -1,0 +1,264 @@
+#include "gateway/detail/websocket_session.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "actors/room.hpp"
+#include "base/log.hpp"
+
+namespace rooms::gateway::detail {
+
+using namespace rooms::actors;
+
+namespace {
+
+/// The connection actor: forwards frames to the room and the room's output to the socket.
+struct conn_data {
+  static inline const char* name = "ws_connection";
+  std::weak_ptr<websocket_session> ws;
+  caf::actor registry;
+  std::string session_id;
+  caf::actor room;
+  bool closed = false;
+};
+using conn_actor = caf::stateful_actor<conn_data>;
+
+/// Resolves the room through the registry; messages wait in the mailbox meanwhile (await).
+void resolve(conn_actor* self, std::optional<std::string> resend) {
+  self->request(self->state.registry, caf::infinite, resolve_atom::value, self->state.session_id)
+      .await(
+          [=](const std::string& status, const caf::actor& room) {
+            if (status == "ok" && room) {
+              self->state.room = room;
+              if (self->state.closed) {
+                // The socket went away while we were resolving.
+                self->send(room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self), 1006);
+                self->send(self->state.registry, detach_atom::value, self->state.session_id);
+                return self->quit();
+              }
+              if (resend) self->send(room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), *resend);
+              return;
+            }
+            if (auto ws = self->state.ws.lock())
+              ws->close(status == "not_found" ? 4404 : 1011, status == "not_found" ? "unknown or expired session" : "session unavailable");
+          },
+          [=](caf::error&) {
+            if (auto ws = self->state.ws.lock()) ws->close(1011, "session unavailable");
+          });
+}
+
+caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws, caf::actor registry, std::string sid) {
+  self->state.ws = std::move(ws);
+  self->state.registry = std::move(registry);
+  self->state.session_id = std::move(sid);
+  resolve(self, std::nullopt);
+  return {
+      [=](ws_in_atom, std::string& text) {
+        if (self->state.room) self->send(self->state.room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), std::move(text));
+      },
+      [=](ws_closed_atom, int code) {
+        self->state.closed = true;
+        if (!self->state.room) return;  // resolve failed; nothing to tell
+        self->send(self->state.room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self), code);
+        self->send(self->state.registry, detach_atom::value, self->state.session_id);
+        self->quit();
+      },
+      [=](ws_out_atom, const std::string&) {
+        if (auto ws = self->state.ws.lock()) ws->deliver(self->current_mailbox_element()->copy_content_to_message());
+      },
+      [=](ws_close_atom, int code, const std::string& reason) {
+        if (auto ws = self->state.ws.lock()) ws->close(static_cast<std::uint16_t>(code), reason);
+      },
+      [=](joined_atom) {
+        if (auto ws = self->state.ws.lock()) ws->joined();
+      },
+      [=](reroute_atom, std::string& text) {
+        // The room was passivated under us: find (or activate) it again and resend.
+        self->state.room = caf::actor();
+        resolve(self, std::move(text));
+      },
+  };
+}
+
+std::string_view payload_of(const caf::message& m) { return m.get_as<std::string>(1); }
+
+websocket::close_reason make_close_reason(std::uint16_t code, const std::string& reason) {
+  websocket::close_reason cr;
+  cr.code = code;
+  cr.reason = reason.substr(0, 120);  // a close frame's payload is at most 125 bytes
+  return cr;
+}
+
+}  // namespace
+
+void start_websocket(context& ctx, beast::tcp_stream&& stream, request req, const std::string& session_id) {
+  std::make_shared<websocket_session>(ctx, std::move(stream), session_id)->run(std::move(req));
+}
+
+websocket_session::websocket_session(context& ctx, beast::tcp_stream&& stream, std::string session_id)
+    : ctx_(ctx),
+      ws_(std::move(stream)),
+      session_id_(std::move(session_id)),
+      join_timer_(ws_.get_executor()),
+      close_timer_(ws_.get_executor()),
+      rate_(ctx.options.message_rate, ctx.options.message_burst) {
+  ctx_.ws_connections.fetch_add(1);
+}
+
+websocket_session::~websocket_session() { ctx_.ws_connections.fetch_sub(1); }
+
+void websocket_session::run(request req) {
+  websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  timeouts.idle_timeout = ctx_.options.idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(ctx_.options.max_message_bytes);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "roomd/" ROOMS_VERSION); }));
+  ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+}
+
+void websocket_session::on_accept(beast::error_code ec) {
+  if (ec) return;
+  {
+    std::lock_guard lock(ctx_.sockets_mutex);
+    ctx_.sockets[this] = weak_from_this();
+  }
+  if (ctx_.stopping) return start_close(1001, "server shutting down");
+  conn_ = ctx_.system.spawn(connection, weak_from_this(), ctx_.registry, session_id_);
+  join_timer_.expires_after(ctx_.options.join_timeout);
+  join_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (!ec) self->start_close(4408, "join timeout");
+  });
+  do_read();
+}
+
+void websocket_session::do_read() {
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void websocket_session::on_read(beast::error_code ec) {
+  if (ec) return finish();
+  std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  if (closing_) return do_read();
+  if (!rate_.take()) {
+    ctx_.ws_rate_limited.fetch_add(1, std::memory_order_relaxed);
+    // A client far over its rate is flooding: close it rather than answer every frame.
+    if (++rate_strikes_ > ctx_.options.message_burst) return start_close(1008, "message flood");
+    send_local(R"({"type":"error","code":"rate_limited","message":"too many messages; slow down"})");
+    return do_read();
+  }
+  rate_strikes_ = 0;
+  if (!ws_.got_text()) {
+    send_local(R"({"type":"error","code":"bad_json","message":"send JSON in text frames"})");
+    return do_read();
+  }
+  caf::anon_send(conn_, ws_in_atom::value, std::move(text));
+  do_read();
+}
+
+void websocket_session::send_local(const std::string& text) {
+  deliver(caf::make_message(ws_out_atom::value, text));
+}
+
+void websocket_session::deliver(caf::message frame) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    if (self->closing_ || self->finished_) return;
+    auto size = payload_of(frame).size();
+    if (self->queue_.size() >= self->ctx_.options.max_send_queue ||
+        self->queued_bytes_ + size > self->ctx_.options.max_send_queue_bytes) {
+      // A slow consumer must never slow its room or grow memory without bound.
+      self->ctx_.ws_closed_slow.fetch_add(1);
+      ROOMS_LOG(info, "session " << self->session_id_ << ": closing a slow consumer (" << self->queue_.size() << " frames queued)");
+      return self->start_close(1008, "slow consumer");
+    }
+    self->queued_bytes_ += size;
+    self->queue_.push_back(std::move(frame));
+    if (!self->writing_) self->write_next();
+  });
+}
+
+void websocket_session::write_next() {
+  writing_ = true;
+  auto text = payload_of(queue_.front());
+  ws_.text(true);
+  ws_.async_write(net::buffer(text.data(), text.size()),
+                  [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+}
+
+void websocket_session::on_write(beast::error_code ec) {
+  writing_ = false;
+  if (!queue_.empty()) {
+    queued_bytes_ -= payload_of(queue_.front()).size();
+    queue_.pop_front();
+  }
+  if (ec) return;
+  if (closing_) {
+    queue_.clear();
+    queued_bytes_ = 0;
+    ws_.async_close(make_close_reason(close_code_, close_reason_), [self = shared_from_this()](beast::error_code) {});
+    return;
+  }
+  if (!queue_.empty()) write_next();
+}
+
+void websocket_session::close(std::uint16_t code, std::string reason) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    self->start_close(code, std::move(reason));
+  });
+}
+
+void websocket_session::close_from_server(std::uint16_t code, std::string reason) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+    self->start_close(code, std::move(reason));
+  });
+}
+
+void websocket_session::joined() {
+  net::post(ws_.get_executor(), [self = shared_from_this()] { self->join_timer_.cancel(); });
+}
+
+void websocket_session::start_close(std::uint16_t code, std::string reason) {
+  if (closing_ || finished_) return;
+  closing_ = true;
+  close_code_ = code;
+  close_reason_ = std::move(reason);
+  join_timer_.cancel();
+  // A peer that never reads would keep our close frame waiting forever: cut TCP after 5 s.
+  close_timer_.expires_after(std::chrono::seconds(5));
+  close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return;
+    beast::error_code ignored;
+    beast::get_lowest_layer(self->ws_).socket().close(ignored);
+  });
+  if (writing_) {
+    // Drop what is queued behind the frame in flight; on_write sends the close.
+    while (queue_.size() > 1) {
+      queued_bytes_ -= payload_of(queue_.back()).size();
+      queue_.pop_back();
+    }
+    return;
+  }
+  queue_.clear();
+  queued_bytes_ = 0;
+  ws_.async_close(make_close_reason(close_code_, close_reason_), [self = shared_from_this()](beast::error_code) {});
+}
+
+void websocket_session::finish() {
+  if (finished_) return;
+  finished_ = true;
+  join_timer_.cancel();
+  close_timer_.cancel();
+  {
+    std::lock_guard lock(ctx_.sockets_mutex);
+    ctx_.sockets.erase(this);
+  }
+  // What the room hears: the peer's close code, or "server going away" when we closed it, so a
+  // shutdown or a dropped slow consumer is a disconnect (resumable), never a leave.
+  int code = 1006;
+  if (closing_) code = close_code_ >= 4000 ? close_code_ : close_server_going_away;
+  else if (ws_.reason().code != 0) code = ws_.reason().code;
+  if (conn_) caf::anon_send(conn_, ws_closed_atom::value, code);
+}
+
+}  // namespace rooms::gateway::detail

@@ -1,0 +1,489 @@
+#include "runner/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+namespace rooms::runner::detail {
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+/// Owns a file descriptor.
+class fd_guard {
+ public:
+  fd_guard() = default;
+  explicit fd_guard(int fd) : fd_(fd) {}
+  ~fd_guard() { reset(); }
+  fd_guard(fd_guard&& other) noexcept : fd_(other.release()) {}
+  fd_guard& operator=(fd_guard&& other) noexcept {
+    if (this != &other) {
+      reset();
+      fd_ = other.release();
+    }
+    return *this;
+  }
+  int get() const { return fd_; }
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+struct pipe_pair {
+  fd_guard read;
+  fd_guard write;
+};
+
+bool make_pipe(pipe_pair& p) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  p.read = fd_guard(fds[0]);
+  p.write = fd_guard(fds[1]);
+  return true;
+}
+
+void set_nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/// Messages on the report pipe (int[3], written atomically: smaller than PIPE_BUF).
+enum report_kind { report_failed = 1, report_started = 2, report_status = 3 };
+
+void report(int fd, int kind, int a, int b) {
+  int data[3] = {kind, a, b};
+  // Best effort: a lost report reads as "killed" in the parent.
+  [[maybe_unused]] auto n = ::write(fd, data, sizeof data);
+}
+
+/// The program's side (grandchild of the caller): limits, credentials, exec.
+[[noreturn]] void program_exec(const process_spec& spec, char* const* argv, char* const* envp,
+                               int report_fd, pid_t reaper) {
+  auto fail = [report_fd](int step) {
+    report(report_fd, report_failed, step, errno);
+    ::_exit(127);
+  };
+  // Its own process group, so the caller can kill the program and everything it started
+  // without killing the reaper, which must stay to collect them.
+  if (::setpgid(0, 0) != 0) fail(1);
+  auto limit = [&](int resource, std::uint64_t soft, std::uint64_t hard) {
+    if (soft == 0) return;
+    struct rlimit rl {};
+    rl.rlim_cur = soft;
+    rl.rlim_max = hard;
+    if (::setrlimit(resource, &rl) != 0) fail(4);
+  };
+  const auto& l = spec.limits;
+  limit(RLIMIT_CPU, l.cpu_seconds, l.cpu_seconds + 1);
+  limit(RLIMIT_AS, l.address_space, l.address_space);
+  limit(RLIMIT_NPROC, l.processes, l.processes);
+  limit(RLIMIT_FSIZE, l.file_size, l.file_size);
+  limit(RLIMIT_NOFILE, l.open_files, l.open_files);
+  struct rlimit no_core {};  // no core files from user code
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  if (spec.uid) {
+    // Raw syscalls: in a forked child there is one thread, and glibc's setxid broadcast for
+    // multi-threaded processes must not run here.
+    uid_t id = *spec.uid;
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0) fail(5);
+    if (::syscall(SYS_setresgid, id, id, id) != 0) fail(5);
+    if (::syscall(SYS_setresuid, id, id, id) != 0) fail(5);
+  }
+  // After the uid switch, which clears it: die with the reaper.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != reaper) ::_exit(127);
+  ::execve(argv[0], argv, envp);
+  fail(6);
+  ::_exit(127);  // fail() does not return; this tells the compiler so
+}
+
+/// The child of the caller: a subreaper that starts the program and reaps every process that
+/// ends up orphaned below it (bubblewrap's pid-1 outlives its parent by design), so no zombie
+/// is left to the host's init, which may not reap at all (roomd as a container's pid 1).
+/// Only async-signal-safe calls: the caller may be multi-threaded.
+[[noreturn]] void reaper_main(const process_spec& spec, char* const* argv, char* const* envp,
+                              int in_fd, int out_fd, int err_fd, const std::vector<int>& extra,
+                              int report_fd_in, pid_t caller) {
+  // Undo whatever the host process set up: blocked signals and ignored dispositions are
+  // inherited across exec and would change how the program behaves (e.g. SIGPIPE).
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+  ::setsid();
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the caller's thread died: so do we (and then the program)
+  if (::getppid() != caller) ::_exit(127);
+
+  // Move every fd we pass above the target range first, so the dup2s below cannot clobber
+  // one another.
+  const int high = 64;
+  int report_fd = ::fcntl(report_fd_in, F_DUPFD_CLOEXEC, high);
+  int in_h = ::fcntl(in_fd, F_DUPFD_CLOEXEC, high);
+  int out_h = ::fcntl(out_fd, F_DUPFD_CLOEXEC, high);
+  int err_h = ::fcntl(err_fd, F_DUPFD_CLOEXEC, high);
+  if (report_fd < 0) ::_exit(127);
+  int extra_h[16];
+  bool fds_ok = in_h >= 0 && out_h >= 0 && err_h >= 0;
+  for (std::size_t i = 0; i < extra.size() && i < 16; ++i) {
+    extra_h[i] = ::fcntl(extra[i], F_DUPFD_CLOEXEC, high);
+    fds_ok = fds_ok && extra_h[i] >= 0;
+  }
+  // Nothing else of the host process leaks into the program, whatever other threads opened.
+  ::syscall(SYS_close_range, 3u, ~0u, CLOSE_RANGE_CLOEXEC);
+  fds_ok = fds_ok && ::dup2(in_h, 0) >= 0 && ::dup2(out_h, 1) >= 0 && ::dup2(err_h, 2) >= 0;
+  for (std::size_t i = 0; i < extra.size() && i < 16; ++i) {
+    fds_ok = fds_ok && ::dup2(extra_h[i], static_cast<int>(3 + i)) >= 0;
+  }
+  if (!fds_ok) {
+    report(report_fd, report_failed, 3, errno);
+    ::_exit(127);
+  }
+
+  pid_t reaper = ::getpid();
+  pid_t program = ::fork();
+  if (program == 0) program_exec(spec, argv, envp, report_fd, reaper);
+  if (program < 0) {
+    report(report_fd, report_failed, 7, errno);
+    ::_exit(127);
+  }
+  report(report_fd, report_started, program, 0);
+  // Only the program and its descendants may hold the pipes (including the caller's ends we
+  // inherited, such as stdin's write end), or EOF would never come: keep the report pipe only.
+  ::syscall(SYS_close_range, 0u, static_cast<unsigned>(report_fd - 1), 0u);
+  ::syscall(SYS_close_range, static_cast<unsigned>(report_fd + 1), ~0u, 0u);
+  int program_status = 0;
+  while (true) {
+    int status = 0;
+    pid_t r = ::waitpid(-1, &status, 0);
+    if (r == program) program_status = status;
+    if (r < 0 && errno != EINTR) break;  // ECHILD: every descendant is gone
+  }
+  report(report_fd, report_status, program_status, 0);
+  ::_exit(0);
+}
+
+const char* step_name(int step) {
+  switch (step) {
+    case 1: return "setpgid";
+    case 7: return "fork";
+    case 2: case 3: return "fd setup";
+    case 4: return "setrlimit";
+    case 5: return "switching uid";
+    case 6: return "exec";
+    default: return "start";
+  }
+}
+
+/// Appends what fits under the cap; the rest is dropped and flagged.
+void append_capped(std::string& out, const char* data, std::size_t n, std::size_t cap,
+                   bool& truncated) {
+  std::size_t room = out.size() < cap ? cap - out.size() : 0;
+  if (n > room) truncated = true;
+  out.append(data, n < room ? n : room);
+}
+
+}  // namespace
+
+std::string signal_name(int signal) {
+  if (signal <= 0) return {};
+  if (const char* abbrev = ::sigabbrev_np(signal)) return std::string("SIG") + abbrev;
+  return "SIG" + std::to_string(signal);
+}
+
+process_result run_process(const process_spec& spec) {
+  process_result result;
+  if (spec.argv.empty()) {
+    result.error = "empty command";
+    return result;
+  }
+  // Prepare everything that allocates before fork: the children may only call
+  // async-signal-safe functions.
+  std::vector<char*> argv;
+  for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+
+  pipe_pair in, out, err, reports;
+  std::vector<pipe_pair> extra(static_cast<std::size_t>(spec.extra_pipes > 0 ? spec.extra_pipes : 0));
+  bool pipes_ok = extra.size() <= 16 && make_pipe(in) && make_pipe(out) && make_pipe(err) &&
+                  make_pipe(reports);
+  for (auto& p : extra) pipes_ok = pipes_ok && make_pipe(p);
+  if (!pipes_ok) {
+    result.error = std::string("cannot create pipes: ") + std::strerror(errno);
+    return result;
+  }
+  std::vector<int> extra_child;
+  for (auto& p : extra) extra_child.push_back(p.write.get());
+
+  // Writing stdin to a program that exited raises SIGPIPE; block it on this thread for the
+  // duration and swallow any that became pending, so the host process never dies of it and
+  // its own SIGPIPE policy is left alone.
+  sigset_t pipe_set, old_mask;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+  struct restore_mask {
+    sigset_t* pipe_set;
+    sigset_t* old_mask;
+    ~restore_mask() {
+      sigset_t pending;
+      sigpending(&pending);
+      if (sigismember(&pending, SIGPIPE) && !sigismember(old_mask, SIGPIPE)) {
+        timespec zero{0, 0};
+        ::sigtimedwait(pipe_set, nullptr, &zero);
+      }
+      ::pthread_sigmask(SIG_SETMASK, old_mask, nullptr);
+    }
+  } restore{&pipe_set, &old_mask};
+
+  const auto start = clock::now();
+  pid_t caller = ::getpid();
+  pid_t reaper = ::fork();
+  if (reaper < 0) {
+    result.error = std::string("fork failed: ") + std::strerror(errno);
+    return result;
+  }
+  if (reaper == 0) {
+    reaper_main(spec, argv.data(), envp.data(), in.read.get(), out.write.get(), err.write.get(),
+                extra_child, reports.write.get(), caller);
+  }
+  in.read.reset();
+  out.write.reset();
+  err.write.reset();
+  reports.write.reset();
+  for (auto& p : extra) p.write.reset();
+
+  // Reports: "started <pid>", "failed <step> <errno>", "status <wait status>".
+  pid_t program = 0;
+  int failed_step = 0, failed_errno = 0;
+  bool have_status = false;
+  int status = 0;
+  auto handle_report = [&](const int* m) {
+    if (m[0] == report_started) program = m[1];
+    if (m[0] == report_failed && failed_step == 0) failed_step = m[1], failed_errno = m[2];
+    if (m[0] == report_status) have_status = true, status = m[1];
+  };
+  std::string report_buffer;
+  auto read_reports = [&](bool blocking_until_started) {
+    while (reports.read) {
+      char chunk[256];
+      ssize_t n = ::read(reports.read.get(), chunk, sizeof chunk);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return;
+      if (n <= 0) {
+        reports.read.reset();
+        return;
+      }
+      report_buffer.append(chunk, static_cast<std::size_t>(n));
+      while (report_buffer.size() >= 3 * sizeof(int)) {
+        int m[3];
+        std::memcpy(m, report_buffer.data(), sizeof m);
+        report_buffer.erase(0, sizeof m);
+        handle_report(m);
+      }
+      if (blocking_until_started && (program != 0 || failed_step != 0)) return;
+    }
+  };
+  // The reaper reports the program's pid (or a failure) at once: wait for it, we need the
+  // pid to kill the program's process group.
+  read_reports(true);
+  set_nonblocking(reports.read.get());
+
+  // A pidfd makes "the reaper exited" one more pollable event.
+  fd_guard pidfd(static_cast<int>(::syscall(SYS_pidfd_open, reaper, 0)));
+  set_nonblocking(in.write.get());
+  set_nonblocking(out.read.get());
+  set_nonblocking(err.read.get());
+  for (auto& p : extra) set_nonblocking(p.read.get());
+  if (spec.stdin_data.empty()) in.write.reset();
+
+  std::size_t stdin_pos = 0;
+  bool exited = false;  // the reaper exited: the program and all its descendants are gone
+  bool killed = false;
+  auto deadline = start + spec.wall_timeout;
+  // After a kill we drain for at most this long; processes killed with SIGKILL close their
+  // pipes promptly.
+  constexpr auto grace = std::chrono::milliseconds(2000);
+  std::vector<char> buf(65536);
+  result.extra_output.resize(extra.size());
+
+  auto kill_program = [&] {
+    if (killed) return;
+    killed = true;
+    deadline = clock::now() + grace;
+    // The reaper has not exited (we checked), so it has not reaped everything yet and the
+    // program's group still has members (or the program is unreaped): the group id cannot
+    // have been reused.
+    if (program > 0) ::kill(-program, SIGKILL);
+  };
+  // Notices the exit without reaping, so the pid stays reserved while we look at it.
+  auto check_exit = [&] {
+    if (exited) return;
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(reaper), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == reaper) {
+      exited = true;
+      auto now = clock::now();
+      result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count();
+      // Everything below the reaper is gone, so the pipes are at EOF once drained; a short
+      // bound anyway, in case a descendant escaped into another process tree.
+      if (deadline > now + std::chrono::milliseconds(250)) deadline = now + std::chrono::milliseconds(250);
+    }
+  };
+
+  while (true) {
+    check_exit();
+    if (exited && !out.read && !err.read) break;
+    auto now = clock::now();
+    if (now >= deadline) {
+      if (!exited && !killed) {
+        result.timed_out = true;
+        kill_program();
+        continue;
+      }
+      if (!exited) ::kill(reaper, SIGKILL);  // the program's tree ignored SIGKILL of its group
+      break;
+    }
+    std::vector<pollfd> fds;
+    enum kind { k_out, k_err, k_in, k_pid, k_report, k_extra };
+    std::vector<std::pair<kind, std::size_t>> kinds;
+    auto add = [&](int fd, short events, kind k, std::size_t index) {
+      fds.push_back({fd, events, 0});
+      kinds.push_back({k, index});
+    };
+    if (out.read) add(out.read.get(), POLLIN, k_out, 0);
+    if (err.read) add(err.read.get(), POLLIN, k_err, 0);
+    if (in.write) add(in.write.get(), POLLOUT, k_in, 0);
+    if (pidfd && !exited) add(pidfd.get(), POLLIN, k_pid, 0);
+    if (reports.read) add(reports.read.get(), POLLIN, k_report, 0);
+    for (std::size_t i = 0; i < extra.size(); ++i) {
+      if (extra[i].read) add(extra[i].read.get(), POLLIN, k_extra, i);
+    }
+    auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
+    // Without a pidfd (kernels before 5.3) check on the reaper every 50 ms.
+    if (!pidfd && wait_ms > 50) wait_ms = 50;
+    int n = ::poll(fds.data(), fds.size(), static_cast<int>(wait_ms));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      kill_program();
+      if (!exited) ::kill(reaper, SIGKILL);
+      break;
+    }
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      auto [k, index] = kinds[i];
+      if (k == k_pid) continue;  // check_exit() at the top of the loop
+      if (k == k_report) {
+        read_reports(false);
+        continue;
+      }
+      if (k == k_in) {
+        ssize_t w = ::write(in.write.get(), spec.stdin_data.data() + stdin_pos,
+                            spec.stdin_data.size() - stdin_pos);
+        if (w > 0) stdin_pos += static_cast<std::size_t>(w);
+        if ((w < 0 && errno != EAGAIN && errno != EINTR) || stdin_pos == spec.stdin_data.size()) {
+          in.write.reset();  // EOF for the program (or it closed its stdin: EPIPE)
+        }
+        continue;
+      }
+      fd_guard& fd = k == k_out ? out.read : k == k_err ? err.read : extra[index].read;
+      // Read until the pipe is empty so a flood is drained at full speed.
+      while (true) {
+        ssize_t r = ::read(fd.get(), buf.data(), buf.size());
+        if (r > 0) {
+          auto size = static_cast<std::size_t>(r);
+          if (k == k_out) {
+            append_capped(result.stdout_data, buf.data(), size, spec.output_cap, result.truncated);
+          } else if (k == k_err) {
+            append_capped(result.stderr_data, buf.data(), size, spec.output_cap, result.truncated);
+          } else {
+            bool ignored = false;
+            append_capped(result.extra_output[index], buf.data(), size, 65536, ignored);
+          }
+          continue;
+        }
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0 || errno != EAGAIN) fd.reset();
+        break;
+      }
+    }
+  }
+  in.write.reset();
+  out.read.reset();
+  err.read.reset();
+  int reaper_status = 0;
+  while (::waitpid(reaper, &reaper_status, 0) < 0 && errno == EINTR) {
+  }
+  if (!exited) {
+    result.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start).count();
+  }
+  // The reaper is gone, so every writer of these pipes is gone: reading to EOF cannot block.
+  for (auto* p : {&reports.read}) {
+    if (*p) {
+      int flags = ::fcntl(p->get(), F_GETFL);
+      ::fcntl(p->get(), F_SETFL, flags & ~O_NONBLOCK);
+    }
+  }
+  read_reports(false);
+  for (std::size_t i = 0; i < extra.size(); ++i) {
+    while (extra[i].read) {
+      ssize_t r = ::read(extra[i].read.get(), buf.data(), buf.size());
+      if (r > 0) {
+        bool ignored = false;
+        append_capped(result.extra_output[i], buf.data(), static_cast<std::size_t>(r), 65536, ignored);
+        continue;
+      }
+      if (r < 0 && errno == EINTR) continue;
+      extra[i].read.reset();
+    }
+  }
+
+  if (failed_step != 0) {
+    result.error = std::string("cannot start ") + spec.argv[0] + ": " + step_name(failed_step) +
+                   " failed: " + std::strerror(failed_errno);
+    return result;
+  }
+  if (!have_status) {
+    // The reaper was killed before it could report: count the program as killed.
+    result.exit_code = -1;
+    result.term_signal = SIGKILL;
+    return result;
+  }
+  if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.exit_code = -1;
+    result.term_signal = WTERMSIG(status);
+  }
+  return result;
+}
+
+}  // namespace rooms::runner::detail
