@@ -1,5 +1,7 @@
 #include "eventlog/event.hpp"
 
+#include "eventlog/detail/msgpack.hpp"
+
 #include <sys/random.h>
 
 #include <cerrno>
@@ -30,26 +32,23 @@ status corrupt(std::string what) { return {errc::corruption, std::move(what)}; }
 /// Format 1 body: msgpack array [ts, type, participant, payload]. An array, not a map, because
 /// the field names would otherwise be repeated in every stored event.
 result<event> decode_v1(std::string_view body) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::from_msgpack(body.begin(), body.end(), /*strict=*/true,
-                                     /*allow_exceptions=*/false);
-  } catch (const std::exception& e) {  // never let a bad value escape as an exception
-    return corrupt(std::string("event body is not msgpack: ") + e.what());
-  }
-  if (j.is_discarded()) return corrupt("event body is not msgpack");
-  if (!j.is_array() || j.size() != 4) return corrupt("event body is not a 4-element array");
-  if (!j[0].is_number_integer()) return corrupt("event ts is not an integer");
-  if (!j[1].is_number_unsigned() || !valid_type(j[1].get<std::uint64_t>())) {
-    return corrupt("event type is unknown");
-  }
-  if (!j[2].is_string()) return corrupt("event participant is not a string");
-  if (!j[3].is_object()) return corrupt("event payload is not an object");
   event e;
-  e.ts = j[0].get<std::int64_t>();
-  e.type = static_cast<event_type>(j[1].get<std::uint64_t>());
-  e.participant_id = std::move(j[2].get_ref<std::string&>());
-  e.payload = std::move(j[3]);
+  try {
+    detail::msgpack_reader in(body);
+    std::size_t fields = 0;
+    std::uint64_t type = 0;
+    if (!in.read_array_header(fields) || fields != 4) return corrupt("event body is not a 4-element array");
+    if (!in.read_int(e.ts)) return corrupt("event ts is not an integer");
+    if (!in.read_uint(type) || !valid_type(type)) return corrupt("event type is unknown");
+    e.type = static_cast<event_type>(type);
+    if (!in.read_str(e.participant_id)) return corrupt("event participant is not a string");
+    if (!in.read_value(e.payload) || !e.payload.is_object()) {
+      return corrupt("event payload is not a msgpack object");
+    }
+    if (!in.at_end()) return corrupt("event body has trailing bytes");
+  } catch (const std::exception& ex) {  // bad_alloc from a hostile length: still corruption
+    return corrupt(std::string("event body does not decode: ") + ex.what());
+  }
   return e;
 }
 

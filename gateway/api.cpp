@@ -422,6 +422,65 @@ response delete_session(context& ctx, const request& req, const session_id& id) 
   return res;
 }
 
+/// POST /api/admin/import: a session in the export format (JSON lines: a "session" header,
+/// then every event in seq order). Refuses an id that exists; all or nothing.
+response admin_import(context& ctx, const request& req) {
+  std::istringstream in(req.body());
+  std::string line;
+  std::optional<eventlog::session_meta> meta;
+  std::vector<eventlog::event> events;
+  std::size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    auto j = json::parse(line, nullptr, false);
+    auto bad = [&](const std::string& why) {
+      return json_error(req, http::status::bad_request, "bad_request", "line " + std::to_string(line_no) + ": " + why);
+    };
+    if (!j.is_object()) return bad("not a JSON object");
+    if (!meta) {
+      if (j.value("type", "") != "session") return bad("the first line must be the \"session\" header");
+      auto id = session_id::parse(j.value("sessionId", ""));
+      if (!id) return bad("bad sessionId");
+      meta.emplace();
+      meta->id = *id;
+      meta->created_at = j.value("createdAt", std::int64_t{0});
+      meta->language = j.value("language", "plaintext");
+      meta->title = j.value("title", "");
+      meta->key_hash = j.value("keyHash", "");
+      continue;
+    }
+    auto e = eventlog::event_from_json(j);
+    if (!e.ok()) return bad(e.error().message());
+    if (e->seq != events.size() + 1) return bad("events must be in seq order from 1 without gaps");
+    events.push_back(std::move(*e));
+  }
+  if (!meta || events.empty()) return json_error(req, http::status::bad_request, "bad_request", "no session header or no events");
+  // The fold must accept the whole log before anything is written.
+  actors::room_state state;
+  for (const auto& e : events)
+    if (auto err = actors::apply(state, e))
+      return json_error(req, http::status::bad_request, "bad_request", "event " + std::to_string(e.seq) + ": " + err->message);
+  meta->last_activity_at = events.back().ts;
+  auto& store = *ctx.svc->store;
+  auto created = store.create_session(*meta, events.front());
+  if (created.code() == errc::already_exists)
+    return json_error(req, http::status::conflict, "already_exists", "session " + meta->id.str() + " exists");
+  if (!created.ok()) return log_error(req, created);
+  constexpr std::size_t chunk = 1000;
+  for (std::size_t i = 1; i < events.size(); i += chunk) {
+    std::vector<eventlog::event> part(events.begin() + static_cast<std::ptrdiff_t>(i),
+                                      events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + chunk)));
+    auto s = store.append(meta->id, std::move(part));
+    if (!s.ok()) {
+      (void)store.expire(meta->id);  // all or nothing
+      return log_error(req, s);
+    }
+  }
+  ROOMS_LOG(info, "session " << meta->id.str() << " imported (" << events.size() << " events)");
+  return json_response(req, http::status::created, json{{"sessionId", meta->id.str()}, {"events", events.size()}}.dump());
+}
+
 response admin_stats(context& ctx, const request& req) {
   auto s = ctx.svc->store->stats();
   auto& m = *ctx.svc->stats;
@@ -552,6 +611,7 @@ response handle_api(context& ctx, const request& req, const std::string& client)
     if (parts[1] == "admin") {
       if (auto denied = check_admin(ctx, req)) return *denied;
       if (parts.size() == 3 && parts[2] == "stats") return method == http::verb::get ? admin_stats(ctx, req) : not_allowed();
+      if (parts.size() == 3 && parts[2] == "import") return method == http::verb::post ? admin_import(ctx, req) : not_allowed();
       if (parts.size() == 3 && parts[2] == "compact") return method == http::verb::post ? admin_compact(ctx, req) : not_allowed();
       if (parts.size() >= 3 && parts[2] == "sessions") {
         if (parts.size() == 3) return method == http::verb::get ? list_admin_sessions(ctx, req, t) : not_allowed();

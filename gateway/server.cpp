@@ -27,6 +27,9 @@ bool origin_allowed(const context& ctx, const request& req) {
   return false;
 }
 
+/// Largest body of POST /api/admin/import (an exported session). Admin only.
+constexpr std::uint64_t import_body_limit = 256ull << 20;
+
 /// Reads HTTP requests on one connection; upgrades to WebSocket on /ws/<id>.
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
@@ -48,7 +51,13 @@ class http_session : public std::enable_shared_from_this<http_session> {
     parser_->body_limit(ctx_.options.max_body_bytes);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(std::chrono::seconds(30));
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->on_read(ec);
+      // Only an admin import may carry a whole exported session.
+      if (self->parser_->get().target() == "/api/admin/import") self->parser_->body_limit(import_body_limit);
+      http::async_read(self->stream_, self->buffer_, *self->parser_,
+                       [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    });
   }
 
   void on_read(beast::error_code ec) {

@@ -145,6 +145,8 @@ class Room {
   private notes = new Map<string, Note>();
   private run: RunView | null = null;
   private runs = new Map<string, RunView>();
+  private runRequested = false;
+  private runRequestTimer: number | undefined;
 
   // DOM
   private els!: {
@@ -207,7 +209,8 @@ class Room {
     window.addEventListener('blur', focusHandler);
     document.addEventListener('visibilitychange', focusHandler);
     window.addEventListener('keydown', (e) => {
-      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+      // The editor's own Mod-Enter binding already handled (and prevented) it when focused there.
+      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !e.defaultPrevented) {
         e.preventDefault();
         this.runCode();
       }
@@ -426,7 +429,10 @@ class Room {
         return this.addNote({ noteId: m.noteId, participantId: m.participantId, text: m.text, version: m.version, ts: Date.now() });
       case 'error':
         toast(m.message ? `${m.message}` : `Error: ${m.code}`, 'error');
-        if (m.code === 'busy' || m.code === 'unsupported_language') this.updateRunButton();
+        if (m.code === 'busy' || m.code === 'unsupported_language' || m.code === 'rate_limited') {
+          this.runRequested = false;
+          this.updateRunButton();
+        }
         return;
       case 'pong':
         return;
@@ -761,7 +767,7 @@ class Room {
     if (this.runtimes.length === 0) return { ok: false, why: 'No runtimes are configured on this server, so code cannot be run.' };
     if (!this.runtimes.some((r) => r.language === this.language || (r.aliases ?? []).includes(this.language)))
       return { ok: false, why: `${languageLabel(this.language)} cannot be run here. Pick a language with a runtime.` };
-    if (this.run && this.run.running) return { ok: false, why: 'A run is in progress.' };
+    if ((this.run && this.run.running) || this.runRequested) return { ok: false, why: 'A run is in progress.' };
     if (!this.joined) return { ok: false, why: 'Not connected.' };
     return { ok: true };
   }
@@ -772,7 +778,7 @@ class Room {
     const btn = this.els.runBtn;
     btn.disabled = !ok;
     btn.title = ok ? 'Run (Ctrl/Cmd+Enter)' : why ?? '';
-    btn.textContent = this.run && this.run.running ? 'Running…' : '▶ Run';
+    btn.textContent = (this.run && this.run.running) || this.runRequested ? 'Running…' : '▶ Run';
     const hint = this.els.output.querySelector('.no-runtimes');
     if (this.runtimes.length === 0 && !hint) {
       this.els.output.prepend(h('div', { class: 'no-runtimes', id: 'no-runtimes' }, 'No runtimes are configured on this server, so code cannot be run. Editing and replay still work.'));
@@ -785,7 +791,15 @@ class Room {
       if (why) toast(why, 'error', 3000);
       return;
     }
-    this.socket.send({ type: 'run_code', stdin: this.els.stdin.value });
+    if (!this.socket.send({ type: 'run_code', stdin: this.els.stdin.value })) return;
+    // Until run_started (or an error) arrives, a second click must not start a second run.
+    this.runRequested = true;
+    window.clearTimeout(this.runRequestTimer);
+    this.runRequestTimer = window.setTimeout(() => {
+      this.runRequested = false;
+      this.updateRunButton();
+    }, 5000);
+    this.updateRunButton();
   }
 
   private personName(pid?: string) {
@@ -796,6 +810,8 @@ class Room {
   }
 
   private onRunStarted(m: any) {
+    this.runRequested = false;
+    window.clearTimeout(this.runRequestTimer);
     const run: RunView = {
       runId: m.runId,
       by: this.personName(m.participantId),

@@ -110,6 +110,16 @@ test('Run shows the output to both (or a clear no-runtimes state)', async () => 
     assert.match(await p.textContent('#run-exit'), /Exit code 0/);
     assert.match(await p.textContent('#output'), /Cara Candidate/);
   }
+  // Ctrl+Enter in the editor runs once (not twice, not a new line).
+  const starts = () => interviewer.framesReceived.filter((f) => f.includes('"run_started"')).length;
+  const before = starts();
+  const doc = await docOf(interviewer);
+  await interviewer.click('#editor .cm-content');
+  await interviewer.keyboard.press('Control+Enter');
+  await interviewer.waitForFunction(() => document.querySelector('#output .run')?.dataset.running === 'false' && /Iris/.test(document.querySelector('#output').textContent));
+  await interviewer.waitForTimeout(300);
+  assert.equal(starts(), before + 1);
+  assert.equal(await docOf(interviewer), doc);
 });
 
 test('a note is seen by the interviewer, never by the candidate', async () => {
@@ -123,6 +133,9 @@ test('a note is seen by the interviewer, never by the candidate', async () => {
   assert.ok(candidate.framesReceived.length > 5);
   assert.ok(!candidate.framesReceived.some((f) => f.includes('note_added') || f.includes('Strong on complexity')), 'candidate never receives a note');
   assert.ok(!candidate.framesReceived.some((f) => f.includes('participant_focus')), 'candidate never receives focus events');
+  for (const p of [interviewer, candidate]) {
+    assert.deepEqual(p.consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e)), [], 'no CSP violations');
+  }
   await interviewer.screenshot({ path: '/tmp/room-interviewer.png' });
   await candidate.screenshot({ path: '/tmp/room-candidate.png' });
 });

@@ -13,6 +13,10 @@ export async function launch() {
       const context = await browser.newContext({ viewport });
       const page = await context.newPage();
       page.on('pageerror', (e) => console.error('[pageerror]', e.message));
+      page.consoleErrors = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') page.consoleErrors.push(m.text());
+      });
       // Record every WebSocket frame the page receives (to assert what a role never gets).
       page.framesReceived = [];
       page.on('websocket', (ws) => ws.on('framereceived', (f) => page.framesReceived.push(String(f.payload))));
