@@ -178,8 +178,10 @@ TEST(local_runner, output_flood_is_truncated_without_hanging) {
   EXPECT_TRUE(endless.truncated) << describe(endless);
   EXPECT_TRUE(endless.timed_out);
   EXPECT_EQ(endless.stdout_data.size(), 64u << 10);
-  auto finite = fast().run({"c", "#include <stdio.h>\nint main(void){ for (int i = 0; i < 1000000; ++i) "
-                                 "fputs(\"0123456789\", stderr); return 0; }\n", ""});
+  // 10 MB in 10 KB writes (stderr is unbuffered: byte-sized writes would measure syscalls).
+  auto finite = fast().run({"c", "#include <stdio.h>\n#include <string.h>\nint main(void){ static char b[10000];"
+                                 " memset(b, 'e', sizeof b); for (int i = 0; i < 1000; ++i) fwrite(b, 1, sizeof b, stderr);"
+                                 " return 0; }\n", ""});
   EXPECT_TRUE(finite.truncated) << describe(finite);
   EXPECT_FALSE(finite.timed_out);
   EXPECT_EQ(finite.exit_code, 0);
