@@ -164,11 +164,18 @@ result<event> event_from_json(const nlohmann::json& j) {
 
 std::string encode(const event& e) {
   std::string out(1, static_cast<char>(event_format_version));
+  out.reserve(160);
+  detail::msgpack_writer w(out);
+  w.array_header(4);
+  w.int64(e.ts);
+  w.uint64(static_cast<std::uint8_t>(e.type));
+  w.str(e.participant_id);
   try {
-    nlohmann::json body = nlohmann::json::array(
-        {e.ts, static_cast<std::uint8_t>(e.type), e.participant_id,
-         e.payload.is_object() ? e.payload : nlohmann::json::object()});
-    nlohmann::json::to_msgpack(body, nlohmann::detail::output_adapter<char>(out));
+    if (e.payload.is_object()) {
+      nlohmann::json::to_msgpack(e.payload, nlohmann::detail::output_adapter<char>(out));
+    } else {
+      out.push_back('\x80');  // an empty map: the payload is always an object
+    }
   } catch (const std::exception&) {
     // to_msgpack only throws for values JSON cannot hold; keep the promise of never throwing and
     // return something decode() rejects instead of a half-written body.

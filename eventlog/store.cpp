@@ -397,8 +397,7 @@ class store::impl {
     status error;
     if (any) {
       // One meta rewrite per touched session, however many of its appends the batch holds.
-      std::vector<std::string> metas;
-      metas.reserve(staged.size());
+      std::deque<std::string> metas;  // stable addresses: entries point into it
       for (auto& [id, slot] : staged) {
         if (!slot.dirty || !slot.meta) continue;
         metas.push_back(encode_meta(*slot.meta));

@@ -1,17 +1,20 @@
 #include "eventlog/detail/keys.hpp"
+#include "eventlog/detail/msgpack.hpp"
 
 namespace rooms::eventlog::detail {
 
 std::string encode_meta(const session_meta& meta) {
   std::string out(1, static_cast<char>(meta_format_version));
-  try {
-    nlohmann::json body = nlohmann::json::array({meta.created_at, meta.last_activity_at,
-                                                 meta.expires_at, meta.events, meta.bytes,
-                                                 meta.language, meta.title, meta.key_hash});
-    nlohmann::json::to_msgpack(body, nlohmann::detail::output_adapter<char>(out));
-  } catch (const std::exception&) {
-    out.assign(1, '\0');  // unreachable for these field types; decode_meta rejects it
-  }
+  msgpack_writer w(out);
+  w.array_header(8);
+  w.int64(meta.created_at);
+  w.int64(meta.last_activity_at);
+  w.int64(meta.expires_at);
+  w.uint64(meta.events);
+  w.uint64(meta.bytes);
+  w.str(meta.language);
+  w.str(meta.title);
+  w.str(meta.key_hash);
   return out;
 }
 

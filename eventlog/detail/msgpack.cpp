@@ -186,4 +186,66 @@ bool msgpack_reader::value(nlohmann::json& out, int depth) {
   }
 }
 
+void msgpack_writer::be(std::uint64_t v, int bytes) {
+  for (int shift = 8 * (bytes - 1); shift >= 0; shift -= 8) {
+    out_.push_back(static_cast<char>(v >> shift));
+  }
+}
+
+void msgpack_writer::array_header(std::size_t count) {
+  if (count <= 15) {
+    out_.push_back(static_cast<char>(0x90 | count));
+  } else if (count <= 0xffff) {
+    out_.push_back('\xdc');
+    be(count, 2);
+  } else {
+    out_.push_back('\xdd');
+    be(count, 4);
+  }
+}
+
+void msgpack_writer::uint64(std::uint64_t v) {
+  if (v <= 0x7f) {
+    out_.push_back(static_cast<char>(v));
+  } else if (v <= 0xff) {
+    out_.push_back('\xcc');
+    be(v, 1);
+  } else if (v <= 0xffff) {
+    out_.push_back('\xcd');
+    be(v, 2);
+  } else if (v <= 0xffffffff) {
+    out_.push_back('\xce');
+    be(v, 4);
+  } else {
+    out_.push_back('\xcf');
+    be(v, 8);
+  }
+}
+
+void msgpack_writer::int64(std::int64_t v) {
+  if (v >= 0) return uint64(static_cast<std::uint64_t>(v));
+  if (v >= -32) {
+    out_.push_back(static_cast<char>(v));
+  } else {
+    out_.push_back('\xd3');
+    be(static_cast<std::uint64_t>(v), 8);
+  }
+}
+
+void msgpack_writer::str(std::string_view v) {
+  if (v.size() <= 31) {
+    out_.push_back(static_cast<char>(0xa0 | v.size()));
+  } else if (v.size() <= 0xff) {
+    out_.push_back('\xd9');
+    be(v.size(), 1);
+  } else if (v.size() <= 0xffff) {
+    out_.push_back('\xda');
+    be(v.size(), 2);
+  } else {
+    out_.push_back('\xdb');
+    be(v.size(), 4);
+  }
+  out_.append(v);
+}
+
 }  // namespace rooms::eventlog::detail

@@ -43,4 +43,18 @@ class msgpack_reader {
   const char* end_;
 };
 
+/// Appends MessagePack scalars to a string: the envelope fields without building a JSON value.
+class msgpack_writer {
+ public:
+  explicit msgpack_writer(std::string& out) : out_(out) {}
+  void array_header(std::size_t count);
+  void int64(std::int64_t v);
+  void uint64(std::uint64_t v);
+  void str(std::string_view v);
+
+ private:
+  void be(std::uint64_t v, int bytes);
+  std::string& out_;
+};
+
 }  // namespace rooms::eventlog::detail
