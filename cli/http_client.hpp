@@ -1,0 +1,39 @@
+#pragma once
+/// A small blocking HTTP client over libcurl, for roomctl's calls to the admin API.
+
+#include <string>
+
+namespace rooms::cli {
+
+/// An HTTP answer. `status` is 0 when no answer came (see `error`).
+struct http_response {
+  long status = 0;
+  std::string body;
+  /// curl's reason when the request failed before an answer (connection refused, timeout).
+  std::string error;
+};
+
+/// One connection's worth of settings; reuses the connection between calls.
+/// Not thread-safe: one client per thread.
+class http_client {
+ public:
+  /// `base_url` like "http://127.0.0.1:8080" (a trailing '/' is dropped); `token` is sent as
+  /// `Authorization: Bearer` when not empty.
+  http_client(std::string base_url, std::string token);
+  ~http_client();
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  /// Sends `method` to base_url + `target` ("/api/..."); a body is sent as application/json.
+  http_response call(const std::string& method, const std::string& target, const std::string& body = {});
+  const std::string& base_url() const { return base_url_; }
+  /// Percent-encodes a query value.
+  std::string escape(const std::string& value);
+
+ private:
+  std::string base_url_;
+  std::string token_;
+  void* curl_ = nullptr;  ///< CURL*, kept opaque so this header needs no curl include
+};
+
+}  // namespace rooms::cli

@@ -1,0 +1,267 @@
+/// Black-box tests of the WebSocket errors, close codes and limits (PROTOCOL.md "WebSocket").
+
+#include "tests/gateway/helpers.hpp"
+
+namespace rooms::gateway::test {
+namespace {
+
+class ws_limits : public ::testing::Test {
+ protected:
+  temp_dir dir_;
+};
+
+/// The next `error` message; fails the test when none comes or it has another code.
+void expect_error_code(ws_client& ws, const std::string& code, const json& ref = nullptr) {
+  auto m = ws.next_of_type("error", 5s);
+  ASSERT_TRUE(m) << "no error " << code;
+  EXPECT_EQ(m->value("code", ""), code) << *m;
+  EXPECT_TRUE((*m)["message"].is_string()) << *m;
+  if (!ref.is_null()) EXPECT_EQ((*m)["ref"], ref) << *m;
+}
+
+/// A ping answered: the connection is open and the room still serves it.
+void expect_alive(ws_client& ws) {
+  ws.send({{"type", "ping"}, {"ref", "alive"}});
+  auto pong = ws.next_of_type("pong", 5s);
+  ASSERT_TRUE(pong) << "the connection should stay open";
+  EXPECT_EQ(pong->value("ref", ""), "alive");
+}
+
+TEST_F(ws_limits, malformed_messages_answer_bad_json_and_unknown_type) {
+  roomd_process server((dir_.path() / "data").string());
+  auto s = create_session(server);
+  auto ws = ws_client::join_path(server.port(), s.id);
+  ws->send_text("this is not json");
+  expect_error_code(*ws, "bad_json");
+  ws->send_text("[1,2,3]");
+  expect_error_code(*ws, "bad_json");
+  ws->send_text("\"a string\"");
+  expect_error_code(*ws, "bad_json");
+  ws->send_binary(R"({"type":"ping"})");
+  expect_error_code(*ws, "bad_json");
+  ws->send({{"ref", 1}});
+  expect_error_code(*ws, "unknown_type", 1);
+  ws->send({{"type", 5}, {"ref", 2}});
+  expect_error_code(*ws, "unknown_type", 2);
+  ws->send({{"type", "dance"}, {"ref", "d"}});
+  expect_error_code(*ws, "unknown_type", "d");
+  // Before joining, room messages are not_joined; ping works.
+  ws->send({{"type", "code_update"}, {"version", 0}, {"updates", json::array()}, {"ref", 3}});
+  expect_error_code(*ws, "not_joined", 3);
+  ws->send({{"type", "cursor_update"}, {"version", 0}, {"anchor", 0}, {"head", 0}});
+  expect_error_code(*ws, "not_joined");
+  expect_alive(*ws);
+}
+
+TEST_F(ws_limits, deep_nesting_is_bad_json_and_harmless) {
+  roomd_process server((dir_.path() / "data").string());
+  auto s = create_session(server);
+  auto alice = join(server, s.id, "alice");
+  alice.ws->send_text(std::string(100'000, '['));
+  expect_error_code(*alice.ws, "bad_json");
+  alice.ws->send_text(std::string(100'000, '[') + std::string(100'000, ']'));
+  expect_error_code(*alice.ws, "bad_json");
+  std::string objects;
+  for (int i = 0; i < 50'000; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(50'000, '}');
+  alice.ws->send_text(objects);
+  expect_error_code(*alice.ws, "bad_json");
+  // Deep "changes" inside a well-formed message, too.
+  alice.ws->send_text(R"({"type":"code_update","version":0,"updates":[{"clientID":"c","changes":)" + std::string(10'000, '[') +
+                      std::string(10'000, ']') + "}]}");
+  expect_error_code(*alice.ws, "bad_json");
+  expect_alive(*alice.ws);
+  EXPECT_EQ(http_call(server.port(), "GET", "/health").status, 200);
+}
+
+TEST_F(ws_limits, invalid_changes_apply_nothing) {
+  roomd_process server((dir_.path() / "data").string());
+  auto s = create_session(server);
+  auto alice = join(server, s.id, "alice");
+  ASSERT_TRUE(push(alice, insert_at(0, 0, "abc")));
+  // Length does not fit the document (3).
+  alice.ws->send(code_update(1, insert_at(5, 0, "x"), "c", "len"));
+  expect_error_code(*alice.ws, "invalid_changes", "len");
+  // Not a ChangeSet.
+  alice.ws->send(code_update(1, json{{"insert", "x"}}, "c", "shape"));
+  expect_error_code(*alice.ws, "invalid_changes", "shape");
+  alice.ws->send(code_update(1, json::array({-1}), "c", "neg"));
+  expect_error_code(*alice.ws, "invalid_changes", "neg");
+  // A version ahead of the server's.
+  alice.ws->send(code_update(9, insert_at(3, 0, "x"), "c", "ahead"));
+  expect_error_code(*alice.ws, "invalid_changes", "ahead");
+  // A batch whose second update does not fit: all or nothing.
+  json batch = {{"type", "code_update"},
+                {"version", 1},
+                {"ref", "batch"},
+                {"updates", json::array({{{"clientID", "c"}, {"changes", insert_at(3, 3, "d")}},
+                                         {{"clientID", "c"}, {"changes", insert_at(3, 3, "e")}}})}};
+  alice.ws->send(batch);
+  expect_error_code(*alice.ws, "invalid_changes", "batch");
+  // An older version is not an error: it is a rejection with the current version.
+  alice.ws->send(code_update(0, insert_at(0, 0, "x"), "c", "old"));
+  auto rejected = alice.ws->next_of_type("code_update_rejected");
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(*rejected, (json{{"type", "code_update_rejected"}, {"version", 1}, {"ref", "old"}}));
+  json st = latest_state(server, s);
+  EXPECT_EQ(st.value("doc", ""), "abc");
+  EXPECT_EQ(st.value("version", 0), 1);
+  EXPECT_EQ(events_of(all_events(server, s), "code_changed").size(), 1u);
+  // A valid batch of two applies both.
+  batch["updates"][1]["changes"] = insert_at(4, 4, "e");
+  batch["ref"] = "ok";
+  alice.ws->send(batch);
+  auto changed = alice.ws->next_of_type("code_changed");
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->value("from", 0), 1);
+  EXPECT_EQ((*changed)["updates"].size(), 2u);
+  EXPECT_EQ(latest_state(server, s).value("doc", ""), "abcde");
+  // pull: the updates after a version.
+  alice.ws->send({{"type", "pull"}, {"version", 1}, {"ref", "pull"}});
+  auto pulled = alice.ws->next_of_type("code_changed");
+  ASSERT_TRUE(pulled);
+  EXPECT_EQ(pulled->value("from", 0), 1);
+  EXPECT_EQ((*pulled)["updates"], (*changed)["updates"]);
+}
+
+TEST_F(ws_limits, a_document_over_max_doc_is_too_large) {
+  roomd_process server((dir_.path() / "data").string(), {"--max-doc", "10"});
+  auto s = create_session(server);
+  auto alice = join(server, s.id, "alice");
+  ASSERT_TRUE(push(alice, insert_at(0, 0, "0123456789")));
+  alice.ws->send(code_update(1, insert_at(10, 10, "x"), "c", "big"));
+  expect_error_code(*alice.ws, "too_large", "big");
+  EXPECT_EQ(latest_state(server, s).value("doc", ""), "0123456789");
+  // Replacing within the limit is fine.
+  ASSERT_TRUE(push(alice, replace_all(10, "short")));
+}
+
+TEST_F(ws_limits, flooding_is_rate_limited_then_closed_1008) {
+  roomd_process server((dir_.path() / "data").string(), {"--message-rate", "1", "--message-burst", "3"});
+  auto s = create_session(server);
+  auto ws = ws_client::join_path(server.port(), s.id);
+  for (int i = 0; i < 5; ++i) ws->send({{"type", "ping"}, {"ref", i}});
+  int pongs = 0, limited = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto m = ws->next(5s);
+    ASSERT_TRUE(m);
+    if (m->value("type", "") == "pong") ++pongs;
+    if (m->value("type", "") == "error" && m->value("code", "") == "rate_limited") ++limited;
+  }
+  EXPECT_GE(pongs, 3);
+  EXPECT_GE(limited, 1);
+  EXPECT_EQ(pongs + limited, 5);
+  for (int i = 0; i < 20 && !ws->closed(); ++i) {
+    try {
+      ws->send({{"type", "ping"}});
+    } catch (const std::exception&) {
+      break;  // the server already closed
+    }
+  }
+  EXPECT_EQ(ws->wait_closed(5s), 1008);
+  EXPECT_GE(metric(server, "rooms_ws_rate_limited_total").value_or(0), 1);
+}
+
+TEST_F(ws_limits, join_errors_are_forbidden_and_a_bad_key_closes_4401) {
+  roomd_process server((dir_.path() / "data").string());
+  auto s = create_session(server);
+  auto other = create_session(server);
+  {
+    auto ws = ws_client::join_path(server.port(), s.id);
+    ws->send({{"type", "join_session"}, {"name", "eve"}, {"role", "interviewer"}, {"key", other.key}, {"ref", "k"}});
+    expect_error_code(*ws, "forbidden", "k");
+    EXPECT_EQ(ws->wait_closed(5s), 4401);
+  }
+  {
+    auto ws = ws_client::join_path(server.port(), s.id);
+    ws->send({{"type", "join_session"}, {"name", "eve"}, {"role", "interviewer"}});
+    expect_error_code(*ws, "forbidden");
+    EXPECT_EQ(ws->wait_closed(5s), 4401);
+  }
+  auto ws = ws_client::join_path(server.port(), s.id);
+  ws->send({{"type", "join_session"}, {"name", "x"}, {"role", "admin"}});
+  expect_error_code(*ws, "forbidden");
+  ws->send({{"type", "join_session"}, {"name", std::string(65, 'n')}});
+  expect_error_code(*ws, "forbidden");
+  ws->send({{"type", "join_session"}, {"name", "ok"}});
+  ASSERT_TRUE(ws->next_of_type("session_state"));
+  ws->send({{"type", "join_session"}, {"name", "again"}, {"ref", "twice"}});
+  expect_error_code(*ws, "forbidden", "twice");
+  expect_alive(*ws);
+  // Nobody but "ok" joined.
+  EXPECT_EQ(events_of(all_events(server, s), "participant_joined").size(), 1u);
+}
+
+TEST_F(ws_limits, unknown_sessions_close_4404) {
+  roomd_process server((dir_.path() / "data").string());
+  auto unknown = ws_client::join_path(server.port(), "3f0e5a48-8a4c-4b43-9d7e-0f0c3c0b8a11");
+  EXPECT_EQ(unknown->wait_closed(5s), 4404);
+  auto malformed = ws_client::join_path(server.port(), "not-a-session");
+  EXPECT_EQ(malformed->wait_closed(5s), 4404);
+}
+
+TEST_F(ws_limits, a_socket_that_does_not_join_is_closed_4408) {
+  roomd_process server((dir_.path() / "data").string(), {"--join-timeout", "1s"});
+  auto s = create_session(server);
+  auto idle = ws_client::join_path(server.port(), s.id);
+  auto alice = join(server, s.id, "alice");
+  EXPECT_EQ(idle->wait_closed(5s), 4408);
+  // The joined one started at the same time and stays.
+  expect_alive(*alice.ws);
+}
+
+TEST_F(ws_limits, a_frame_over_max_message_bytes_closes_1009) {
+  roomd_process server((dir_.path() / "data").string(), {"--max-message-bytes", "1024"});
+  auto s = create_session(server);
+  auto alice = join(server, s.id, "alice");
+  alice.ws->send({{"type", "ping"}, {"pad", std::string(900, 'p')}});
+  ASSERT_TRUE(alice.ws->next_of_type("pong")) << "a frame under the limit is fine";
+  alice.ws->send({{"type", "ping"}, {"pad", std::string(2000, 'p')}});
+  EXPECT_EQ(alice.ws->wait_closed(5s), 1009);
+}
+
+TEST_F(ws_limits, foreign_origins_are_refused_unless_allowed) {
+  roomd_process server((dir_.path() / "data").string(), {"--allowed-origin", "https://rooms.example"});
+  auto s = create_session(server);
+  try {
+    ws_client ws(server.port(), "/ws/" + s.id, {.origin = "https://evil.example"});
+    ADD_FAILURE() << "a foreign Origin was accepted";
+  } catch (const rooms::testing::ws_refused& e) {
+    EXPECT_EQ(e.status, 403) << e.what();
+  }
+  EXPECT_EQ(metric(server, "rooms_ws_origin_rejected_total"), 1);
+  // The server's own origin, an allowed one, and no Origin at all (not a browser) are accepted.
+  for (const std::string origin : {"http://127.0.0.1:" + std::to_string(server.port()), std::string("https://rooms.example"), std::string()}) {
+    auto p = join(server, s.id, "p", "candidate", "", {.origin = origin});
+    EXPECT_FALSE(p.id.empty()) << origin;
+  }
+}
+
+TEST_F(ws_limits, a_slow_consumer_is_closed_1008_while_a_fast_one_keeps_receiving) {
+  roomd_process server((dir_.path() / "data").string(),
+                       {"--max-send-queue", "8", "--message-rate", "10000", "--message-burst", "10000"});
+  auto s = create_session(server);
+  auto fast = join(server, s.id, "fast");
+  // The slow one joins, then never reads again: its socket buffers fill, then its queue.
+  auto slow = join(server, s.id, "slow", "candidate", "", {.receive_buffer = 4096});
+  ASSERT_FALSE(slow.id.empty());
+  const std::string big(64 << 10, 'x');
+  std::size_t pushes = 0;
+  bool closed_slow = false;
+  for (; pushes < 400 && !closed_slow; ++pushes) {
+    std::string text = big;
+    text[0] = static_cast<char>('a' + pushes % 26);
+    ASSERT_TRUE(push(fast, replace_all(fast.doc.size(), text))) << "push " << pushes << " was not acknowledged";
+    closed_slow = metric(server, "rooms_ws_slow_consumers_closed_total").value_or(0) >= 1;
+  }
+  ASSERT_TRUE(closed_slow) << "the slow consumer was never closed after " << pushes << " pushes";
+  // Reading again, the slow one finds what was in flight, then the close frame.
+  EXPECT_EQ(slow.ws->wait_closed(10s), 1008);
+  // The room goes on for the fast one.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(push(fast, replace_all(fast.doc.size(), "after " + std::to_string(i))));
+  EXPECT_EQ(latest_state(server, s).value("doc", ""), "after 2");
+  RecordProperty("pushes_until_closed", static_cast<int>(pushes));
+}
+
+}  // namespace
+}  // namespace rooms::gateway::test
