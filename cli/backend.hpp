@@ -44,6 +44,9 @@ class backend {
   virtual json stats() = 0;
   /// Sweeps expired sessions and compacts: {"expired","liveSstBytes"}.
   virtual json compact() = 0;
+  /// Makes later reads see writes made since opening (a read-only data dir catches up with the
+  /// running roomd); nothing to do online.
+  virtual void refresh() {}
 };
 
 /// Talks to roomd at `server` with the admin `token` (may be empty: the server then says 401).

@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -80,6 +81,20 @@ class read_view {
   const rocksdb::Snapshot* snap_ = nullptr;
   std::shared_lock<std::shared_mutex> lock_;
   rocksdb::ReadOptions options_;
+};
+
+/// Hint prefix for memtable inserts: the session id of a 24-byte `id | seq` key. Keys of any
+/// other length are outside the domain on purpose: range tombstones start at the bare 16-byte
+/// id (see expire), because RocksDB 7.8 keeps one hint table per memtable for both its point
+/// and its range-deletion skiplists, and a hint from one skiplist corrupts inserts into the
+/// other (it trips an assertion in InlineSkipList::Insert).
+class session_prefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "rooms.session_prefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return {key.data(), id_size};
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() == seq_key_size; }
 };
 
 /// Bound on cached sessions; the cache only saves meta reads, so dropping it all is safe.
@@ -168,7 +183,20 @@ class store::impl {
     db_options.create_missing_column_families = !options_.read_only;
     db_options.max_background_jobs = 2;
     db_options.keep_log_file_num = 5;
+    // One writer thread: concurrent memtable writes buy nothing, and in-place updates need
+    // them off.
+    db_options.allow_concurrent_memtable_write = false;
     rocksdb::ColumnFamilyOptions cf_options;
+    // Every append rewrites its session's meta. In place, the meta memtable stays one node per
+    // session instead of one per append, which halves the skiplist work of a write. (Readers
+    // may see a meta newer than their snapshot; they use it only to check the session is
+    // live, and a deletion is never in place, so expiry stays atomic.)
+    // Each session's events arrive in seq order: a per-session insert hint turns the memtable
+    // insert into a short step from the session's previous key instead of a full skiplist
+    // search among every other session's keys.
+    cf_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<session_prefix>();
+    rocksdb::ColumnFamilyOptions meta_options = cf_options;
+    meta_options.inplace_update_support = true;
 
     // Open every CF the DB has (a newer build may have added some) plus ours.
     std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, cf_meta, cf_events,
@@ -189,7 +217,7 @@ class store::impl {
           std::find(existing.begin(), existing.end(), name) == existing.end()) {
         return {errc::corruption, "store at " + options_.path + " has no column family " + name};
       }
-      descriptors.emplace_back(name, cf_options);
+      descriptors.emplace_back(name, name == cf_meta ? meta_options : cf_options);
     }
 
     rocksdb::Status s;
@@ -366,8 +394,9 @@ class store::impl {
         // Meta, events and snapshots go in one batch: no reader sees the session half gone.
         entries.push_back({entry::remove, meta_index, std::string(op.id.raw()), {}, nullptr});
         for (std::uint8_t cf : {events_index, snapshots_index}) {
+          // From the bare id, not seq_key(id, 0): see session_prefix.
           entries.push_back(
-              {entry::remove_range, cf, seq_key(op.id, 0), range_end(op.id), nullptr});
+              {entry::remove_range, cf, std::string(op.id.raw()), range_end(op.id), nullptr});
         }
         slot = {std::nullopt, false};
         dropped.push_back(op.id);
@@ -489,8 +518,9 @@ class store::impl {
     return meta;
   }
 
-  status scan(const session_id& id, std::uint64_t from,
-              const std::function<bool(const event&)>& visit) const {
+  /// Visits events with seq >= from in order; `visit(event&)` may move from its argument.
+  template <class Visit>
+  status scan(const session_id& id, std::uint64_t from, Visit&& visit) const {
     read_view view(db_, options_.read_only, catch_up_mu_);
     rocksdb::ReadOptions& read = view.options();
     // Meta and events from one snapshot: a concurrent expire is either wholly seen or not at all.
@@ -661,8 +691,8 @@ result<std::vector<event>> store::read(const session_id& id, std::uint64_t from,
                                         std::size_t limit) const {
   std::vector<event> out;
   if (limit == 0) return out;
-  auto s = impl_->scan(id, from, [&](const event& e) {
-    out.push_back(e);
+  auto s = impl_->scan(id, from, [&](event& e) {
+    out.push_back(std::move(e));
     return out.size() < limit;
   });
   if (!s.ok()) return s;
@@ -671,7 +701,7 @@ result<std::vector<event>> store::read(const session_id& id, std::uint64_t from,
 
 status store::scan(const session_id& id, std::uint64_t from,
                    const std::function<bool(const event&)>& visit) const {
-  return impl_->scan(id, from, visit);
+  return impl_->scan(id, from, [&](event& e) { return visit(e); });
 }
 
 result<std::uint64_t> store::last_seq(const session_id& id) const {

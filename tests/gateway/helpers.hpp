@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,18 @@ using namespace std::chrono_literals;
 /// Authorization header with a bearer token.
 inline std::vector<std::pair<std::string, std::string>> bearer(const std::string& token) {
   return {{"Authorization", "Bearer " + token}};
+}
+
+inline ws_options with_origin(std::string origin) {
+  ws_options o;
+  o.origin = std::move(origin);
+  return o;
+}
+
+inline ws_options with_receive_buffer(int bytes) {
+  ws_options o;
+  o.receive_buffer = bytes;
+  return o;
 }
 
 /// Parses a reply body; fails the test (and returns null) when it is not JSON.
@@ -173,6 +186,29 @@ inline bool push(participant& p, const json& changes, std::chrono::milliseconds 
     if (!p.apply(*m)) return false;
     if (mine) return true;
   }
+}
+
+/// Reads `p`'s messages until `pred` holds for one (returned) or the timeout passes or the
+/// socket closes; every code_changed on the way is applied to p's document.
+inline std::optional<json> read_until(participant& p, const std::function<bool(const json&)>& pred,
+                                      std::chrono::milliseconds timeout = 5s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    auto m = p.ws->next(left);
+    if (!m) return std::nullopt;
+    if (m->value("type", "") == "code_changed") { EXPECT_TRUE(p.apply(*m)) << "a code_changed that does not fit: " << *m; }
+    if (pred(*m)) return m;
+  }
+}
+
+/// Pings and reads up to the pong (applying code_changed): everything the room published to
+/// `p` before it handled the ping has then arrived. False when no pong came.
+inline bool sync_with_room(participant& p, std::chrono::milliseconds timeout = 5s) {
+  p.ws->send({{"type", "ping"}, {"ref", "sync"}});
+  return read_until(p, [](const json& m) { return m.value("type", "") == "pong" && m.value("ref", "") == "sync"; }, timeout)
+      .has_value();
 }
 
 /// The value of a metric line `name <value>` in Prometheus text; nullopt when absent.

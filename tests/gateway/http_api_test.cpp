@@ -16,7 +16,7 @@ void expect_error(const http_reply& r, int status, const std::string& code = "")
   ASSERT_TRUE(j.is_object()) << "error body is not a JSON object: " << r.body;
   EXPECT_TRUE(j.contains("error") && j["error"].is_string()) << r.body;
   EXPECT_TRUE(j.contains("message") && j["message"].is_string()) << r.body;
-  if (!code.empty()) EXPECT_EQ(j.value("error", ""), code) << r.body;
+  if (!code.empty()) { EXPECT_EQ(j.value("error", ""), code) << r.body; }
 }
 
 /// A session with a joined candidate that typed "abc" in three updates and moved its cursor.
@@ -156,7 +156,7 @@ TEST_F(http_api, events_page_with_from_limit_and_next) {
   for (std::size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(all[i].value("seq", 0u), i + 1) << all[i];
     EXPECT_TRUE(all[i]["ts"].is_number_integer()) << all[i];
-    if (i > 0) EXPECT_GE(all[i]["ts"].get<std::int64_t>(), all[i - 1]["ts"].get<std::int64_t>());
+    if (i > 0) { EXPECT_GE(all[i]["ts"].get<std::int64_t>(), all[i - 1]["ts"].get<std::int64_t>()); }
   }
   EXPECT_EQ(all[1].value("type", ""), "participant_joined");
   EXPECT_EQ(all[1].value("participantId", ""), b.alice.id);
@@ -331,7 +331,7 @@ TEST_F(http_api, admin_lists_inspects_and_deletes) {
 
 TEST_F(http_api, metrics_are_prometheus_text_with_the_documented_names) {
   roomd_process server((dir_.path() / "data").string());
-  make_busy(server);
+  auto busy = make_busy(server);  // keeps alice connected
   auto r = http_call(server.port(), "GET", "/metrics");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.header("Content-Type").rfind("text/plain", 0), 0u) << r.header("Content-Type");

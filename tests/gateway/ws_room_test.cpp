@@ -13,24 +13,6 @@ class ws_room : public ::testing::Test {
   temp_dir dir_;
 };
 
-/// Reads `p`'s messages until `pred` holds for one (returned) or the timeout passes; every
-/// code_changed on the way is applied to p's document.
-std::optional<json> read_until(participant& p, const std::function<bool(const json&)>& pred, std::chrono::milliseconds timeout = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    auto m = p.ws->next(left);
-    if (!m) return std::nullopt;
-    if (m->value("type", "") == "code_changed") EXPECT_TRUE(p.apply(*m)) << "a code_changed that does not fit: " << *m;
-    if (pred(*m)) return m;
-  }
-}
-
-auto of_type(const std::string& type) {
-  return [type](const json& m) { return m.value("type", "") == type; };
-}
-
 /// Sends a ping with `ref` and collects everything up to its pong (the room answers in order).
 std::vector<json> until_pong(participant& p, const std::string& ref) {
   p.ws->send({{"type", "ping"}, {"ref", ref}});
@@ -192,8 +174,9 @@ TEST_F(ws_room, concurrent_typists_converge_without_gaps) {
   for (auto& p : ps)
     while (p.version < total) ASSERT_TRUE(p.follow()) << "stuck at version " << p.version;
   EXPECT_EQ(ps[0].text(), ps[1].text());
-  EXPECT_EQ(std::count(ps[0].text().begin(), ps[0].text().end(), 'a'), per_typist);
-  EXPECT_EQ(std::count(ps[0].text().begin(), ps[0].text().end(), 'b'), per_typist);
+  const std::string text = ps[0].text();
+  EXPECT_EQ(std::count(text.begin(), text.end(), 'a'), per_typist);
+  EXPECT_EQ(std::count(text.begin(), text.end(), 'b'), per_typist);
   EXPECT_EQ(latest_state(server, s).value("doc", ""), ps[0].text());
   auto changed = events_of(all_events(server, s), "code_changed");
   ASSERT_EQ(changed.size(), total);

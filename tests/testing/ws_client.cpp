@@ -1,5 +1,7 @@
 #include "tests/testing/ws_client.hpp"
 
+#include "tests/testing/roomd_process.hpp"
+
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
 #include <boost/asio.hpp>
@@ -47,7 +49,7 @@ ws_client::ws_client(int port, const std::string& target, ws_options options) : 
   beast::error_code ec;
   impl_->ws.handshake(res, "127.0.0.1:" + std::to_string(port), target, ec);
   beast::get_lowest_layer(impl_->ws).expires_never();
-  if (ec == websocket::error::upgrade_declined) throw ws_refused(res.result_int(), res.body());
+  if (ec == websocket::error::upgrade_declined) throw ws_refused("websocket upgrade to " + target + " refused");
   if (ec) throw std::runtime_error("websocket handshake to " + target + " failed: " + ec.message());
   impl_->ws.read_message_max(64u << 20);
 }
@@ -92,7 +94,11 @@ bool ws_client::pump(clock_type::time_point deadline) {
       impl_->reading = false;
       if (ec) {
         closed_ = true;
-        close_code_ = ec == websocket::error::closed ? static_cast<int>(impl_->ws.reason().code) : 1006;
+        // A close frame that arrived counts even when the TCP teardown after it failed (Beast
+        // 1.74's server teardown may close before our close reply lands: ENOTCONN here).
+        auto code = static_cast<int>(impl_->ws.reason().code);
+        close_code_ = code != 0 ? code : 1006;
+        close_error_ = ec.message();
         return;
       }
       std::string text = beast::buffers_to_string(impl_->buffer.data());
@@ -150,6 +156,18 @@ void ws_client::drop() {
   beast::get_lowest_layer(impl_->ws).socket().close(ignored);
   closed_ = true;
   close_code_ = 1006;
+  close_error_ = "dropped by the client";
+}
+
+std::pair<int, std::string> upgrade_status(int port, const std::string& target, const ws_options& options) {
+  std::vector<std::pair<std::string, std::string>> headers = {{"Upgrade", "websocket"},
+                                                              {"Connection", "Upgrade"},
+                                                              {"Sec-WebSocket-Version", "13"},
+                                                              {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+  if (!options.origin.empty()) headers.emplace_back("Origin", options.origin);
+  for (const auto& h : options.headers) headers.push_back(h);
+  auto reply = http_call(port, "GET", target, "", headers);
+  return {reply.status, reply.body};
 }
 
 }  // namespace rooms::testing

@@ -20,13 +20,10 @@ namespace rooms::testing {
 
 using namespace std::chrono_literals;
 
-/// The server refused the upgrade with an HTTP answer (e.g. 403 for a foreign Origin).
+/// The server answered the upgrade with a plain HTTP response (Beast does not hand it out:
+/// see upgrade_status for the status code).
 struct ws_refused : std::runtime_error {
-  ws_refused(int status_code, std::string body)
-      : std::runtime_error("upgrade refused with HTTP " + std::to_string(status_code) + ": " + body),
-        status(status_code), body(std::move(body)) {}
-  int status;
-  std::string body;
+  using std::runtime_error::runtime_error;
 };
 
 /// Options of a connection.
@@ -44,7 +41,7 @@ struct ws_options {
 class ws_client {
  public:
   /// Connects and completes the upgrade; throws ws_refused when the server answered the
-  /// upgrade with an HTTP status, std::runtime_error on other failures.
+  /// upgrade with a non-101 HTTP response, std::runtime_error on other failures.
   ws_client(int port, const std::string& target, ws_options options = {});
   ~ws_client();
   ws_client(const ws_client&) = delete;
@@ -80,6 +77,8 @@ class ws_client {
   bool closed() const { return closed_; }
   /// The close code the server sent (1006 without a close frame); 0 while open.
   int close_code() const { return close_code_; }
+  /// Why the connection ended, for failure messages ("" while open).
+  const std::string& close_error() const { return close_error_; }
 
   // -- closing --
 
@@ -99,6 +98,11 @@ class ws_client {
   std::deque<nlohmann::json> inbox_;
   bool closed_ = false;
   int close_code_ = 0;
+  std::string close_error_;
 };
+
+/// The HTTP status of a WebSocket upgrade request to `target` with `options` (101 when
+/// accepted), and the response body.
+std::pair<int, std::string> upgrade_status(int port, const std::string& target, const ws_options& options = {});
 
 }  // namespace rooms::testing
