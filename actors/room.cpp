@@ -230,7 +230,9 @@ class room {
       std::string key = msg.contains("key") && msg["key"].is_string() ? msg["key"].get<std::string>() : "";
       if (key.empty() || !detail::constant_time_equal(eventlog::sha256_hex(key), st_.meta.key_hash)) {
         error_to(conn, "forbidden", key.empty() ? "the interviewer role needs the interviewer key" : "wrong interviewer key", ref);
-        self_->send(conn, ws_close_atom::value, 4401, std::string("bad interviewer key"));
+        // Queued like the error before it: sent directly, the close could overtake the error
+        // (held behind appends in flight) and the gateway would drop the error unsent.
+        emit({conn}, caf::make_message(ws_close_atom::value, 4401, std::string("bad interviewer key")));
         return;
       }
     }

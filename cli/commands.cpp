@@ -127,8 +127,8 @@ std::vector<json> fetch_events(backend& b, const std::string& id, std::uint64_t 
     if (max != 0) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, max - out.size()));
     auto page = b.events(id, from, want);
     for (auto& e : page["events"]) out.push_back(std::move(e));
-    bar.update(out.size());
     if (!page["next"].is_number_unsigned() || (max != 0 && out.size() >= max)) break;
+    bar.update(out.size());  // only sessions longer than one page are worth a progress line
     from = page["next"].get<std::uint64_t>();
   }
   return out;

@@ -64,11 +64,14 @@ int run_replay(context& ctx, const replay_args& args) {
       std::cout << state.dump() << '\n';
       return 0;
     }
-    if (::isatty(STDOUT_FILENO) == 1)
+    const bool tty = ::isatty(STDOUT_FILENO) == 1;
+    if (tty)
       std::cerr << "# " << args.id << " at seq " << state.value("seq", std::uint64_t{0}) << ", version "
                 << state.value("version", std::uint64_t{0}) << ", " << state.value("language", "") << '\n';
-    // The document exactly, so `replay --at N > file` reproduces it byte for byte.
-    std::cout << state.value("doc", "") << std::flush;
+    // The document exactly, so `replay --at N > file` reproduces it byte for byte; only a
+    // terminal gets a final newline, to keep the prompt off the last line.
+    const std::string doc = state.value("doc", "");
+    std::cout << doc << (tty && !doc.empty() && doc.back() != '\n' ? "\n" : "") << std::flush;
     return 0;
   }
 

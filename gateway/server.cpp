@@ -37,6 +37,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) address_ = ep.address().to_string();
+    // Keystrokes are tiny frames: Nagle plus delayed ACKs would add tens of milliseconds.
+    stream_.socket().set_option(tcp::no_delay(true), ec);
     ctx_.http_connections.fetch_add(1);
   }
   ~http_session() { ctx_.http_connections.fetch_sub(1); }

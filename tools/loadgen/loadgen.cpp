@@ -114,6 +114,8 @@ class client : public std::enable_shared_from_this<client> {
   void start(tcp::endpoint ep) {
     beast::get_lowest_layer(ws_).async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
       if (ec) return self->fail("connect", ec);
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true), ignored);
       self->ws_.async_handshake(self->opt_.host, "/ws/" + self->session_, [self](beast::error_code ec) {
         if (ec) return self->fail("handshake", ec);
         self->send(json{{"type", "join_session"}, {"name", "load " + self->client_id_}, {"role", "candidate"}});
@@ -428,6 +430,7 @@ int main(int argc, char** argv) {
         break;
       }
   }
+  const auto errors_seen = t.errors;  // closing below may race reads; judge what came before
   for (auto& room : rooms)
     for (auto& c : room) c->close();
   ioc.run_for(std::chrono::milliseconds(300));
@@ -469,5 +472,6 @@ int main(int argc, char** argv) {
       std::printf("  roomd CPU %.0f%%  RSS %.1f MiB\n", out["roomdCpuPct"].get<double>(), out["roomdRssMiB"].get<double>());
   }
   std::cout << out.dump() << std::endl;
-  return diverged == 0 && t.errors == 0 ? 0 : 1;
+  if (diverged || errors_seen) std::cerr << "loadgen: FAILED: " << diverged << " rooms diverged, " << errors_seen << " errors\n";
+  return diverged == 0 && errors_seen == 0 ? 0 : 1;
 }

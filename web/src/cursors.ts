@@ -9,6 +9,8 @@ export interface RemoteCursor {
   color: string;
   anchor: number;
   head: number;
+  /** When set (live room), the name label fades out a few seconds after this moment. */
+  movedAt?: number;
 }
 
 export const setRemoteCursor = StateEffect.define<RemoteCursor>();
@@ -54,11 +56,12 @@ class CaretWidget extends WidgetType {
     readonly name: string,
     readonly color: string,
     readonly id: string,
+    readonly movedAt: number | undefined,
   ) {
     super();
   }
   eq(o: CaretWidget) {
-    return o.name === this.name && o.color === this.color && o.id === this.id;
+    return o.name === this.name && o.color === this.color && o.id === this.id && o.movedAt === this.movedAt;
   }
   toDOM() {
     const wrap = document.createElement('span');
@@ -67,7 +70,7 @@ class CaretWidget extends WidgetType {
     wrap.setAttribute('data-participant', this.id);
     wrap.setAttribute('aria-hidden', 'true');
     const label = document.createElement('span');
-    label.className = 'cm-remote-label';
+    label.className = this.movedAt === undefined ? 'cm-remote-label' : 'cm-remote-label cm-remote-label-fade';
     label.style.backgroundColor = this.color;
     label.textContent = this.name;
     wrap.appendChild(label);
@@ -92,7 +95,7 @@ const decorations = EditorView.decorations.compute([remoteCursorField], (state) 
         }).range(from, to),
       );
     }
-    ranges.push(Decoration.widget({ widget: new CaretWidget(c.name, c.color, c.id), side: -1 }).range(c.head));
+    ranges.push(Decoration.widget({ widget: new CaretWidget(c.name, c.color, c.id, c.movedAt), side: -1 }).range(c.head));
   }
   ranges.sort((a, b) => a.from - b.from || a.value.startSide - b.value.startSide);
   const b = new RangeSetBuilder<Decoration>();
@@ -123,6 +126,9 @@ const cursorTheme = EditorView.baseTheme({
     zIndex: '5',
     opacity: '0.95',
   },
+  // Live room: the label shows when the cursor moves, then fades so it does not hide code.
+  '.cm-remote-label-fade': { animation: 'cm-remote-label-fade 4s ease-in forwards' },
+  '@keyframes cm-remote-label-fade': { '0%, 75%': { opacity: '0.95' }, '100%': { opacity: '0.25' } },
 });
 
 export function remoteCursors(): Extension {

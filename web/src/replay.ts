@@ -71,6 +71,7 @@ export function foldEvents(events: LogEvent[]): Folded {
   let present = new Map<string, PInfo>();
   let cursors = new Map<string, { anchor: number; head: number }>();
   let lastRunId: string | undefined;
+  const lastFocus = new Map<string, boolean>();
   let error: string | undefined;
 
   const nameOf = (pid?: string) => (pid && names.get(pid)?.name) || 'someone';
@@ -177,6 +178,12 @@ export function foldEvents(events: LogEvent[]): Folded {
           markers.push({ index: i, kind: 'note', label: `Note by ${nameOf(e.participantId)}: ${String(e.text ?? '').slice(0, 60)}` });
           break;
         case 'focus_changed':
+          // The first "focused" report after a join is not a moment worth marking.
+          if (e.focused && lastFocus.get(e.participantId) !== false) {
+            lastFocus.set(e.participantId, true);
+            break;
+          }
+          lastFocus.set(e.participantId, !!e.focused);
           markers.push({ index: i, kind: e.focused ? 'focus' : 'blur', label: `${nameOf(e.participantId)} ${e.focused ? 'came back to the tab' : 'left the tab'}` });
           break;
         case 'session_expired':

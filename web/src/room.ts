@@ -17,6 +17,7 @@ interface Participant {
   role: 'candidate' | 'interviewer';
   color: string;
   online: boolean;
+  left?: boolean;
   focused?: boolean;
   cursor?: { version: number; anchor: number; head: number };
 }
@@ -184,6 +185,7 @@ class Room {
         return self.view;
       },
       drop: () => this.socket.drop(true),
+      send: (msg: object) => this.socket.send(msg),
       restore: () => this.socket.restore(),
       get connected() {
         return self.joined && self.socket.state === 'online';
@@ -395,7 +397,19 @@ class Room {
     return true;
   }
 
+  /** A participant shown offline (dropped, within the resume window) who acts again is back. */
+  private markActive(pid: unknown) {
+    if (typeof pid !== 'string') return;
+    const p = this.participants.get(pid);
+    if (p && !p.online && !p.left) {
+      p.online = true;
+      this.renderPeople();
+    }
+  }
+
   private onMessage(m: any) {
+    if (m.type === 'code_changed' && Array.isArray(m.updates)) for (const u of m.updates) this.markActive(u.participantId);
+    else if (m.type !== 'participant_left') this.markActive(m.participantId);
     switch (m.type) {
       case 'session_state':
         return this.onSessionState(m);
@@ -476,7 +490,7 @@ class Room {
     this.participants.clear();
     const cursors: RemoteCursor[] = [];
     for (const p of m.participants ?? []) {
-      this.participants.set(p.participantId, { ...p, online: p.online ?? true, focused: prevFocus.get(p.participantId) });
+      this.participants.set(p.participantId, { ...p, online: p.online ?? true, focused: p.focused ?? prevFocus.get(p.participantId) });
       if (p.participantId !== this.participantId && p.cursor) {
         this.pendingCursors.set(p.participantId, p.cursor);
       }
@@ -652,6 +666,7 @@ class Room {
           color: p.color || '#8892b0',
           anchor: this.mapToLocal(c.anchor, c.version),
           head: this.mapToLocal(c.head, c.version),
+          movedAt: Date.now(),
         }),
       );
     }
@@ -691,7 +706,7 @@ class Room {
     const p = m.participant;
     if (!p || !p.participantId) return;
     const existing = this.participants.get(p.participantId);
-    this.participants.set(p.participantId, { ...existing, ...p, online: true });
+    this.participants.set(p.participantId, { ...existing, ...p, online: true, left: false });
     this.renderPeople();
     if (!existing && p.participantId !== this.participantId) toast(`${p.name} joined`, 'info', 2500);
   }
@@ -700,6 +715,7 @@ class Room {
     const p = this.participants.get(m.participantId);
     if (p) {
       p.online = false;
+      p.left = true;
       p.focused = undefined;
       toast(`${p.name} left`, 'info', 2500);
     }
@@ -717,7 +733,7 @@ class Room {
       if (p.online) online++;
       const me = p.participantId === this.participantId;
       const status: Node[] = [];
-      if (!p.online) status.push(h('span', { class: 'tag tag-off' }, 'left'));
+      if (!p.online) status.push(h('span', { class: 'tag tag-off' }, p.left ? 'left' : 'offline'));
       else if (this.role === 'interviewer' && p.focused === false) status.push(h('span', { class: 'tag tag-away', title: 'Tab not focused' }, 'away'));
       else if (this.role === 'interviewer' && p.focused === true) status.push(h('span', { class: 'tag tag-focus' }, 'focused'));
       people.appendChild(

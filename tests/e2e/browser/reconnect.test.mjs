@@ -5,8 +5,9 @@ import { startRoomd } from '../lib/roomd.mjs';
 import { launch, joinAs, docOf, waitForDoc } from '../lib/browser.mjs';
 
 let roomd, br;
+const ADMIN = 'e2e-admin-token-0123456789abcdef';
 before(async () => {
-  roomd = await startRoomd();
+  roomd = await startRoomd({ env: { ROOMD_ADMIN_TOKEN: ADMIN } });
   br = await launch();
 });
 after(async () => {
@@ -64,4 +65,21 @@ test('dropped connection reconnects, resumes and keeps offline edits', async () 
   assert.ok(!interviewer.framesReceived.some((f) => f.includes('"participant_left"')), 'a resumed participant never left');
   assert.equal(await interviewer.textContent('#participant-count'), '2');
   assert.equal(await candidate.getAttribute('#banner', 'class'), 'banner hidden');
+});
+
+test('a session expired by an admin shows the ended screen to everyone in it', async () => {
+  const s = await createSession();
+  const interviewer = await br.newPage();
+  await interviewer.goto(roomd.url + s.interviewerUrl);
+  await joinAs(interviewer, 'Ivan');
+  const candidate = await br.newPage();
+  await candidate.goto(roomd.url + s.joinUrl);
+  await joinAs(candidate, 'Cleo');
+  const r = await fetch(`${roomd.url}/api/admin/sessions/${s.sessionId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } });
+  assert.equal(r.status, 204);
+  for (const p of [interviewer, candidate]) await p.waitForSelector('text=This interview has ended', { timeout: 10_000 });
+  // Opening the link afterwards: the session is gone.
+  const late = await br.newPage();
+  await late.goto(roomd.url + s.joinUrl);
+  await late.waitForSelector('text=Interview not found');
 });

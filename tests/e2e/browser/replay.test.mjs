@@ -61,7 +61,7 @@ test('record a short interview', async () => {
 
 test('replay shows the final document at the end and an earlier one when scrubbed', async () => {
   const final = 'line one\nline two\nprint("a pasted line that is long enough to be flagged")\n';
-  const page = await br.newPage();
+  let page = await br.newPage();
   await page.goto(`${roomd.url}${s.replayUrl}`);
   await page.waitForSelector('#replay-editor .cm-content');
   assert.equal(await replayDoc(page), final);
@@ -100,7 +100,9 @@ test('replay shows the final document at the end and an earlier one when scrubbe
     await page.click('#markers .marker-run');
     await page.waitForSelector('#replay-output #run-exit');
   }
-  // Deep link to the earlier moment.
+  await page.close();
+  // Deep link to the earlier moment, in a fresh page.
+  page = await br.newPage();
   await page.goto(`${roomd.url}/replay/${s.sessionId}#key=${encodeURIComponent(s.interviewerKey)}&seq=${seq}`);
   await page.waitForSelector('#replay-editor .cm-content');
   assert.equal(await replayDoc(page), 'line one\n');

@@ -54,10 +54,11 @@ test('concurrent typing converges to the same document', async () => {
   ]);
   await interviewer.waitForFunction(() => window.__room.unconfirmed === 0);
   await candidate.waitForFunction(() => window.__room.unconfirmed === 0);
-  const want = await docOf(interviewer);
+  const want = '# top AAAA\n# interviewer line\nx = 1\ny = 2\n';
   await waitForDoc(candidate, want);
-  assert.equal(want, '# top AAAA\n# interviewer line\nx = 1\ny = 2\n');
-  assert.equal(await interviewer.evaluate(() => window.__room.syncedVersion), await candidate.evaluate(() => window.__room.syncedVersion));
+  await waitForDoc(interviewer, want);
+  const version = await interviewer.evaluate(() => window.__room.syncedVersion);
+  await candidate.waitForFunction((v) => window.__room.syncedVersion === v, version);
 });
 
 test('candidate sees the interviewer cursor with its name', async () => {
@@ -138,4 +139,12 @@ test('a note is seen by the interviewer, never by the candidate', async () => {
   }
   await interviewer.screenshot({ path: '/tmp/room-interviewer.png' });
   await candidate.screenshot({ path: '/tmp/room-candidate.png' });
+});
+
+test('an error from the server is shown as a toast', async () => {
+  // A candidate's add_note is refused by the server (forbidden): the page says so.
+  await candidate.evaluate(() => window.__room.send({ type: 'add_note', text: 'sneaky' }));
+  await candidate.waitForSelector('.toast-error', { timeout: 5000 });
+  await interviewer.waitForTimeout(300);
+  assert.ok(!(await interviewer.evaluate(() => document.body.innerText)).includes('sneaky'));
 });

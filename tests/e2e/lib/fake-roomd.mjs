@@ -164,6 +164,15 @@ const server = http.createServer(async (req, res) => {
     }
     return err(res, 404, 'not_found', 'No such endpoint.');
   }
+  if ((m = p.match(/^\/api\/admin\/sessions\/([^/]+)$/)) && req.method === 'DELETE') {
+    if (!process.env.ROOMD_ADMIN_TOKEN || req.headers.authorization !== `Bearer ${process.env.ROOMD_ADMIN_TOKEN}`) return err(res, 401, 'unauthorized', 'Admin token required.');
+    const s = sessions.get(m[1]);
+    if (!s) return err(res, 404, 'not_found', 'Unknown session.');
+    sessions.delete(s.id);
+    for (const p of s.participants.values()) if (p.ws) p.ws.close(4410, 'expired');
+    res.writeHead(204);
+    return res.end();
+  }
   if (p.startsWith('/api/')) return err(res, 404, 'not_found', 'No such endpoint.');
   return serveStatic(req, res, p);
 });
