@@ -406,6 +406,7 @@ response inspect_session(context& ctx, const request& req, const session_id& id)
   json live = live_text ? json::parse(*live_text, nullptr, false) : json::object();
   json body = admin_row(ctx, *meta, live.is_object() ? live : json::object());
   body["eventsByType"] = counts;
+  body["keyHash"] = meta->key_hash;  // admin only: lets an export carry the interviewer key's hash
   body["state"] = actors::to_json(*state);
   body["state"]["title"] = state->title;
   return json_response(req, http::status::ok, body.dump());
