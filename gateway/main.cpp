@@ -111,6 +111,8 @@ int main(int argc, char** argv) {
   app.add_option("--join-timeout", join_timeout, "close a socket that has not joined after this long (4408)")->capture_default_str();
   app.add_option("--io-threads", gw.io_threads, "Asio I/O threads")->capture_default_str();
   app.add_flag("--metrics-need-token", gw.metrics_need_token, "require the admin token for /metrics");
+  app.add_flag("--serve-piston", gw.serve_piston, "serve the Piston v2 API (/api/v2/...) from the local runner, to loopback clients");
+  app.add_flag("--serve-piston-public", gw.serve_piston_public, "with --serve-piston: to every client, not only loopback");
   CLI11_PARSE(app, argc, argv);
 
   log::level level;

@@ -53,6 +53,11 @@ struct gateway_options {
   std::chrono::seconds idle_timeout{30};
   /// Require the admin token for /metrics. Default: false.
   bool metrics_need_token = false;
+  /// Serve the Piston v2 API (/api/v2/runtimes, /api/v2/execute) from the local runner.
+  /// Default: false.
+  bool serve_piston = false;
+  /// With serve_piston: answer clients other than loopback too. Default: false.
+  bool serve_piston_public = false;
 };
 
 /// The HTTP/WebSocket server. Thread safety: start/stop from one thread.

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -41,7 +42,12 @@ roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extr
   ::unlink(port_file.c_str());
   log_path_ = data_dir_ + ".log";
   std::vector<std::string> args = {bin_path("roomd"), "--listen", "127.0.0.1:0", "--port-file", port_file,
-                                   "--data-dir", data_dir_, "--runner", "none", "--log-level", "debug"};
+                                   "--data-dir", data_dir_, "--log-level", "debug"};
+  // No runner unless the test asks for one: probing every toolchain costs seconds per start.
+  if (std::find(extra_args.begin(), extra_args.end(), "--runner") == extra_args.end()) {
+    args.push_back("--runner");
+    args.push_back("none");
+  }
   for (auto& a : extra_args) args.push_back(std::move(a));
   pid_ = ::fork();
   if (pid_ == 0) {

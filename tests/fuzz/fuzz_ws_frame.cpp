@@ -1,0 +1,64 @@
+/// Fuzz target (d): what the room does to a WebSocket text frame before dispatching it:
+/// json_too_deep(text, 64), then json::parse(text, nullptr, false), then dump (replies echo
+/// parts of the message, e.g. "ref").
+///
+/// Invariants: nothing that passes the depth check crashes the parser or the dump (nlohmann
+/// recurses when dumping); whatever parses is really at most 64 deep; the check never refuses
+/// valid JSON that is within the limit; a dump parses back equal.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/json_limits.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+
+/// Nesting depth of a value, counted like json_too_deep (an array or object is one level);
+/// stops counting past `limit` so a bug cannot overflow the stack here either.
+std::size_t depth_of(const json& j, std::size_t limit) {
+  if (!j.is_structured() || limit == 0) return j.is_structured() ? 1 : 0;
+  std::size_t deepest = 0;
+  for (const auto& child : j) {
+    auto d = depth_of(child, limit - 1);
+    if (d > deepest) deepest = d;
+  }
+  return deepest + 1;
+}
+
+bool has_nan(const json& j, std::size_t limit) {
+  if (j.is_number_float()) return j.get<double>() != j.get<double>();
+  if (!j.is_structured() || limit == 0) return false;
+  for (const auto& child : j)
+    if (has_nan(child, limit - 1)) return true;
+  return false;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  const bool too_deep = rooms::actors::json_too_deep(text, 64);
+  json msg = json::parse(text, nullptr, false);
+  if (msg.is_discarded()) return 0;
+  const std::size_t depth = depth_of(msg, 200);
+  // The linear scan agrees with the parser on valid JSON.
+  FUZZ_CHECK(too_deep == (depth > 64));
+  if (too_deep) return 0;
+  auto out = msg.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto strict = msg.dump();  // parse only accepts valid UTF-8, so a strict dump cannot throw
+  FUZZ_CHECK(out == strict);
+  if (!has_nan(msg, 200)) FUZZ_CHECK(json::parse(out) == msg);
+  if (msg.is_object()) {
+    json ref = msg.contains("ref") ? msg["ref"] : json();
+    json reply = {{"type", "error"}, {"code", "bad_json"}, {"ref", ref}};
+    (void)reply.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  return 0;
+}
