@@ -193,18 +193,15 @@ void websocket_session::on_write(beast::error_code ec) {
     queue_.pop_front();
   }
   if (ec) return;
-  if (closing_) {
-    queue_.clear();
-    queued_bytes_ = 0;
-    ws_.async_close(make_close_reason(close_code_, close_reason_), [self = shared_from_this()](beast::error_code) {});
-    return;
-  }
-  if (!queue_.empty()) write_next();
+  if (!queue_.empty()) return write_next();
+  if (closing_) ws_.async_close(make_close_reason(close_code_, close_reason_), [self = shared_from_this()](beast::error_code) {});
 }
 
 void websocket_session::close(std::uint16_t code, std::string reason) {
+  // The room's own closes (4401, 4410, ...) come after frames it sent first (the error that
+  // explains them): flush those, then close.
   net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    self->start_close(code, std::move(reason));
+    self->start_close(code, std::move(reason), true);
   });
 }
 
@@ -218,7 +215,7 @@ void websocket_session::joined() {
   net::post(ws_.get_executor(), [self = shared_from_this()] { self->join_timer_.cancel(); });
 }
 
-void websocket_session::start_close(std::uint16_t code, std::string reason) {
+void websocket_session::start_close(std::uint16_t code, std::string reason, bool flush) {
   if (closing_ || finished_) return;
   closing_ = true;
   close_code_ = code;
@@ -231,16 +228,15 @@ void websocket_session::start_close(std::uint16_t code, std::string reason) {
     beast::error_code ignored;
     beast::get_lowest_layer(self->ws_).socket().close(ignored);
   });
-  if (writing_) {
-    // Drop what is queued behind the frame in flight; on_write sends the close.
-    while (queue_.size() > 1) {
+  if (!flush) {
+    // Drop what waits behind the frame in flight (a slow consumer gets no more).
+    while (queue_.size() > (writing_ ? 1u : 0u)) {
       queued_bytes_ -= payload_of(queue_.back()).size();
       queue_.pop_back();
     }
-    return;
   }
-  queue_.clear();
-  queued_bytes_ = 0;
+  if (writing_) return;  // on_write sends the rest, then the close
+  if (!queue_.empty()) return write_next();
   ws_.async_close(make_close_reason(close_code_, close_reason_), [self = shared_from_this()](beast::error_code) {});
 }
 

@@ -35,7 +35,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void on_read(beast::error_code ec);
   void write_next();
   void on_write(beast::error_code ec);
-  void start_close(std::uint16_t code, std::string reason);
+  /// Closes with `code`; `flush` sends the queued frames first, otherwise they are dropped.
+  void start_close(std::uint16_t code, std::string reason, bool flush = false);
   void send_local(const std::string& text);
   void finish();
 
