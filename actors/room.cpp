@@ -217,6 +217,8 @@ class room {
         return;
       }
     }
+    if (msg.contains("role") && !msg["role"].is_string())
+      return error_to(conn, "forbidden", "role must be \"candidate\" or \"interviewer\"", ref);
     const std::string role = msg.value("role", "candidate");
     if (role != "candidate" && role != "interviewer")
       return error_to(conn, "forbidden", "role must be \"candidate\" or \"interviewer\"", ref);
@@ -746,7 +748,17 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
   self->state.meta = std::move(meta);
   room(self).load();
   return {
-      [=](ws_in_atom, const caf::actor& conn, const std::string& text) { room(self).on_frame(conn, text); },
+      [=](ws_in_atom, const caf::actor& conn, const std::string& text) {
+        try {
+          room(self).on_frame(conn, text);
+        } catch (const std::exception& e) {
+          // A validation bug must cost one message, never the room (events are applied
+          // atomically, so the state is intact).
+          ROOMS_LOG(error, "session " << self->state.meta.id.str() << ": message failed: " << e.what());
+          self->send(conn, ws_out_atom::value,
+                     std::string(R"({"type":"error","code":"invalid_changes","message":"the message could not be processed"})"));
+        }
+      },
       [=](ws_closed_atom, const caf::actor& conn, int code) { room(self).on_closed(conn, code); },
       [=](append_done_atom, std::uint64_t ticket, int code, const std::string& message) {
         room(self).on_append_done(ticket, code, message);

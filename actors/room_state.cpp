@@ -19,6 +19,14 @@ apply_error malformed(const eventlog::event& e, std::string_view what) {
                            std::to_string(e.seq) + ": " + std::string(what)};
 }
 
+/// A string field: `fallback` when absent, nullopt when present but not a string.
+std::optional<std::string> string_field(const json& j, const char* key, std::string fallback) {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if (!it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
 bool is_uint(const json& j) { return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0); }
 
 }  // namespace
@@ -53,10 +61,15 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       if (!j.contains("participantId") || !j["participantId"].is_string())
         return malformed(e, "no participantId");
       who.id = j["participantId"];
-      who.name = j.value("name", "");
-      who.role = j.value("role", "candidate");
-      who.color = j.value("color", color_for(state.joins));
-      who.resume_hash = p.value("resumeHash", "");
+      auto name = string_field(j, "name", "");
+      auto role = string_field(j, "role", "candidate");
+      auto color = string_field(j, "color", color_for(state.joins));
+      auto resume_hash = string_field(p, "resumeHash", "");
+      if (!name || !role || !color || !resume_hash) return malformed(e, "participant fields must be strings");
+      who.name = std::move(*name);
+      who.role = std::move(*role);
+      who.color = std::move(*color);
+      who.resume_hash = std::move(*resume_hash);
       state.participants[who.id] = who;
       ++state.joins;
       break;
@@ -118,6 +131,7 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
     }
     case event_type::focus_changed: {
       auto it = state.participants.find(e.participant_id);
+      if (p.contains("focused") && !p["focused"].is_boolean()) return malformed(e, "focused must be a boolean");
       if (it != state.participants.end()) it->second.focused = p.value("focused", true);
       break;
     }
@@ -152,7 +166,7 @@ json to_json(const room_state& state) {
 std::string encode_snapshot(const room_state& state) {
   // The doc is stored as raw UTF-16 bytes: a lone surrogate (legal in CodeMirror) survives.
   std::vector<std::uint8_t> doc_bytes(state.doc.size() * 2);
-  std::memcpy(doc_bytes.data(), state.doc.data(), doc_bytes.size());
+  if (!doc_bytes.empty()) std::memcpy(doc_bytes.data(), state.doc.data(), doc_bytes.size());
   json participants = json::array();
   for (const auto& [id, p] : state.participants) {
     json j = to_json(p);
@@ -187,7 +201,7 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
     const auto& doc = body.at("doc").get_binary();
     if (doc.size() % 2 != 0) return std::nullopt;
     s.doc.resize(doc.size() / 2);
-    std::memcpy(s.doc.data(), doc.data(), doc.size());
+    if (!doc.empty()) std::memcpy(s.doc.data(), doc.data(), doc.size());
     s.language = body.at("language").get<std::string>();
     s.title = body.at("title").get<std::string>();
     s.created_at = body.at("createdAt").get<std::int64_t>();

@@ -5,6 +5,8 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -144,6 +146,15 @@ class store::impl {
   mutable std::shared_mutex catch_up_mu_;
 
   std::atomic<bool> healthy_{true};
+  /// The last write was refused by the free-space guard (RocksDB itself saw no error).
+  std::atomic<bool> space_refused_{false};
+
+  /// Bytes available to this process on the data dir's filesystem; max() when unknown.
+  std::uint64_t free_bytes() const {
+    struct statvfs st {};
+    if (::statvfs(options_.path.c_str(), &st) != 0) return std::numeric_limits<std::uint64_t>::max();
+    return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+  }
   std::atomic<std::uint64_t> batches_{0}, events_{0}, bytes_{0}, failures_{0};
 
   ~impl() {
@@ -465,12 +476,23 @@ class store::impl {
         if (!healthy_.load()) {
           if (db_->Resume().ok()) healthy_ = true;
         }
-        rocksdb::WriteOptions write_options;
-        write_options.sync = options_.sync;
-        s = db_->Write(write_options, &batch);
+        // Free-space guard: RocksDB must never see ENOSPC on a WAL write. Debian's librocksdb
+        // (7.8, assertions on) aborts the process on the write after a failed one
+        // (WritableFileWriter::AssertFalseAndGetStatusForPrevError), so refuse the batch here
+        // while it still fits, and let the next batch try again once space returns.
+        const std::uint64_t needed = batch.GetDataSize() + options_.min_free_bytes;
+        if (options_.min_free_bytes > 0 && free_bytes() < needed) {
+          space_refused_ = true;
+          s = rocksdb::Status::NoSpace("less than " + std::to_string(needed) + " bytes free in " + options_.path);
+        } else {
+          rocksdb::WriteOptions write_options;
+          write_options.sync = options_.sync;
+          s = db_->Write(write_options, &batch);
+        }
       }
       if (s.ok()) {
         healthy_ = true;
+        space_refused_ = false;
         batches_.fetch_add(1, std::memory_order_relaxed);
         std::unique_lock lk(cache_mu_);
         if (cache_.size() > max_cached_sessions) cache_.clear();
@@ -816,7 +838,13 @@ std::uint64_t store::live_sst_bytes() const {
   return total;
 }
 
-bool store::healthy() const { return impl_->healthy_.load(); }
+bool store::healthy() const {
+  if (impl_->healthy_.load()) return true;
+  // Refused by the free-space guard only: healthy again as soon as there is room (with a
+  // margin), without waiting for a write to find out.
+  return impl_->space_refused_.load() && impl_->options_.min_free_bytes > 0 &&
+         impl_->free_bytes() >= 2 * impl_->options_.min_free_bytes;
+}
 
 store_stats store::stats() const {
   return {impl_->batches_.load(), impl_->events_.load(), impl_->bytes_.load(),

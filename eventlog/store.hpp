@@ -30,6 +30,11 @@ struct store_options {
   std::function<std::int64_t()> clock;
   /// Largest group-commit batch in bytes before the writer starts another. Default: 4 MiB.
   std::size_t max_batch_bytes = 4u << 20;
+  /// A batch is refused with no_space (without reaching RocksDB) when fewer than its size plus
+  /// this many bytes are free on the data dir's filesystem; 0 disables the check. RocksDB must
+  /// not hit ENOSPC on a WAL write: Debian's librocksdb aborts on the next write after one.
+  /// Default: 1 MiB.
+  std::uint64_t min_free_bytes = 1u << 20;
 };
 
 /// What the store keeps about one session (column family "meta").

@@ -53,6 +53,27 @@ TEST_F(ws_limits, malformed_messages_answer_bad_json_and_unknown_type) {
   expect_alive(*ws);
 }
 
+TEST_F(ws_limits, a_mistyped_join_field_is_an_error_and_the_room_lives) {
+  roomd_process server((dir_.path() / "data").string());
+  auto s = create_session(server);
+  auto alice = join(server, s.id, "alice");
+  // A room that died would drop alice; one that lives keeps serving her and the stranger.
+  auto stranger = ws_client::join_path(server.port(), s.id);
+  for (const json& bad : {json{{"type", "join_session"}, {"name", "a"}, {"role", 5}, {"ref", 1}},
+                          json{{"type", "join_session"}, {"name", 7}, {"ref", 1}},
+                          json{{"type", "join_session"}, {"name", json::array({"a"})}, {"resumeToken", 3}, {"version", "x"}, {"ref", 1}}}) {
+    stranger->send(bad);
+    auto m = stranger->next_of_type("error", 5s);
+    ASSERT_TRUE(m) << "no error for " << bad;
+    EXPECT_EQ((*m)["ref"], 1) << *m;
+  }
+  expect_alive(*stranger);
+  expect_alive(*alice.ws);
+  alice.ws->send({{"type", "code_update"}, {"version", 0}, {"updates", json::array({{{"clientID", "a"}, {"changes", json::array({json::array({0, "ok"})})}}})}});
+  EXPECT_TRUE(alice.ws->next_of_type("code_changed", 5s)) << "the room stopped serving";
+  EXPECT_EQ(server.log().find("unhandled exception"), std::string::npos) << server.log();
+}
+
 TEST_F(ws_limits, deep_nesting_is_bad_json_and_harmless) {
   roomd_process server((dir_.path() / "data").string());
   auto s = create_session(server);

@@ -1,7 +1,7 @@
 // Replay: fetch the whole event log and fold it client-side, then scrub through it.
 import { ChangeSet, EditorState, StateEffect, StateField, Text, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, type DecorationSet } from '@codemirror/view';
-import { h, clear, toast, formatTime, initials, screen } from './dom';
+import { h, clear, toast, formatDuration, formatTime, initials, screen } from './dom';
 import { ApiError, forkSession, getAllEvents, type LogEvent } from './api';
 import { readOnlyExtensions, setLanguage } from './editor';
 import { replaceRemoteCursors, type RemoteCursor } from './cursors';
@@ -26,6 +26,8 @@ interface Frame {
   lastRunId?: string;
   /** Ranges inserted by this event (code_changed only), in the frame's document. */
   inserted?: [number, number][];
+  /** The longest single insertion of this event (code_changed only), in UTF-16 units. */
+  bigInsert?: number;
 }
 
 type MarkerKind = 'join' | 'leave' | 'language' | 'run' | 'paste' | 'focus' | 'blur' | 'note' | 'start' | 'end';
@@ -37,9 +39,36 @@ interface Marker {
   runId?: string;
 }
 
-const PASTE_THRESHOLD = 40;
-const IDLE_GAP = 5000;
-const IDLE_PLAY = 1000;
+/** Defaults of the two replay settings (both adjustable on the page, remembered in localStorage). */
+export const DEFAULT_PASTE_THRESHOLD = 40; // an insertion of more than this many characters is a "large paste"
+export const DEFAULT_IDLE_GAP = 5000; // gaps longer than this (ms) are compressed when playing
+const IDLE_PLAY = 1000; // ...to this long (or the threshold, if smaller)
+const SETTINGS_KEY = 'ir.replay.settings';
+
+export interface ReplaySettings {
+  idleGapMs: number; // 0: no compression
+  pasteThreshold: number;
+}
+
+function loadSettings(): ReplaySettings {
+  const s: ReplaySettings = { idleGapMs: DEFAULT_IDLE_GAP, pasteThreshold: DEFAULT_PASTE_THRESHOLD };
+  try {
+    const j = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? 'null');
+    if (j && Number.isFinite(j.idleGapMs) && j.idleGapMs >= 0) s.idleGapMs = j.idleGapMs;
+    if (j && Number.isFinite(j.pasteThreshold) && j.pasteThreshold >= 1) s.pasteThreshold = j.pasteThreshold;
+  } catch {
+    /* storage disabled or garbage */
+  }
+  return s;
+}
+
+function saveSettings(s: ReplaySettings) {
+  try {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify(s));
+  } catch {
+    /* storage disabled */
+  }
+}
 
 function data(e: LogEvent): any {
   // Event payload fields are at the top level per PROTOCOL.md; accept a nested payload too.
@@ -50,6 +79,8 @@ function data(e: LogEvent): any {
 export interface Folded {
   events: LogEvent[];
   frames: Frame[];
+  /** Markers other than large pastes (those depend on the threshold: see buildMarkers). */
+  baseMarkers: Marker[];
   markers: Marker[];
   runs: Map<string, RunView>;
   notes: { index: number; text: string; by: string; ts: number }[];
@@ -58,7 +89,7 @@ export interface Folded {
 }
 
 /** Fold events 1..n exactly like the server's fold: code_changed applied in order. */
-export function foldEvents(events: LogEvent[]): Folded {
+export function foldEvents(events: LogEvent[], pasteThreshold = DEFAULT_PASTE_THRESHOLD): Folded {
   const frames: Frame[] = [];
   const markers: Marker[] = [];
   const runs = new Map<string, RunView>();
@@ -79,6 +110,7 @@ export function foldEvents(events: LogEvent[]): Folded {
   for (let i = 0; i < events.length; i++) {
     const e = data(events[i]);
     let inserted: [number, number][] | undefined;
+    let bigInsert: number | undefined;
     if (!error) {
       switch (e.type) {
         case 'session_created':
@@ -126,7 +158,7 @@ export function foldEvents(events: LogEvent[]): Folded {
             if (tb > fb) inserted!.push([fb, tb]);
             big = Math.max(big, tb - fb);
           });
-          if (big > PASTE_THRESHOLD) markers.push({ index: i, kind: 'paste', label: `${nameOf(e.participantId)} inserted ${big} characters at once` });
+          bigInsert = big;
           break;
         }
         case 'cursor_moved': {
@@ -191,9 +223,33 @@ export function foldEvents(events: LogEvent[]): Folded {
           break;
       }
     }
-    frames.push({ doc, version, language, present, cursors, lastRunId, inserted });
+    frames.push({ doc, version, language, present, cursors, lastRunId, inserted, bigInsert });
   }
-  return { events, frames, markers, runs, notes, names, error };
+  const f: Folded = { events, frames, baseMarkers: markers, markers: [], runs, notes, names, error };
+  f.markers = buildMarkers(f, pasteThreshold);
+  return f;
+}
+
+/** The participant an event is about (who acted, or who joined). */
+export function actorOf(ev: LogEvent): string | undefined {
+  const e = data(ev);
+  return e.participantId ?? e.participant?.participantId ?? undefined;
+}
+
+/** All markers in event order: the fixed ones plus a "large paste" for every insertion over the threshold. */
+export function buildMarkers(f: Folded, pasteThreshold: number): Marker[] {
+  const out: Marker[] = [];
+  let k = 0;
+  for (let i = 0; i < f.frames.length; i++) {
+    while (k < f.baseMarkers.length && f.baseMarkers[k].index === i) out.push(f.baseMarkers[k++]);
+    const big = f.frames[i].bigInsert;
+    if (big !== undefined && big > pasteThreshold) {
+      const pid = actorOf(f.events[i]);
+      out.push({ index: i, kind: 'paste', label: `${(pid && f.names.get(pid)?.name) || 'someone'} inserted ${big} characters at once` });
+    }
+  }
+  while (k < f.baseMarkers.length) out.push(f.baseMarkers[k++]);
+  return out;
 }
 
 // ---------------------------------------------------------------- highlight of the current change
@@ -225,7 +281,14 @@ export async function renderReplay(root: HTMLElement, sessionId: string) {
   clear(root);
   if (!key) {
     const input = h('input', { class: 'input', placeholder: 'Interviewer key or interviewer link' }) as HTMLInputElement;
-    const form = h('form', { class: 'screen-card' }, h('h1', {}, 'Replay needs the interviewer key'), h('p', {}, 'Open the replay from the interviewer link, or paste the key here.'), input, h('button', { class: 'btn btn-primary btn-block', type: 'submit' }, 'Open replay'));
+    const form = h(
+      'form',
+      { class: 'screen-card', id: 'replay-need-key' },
+      h('h1', {}, 'Replay needs the interviewer key'),
+      h('p', {}, 'Only interviewers can replay an interview, and this link carries no interviewer key (a candidate\'s link never does). Open the replay from the interviewer link, or paste the key here.'),
+      input,
+      h('button', { class: 'btn btn-primary btn-block', type: 'submit' }, 'Open replay'),
+    );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const v = input.value.trim();
@@ -248,7 +311,7 @@ export async function renderReplay(root: HTMLElement, sessionId: string) {
     if (e instanceof ApiError && e.status === 404)
       root.appendChild(screen('Interview not found', 'There is no stored interview with this id. It may have expired.', [h('a', { class: 'btn btn-primary', href: '/' }, 'Go to start page')]));
     else if (e instanceof ApiError && (e.status === 401 || e.status === 403))
-      root.appendChild(screen('Key rejected', 'The interviewer key in this link is not valid for this interview.', [h('a', { class: 'btn btn-primary', href: '/' }, 'Go to start page')]));
+      root.appendChild(screen(e.status === 401 ? 'Replay needs the interviewer key' : 'Key rejected', e.status === 401 ? 'Only interviewers can replay an interview.' : 'The interviewer key in this link is not valid for this interview. Only interviewers can replay it.', [h('a', { class: 'btn btn-primary', href: '/' }, 'Go to start page')]));
     else root.appendChild(screen('Could not load the replay', e instanceof Error ? e.message : String(e), [h('button', { class: 'btn btn-primary', onclick: () => location.reload() }, 'Try again')]));
     return;
   }
@@ -259,6 +322,8 @@ export async function renderReplay(root: HTMLElement, sessionId: string) {
   }
   new ReplayPage(root, sessionId, key, foldEvents(events)).mount();
 }
+
+type ListMode = 'moments' | 'events';
 
 class ReplayPage {
   private view!: EditorView;
@@ -271,6 +336,17 @@ class ReplayPage {
   private selectedRun: string | undefined;
   private hashTimer: number | undefined;
   private lastHash = location.hash;
+  private settings = loadSettings();
+  /** Participants whose events are hidden (the per-participant filter). */
+  private hidden = new Set<string>();
+  private listMode: ListMode = 'moments';
+  /** The list rows in index order (for the past/current highlight). */
+  private rows: { index: number; el: HTMLElement }[] = [];
+  private markA: number | undefined;
+  private markB: number | undefined;
+  private diff: { destroy(): void; a: number; b: number; mode: 'split' | 'unified'; added: number; removed: number; chunks: number } | null = null;
+  private diffMode: 'split' | 'unified' = 'split';
+  private diffToken = 0;
   private els!: {
     range: HTMLInputElement;
     playBtn: HTMLButtonElement;
@@ -282,6 +358,15 @@ class ReplayPage {
     notes: HTMLElement;
     markerList: HTMLElement;
     langLabel: HTMLElement;
+    track: HTMLElement;
+    abLabel: HTMLElement;
+    compareBtn: HTMLButtonElement;
+    editorHost: HTMLElement;
+    diffPanel: HTMLElement;
+    diffHost: HTMLElement;
+    diffTitle: HTMLElement;
+    filterNote: HTMLElement;
+    playNote: HTMLElement;
   };
 
   constructor(
@@ -289,7 +374,9 @@ class ReplayPage {
     private sessionId: string,
     private key: string,
     private f: Folded,
-  ) {}
+  ) {
+    if (this.settings.pasteThreshold !== DEFAULT_PASTE_THRESHOLD) this.f.markers = buildMarkers(f, this.settings.pasteThreshold);
+  }
 
   private get n() {
     return this.f.events.length;
@@ -310,17 +397,67 @@ class ReplayPage {
     const forkBtn = h('button', { class: 'btn', id: 'fork-button', title: 'Start a new interview from the document at this moment' }, 'Fork from here') as HTMLButtonElement;
     forkBtn.addEventListener('click', () => this.fork(forkBtn));
     const stepBack = h('button', { class: 'btn btn-small', title: 'Previous event (←)', id: 'step-back' }, '◀');
-    stepBack.addEventListener('click', () => this.step(-1));
+    stepBack.addEventListener('click', () => {
+      this.pause();
+      this.step(-1);
+    });
     const stepFwd = h('button', { class: 'btn btn-small', title: 'Next event (→)', id: 'step-forward' }, '▶');
-    stepFwd.addEventListener('click', () => this.step(1));
+    stepFwd.addEventListener('click', () => {
+      this.pause();
+      this.step(1);
+    });
+
+    // Diff: moment A and moment B.
+    const setA = h('button', { class: 'btn btn-small', id: 'set-a', title: 'Mark this moment as A (or shift-click a marker)' }, 'Set A');
+    setA.addEventListener('click', () => this.setMark('a', this.pos));
+    const setB = h('button', { class: 'btn btn-small', id: 'set-b', title: 'Mark this moment as B (or shift-click a marker)' }, 'Set B');
+    setB.addEventListener('click', () => this.setMark('b', this.pos));
+    const compareBtn = h('button', { class: 'btn btn-small', id: 'compare-button', title: 'Show what changed in the document from A to B (D)', disabled: true }, 'Compare A → B') as HTMLButtonElement;
+    compareBtn.addEventListener('click', () => (this.diff ? this.closeDiff() : void this.openDiff()));
+    const abLabel = h('span', { class: 'muted small mono', id: 'ab-label' });
+
+    // Settings: idle-gap compression and the large-paste threshold.
+    const idleInput = h('input', { type: 'number', class: 'input input-num', id: 'idle-gap', min: 0, max: 3600, step: 0.5, value: this.settings.idleGapMs / 1000, 'aria-label': 'Compress idle gaps longer than (seconds, 0 = never)' }) as HTMLInputElement;
+    idleInput.addEventListener('change', () => {
+      const v = Number(idleInput.value);
+      if (!Number.isFinite(v) || v < 0) {
+        idleInput.value = String(this.settings.idleGapMs / 1000);
+        return;
+      }
+      this.settings.idleGapMs = Math.round(v * 1000);
+      saveSettings(this.settings);
+      this.updatePlayNote();
+    });
+    const pasteInput = h('input', { type: 'number', class: 'input input-num', id: 'paste-threshold', min: 1, max: 1000000, step: 1, value: this.settings.pasteThreshold, 'aria-label': 'Flag insertions longer than (characters)' }) as HTMLInputElement;
+    pasteInput.addEventListener('change', () => {
+      const v = Math.floor(Number(pasteInput.value));
+      if (!Number.isFinite(v) || v < 1) {
+        pasteInput.value = String(this.settings.pasteThreshold);
+        return;
+      }
+      this.settings.pasteThreshold = v;
+      saveSettings(this.settings);
+      this.f.markers = buildMarkers(this.f, v);
+      this.renderMarkers();
+      this.show(this.pos);
+    });
+    const playNote = h('span', { class: 'muted small', id: 'play-note' });
+
+    // Participant filter.
+    const filterBox = h('div', { class: 'pfilter', id: 'participant-filter' });
+    for (const p of this.f.names.values()) {
+      const cb = h('input', { type: 'checkbox', checked: true, 'data-pid': p.participantId, id: `filter-${p.participantId}` }) as HTMLInputElement;
+      cb.addEventListener('change', () => {
+        if (cb.checked) this.hidden.delete(p.participantId);
+        else this.hidden.add(p.participantId);
+        this.applyFilter();
+      });
+      filterBox.appendChild(h('label', { class: 'pfilter-item', title: `Show ${p.name}'s events` }, cb, h('span', { class: 'avatar avatar-small', style: `background:${p.color}` }, initials(p.name)), h('span', {}, p.name), h('span', { class: `role role-${p.role}` }, p.role)));
+    }
+    if (!this.f.names.size) filterBox.appendChild(h('span', { class: 'muted small' }, 'Nobody joined.'));
+    const filterNote = h('div', { class: 'muted small', id: 'filter-note' });
 
     const track = h('div', { class: 'marker-track', id: 'markers' });
-    for (const m of this.f.markers) {
-      const left = this.n > 1 ? (m.index / (this.n - 1)) * 100 : 0;
-      const b = h('button', { class: `marker marker-${m.kind}`, style: `left:${left}%`, title: m.label, 'data-index': m.index, 'aria-label': m.label });
-      b.addEventListener('click', () => this.jumpToMarker(m));
-      track.appendChild(b);
-    }
 
     const clock = h('span', { class: 'clock mono', id: 'clock' });
     const seqLabel = h('span', { class: 'muted mono', id: 'seq-label' });
@@ -328,15 +465,27 @@ class ReplayPage {
     const langLabel = h('span', { class: 'badge', id: 'replay-language' });
 
     const editorHost = h('div', { class: 'editor-host', id: 'replay-editor' });
+    const diffTitle = h('div', { class: 'diff-title', id: 'diff-title' });
+    const diffHost = h('div', { class: 'diff-host', id: 'diff-view' });
+    const modeSel = h('select', { class: 'select', id: 'diff-mode', 'aria-label': 'Diff layout' }, h('option', { value: 'split' }, 'Side by side'), h('option', { value: 'unified' }, 'Unified')) as HTMLSelectElement;
+    modeSel.addEventListener('change', () => {
+      this.diffMode = modeSel.value as 'split' | 'unified';
+      if (this.diff) void this.openDiff();
+    });
+    const closeDiffBtn = h('button', { class: 'btn btn-small btn-primary', id: 'diff-close', title: 'Back to the replay (Esc)' }, '✕ Back to replay');
+    closeDiffBtn.addEventListener('click', () => this.closeDiff());
+    const diffPanel = h('div', { class: 'diff-panel', id: 'diff-panel', hidden: true }, h('div', { class: 'diff-bar' }, diffTitle, h('div', { class: 'spacer' }), modeSel, closeDiffBtn), diffHost);
+
     const people = h('ul', { class: 'people', id: 'replay-participants' });
     const output = h('div', { class: 'output', id: 'replay-output' });
     const notes = h('ul', { class: 'notes', id: 'replay-notes' });
     const markerList = h('ul', { class: 'marker-list', id: 'marker-list' });
-    for (const m of this.f.markers) {
-      const li = h('li', { class: `ml ml-${m.kind}`, 'data-index': m.index }, h('span', { class: `dot marker-${m.kind}` }), h('span', { class: 'ml-time mono' }, this.elapsed(m.index)), h('span', { class: 'ml-label' }, m.label));
-      li.addEventListener('click', () => this.jumpToMarker(m));
-      markerList.appendChild(li);
-    }
+    const listSel = h('select', { class: 'select select-small', id: 'list-mode', 'aria-label': 'List' }, h('option', { value: 'moments' }, 'Moments'), h('option', { value: 'events' }, 'All events')) as HTMLSelectElement;
+    listSel.addEventListener('change', () => {
+      this.listMode = listSel.value as ListMode;
+      this.renderList();
+      this.updateRows(this.pos);
+    });
 
     const header = h(
       'header',
@@ -353,7 +502,16 @@ class ReplayPage {
       { class: 'timeline' },
       h('div', { class: 'timeline-row' }, playBtn, stepBack, stepFwd, speedSel, clock, seqLabel, h('div', { class: 'spacer' }), eventLabel),
       h('div', { class: 'timeline-bar' }, range, track),
-      h('div', { class: 'legend muted small' }, ...(['join', 'leave', 'language', 'run', 'paste', 'blur', 'note'] as MarkerKind[]).map((k) => h('span', {}, h('span', { class: `dot marker-${k}` }), { join: 'join', leave: 'leave', language: 'language', run: 'run', paste: 'large paste', blur: 'focus lost/regained', note: 'note' }[k as string] ?? k))),
+      h(
+        'div',
+        { class: 'timeline-row timeline-tools' },
+        h('span', { class: 'tool-group' }, setA, setB, compareBtn, abLabel),
+        h('div', { class: 'spacer' }),
+        h('label', { class: 'setting' }, 'Compress idle gaps over', idleInput, 's'),
+        h('label', { class: 'setting' }, 'Flag pastes over', pasteInput, 'chars'),
+        playNote,
+      ),
+      h('div', { class: 'legend muted small' }, ...(['join', 'leave', 'language', 'run', 'paste', 'blur', 'note'] as MarkerKind[]).map((k) => h('span', {}, h('span', { class: `dot marker-${k}` }), { join: 'join', leave: 'leave', language: 'language', run: 'run', paste: 'large paste', blur: 'focus lost/regained', note: 'note' }[k as string] ?? k)), h('span', {}, h('span', { class: 'flag-dot' }, 'A'), h('span', { class: 'flag-dot' }, 'B'), 'compared moments')),
     );
     const main = h(
       'main',
@@ -363,31 +521,44 @@ class ReplayPage {
         { class: 'room-main' },
         this.f.error ? h('div', { class: 'banner' }, this.f.error) : null,
         editorHost,
+        diffPanel,
         h('section', { class: 'run-panel replay-run' }, h('div', { class: 'panel-label' }, 'Run output'), output),
       ),
       h(
         'aside',
         { class: 'room-side' },
         h('section', { class: 'card' }, h('h2', {}, 'In the room'), people),
-        h('section', { class: 'card grow' }, h('h2', {}, 'Moments'), markerList),
+        h('section', { class: 'card' }, h('h2', {}, 'Show participants'), filterBox, filterNote),
+        h('section', { class: 'card grow' }, h('h2', {}, listSel), markerList),
         h('section', { class: 'card' }, h('h2', {}, 'Notes ', h('span', { class: 'lock' }, 'interviewers only')), notes),
       ),
     );
     this.root.appendChild(h('div', { class: 'room-page replay-page' }, header, controls, main));
-    this.els = { range, playBtn, clock, seqLabel, eventLabel, people, output, notes, markerList, langLabel };
+    this.els = { range, playBtn, clock, seqLabel, eventLabel, people, output, notes, markerList, langLabel, track, abLabel, compareBtn, editorHost, diffPanel, diffHost, diffTitle, filterNote, playNote };
 
     this.view = new EditorView({ state: EditorState.create({ doc: '', extensions: [...readOnlyExtensions(), insertedExt] }), parent: editorHost });
+    this.renderMarkers();
+    this.updateAB();
+    this.updatePlayNote();
 
     document.addEventListener('keydown', (e) => {
       const t = e.target as HTMLElement;
       if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
-      if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === 'Escape' && this.diff) {
+        e.preventDefault();
+        this.closeDiff();
+      } else if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
         e.preventDefault();
         this.pause();
         this.step(e.key === 'ArrowLeft' ? -1 : 1);
       } else if (e.key === ' ') {
         e.preventDefault();
         this.playing ? this.pause() : this.play();
+      } else if (e.key === 'a' || e.key === 'b') {
+        this.setMark(e.key, this.pos);
+      } else if (e.key === 'd' && this.markA !== undefined && this.markB !== undefined) {
+        this.diff ? this.closeDiff() : void this.openDiff();
       }
     });
 
@@ -407,9 +578,230 @@ class ReplayPage {
       this.pause();
       this.show(fromHash());
     });
-    (window as any).__replay = { show: (i: number) => this.show(i), get pos() { return self.pos; }, get doc() { return self.view.state.doc.toString(); }, count: this.n };
     const self = this;
+    (window as any).__replay = {
+      show: (i: number) => this.show(i),
+      get pos() {
+        return self.pos;
+      },
+      get doc() {
+        return self.view.state.doc.toString();
+      },
+      count: this.n,
+      get playing() {
+        return self.playing;
+      },
+      get diff() {
+        const d = self.diff;
+        return d && { a: self.f.events[d.a].seq, b: self.f.events[d.b].seq, mode: d.mode, added: d.added, removed: d.removed, chunks: d.chunks };
+      },
+      get marks() {
+        return { a: self.markA === undefined ? null : self.f.events[self.markA].seq, b: self.markB === undefined ? null : self.f.events[self.markB].seq };
+      },
+      get settings() {
+        return { ...self.settings };
+      },
+      /** Wall time a full play from the start would take at the current speed and settings (ms). */
+      playTimeMs: () => this.playTimeMs(),
+      get seq() {
+        return self.f.events[self.pos].seq;
+      },
+    };
   }
+
+  // ------------------------------------------------------------ markers, list, filter
+
+  private isVisible(i: number): boolean {
+    if (!this.hidden.size) return true;
+    const pid = actorOf(this.f.events[i]);
+    return !pid || !this.hidden.has(pid);
+  }
+
+  private renderMarkers() {
+    const track = this.els.track;
+    clear(track);
+    for (const m of this.f.markers) {
+      const left = this.n > 1 ? (m.index / (this.n - 1)) * 100 : 0;
+      const b = h('button', { class: `marker marker-${m.kind}`, style: `left:${left}%`, title: `${m.label} (shift-click: compare)`, 'data-index': m.index, 'aria-label': m.label, hidden: !this.isVisible(m.index) });
+      b.addEventListener('click', (e) => this.activate(m.index, e as MouseEvent, m));
+      track.appendChild(b);
+    }
+    for (const which of ['a', 'b'] as const) {
+      const idx = which === 'a' ? this.markA : this.markB;
+      if (idx === undefined) continue;
+      const left = this.n > 1 ? (idx / (this.n - 1)) * 100 : 0;
+      const flag = h('button', { class: `ab-flag ab-${which}`, id: `flag-${which}`, style: `left:${left}%`, title: `Moment ${which.toUpperCase()}: event ${this.f.events[idx].seq} (click to go there)` }, which.toUpperCase());
+      flag.addEventListener('click', () => {
+        this.pause();
+        this.show(idx);
+      });
+      track.appendChild(flag);
+    }
+    this.renderList();
+  }
+
+  private renderList() {
+    const list = this.els.markerList;
+    clear(list);
+    this.rows = [];
+    const add = (index: number, kind: string, label: string, m?: Marker) => {
+      const pid = actorOf(this.f.events[index]);
+      const li = h('li', { class: `ml ml-${kind}`, 'data-index': index, 'data-pid': pid ?? '', hidden: !this.isVisible(index), title: 'Click: go there · shift-click: set A / B' }, h('span', { class: `dot marker-${kind}` }), h('span', { class: 'ml-time mono' }, this.elapsed(index)), h('span', { class: 'ml-label' }, label));
+      li.addEventListener('click', (e) => this.activate(index, e, m));
+      list.appendChild(li);
+      this.rows.push({ index, el: li });
+    };
+    if (this.listMode === 'moments') for (const m of this.f.markers) add(m.index, m.kind, m.label, m);
+    else for (let i = 0; i < this.n; i++) add(i, `ev-${this.f.events[i].type}`, `#${this.f.events[i].seq} ${describe(this.f.events[i], this.f)}`);
+    this.lastRowPos = -1;
+  }
+
+  private lastRowPos = -1;
+  /** Mark rows up to position i as past and the row at i (or the last before it) as current. */
+  private updateRows(i: number) {
+    for (const r of this.rows) {
+      r.el.classList.toggle('past', r.index <= i);
+      r.el.classList.toggle('current', r.index === i);
+    }
+    if (this.lastRowPos !== i) {
+      const cur = this.rows.find((r) => r.index === i);
+      if (cur && this.listMode === 'events') cur.el.scrollIntoView({ block: 'nearest' });
+    }
+    this.lastRowPos = i;
+  }
+
+  private applyFilter() {
+    for (const el of this.els.track.querySelectorAll<HTMLElement>('.marker')) el.hidden = !this.isVisible(Number(el.dataset.index));
+    for (const r of this.rows) r.el.hidden = !this.isVisible(r.index);
+    const shown = [...this.f.names.values()].filter((p) => !this.hidden.has(p.participantId)).map((p) => p.name);
+    this.els.filterNote.textContent = this.hidden.size
+      ? shown.length
+        ? `Showing ${shown.join(', ')} only: play and step skip to their events; the document always shows the true state.`
+        : 'Every participant is hidden.'
+      : '';
+    this.updatePlayNote();
+  }
+
+  /** Click on a marker / list row: go there; with shift, set moment A (then B). */
+  private activate(index: number, e: MouseEvent, m?: Marker) {
+    if (e.shiftKey) {
+      e.preventDefault();
+      if (this.markA === undefined || this.markB !== undefined) {
+        this.markB = undefined;
+        this.setMark('a', index);
+      } else this.setMark('b', index);
+      return;
+    }
+    this.pause();
+    if (m?.runId) this.selectedRun = m.runId;
+    this.show(index);
+  }
+
+  // ------------------------------------------------------------ A/B diff
+
+  private setMark(which: 'a' | 'b', index: number) {
+    if (which === 'a') this.markA = index;
+    else this.markB = index;
+    this.updateAB();
+    this.renderMarkers();
+    this.updateRows(this.pos);
+    if (this.diff) void this.openDiff();
+  }
+
+  private momentLabel(i: number): string {
+    return `#${this.f.events[i].seq} ${this.elapsed(i)} v${this.f.frames[i].version}`;
+  }
+
+  private updateAB() {
+    const { markA: a, markB: b } = this;
+    this.els.abLabel.textContent = `A: ${a === undefined ? '–' : this.momentLabel(a)} · B: ${b === undefined ? '–' : this.momentLabel(b)}`;
+    const ready = a !== undefined && b !== undefined;
+    this.els.compareBtn.disabled = !ready;
+    this.els.compareBtn.classList.toggle('btn-primary', ready && !this.diff);
+    this.els.compareBtn.textContent = this.diff ? 'Close comparison' : 'Compare A → B';
+  }
+
+  private async openDiff() {
+    const a = this.markA;
+    const b = this.markB;
+    if (a === undefined || b === undefined) return;
+    this.pause();
+    const token = ++this.diffToken;
+    let merge: typeof import('@codemirror/merge');
+    try {
+      merge = await import('@codemirror/merge');
+    } catch (e) {
+      toast(`Could not load the diff view: ${e instanceof Error ? e.message : e}`, 'error');
+      return;
+    }
+    if (token !== this.diffToken) return;
+    this.diff?.destroy();
+    this.diff = null;
+    clear(this.els.diffHost);
+    const fa = this.f.frames[a];
+    const fb = this.f.frames[b];
+    const collapse = { margin: 3, minSize: 8 };
+    let chunks: readonly { fromA: number; toA: number; fromB: number; toB: number; endA: number; endB: number }[] = [];
+    let destroy: () => void;
+    if (this.diffMode === 'split') {
+      const mv = new merge.MergeView({
+        a: { doc: fa.doc, extensions: [...readOnlyExtensions()] },
+        b: { doc: fb.doc, extensions: [...readOnlyExtensions()] },
+        parent: this.els.diffHost,
+        highlightChanges: true,
+        gutter: true,
+        collapseUnchanged: collapse,
+      });
+      void setLanguage(mv.a, fa.language);
+      void setLanguage(mv.b, fb.language);
+      chunks = mv.chunks;
+      destroy = () => mv.destroy();
+    } else {
+      const view = new EditorView({
+        state: EditorState.create({ doc: fb.doc, extensions: [...readOnlyExtensions(), merge.unifiedMergeView({ original: fa.doc, mergeControls: false, highlightChanges: true, gutter: true, collapseUnchanged: collapse })] }),
+        parent: this.els.diffHost,
+      });
+      void setLanguage(view, fb.language);
+      chunks = merge.getChunks(view.state)?.chunks ?? [];
+      destroy = () => view.destroy();
+    }
+    // Line counts: a chunk covers whole lines; lines of A in it were removed, lines of B added.
+    let added = 0;
+    let removed = 0;
+    const lines = (doc: Text, from: number, to: number) => (to > from ? doc.lineAt(Math.max(from, to - 1)).number - doc.lineAt(from).number + 1 : 0);
+    for (const c of chunks) {
+      removed += lines(fa.doc, c.fromA, Math.min(c.toA, fa.doc.length + 1));
+      added += lines(fb.doc, c.fromB, Math.min(c.toB, fb.doc.length + 1));
+    }
+    this.diff = { destroy, a, b, mode: this.diffMode, added, removed, chunks: chunks.length };
+    clear(this.els.diffTitle);
+    this.els.diffTitle.append(
+      h('span', { class: 'ab-chip ab-a' }, 'A'),
+      ` ${this.momentLabel(a)} `,
+      h('span', { class: 'muted' }, '→'),
+      ' ',
+      h('span', { class: 'ab-chip ab-b' }, 'B'),
+      ` ${this.momentLabel(b)} `,
+      chunks.length ? h('span', { class: 'diff-stats' }, h('span', { class: 'diff-added', id: 'diff-added' }, `+${added}`), ' ', h('span', { class: 'diff-removed', id: 'diff-removed' }, `−${removed}`), ` lines in ${chunks.length} change${chunks.length === 1 ? '' : 's'}`) : h('span', { class: 'muted', id: 'diff-same' }, 'The documents are identical.'),
+    );
+    this.els.editorHost.hidden = true;
+    this.els.diffPanel.hidden = false;
+    this.updateAB();
+  }
+
+  private closeDiff() {
+    this.diffToken++;
+    if (!this.diff) return;
+    this.diff.destroy();
+    this.diff = null;
+    clear(this.els.diffHost);
+    this.els.diffPanel.hidden = true;
+    this.els.editorHost.hidden = false;
+    this.updateAB();
+    this.view.requestMeasure();
+  }
+
+  // ------------------------------------------------------------ navigation
 
   private indexOfSeq(seq: number): number {
     let best = -1;
@@ -426,18 +818,20 @@ class ReplayPage {
     return hh ? `${hh}:${pad(mm % 60)}:${pad(s % 60)}` : `${pad(mm)}:${pad(s % 60)}`;
   }
 
-  private step(d: number) {
-    this.show(Math.max(0, Math.min(this.n - 1, this.pos + d)));
+  /** The next visible event after (d = 1) or before (d = -1) position i, or -1. */
+  private nextVisible(i: number, d: 1 | -1): number {
+    for (let k = i + d; k >= 0 && k < this.n; k += d) if (this.isVisible(k)) return k;
+    return -1;
   }
 
-  private jumpToMarker(m: Marker) {
-    this.pause();
-    if (m.runId) this.selectedRun = m.runId;
-    this.show(m.index);
+  private step(d: number) {
+    const k = this.nextVisible(this.pos, d < 0 ? -1 : 1);
+    if (k >= 0) this.show(k);
   }
 
   show(i: number) {
     i = Math.max(0, Math.min(this.n - 1, i));
+    if (this.diff) this.closeDiff();
     const prevPos = this.pos;
     this.pos = i;
     const fr = this.f.frames[i];
@@ -501,11 +895,7 @@ class ReplayPage {
     for (const n of notes) this.els.notes.appendChild(h('li', { class: 'note' }, h('div', { class: 'note-meta' }, `${n.by} · ${this.elapsed(n.index)}`), h('div', { class: 'note-text' }, n.text)));
     if (!notes.length) this.els.notes.appendChild(h('li', { class: 'muted small' }, 'No notes by this moment.'));
 
-    // Moments list: mark past/current.
-    for (const li of this.els.markerList.children) {
-      const idx = Number((li as HTMLElement).dataset.index);
-      li.classList.toggle('past', idx <= i);
-    }
+    this.updateRows(i);
 
     window.clearTimeout(this.hashTimer);
     this.hashTimer = window.setTimeout(() => {
@@ -516,16 +906,57 @@ class ReplayPage {
     }, 150);
   }
 
+  private runIndexCache = new Map<string, number>();
   private runIndex(runId: string): number {
+    const c = this.runIndexCache.get(runId);
+    if (c !== undefined) return c;
+    let found = Infinity;
     for (let i = 0; i < this.n; i++) {
       const e = data(this.f.events[i]);
-      if (e.type === 'run_finished' && String(e.runId) === runId) return i;
+      if (e.type === 'run_finished' && String(e.runId) === runId) {
+        found = i;
+        break;
+      }
     }
-    return Infinity;
+    this.runIndexCache.set(runId, found);
+    return found;
+  }
+
+  // ------------------------------------------------------------ playback
+
+  /** Real time between two positions as played: idle gaps over the threshold are compressed. */
+  private playGap(from: number, to: number): number {
+    const gap = Math.max(0, this.f.events[to].ts - this.f.events[from].ts);
+    const t = this.settings.idleGapMs;
+    if (t > 0 && gap > t) return Math.min(t, IDLE_PLAY);
+    return gap;
+  }
+
+  private playTimeMs(): number {
+    let total = 0;
+    let k = this.nextVisible(-1, 1);
+    while (k >= 0) {
+      const next = this.nextVisible(k, 1);
+      if (next < 0) break;
+      total += this.playGap(k, next);
+      k = next;
+    }
+    return total / this.speed;
+  }
+
+  private updatePlayNote() {
+    const raw = this.n > 1 ? this.f.events[this.n - 1].ts - this.f.events[0].ts : 0;
+    const played = this.playTimeMs() * this.speed;
+    this.els.playNote.textContent = played < raw - 500 ? `plays in ${formatDuration(played)} at 1× (of ${formatDuration(raw)})` : '';
   }
 
   private play() {
-    if (this.pos >= this.n - 1) this.show(0);
+    const last = this.nextVisible(this.n, -1);
+    if (last < 0) {
+      toast('No events of the selected participants to play.', 'info');
+      return;
+    }
+    if (this.pos >= last) this.show(Math.max(0, this.nextVisible(-1, 1)));
     this.playing = true;
     this.els.playBtn.textContent = '❚❚ Pause';
     this.scheduleNext();
@@ -539,15 +970,14 @@ class ReplayPage {
 
   private scheduleNext() {
     if (!this.playing) return;
-    if (this.pos >= this.n - 1) {
+    const next = this.nextVisible(this.pos, 1);
+    if (next < 0) {
       this.pause();
       return;
     }
-    let gap = this.f.events[this.pos + 1].ts - this.f.events[this.pos].ts;
-    if (gap > IDLE_GAP) gap = IDLE_PLAY;
-    const delay = Math.max(0, gap) / this.speed;
+    const delay = this.playGap(this.pos, next) / this.speed;
     this.playTimer = window.setTimeout(() => {
-      this.show(this.pos + 1);
+      this.show(next);
       this.scheduleNext();
     }, delay);
   }
