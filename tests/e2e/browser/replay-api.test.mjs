@@ -227,7 +227,7 @@ function fold(evts) {
   return out;
 }
 
-test('two clients edit concurrently; the session is recorded', async () => {
+test('two clients edit concurrently; the session is recorded', async (t) => {
   const r = await fetch(`${roomd.url}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"api replay"}' });
   assert.equal(r.status, 201);
   s = await r.json();
@@ -259,12 +259,13 @@ test('two clients edit concurrently; the session is recorded', async () => {
   assert.equal(A.doc.toString(), B.doc.toString(), 'the two clients converged');
   assert.ok(A.rejections + B.rejections > 0, 'at least one code_update was rejected and rebased');
   assert.deepEqual([...A.errors, ...B.errors], []);
+  t.diagnostic(`seed ${SEED}: version ${info.version}, ${A.doc.length} UTF-16 units, rejections Ann ${A.rejections} Bob ${B.rejections}`);
   // A clean close is logged as participant_left.
   B.ws.close(1000);
   await sleep(200);
 });
 
-test('events: gap-free seqs, and pagination returns the same log', async () => {
+test('events: gap-free seqs, and pagination returns the same log', async (t) => {
   events = (await getJSON(`/api/sessions/${s.sessionId}/events?from=1&limit=10000`)).events;
   assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
   const paged = [];
@@ -279,6 +280,7 @@ test('events: gap-free seqs, and pagination returns the same log', async () => {
   for (const t of ['session_created', 'participant_joined', 'code_changed', 'cursor_moved', 'language_changed', 'note_added', 'focus_changed', 'participant_left']) assert.ok(types.has(t), `log has ${t}`);
   for (let i = 1; i < events.length; i++) assert.ok(events[i].ts >= events[i - 1].ts, 'ts never decreases');
   folds = fold(events);
+  t.diagnostic(`${events.length} events: ${[...types].map((ty) => `${ty} ${events.filter((e) => e.type === ty).length}`).join(', ')}`);
 });
 
 test('GET /state?seq= equals the fold of events 1..seq, for every seq', async () => {
