@@ -659,11 +659,22 @@ class ReplayPage {
   private lastRowPos = -1;
   /** Mark rows up to position i as past and the row at i (or the last before it) as current. */
   private updateRows(i: number) {
-    for (const r of this.rows) {
+    const prev = this.lastRowPos;
+    // Rows are in index order: only those between the previous and the new position change.
+    const lo = prev < 0 ? -1 : Math.min(prev, i);
+    const hi = prev < 0 ? Infinity : Math.max(prev, i);
+    let k = 0;
+    for (let a = 0, b = this.rows.length; a < b; ) {
+      const m = (a + b) >> 1;
+      if (this.rows[m].index < lo) a = k = m + 1;
+      else b = m;
+    }
+    for (; k < this.rows.length && this.rows[k].index <= hi; k++) {
+      const r = this.rows[k];
       r.el.classList.toggle('past', r.index <= i);
       r.el.classList.toggle('current', r.index === i);
     }
-    if (this.lastRowPos !== i) {
+    if (prev !== i) {
       const cur = this.rows.find((r) => r.index === i);
       if (cur && this.listMode === 'events') cur.el.scrollIntoView({ block: 'nearest' });
     }
