@@ -48,6 +48,7 @@ struct options {
   int rooms = 10;
   int participants = 3;
   int typists = 1;
+  std::size_t doc_bytes = 0;  ///< preload each room's document with this many characters
   double edit_rate = 5;
   double cursor_rate = 5;
   double duration_s = 10;
@@ -140,6 +141,21 @@ class client : public std::enable_shared_from_this<client> {
   }
 
   bool joined() const { return joined_; }
+
+  /// Inserts `bytes` characters (lines of 60) as one update, before the schedule starts.
+  void preload(std::size_t bytes) {
+    net::post(ws_.get_executor(), [self = shared_from_this(), bytes] {
+      json insert = json::array({self->doc_.size()});
+      std::size_t left = bytes;
+      while (left > 0) {
+        std::size_t n = std::min<std::size_t>(60, left);
+        insert.push_back(std::string(n, 'a'));
+        left -= n;
+      }
+      json changes = json::array({insert});
+      if (insert.size() > 1) self->send(json{{"type", "code_update"}, {"version", self->version_}, {"updates", json::array({{{"clientID", "preload"}, {"changes", changes}}})}});
+    });
+  }
   bool settled() const { return unconfirmed_.empty() && !in_flight_; }
   std::uint64_t version() const { return version_; }
   const std::u16string& doc() const { return doc_; }
@@ -348,6 +364,7 @@ int main(int argc, char** argv) {
   app.add_option("--rooms", opt.rooms)->capture_default_str();
   app.add_option("--participants", opt.participants, "per room")->capture_default_str();
   app.add_option("--typists", opt.typists, "typists per room")->capture_default_str();
+  app.add_option("--doc-bytes", opt.doc_bytes, "preload every room's document with this many characters")->capture_default_str();
   app.add_option("--edit-rate", opt.edit_rate, "edits/s per typist")->capture_default_str();
   app.add_option("--cursor-rate", opt.cursor_rate, "cursor moves/s per typist")->capture_default_str();
   app.add_option("--duration", opt.duration_s, "measured seconds")->capture_default_str();
@@ -403,6 +420,15 @@ int main(int argc, char** argv) {
   if (!all([](const client& c) { return c.joined(); })) {
     std::cerr << "loadgen: not every client joined within 60 s\n";
     return 1;
+  }
+  if (opt.doc_bytes > 0) {
+    // One participant per room pastes the document; everyone must hold it before typing starts.
+    for (auto& room : rooms) room[0]->preload(opt.doc_bytes);
+    run_until([&] { return all([&](const client& c) { return c.doc().size() >= opt.doc_bytes; }); }, std::chrono::seconds(60));
+    if (!all([&](const client& c) { return c.doc().size() >= opt.doc_bytes; })) {
+      std::cerr << "loadgen: the preloaded document did not reach every client within 60 s\n";
+      return 1;
+    }
   }
   auto start = clock_type::now();
   for (auto& room : rooms)
