@@ -19,6 +19,21 @@ export interface RunView {
   startedAt: number;
 }
 
+/** The result fields of a `run_finished` message or event (PROTOCOL.md), as a finished RunView. */
+export function finishedFields(r: any): Pick<RunView, 'running' | 'stdout' | 'stderr' | 'exitCode' | 'signal' | 'timedOut' | 'truncated' | 'durationMs' | 'compileOutput'> {
+  return {
+    running: false,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    exitCode: r.exitCode,
+    signal: r.signal,
+    timedOut: !!r.timedOut,
+    truncated: !!r.truncated,
+    durationMs: r.durationMs,
+    compileOutput: r.compileOutput,
+  };
+}
+
 export function renderOutput(run: RunView): HTMLElement {
   const status: Node[] = [];
   if (run.running) {

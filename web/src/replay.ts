@@ -6,7 +6,7 @@ import { ApiError, forkSession, getAllEvents, type LogEvent } from './api';
 import { readOnlyExtensions, setLanguage } from './editor';
 import { replaceRemoteCursors, type RemoteCursor } from './cursors';
 import { languageLabel } from './languages';
-import { renderOutput, type RunView } from './output';
+import { finishedFields, renderOutput, type RunView } from './output';
 import { parseKeyFromHash } from './room';
 import { rememberSession } from './storage';
 
@@ -188,18 +188,7 @@ export function foldEvents(events: LogEvent[], pasteThreshold = DEFAULT_PASTE_TH
         case 'run_finished': {
           const id = String(e.runId ?? lastRunId ?? `run-${i}`);
           const prev = runs.get(id) ?? { runId: id, by: nameOf(e.participantId), language, running: false, stdout: '', stderr: '', startedAt: e.ts };
-          runs.set(id, {
-            ...prev,
-            running: false,
-            stdout: e.stdout ?? '',
-            stderr: e.stderr ?? '',
-            exitCode: e.exitCode,
-            signal: e.signal,
-            timedOut: !!e.timedOut,
-            truncated: !!e.truncated,
-            durationMs: e.durationMs,
-            compileOutput: e.compileOutput,
-          });
+          runs.set(id, { ...prev, ...finishedFields(e) });
           lastRunId = id;
           const r = runs.get(id)!;
           markers.push({ index: i, kind: 'run', runId: id, label: `${r.by} ran the code: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}` });

@@ -9,7 +9,7 @@ import { editableExtensions, setLanguage } from './editor';
 import { removeRemoteCursor, replaceRemoteCursors, setRemoteCursor, type RemoteCursor } from './cursors';
 import { languageLabel } from './languages';
 import { getName, rememberSession, setName } from './storage';
-import { renderOutput, type RunView } from './output';
+import { finishedFields, renderOutput, type RunView } from './output';
 
 interface Participant {
   participantId: string;
@@ -878,15 +878,7 @@ class Room {
       by: this.personName(r.participantId),
       language: r.language ?? this.language,
       version: r.version,
-      running: false,
-      stdout: r.stdout ?? '',
-      stderr: r.stderr ?? '',
-      exitCode: r.exitCode,
-      signal: r.signal,
-      timedOut: !!r.timedOut,
-      truncated: !!r.truncated,
-      durationMs: r.durationMs,
-      compileOutput: r.compileOutput,
+      ...finishedFields(r),
       startedAt: Date.now(),
     };
     this.run = run;
