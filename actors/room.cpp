@@ -25,6 +25,7 @@ using eventlog::event_type;
 namespace {
 
 using append_done_atom = caf::atom_constant<caf::atom("app_done")>;
+using snapshot_done_atom = caf::atom_constant<caf::atom("snap_done")>;
 using run_done_atom = caf::atom_constant<caf::atom("run_done")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
 
@@ -364,7 +365,10 @@ class room {
     }
     if (!st_.state.running.is_null()) return error_to(who.conn, "busy", "a run is already in progress", ref);
     const std::string run_id = "r_" + detail::random_hex(8);
-    runner::run_request request{st_.state.language, utf16_to_utf8(st_.state.doc), stdin_data};
+    runner::run_request request;
+    request.language = st_.state.language;
+    request.code = utf16_to_utf8(st_.state.doc);
+    request.stdin_data = stdin_data;
     caf::actor me = caf::actor_cast<caf::actor>(self_);
     bool queued = runs.submit(std::move(request), [me, run_id](runner::run_result r) {
       json result = {{"stdout", r.stdout_data}, {"stderr", r.stderr_data}, {"exitCode", r.exit_code},
@@ -452,6 +456,14 @@ class room {
 
   // -- appends --
 
+  void on_snapshot_done(std::uint64_t seq, std::uint64_t previous, bool ok) {
+    if (ok) {
+      st_.svc->stats->snapshots_written.fetch_add(1, std::memory_order_relaxed);
+    } else if (st_.snapshot_seq == seq) {
+      st_.snapshot_seq = previous;  // try again after the next append
+    }
+  }
+
   void on_append_done(std::uint64_t ticket, int code, const std::string& message) {
     if (st_.pending.empty() || st_.pending.front().ticket != ticket) return;  // cannot happen: FIFO
     pending_append done = std::move(st_.pending.front());
@@ -477,8 +489,9 @@ class room {
   /// Everything appended is durable and published: recover, snapshot or stop.
   void on_drained() {
     if (st_.failed) return recover();
-    if (st_.state.seq >= st_.snapshot_seq + st_.svc->config.snapshot_every || (st_.stopping && st_.state.seq > st_.snapshot_seq))
-      write_snapshot();
+    // Stopping: the last snapshot is written before the room answers, so the next activation
+    // (and shutdown) finds it. Periodic snapshots are queued by submit() without waiting.
+    if (st_.stopping && st_.state.seq > st_.snapshot_seq) write_snapshot();
     if (st_.stopping && st_.stop_promise) {
       st_.stop_promise->deliver(true);
       st_.stop_promise.reset();
@@ -610,7 +623,23 @@ class room {
     st_.svc->store->append_async(st_.meta.id, std::move(txn), [me, ticket](eventlog::status s) {
       caf::anon_send(me, append_done_atom::value, ticket, static_cast<int>(s.code()), s.message());
     });
+    if (st_.state.seq >= st_.snapshot_seq + st_.svc->config.snapshot_every) snapshot_async();
   }
+
+  /// Queues a snapshot of the state as of the append just submitted, without waiting: the
+  /// store writes it in FIFO order after that append (in the same group commit when it can) and
+  /// refuses it if that append failed, so a snapshot never gets ahead of the log. The room keeps
+  /// working meanwhile; only encoding (tens of microseconds) runs here.
+  void snapshot_async() {
+    auto seq = st_.state.seq;
+    auto previous = st_.snapshot_seq;
+    st_.snapshot_seq = seq;  // the next one is due snapshot_every events from here
+    caf::actor me = caf::actor_cast<caf::actor>(self_);
+    st_.svc->store->put_snapshot_async(st_.meta.id, seq, encode_snapshot(st_.state), [me, seq, previous](eventlog::status s) {
+      caf::anon_send(me, snapshot_done_atom::value, seq, previous, s.ok());
+    });
+  }
+
 
   /// Sends now, or after the appends in flight so clients see events in seq order.
   void emit(std::vector<caf::actor> to, caf::message msg) {
@@ -760,6 +789,9 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
         }
       },
       [=](ws_closed_atom, const caf::actor& conn, int code) { room(self).on_closed(conn, code); },
+      [=](snapshot_done_atom, std::uint64_t seq, std::uint64_t previous, bool ok) {
+        room(self).on_snapshot_done(seq, previous, ok);
+      },
       [=](append_done_atom, std::uint64_t ticket, int code, const std::string& message) {
         room(self).on_append_done(ticket, code, message);
       },

@@ -124,6 +124,16 @@ class store::impl {
     append_callback done;
   };
 
+  static pending_op snapshot_op(const session_id& id, std::uint64_t seq, std::string bytes) {
+    pending_op op;
+    op.kind = op_kind::snapshot;
+    op.id = id;
+    op.first_seq = seq;
+    op.bytes = bytes.size();
+    op.values.push_back(std::move(bytes));
+    return op;
+  }
+
   store_options options_;
   rocksdb::DB* db_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
@@ -740,13 +750,14 @@ result<std::uint64_t> store::last_seq(const session_id& id) const {
 }
 
 status store::put_snapshot(const session_id& id, std::uint64_t seq, std::string bytes) {
-  impl::pending_op op;
-  op.kind = impl::op_kind::snapshot;
-  op.id = id;
-  op.first_seq = seq;
-  op.bytes = bytes.size();
-  op.values.push_back(std::move(bytes));
-  return impl_->submit_and_wait(std::move(op));
+  return impl_->submit_and_wait(impl::snapshot_op(id, seq, std::move(bytes)));
+}
+
+void store::put_snapshot_async(const session_id& id, std::uint64_t seq, std::string bytes,
+                               append_callback done) {
+  auto op = impl::snapshot_op(id, seq, std::move(bytes));
+  op.done = std::move(done);
+  impl_->submit(std::move(op));
 }
 
 result<std::optional<store::snapshot>> store::snapshot_at_or_below(const session_id& id,

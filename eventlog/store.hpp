@@ -117,6 +117,10 @@ class store {
   // -- snapshots (opaque bytes written by the rooms) --
 
   status put_snapshot(const session_id& id, std::uint64_t seq, std::string bytes);
+  /// put_snapshot without waiting: the snapshot joins the next group commit (with the appends
+  /// queued around it, in order); `done` runs on the writer thread and must not block.
+  void put_snapshot_async(const session_id& id, std::uint64_t seq, std::string bytes,
+                          append_callback done);
   struct snapshot {
     std::uint64_t seq = 0;
     std::string bytes;

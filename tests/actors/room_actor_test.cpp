@@ -1,5 +1,6 @@
 /// Room actor tests with a real event log and a real CAF actor system, no sockets.
 
+#include <set>
 #include <thread>
 
 #include "tests/actors/room_fixture.hpp"
@@ -141,6 +142,27 @@ TEST(room_actor, publication_order_is_seq_order) {
     EXPECT_EQ(c->text(), conns[0]->text());
   }
   EXPECT_EQ(log.fold(id).doc, utf8_to_utf16(conns[0]->text()));
+
+  // Snapshots were written while the room kept working (asynchronously, every 5 events), and
+  // each one is exactly the fold of the log up to its seq.
+  auto events = log.events(id);
+  std::set<std::uint64_t> snapshot_seqs;
+  for (std::uint64_t at = 1; at <= events.size(); ++at) {
+    auto snap = log.store().snapshot_at_or_below(id, at);
+    ASSERT_TRUE(snap.ok());
+    if (snap->has_value()) snapshot_seqs.insert((*snap)->seq);
+  }
+  // The last one may still be in flight: it is queued behind the append it follows.
+  EXPECT_GE(snapshot_seqs.size() + 1, events.size() / 5) << "snapshots were skipped";
+  for (auto seq : snapshot_seqs) {
+    auto snap = log.store().snapshot_at_or_below(id, seq);
+    ASSERT_TRUE(snap.ok() && snap->has_value());
+    auto decoded = decode_snapshot((*snap)->bytes);
+    ASSERT_TRUE(decoded) << "snapshot at " << seq;
+    room_state folded;
+    for (std::uint64_t i = 0; i < seq; ++i) ASSERT_FALSE(apply(folded, events[i]));
+    EXPECT_TRUE(*decoded == folded) << "snapshot at " << seq;
+  }
 }
 
 TEST(room_actor, state_survives_passivation_and_reopening_the_store) {

@@ -238,6 +238,37 @@ TEST_F(store_test, snapshots_at_or_below) {
   ROOMS_EXPECT_ERR(db_->snapshot_at_or_below(session_id::random(), 5).error(), errc::not_found);
 }
 
+TEST_F(store_test, async_snapshots_follow_the_appends_queued_before_them) {
+  auto id = create();
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto record = [&](std::string what) {
+    return [&, what](status s) {
+      std::lock_guard lk(mu);
+      order.push_back(what + (s.ok() ? ":ok" : ":" + s.to_string()));
+    };
+  };
+  // Queued right behind the append that reaches its seq, not waiting for it (what a room does).
+  db_->append_async(id, {code_event(2, t0)}, record("append 2"));
+  db_->put_snapshot_async(id, 2, "state@2", record("snapshot 2"));
+  // Behind an append that fails, a snapshot claiming its seq is refused.
+  db_->append_async(id, {code_event(9, t0)}, record("append 9"));
+  db_->put_snapshot_async(id, 3, "state@3", record("snapshot 3"));
+  ROOMS_ASSERT_OK(db_->append(id, {code_event(3, t0)}));  // after all of the above
+  std::lock_guard lk(mu);
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_EQ(order[0], "append 2:ok");
+  EXPECT_EQ(order[1], "snapshot 2:ok");
+  EXPECT_NE(order[2].find("append 9:"), std::string::npos);
+  EXPECT_NE(order[2], "append 9:ok");
+  EXPECT_NE(order[3], "snapshot 3:ok");
+  auto snap = db_->snapshot_at_or_below(id, 100);
+  ROOMS_ASSERT_OK(snap.error());
+  ASSERT_TRUE(snap->has_value());
+  EXPECT_EQ((*snap)->seq, 2u);
+  EXPECT_EQ((*snap)->bytes, "state@2");
+}
+
 TEST_F(store_test, list_is_newest_first_and_paged) {
   std::vector<session_id> ids;
   for (int i = 0; i < 25; ++i) ids.push_back(create("s" + std::to_string(i), t0 + i));

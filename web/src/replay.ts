@@ -376,7 +376,7 @@ class ReplayPage {
     const range = h('input', { type: 'range', class: 'timeline-range', id: 'timeline', min: 0, max: this.n - 1, step: 1, value: this.n - 1, 'aria-label': 'Timeline' }) as HTMLInputElement;
     range.addEventListener('input', () => {
       this.pause();
-      this.show(Number(range.value));
+      this.show(this.nearestVisible(Number(range.value)));
     });
     const playBtn = h('button', { class: 'btn btn-primary', id: 'play-button', title: 'Play / pause (space)' }, '▶ Play') as HTMLButtonElement;
     playBtn.addEventListener('click', () => (this.playing ? this.pause() : this.play()));
@@ -680,6 +680,7 @@ class ReplayPage {
         : 'Every participant is hidden.'
       : '';
     this.updatePlayNote();
+    this.show(this.pos);  // the notes panel follows the filter
   }
 
   /** Click on a marker / list row: go there; with shift, set moment A (then B). */
@@ -824,6 +825,16 @@ class ReplayPage {
     return -1;
   }
 
+  /** Position i, or with a filter on, the shown event nearest to it (the slider lands only on those). */
+  private nearestVisible(i: number): number {
+    if (!this.hidden.size || this.isVisible(i)) return i;
+    const before = this.nextVisible(i, -1);
+    const after = this.nextVisible(i, 1);
+    if (before < 0) return after < 0 ? i : after;
+    if (after < 0) return before;
+    return i - before <= after - i ? before : after;
+  }
+
   private step(d: number) {
     const k = this.nextVisible(this.pos, d < 0 ? -1 : 1);
     if (k >= 0) this.show(k);
@@ -891,9 +902,12 @@ class ReplayPage {
 
     // Notes up to now.
     clear(this.els.notes);
-    const notes = this.f.notes.filter((n) => n.index <= i);
+    const byNow = this.f.notes.filter((n) => n.index <= i);
+    const notes = byNow.filter((n) => this.isVisible(n.index));
     for (const n of notes) this.els.notes.appendChild(h('li', { class: 'note' }, h('div', { class: 'note-meta' }, `${n.by} · ${this.elapsed(n.index)}`), h('div', { class: 'note-text' }, n.text)));
-    if (!notes.length) this.els.notes.appendChild(h('li', { class: 'muted small' }, 'No notes by this moment.'));
+    const hiddenNotes = byNow.length - notes.length;
+    if (hiddenNotes) this.els.notes.appendChild(h('li', { class: 'muted small', id: 'notes-hidden' }, `${hiddenNotes} note${hiddenNotes > 1 ? 's' : ''} hidden by the participant filter.`));
+    else if (!notes.length) this.els.notes.appendChild(h('li', { class: 'muted small' }, 'No notes by this moment.'));
 
     this.updateRows(i);
 

@@ -84,6 +84,10 @@ test('record an interview with two participants', async () => {
   await carl.keyboard.press('Control+End');
   await carl.keyboard.type('x = 1\n');
   await carl.waitForFunction(() => window.__room.unconfirmed === 0);
+  await rita.fill('#note-input', 'Carl starts with a global');
+  await rita.click('#add-note');
+  await rita.waitForSelector('#notes .note-text:has-text("Carl starts with a global")');
+  await rita.click('#editor .cm-content');  // back to the editor: the paste below types there
   if (hasPython) {
     await rita.selectOption('#language-select', 'python');
     await rita.waitForFunction(() => document.querySelector('#language-select').value === 'python');
@@ -270,9 +274,29 @@ test('the participant filter hides the other participant and play/step skip to t
   assert.equal(await page.evaluate(() => window.__replay.pos), lastShown);
   assert.deepEqual(await seen(), expected.slice(1));
 
+  // Dragging the slider onto one of Carl's events lands on the nearest event that is shown.
+  const carlEdit = events.findIndex((e) => e.type === 'code_changed' && actor(e) === pids.Carl);
+  await scrub(page, carlEdit);
+  const landed = await page.evaluate(() => window.__replay.pos);
+  assert.notEqual(actor(events[landed]), pids.Carl);
+  const nearest = expected.reduce((best, k) => (Math.abs(k - carlEdit) < Math.abs(best - carlEdit) ? k : best), expected[0]);
+  assert.equal(Math.abs(landed - carlEdit), Math.abs(nearest - carlEdit));
+
   // Showing Carl again shows his rows.
   await page.check(`#participant-filter input[data-pid="${pids.Carl}"]`);
   assert.ok((await carlRows()).every(Boolean));
+  await page.close();
+});
+
+test("the notes panel follows the participant filter", async () => {
+  const page = await openReplay();
+  await scrub(page, events.length - 1);
+  await page.waitForSelector('#replay-notes .note-text:has-text("Carl starts with a global")');
+  await page.uncheck(`#participant-filter input[data-pid="${pids.Rita}"]`);
+  assert.equal(await page.$$eval('#replay-notes .note', (n) => n.length), 0, "Rita's note is hidden with her events");
+  assert.match(await page.textContent('#notes-hidden'), /1 note hidden by the participant filter/);
+  await page.check(`#participant-filter input[data-pid="${pids.Rita}"]`);
+  assert.equal(await page.$$eval('#replay-notes .note', (n) => n.length), 1);
   await page.close();
 });
 
