@@ -27,6 +27,7 @@ namespace {
 using append_done_atom = caf::atom_constant<caf::atom("app_done")>;
 using snapshot_done_atom = caf::atom_constant<caf::atom("snap_done")>;
 using run_done_atom = caf::atom_constant<caf::atom("run_done")>;
+using run_output_atom = caf::atom_constant<caf::atom("run_out")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
 
 constexpr std::size_t max_json_depth = 64;
@@ -370,6 +371,7 @@ class room {
     request.code = utf16_to_utf8(st_.state.doc);
     request.stdin_data = stdin_data;
     caf::actor me = caf::actor_cast<caf::actor>(self_);
+    request.on_output = output_streamer(me, run_id);
     bool queued = runs.submit(std::move(request), [me, run_id](runner::run_result r) {
       json result = {{"stdout", r.stdout_data}, {"stderr", r.stderr_data}, {"exitCode", r.exit_code},
                      {"signal", r.signal.empty() ? json() : json(r.signal)}, {"timedOut", r.timed_out},
@@ -386,6 +388,52 @@ class room {
     st_.svc->stats->runs_started.fetch_add(1, std::memory_order_relaxed);
     emit(connected(), frame({{"type", "run_started"}, {"runId", run_id}, {"participantId", who.pid},
                              {"language", st_.state.language}, {"version", st_.state.version}}));
+  }
+
+  /// Live output for `run_output`, batched on the runner's thread: at most one message per
+  /// stream every 100 ms, cut at a UTF-8 character boundary (a message must be valid JSON text).
+  /// What is still held when the run ends is not sent: `run_finished` carries the whole output,
+  /// and clients replace what they streamed with it. Not logged: the replay has run_finished.
+  static std::function<void(std::string_view, std::string_view)> output_streamer(caf::actor me, std::string run_id) {
+    struct batch {
+      std::string held[2];  // stdout, stderr
+      std::chrono::steady_clock::time_point last{};
+    };
+    auto b = std::make_shared<batch>();
+    return [me = std::move(me), run_id = std::move(run_id), b](std::string_view stream, std::string_view chunk) {
+      b->held[stream == "stderr" ? 1 : 0].append(chunk);
+      auto now = std::chrono::steady_clock::now();
+      if (now - b->last < std::chrono::milliseconds(100)) return;
+      b->last = now;
+      for (int k = 0; k < 2; ++k) {
+        std::string& held = b->held[k];
+        std::size_t cut = utf8_boundary(held);
+        if (cut == 0) continue;
+        caf::anon_send(me, run_output_atom::value, run_id, std::string(k ? "stderr" : "stdout"), held.substr(0, cut));
+        held.erase(0, cut);
+      }
+    };
+  }
+
+  /// Length of the longest prefix of `s` that does not end inside a UTF-8 sequence.
+  static std::size_t utf8_boundary(const std::string& s) {
+    std::size_t n = s.size();
+    // Step back over at most 3 continuation bytes to the lead byte of the last character.
+    std::size_t i = n;
+    for (int k = 0; k < 4 && i > 0; ++k) {
+      auto c = static_cast<unsigned char>(s[--i]);
+      if ((c & 0xC0) != 0x80) {
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+        return i + len <= n ? n : i;
+      }
+    }
+    return n;
+  }
+
+  void on_run_output(const std::string& run_id, const std::string& stream, const std::string& data) {
+    if (!st_.state.running.is_object() || st_.state.running.value("runId", "") != run_id) return;
+    if (st_.failed || st_.stopping) return;
+    emit(connected(), frame({{"type", "run_output"}, {"runId", run_id}, {"stream", stream}, {"data", data}}));
   }
 
   void on_run_done(const std::string& run_id, const std::string& result_text) {
@@ -796,6 +844,9 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
         room(self).on_append_done(ticket, code, message);
       },
       [=](run_done_atom, const std::string& run_id, const std::string& result) { room(self).on_run_done(run_id, result); },
+      [=](run_output_atom, const std::string& run_id, const std::string& stream, const std::string& data) {
+        room(self).on_run_output(run_id, stream, data);
+      },
       [=](grace_atom, const std::string& pid, std::uint64_t gen) { room(self).on_grace(pid, gen); },
       [=](detail::stop_atom) { return room(self).on_stop(true); },
       [=](detail::halt_atom) { return room(self).on_stop(false); },
