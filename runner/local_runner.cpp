@@ -11,13 +11,18 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "base/log.hpp"
+#include "runner/cgroup.hpp"
 #include "runner/languages.hpp"
 #include "runner/process.hpp"
 #include "runner/runner.hpp"
+#include "runner/seccomp.hpp"
+#include "runner/utf8.hpp"
 
 namespace rooms::runner {
 namespace {
@@ -97,7 +102,10 @@ class local_runner final : public runner {
     if (::access(options_.bwrap_path.c_str(), X_OK) != 0) {
       init_error_ = "bubblewrap not found at " + options_.bwrap_path +
                     " (install the Debian package bubblewrap)";
+    } else {
+      setup_isolation();
     }
+    if (!init_error_.empty() && layers_.empty()) layers_ = "none: " + init_error_;
     build_base_args();
     for (const auto& lang : detail::language_table()) {
       bool installed = std::all_of(lang.requires_paths.begin(), lang.requires_paths.end(),
@@ -119,6 +127,7 @@ class local_runner final : public runner {
 
   std::vector<runtime> runtimes() const override { return runtimes_; }
   std::string name() const override { return "local"; }
+  std::string describe() const override { return layers_; }
 
   run_result run(const run_request& request) override {
     if (!init_error_.empty()) return failed(init_error_);
@@ -157,10 +166,13 @@ class local_runner final : public runner {
     base_args_ = {options_.bwrap_path,
                   // Every namespace (user, pid, net, ipc, uts, cgroup, mount): no network at
                   // all, not even the host's loopback, and a private pid 1.
-                  "--unshare-all", "--unshare-user", "--disable-userns",
+                  "--unshare-all", "--unshare-user",
                   "--die-with-parent",  // the sandbox dies with the bwrap we kill
                   "--new-session",      // no TIOCSTI into a terminal of ours
                   "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"};
+    // No user namespaces inside the sandbox (the seccomp filter refuses them too, this is
+    // the kernel's own switch: max_user_namespaces = 0 in the sandbox's namespace).
+    if (disable_userns_) base_args_.push_back("--disable-userns");
     // Merged-/usr hosts have symlinks here; others get read-only binds.
     for (const char* dir : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
       struct stat st {};
@@ -192,10 +204,69 @@ class local_runner final : public runner {
     }
   }
 
-  /// One bubblewrap invocation.
-  process_result sandboxed(const language& lang, stage s, const std::vector<std::string>& command,
-                           const std::string& host_work, const std::string& stdin_data,
-                           const std::string& java_class, int slot, bool& started) {
+  /// What the constructor learns about the host: bwrap's options, the seccomp program, the
+  /// cgroup hierarchy. Logged once, and describe() tells it.
+  void setup_isolation() {
+    // bwrap --help lists the options this version has (Debian 12 ships 0.8.0, which has both).
+    process_spec help;
+    help.argv = {options_.bwrap_path, "--help"};
+    help.wall_timeout = std::chrono::seconds(5);
+    auto h = detail::run_process(help);
+    std::string usage = h.stdout_data + h.stderr_data;
+    disable_userns_ = usage.find("--disable-userns") != std::string::npos;
+    std::vector<std::string> layers = {"bubblewrap (all namespaces" +
+                                       std::string(disable_userns_ ? ", --disable-userns" : ", no --disable-userns in this bwrap") + ")"};
+    if (switch_uid_) {
+      layers.push_back("uid " + std::to_string(options_.sandbox_uid) + ".." +
+                       std::to_string(options_.sandbox_uid + options_.max_parallel_runs - 1));
+    }
+    if (options_.use_seccomp) {
+      if (usage.find("--seccomp") == std::string::npos) {
+        // Refuse to run rather than run without the filter the configuration asks for.
+        init_error_ = options_.bwrap_path + " has no --seccomp option";
+        layers_ = "none: " + init_error_;
+        ROOMS_LOG(error, "sandbox: " << init_error_);
+        return;
+      }
+      std::string error;
+      seccomp_program_ = detail::build_seccomp_filter(error);
+      if (seccomp_program_.empty()) {
+        init_error_ = "cannot build the seccomp filter: " + error;
+        layers_ = "none: " + init_error_;
+        ROOMS_LOG(error, "sandbox: " << init_error_);
+        return;
+      }
+      layers.push_back("seccomp (" + std::to_string(seccomp_program_.size() / 8) + " BPF instructions)");
+    } else {
+      layers.push_back("no seccomp (disabled)");
+    }
+    if (options_.use_cgroups) {
+      cgroups_ = std::make_unique<detail::cgroup_manager>();
+      layers.push_back(cgroups_->describe());
+      if (cgroups_->version() == 0) cgroups_.reset();
+    } else {
+      layers.push_back("no cgroups (disabled)");
+    }
+    layers.push_back(cgroups_ ? "rlimits" : "rlimits only");
+    layers_.clear();
+    for (const auto& l : layers) layers_ += (layers_.empty() ? "" : "; ") + l;
+    ROOMS_LOG(info, "sandbox: " << layers_);
+  }
+
+  /// How one bubblewrap invocation went.
+  struct stage_outcome {
+    process_result p;
+    bool started = false;              ///< bwrap set the sandbox up
+    std::uint64_t oom_kills = 0;       ///< processes the memory cgroup's OOM killer killed
+    std::uint64_t memory_limit = 0;    ///< that cgroup's limit, bytes
+  };
+
+  /// One bubblewrap invocation. `on_output` (may be empty) gets the output as it arrives.
+  stage_outcome sandboxed(const language& lang, stage s, const std::vector<std::string>& command,
+                          const std::string& host_work, const std::string& stdin_data,
+                          const std::string& java_class, int slot,
+                          std::function<void(int, std::string_view)> on_output = {}) {
+    stage_outcome out;
     process_spec spec;
     spec.argv = base_args_;
     if (!host_work.empty()) {
@@ -209,7 +280,25 @@ class local_runner final : public runner {
     // Compilers write next to the source; programs get the writable /tmp as cwd (their /work
     // is read-only so a program cannot fill the host disk).
     spec.argv.insert(spec.argv.end(), {"--chdir", s == stage::compile ? "/work" : "/tmp"});
-    spec.argv.insert(spec.argv.end(), {"--json-status-fd", "3", "--"});
+    spec.argv.insert(spec.argv.end(), {"--json-status-fd", "3"});
+    // The filter, fresh per invocation: bwrap reads its fd to the end, and a shared file
+    // offset would race between concurrent runs.
+    struct fd_closer {
+      int fd = -1;
+      ~fd_closer() {
+        if (fd >= 0) ::close(fd);
+      }
+    } filter;
+    if (!seccomp_program_.empty()) {
+      filter.fd = detail::seccomp_fd(seccomp_program_);
+      if (filter.fd < 0) {
+        out.p.error = "cannot pass the seccomp filter to the sandbox";
+        return out;
+      }
+      spec.pass_fds.push_back(filter.fd);  // fd 4 in bwrap (3 is the status pipe)
+      spec.argv.insert(spec.argv.end(), {"--seccomp", "4"});
+    }
+    spec.argv.push_back("--");
     std::size_t memory = options_.memory_bytes;
     if (s != stage::run) {
       memory = std::max(options_.compile_memory_bytes, memory);
@@ -230,6 +319,7 @@ class local_runner final : public runner {
     spec.stdin_data = stdin_data;
     spec.output_cap = options_.output_bytes;
     spec.extra_pipes = 1;
+    spec.on_output = std::move(on_output);
     auto seconds = static_cast<std::uint64_t>((timeout.count() + 999) / 1000);
     spec.limits.cpu_seconds = seconds + 1;  // backstop; the wall clock is the real limit
     spec.limits.address_space = memory;
@@ -241,14 +331,36 @@ class local_runner final : public runner {
         tool ? std::max(options_.max_open_files, 256) : options_.max_open_files);
     spec.limits.file_size = options_.max_file_bytes;
     if (switch_uid_) spec.uid = static_cast<uid_t>(options_.sandbox_uid + slot);
-    auto result = detail::run_process(spec);
+
+    std::unique_ptr<detail::cgroup_run> group;
+    if (cgroups_) {
+      // The cgroup counts what the processes really use, all of them together, plus the
+      // /tmp tmpfs pages they write (charged to the group); RLIMIT_AS stays as the per-process
+      // bound. The run stage gets memory_bytes whatever the runtime (the managed runtimes'
+      // raised RLIMIT_AS is address space, not use).
+      detail::cgroup_limits limits;
+      limits.memory_bytes = (s == stage::run ? options_.memory_bytes : memory) + options_.tmp_bytes;
+      limits.pids = spec.limits.processes;
+      std::string error;
+      group = cgroups_->create(limits, error);
+      if (!group) {
+        out.p.error = "cannot create the run's cgroup: " + error;
+        return out;
+      }
+      spec.cgroup_procs = group->procs_files();
+      out.memory_limit = limits.memory_bytes;
+    }
+    out.p = detail::run_process(spec);
+    if (group) {
+      out.oom_kills = group->oom_kills();
+      group.reset();  // kills anything left and removes the group
+    }
     // bwrap reports {"child-pid": N} on the status fd once the sandbox is set up; without it
     // bwrap itself failed (its message is on stderr).
-    started = result.error.empty() && result.extra_output.size() == 1 &&
-              result.extra_output[0].find("child-pid") != std::string::npos;
-    return result;
+    out.started = out.p.error.empty() && out.p.extra_output.size() == 1 &&
+                  out.p.extra_output[0].find("child-pid") != std::string::npos;
+    return out;
   }
-
   int acquire_slot() {
     std::unique_lock lock(slots_mutex_);
     slots_cv_.wait(lock, [&] { return !free_slots_.empty(); });
@@ -287,6 +399,13 @@ class local_runner final : public runner {
     }
   }
 
+  /// The note a run gets when the memory cgroup's OOM killer ended one of its processes.
+  static std::string memory_note(const std::string& before, std::uint64_t limit) {
+    std::string note = before.empty() || before.back() == '\n' ? "" : "\n";
+    return note + "memory limit exceeded: the run's processes together may use " +
+           std::to_string(limit >> 20) + " MiB\n";
+  }
+
   run_result run_language(const language& lang, const run_request& request) {
     struct slot_guard {
       local_runner* self;
@@ -309,33 +428,48 @@ class local_runner final : public runner {
 
     run_result result;
     if (!lang.compile.empty()) {
-      bool started = false;
-      auto c = sandboxed(lang, stage::compile, lang.compile, work.path(), "", java_class,
-                         guard.slot, started);
-      if (!c.error.empty()) return failed(c.error);
-      if (!started && !c.timed_out) return failed("sandbox failed to start: " + c.stderr_data);
-      result.compile_output = c.stdout_data + c.stderr_data;
-      if (c.timed_out || c.term_signal != 0 || c.exit_code != 0) {
+      auto c = sandboxed(lang, stage::compile, lang.compile, work.path(), "", java_class, guard.slot);
+      if (!c.p.error.empty()) return failed(c.p.error);
+      if (!c.started && !c.p.timed_out) return failed("sandbox failed to start: " + c.p.stderr_data);
+      result.compile_output = detail::to_valid_utf8(c.p.stdout_data + c.p.stderr_data);
+      if (c.oom_kills > 0) result.compile_output += memory_note(result.compile_output, c.memory_limit);
+      if (c.p.timed_out || c.p.term_signal != 0 || c.p.exit_code != 0) {
         result.compile_failed = true;
-        fill_status(c, result);
+        fill_status(c.p, result);
         result.stdout_data.clear();
         result.stderr_data.clear();
-        if (c.timed_out) {
+        if (c.p.timed_out) {
           result.compile_output += "\ncompilation timed out after " +
                                    std::to_string(options_.compile_timeout.count()) + " ms\n";
         }
         return result;
       }
     }
-    bool started = false;
+    // Streaming: each stream through its own UTF-8 converter, so every chunk is valid UTF-8
+    // and the chunks add up to the final text.
+    detail::utf8_sanitizer out_text, err_text;
+    std::function<void(int, std::string_view)> stream;
+    if (request.on_output) {
+      stream = [&](int fd, std::string_view data) {
+        auto chunk = (fd == 1 ? out_text : err_text).feed(data);
+        if (!chunk.empty()) request.on_output(fd == 1 ? "stdout" : "stderr", chunk);
+      };
+    }
     auto p = sandboxed(lang, stage::run, lang.run, work.path(), request.stdin_data, java_class,
-                       guard.slot, started);
-    if (!p.error.empty()) return failed(p.error);
-    if (!started && !p.timed_out) return failed("sandbox failed to start: " + p.stderr_data);
-    fill_status(p, result);
+                       guard.slot, stream);
+    if (!p.p.error.empty()) return failed(p.p.error);
+    if (!p.started && !p.p.timed_out) return failed("sandbox failed to start: " + p.p.stderr_data);
+    fill_status(p.p, result);
+    result.stdout_data = detail::to_valid_utf8(p.p.stdout_data);
+    result.stderr_data = detail::to_valid_utf8(p.p.stderr_data);
+    std::string note = p.oom_kills > 0 ? memory_note(result.stderr_data, p.memory_limit) : "";
+    result.stderr_data += note;
+    if (request.on_output) {
+      if (auto rest = out_text.finish(); !rest.empty()) request.on_output("stdout", rest);
+      if (auto rest = err_text.finish() + note; !rest.empty()) request.on_output("stderr", rest);
+    }
     return result;
   }
-
   /// Runs every installed language's hello world and version command, a bounded number at a
   /// time; runtimes_ lists exactly those that printed "hello, world".
   void probe() {
@@ -362,10 +496,9 @@ class local_runner final : public runner {
           continue;
         }
         int slot = acquire_slot();
-        bool started = false;
-        auto v = sandboxed(lang, stage::version, lang.version, "", "", "", slot, started);
+        auto v = sandboxed(lang, stage::version, lang.version, "", "", "", slot);
         release_slot(slot);
-        outcomes[i].version = parse_version(v.stdout_data + "\n" + v.stderr_data);
+        outcomes[i].version = parse_version(v.p.stdout_data + "\n" + v.p.stderr_data);
       }
     };
     int parallel = options_.probe_parallelism > 0
@@ -388,6 +521,10 @@ class local_runner final : public runner {
 
   local_options options_;
   bool switch_uid_ = false;
+  bool disable_userns_ = false;      ///< this bwrap has --disable-userns
+  std::string seccomp_program_;      ///< compiled filter; empty with use_seccomp off
+  std::unique_ptr<detail::cgroup_manager> cgroups_;  ///< null: no cgroups (rlimits only)
+  std::string layers_;               ///< describe()
   std::string init_error_;
   std::vector<std::string> base_args_;
   std::vector<const language*> installed_;  ///< toolchain present on the host

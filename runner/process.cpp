@@ -88,6 +88,21 @@ void report(int fd, int kind, int a, int b) {
   // Its own process group, so the caller can kill the program and everything it started
   // without killing the reaper, which must stay to collect them.
   if (::setpgid(0, 0) != 0) fail(1);
+  // Join the run's cgroups while still privileged (cgroup.procs belongs to root). Writing the
+  // pid moves this process; bwrap and the program inherit the groups.
+  if (!spec.cgroup_procs.empty()) {
+    char digits[24];
+    int len = 0;
+    for (auto v = static_cast<unsigned long>(::getpid()); v > 0 || len == 0; v /= 10) digits[len++] = static_cast<char>('0' + v % 10);
+    char pid_text[24];
+    for (int i = 0; i < len; ++i) pid_text[i] = digits[len - 1 - i];
+    for (const auto& path : spec.cgroup_procs) {
+      int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0) fail(8);
+      if (::write(fd, pid_text, static_cast<std::size_t>(len)) != len) fail(8);
+      ::close(fd);
+    }
+  }
   auto limit = [&](int resource, std::uint64_t soft, std::uint64_t hard) {
     if (soft == 0) return;
     struct rlimit rl {};
@@ -195,6 +210,7 @@ const char* step_name(int step) {
     case 4: return "setrlimit";
     case 5: return "switching uid";
     case 6: return "exec";
+    case 8: return "joining the cgroup";
     default: return "start";
   }
 }
@@ -239,8 +255,14 @@ process_result run_process(const process_spec& spec) {
     result.error = std::string("cannot create pipes: ") + std::strerror(errno);
     return result;
   }
+  // The child's fds 3, 4, ...: the extra pipes' write ends, then the passed fds.
   std::vector<int> extra_child;
   for (auto& p : extra) extra_child.push_back(p.write.get());
+  for (int fd : spec.pass_fds) extra_child.push_back(fd);
+  if (extra_child.size() > 16) {
+    result.error = "too many fds to pass";
+    return result;
+  }
 
   // Writing stdin to a program that exited raises SIGPIPE; block it on this thread for the
   // duration and swallow any that became pending, so the host process never dies of it and
@@ -419,10 +441,17 @@ process_result run_process(const process_spec& spec) {
         ssize_t r = ::read(fd.get(), buf.data(), buf.size());
         if (r > 0) {
           auto size = static_cast<std::size_t>(r);
-          if (k == k_out) {
-            append_capped(result.stdout_data, buf.data(), size, spec.output_cap, result.truncated);
-          } else if (k == k_err) {
-            append_capped(result.stderr_data, buf.data(), size, spec.output_cap, result.truncated);
+          if (k == k_out || k == k_err) {
+            std::string& kept = k == k_out ? result.stdout_data : result.stderr_data;
+            std::size_t before = kept.size();
+            append_capped(kept, buf.data(), size, spec.output_cap, result.truncated);
+            if (spec.on_output && kept.size() > before) {
+              try {
+                spec.on_output(k == k_out ? 1 : 2, std::string_view(kept).substr(before));
+              } catch (...) {
+                // A throwing callback must not leave the program running unsupervised.
+              }
+            }
           } else {
             bool ignored = false;
             append_capped(result.extra_output[index], buf.data(), size, 65536, ignored);

@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rooms::runner::detail {
@@ -35,6 +37,15 @@ struct process_spec {
   /// Extra pipes the child inherits: the write end of each lands on fd 3, 4, ... in order and
   /// whatever the child writes there is returned in process_result::extra_output.
   int extra_pipes = 0;
+  /// Host fds the child inherits after the extra pipes: pass_fds[i] lands on fd
+  /// 3 + extra_pipes + i. The caller keeps ownership.
+  std::vector<int> pass_fds = {};
+  /// cgroup.procs files the program writes its own pid to before it drops its uid and execs,
+  /// so it and everything it starts is in those cgroups from its first instruction.
+  std::vector<std::string> cgroup_procs = {};
+  /// Called on the calling thread with output as it arrives (stream 1 = stdout, 2 = stderr):
+  /// exactly the bytes kept in the result, so nothing past the cap. Must not throw.
+  std::function<void(int stream, std::string_view data)> on_output = {};
 };
 
 /// How the process ended.

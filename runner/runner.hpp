@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rooms::runner {
@@ -15,12 +17,19 @@ struct run_request {
   std::string language;    ///< a language name of runtimes() (or one of its aliases)
   std::string code;        ///< the document, UTF-8
   std::string stdin_data;  ///< standard input
+  /// Optional: called with the program's output as it arrives, stream "stdout" or "stderr",
+  /// on the thread inside run(), before run() returns. The chunks of a stream concatenate to
+  /// that stream's final run_result text (valid UTF-8, capped). Local runner only (Piston
+  /// answers at the end: never called). Must not throw; must not block for long (the program
+  /// is not read meanwhile).
+  std::function<void(std::string_view stream, std::string_view chunk)> on_output = {};
 };
 
 /// How a run ended; field names follow PROTOCOL.md's run_finished.
+/// Program output is valid UTF-8: invalid bytes became U+FFFD.
 struct run_result {
   std::string stdout_data;
-  std::string stderr_data;
+  std::string stderr_data;  ///< ends with "memory limit exceeded ..." when the memory cgroup killed a process
   int exit_code = 0;           ///< -1 when killed by a signal or never started
   std::string signal;          ///< "SIGKILL", ... or empty
   bool timed_out = false;
@@ -50,6 +59,8 @@ class runner {
   virtual run_result run(const run_request& request) = 0;
   /// "local" or "piston".
   virtual std::string name() const = 0;
+  /// One line on how runs are isolated, for the start-up log (local: the active layers).
+  virtual std::string describe() const { return name(); }
 };
 
 /// Limits of the local sandbox. Every field has a default.
@@ -73,6 +84,12 @@ struct local_options {
   int max_parallel_runs = 8;   ///< runs beyond this wait for a free slot. Default 8.
   int probe_parallelism = 0;   ///< probes at once; 0: max(2, hardware threads).
   std::string work_root;       ///< host dir for per-run work dirs; empty: the system temp dir.
+  /// Put each stage in its own cgroup (v2, else v1) limiting memory (all processes together:
+  /// memory_bytes + tmp_bytes for a run, compile_memory_bytes + tmp_bytes for a compile) and
+  /// tasks (max_processes). Used when the host offers it; rlimits apply either way.
+  bool use_cgroups = true;
+  /// Install the seccomp filter (bwrap --seccomp); off only to measure or debug.
+  bool use_seccomp = true;
 };
 
 /// Piston v2 API settings.

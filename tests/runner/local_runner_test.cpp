@@ -2,19 +2,23 @@
 // each test in its own process); the others use probe=false runners, which cost nothing to make.
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
+#include "runner/cgroup.hpp"
 #include "runner/runner.hpp"
+#include "runner/utf8.hpp"
 
 namespace {
 
@@ -51,7 +55,24 @@ std::string describe(const run_result& r) {
          "\nstderr=" + r.stderr_data.substr(0, 1500) + "\ncompile=" + r.compile_output.substr(0, 1500);
 }
 
-/// Processes still running under our sandbox uids.
+/// Processes running under our sandbox uids.
+int sandbox_processes() {
+  int count = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream status(e.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("Uid:", 0) == 0) {
+        int uid = std::stoi(line.substr(4));
+        count += uid >= uid_base() && uid < uid_base() + 16;
+        break;
+      }
+    }
+  }
+  return count;
+}
+
+/// Processes still running under our sandbox uids, printed.
 int leftover_processes() {
   int count = 0;
   for (const auto& e : std::filesystem::directory_iterator("/proc")) {
@@ -200,14 +221,21 @@ TEST(local_runner, no_network) {
   socklen_t len = sizeof addr;
   ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
   int port = ntohs(addr.sin_port);
-  auto r = fast().run({"python",
-                       "import socket\ntry:\n    socket.create_connection(('127.0.0.1', " + std::to_string(port) +
-                           "), timeout=1)\n    print('connected')\nexcept OSError as e:\n    print('refused', type(e).__name__)\n"
-                           "try:\n    socket.getaddrinfo('example.com', 80)\n    print('resolved')\nexcept OSError:\n"
-                           "    print('no dns')\n",
-                       ""});
+  std::string code = "import errno, socket\ntry:\n    socket.create_connection(('127.0.0.1', " + std::to_string(port) +
+                     "), timeout=1)\n    print('connected')\nexcept OSError as e:\n"
+                     "    print('refused', type(e).__name__, errno.errorcode.get(e.errno))\n"
+                     "try:\n    socket.getaddrinfo('example.com', 80)\n    print('resolved')\nexcept OSError:\n"
+                     "    print('no dns')\n";
+  // Two layers, each on its own. The network namespace: without the seccomp filter the socket
+  // is made, and the connection finds the sandbox's own, empty loopback.
+  auto options = fast_options();
+  options.use_seccomp = false;
+  auto r = make_local_runner(options)->run({"python", code, ""});
+  EXPECT_EQ(r.stdout_data, "refused ConnectionRefusedError ECONNREFUSED\nno dns\n") << describe(r);
+  // The seccomp filter: an AF_INET socket is not even created.
+  auto f = fast().run({"python", code, ""});
+  EXPECT_EQ(f.stdout_data, "refused OSError EAFNOSUPPORT\nno dns\n") << describe(f);
   ::close(listener);
-  EXPECT_EQ(r.stdout_data, "refused ConnectionRefusedError\nno dns\n") << describe(r);
 }
 
 TEST(local_runner, cannot_write_outside_tmp) {
@@ -267,6 +295,285 @@ TEST(local_runner, concurrent_runs) {
   for (auto& t : threads) t.join();
   for (int i = 0; i < 4; ++i) EXPECT_EQ(results[static_cast<std::size_t>(i)].stdout_data, std::to_string(i * 10) + "\n");
 }
+
+// -- seccomp, cgroups, streaming, UTF-8 --
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+/// True when the runner puts runs in cgroups. When it does not although this host evidently
+/// offers a writable v1 memory hierarchy or v2 memory+pids, that is a failure, not a skip.
+bool cgroups_in_use(const runner& r) {
+  if (r.describe().find("cgroup v") != std::string::npos) return true;
+  auto where = detail::locate_cgroups(slurp("/proc/self/cgroup"), slurp("/proc/self/mountinfo"));
+  bool v1 = !where.memory_dir.empty() && ::access((where.memory_dir + "/cgroup.procs").c_str(), W_OK) == 0;
+  EXPECT_FALSE(v1) << "the host has a writable memory cgroup at " << where.memory_dir
+                   << " but the runner does not use it: " << r.describe();
+  std::cout << "[ note ] no cgroups on this host: " << r.describe() << "\n";
+  return false;
+}
+
+/// The run groups of this test process's runners: <own cgroup>/rooms-runner-<pid>-<n>/run-*.
+std::vector<std::string> run_groups(const std::string& hierarchy_dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const std::string prefix = "rooms-runner-" + std::to_string(::getpid()) + "-";
+  for (const auto& parent : std::filesystem::directory_iterator(hierarchy_dir, ec)) {
+    if (parent.path().filename().string().rfind(prefix, 0) != 0) continue;
+    std::error_code ec2;
+    for (const auto& e : std::filesystem::directory_iterator(parent.path(), ec2)) {
+      if (e.is_directory() && e.path().filename().string().rfind("run-", 0) == 0) out.push_back(e.path().string());
+    }
+  }
+  return out;
+}
+
+TEST(local_runner, sandbox_layers_are_described) {
+  auto d = fast().describe();
+  std::cout << "[ figures ] " << d << "\n";
+  EXPECT_NE(d.find("bubblewrap"), std::string::npos) << d;
+  EXPECT_NE(d.find("seccomp ("), std::string::npos) << d;
+  EXPECT_NE(d.find("rlimits"), std::string::npos) << d;
+}
+
+// One C program probing the filter; without the filter (use_seccomp=false) the same calls
+// succeed or fail differently, which shows it is the filter that refuses them.
+const char* seccomp_probe = R"c(
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static void report(const char* what, long rc) {
+  printf("%s %s\n", what, rc < 0 ? strerrorname_np(errno) : "ok");
+  fflush(stdout);
+}
+static void* thread_main(void* arg) { return arg; }
+int main(void) {
+  report("unix", socket(AF_UNIX, SOCK_STREAM, 0));
+  report("inet", socket(AF_INET, SOCK_DGRAM, 0));
+  report("inet6", socket(AF_INET6, SOCK_STREAM, 0));
+  report("netlink", socket(AF_NETLINK, SOCK_RAW, 0));
+  report("ptrace", ptrace(PTRACE_TRACEME, 0, 0, 0));
+  report("unshare", unshare(CLONE_NEWUSER));
+  report("clone3", syscall(__NR_clone3, NULL, 0));
+  char params[120] = {0};
+  report("io_uring", syscall(__NR_io_uring_setup, 1, params));
+  report("userfaultfd", syscall(__NR_userfaultfd, 0));
+  report("keyctl", syscall(__NR_keyctl, 0, -3, 0));
+  pthread_t t;
+  report("thread", -(long)pthread_create(&t, NULL, thread_main, NULL));
+  pthread_join(t, NULL);
+  /* The x32 ABI's getpid: a deny list keyed on native numbers would not see it. */
+  syscall(0x40000000 | __NR_getpid);
+  puts("other abi allowed");
+  return 0;
+}
+)c";
+
+TEST(local_runner, seccomp_refuses_other_socket_families_ptrace_and_namespaces) {
+  auto r = fast().run({"c", seccomp_probe, ""});
+  EXPECT_EQ(r.stdout_data,
+            "unix ok\ninet EAFNOSUPPORT\ninet6 EAFNOSUPPORT\nnetlink EAFNOSUPPORT\nptrace EPERM\nunshare EPERM\n"
+            "clone3 ENOSYS\nio_uring EPERM\nuserfaultfd EPERM\nkeyctl EPERM\nthread ok\n")
+      << describe(r);
+  EXPECT_EQ(r.signal, "SIGSYS") << "a syscall of another ABI kills the process: " << describe(r);
+
+  auto options = fast_options();
+  options.use_seccomp = false;
+  auto open = make_local_runner(options)->run({"c", seccomp_probe, ""});
+  std::cout << "[ note ] without the filter:\n" << open.stdout_data;
+  EXPECT_NE(open.stdout_data.find("inet6 ok\n"), std::string::npos) << describe(open);
+  EXPECT_NE(open.stdout_data.find("ptrace ok\n"), std::string::npos) << describe(open);
+  EXPECT_EQ(open.stdout_data.find("unshare ok\n"), std::string::npos) << "--disable-userns holds on its own";
+  EXPECT_NE(open.stdout_data.find("thread ok\n"), std::string::npos) << describe(open);
+}
+
+TEST(local_runner, memory_cgroup_bounds_all_processes_together) {
+  if (!cgroups_in_use(fast())) GTEST_SKIP() << "no cgroups on this host: " << fast().describe();
+  // Four children of 200 MiB each: every one is under RLIMIT_AS (256 MiB per process), the
+  // sum (800 MiB) is over the group's 256 + 64 MiB, so only the cgroup can stop it.
+  // A longer wall clock than the other tests: the children must overlap, not time out.
+  auto options = fast_options();
+  options.run_timeout = 10s;
+  auto r = make_local_runner(options)->run({"c", R"c(
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  for (int i = 0; i < 4; ++i) {
+    if (fork() == 0) {
+      size_t n = 200u << 20;
+      char* p = malloc(n);
+      if (!p) _exit(2);
+      /* volatile: gcc would drop a memset of memory nobody reads */
+      for (size_t j = 0; j < n; j += 4096) ((volatile char*)p)[j] = 1;
+      sleep(1);
+      _exit(0);
+    }
+  }
+  int killed = 0, status;
+  while (wait(&status) > 0) killed += WIFSIGNALED(status) && WTERMSIG(status) == 9;
+  printf("children killed: %d\n", killed);
+  return 0;
+}
+)c", ""});
+  EXPECT_NE(r.stderr_data.find("memory limit exceeded"), std::string::npos) << describe(r);
+  // At least one child, or the parent itself (then SIGKILL is the run's signal).
+  bool child_killed = r.stdout_data.rfind("children killed: ", 0) == 0 && r.stdout_data != "children killed: 0\n";
+  EXPECT_TRUE(child_killed || r.signal == "SIGKILL") << describe(r);
+  EXPECT_FALSE(r.timed_out) << describe(r);
+  EXPECT_EQ(fast().run({"bash", "echo alive", ""}).stdout_data, "alive\n");
+}
+
+TEST(local_runner, pids_cgroup_holds_where_rlimit_nproc_does_not) {
+  if (!cgroups_in_use(fast())) GTEST_SKIP() << "no cgroups on this host: " << fast().describe();
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root: RLIMIT_NPROC is ignored only for root";
+  // Without the uid switch the sandbox runs as host uid 0, for which the kernel ignores
+  // RLIMIT_NPROC: the pids cgroup is the only bound on this counting fork bomb.
+  auto options = fast_options();
+  options.sandbox_uid = -1;
+  options.max_processes = 32;
+  auto r = make_local_runner(options)->run({"python",
+                                            "import os, time\nn = 0\ntry:\n    while n < 5000:\n        if os.fork() == 0:\n"
+                                            "            time.sleep(30)\n            os._exit(0)\n        n += 1\n"
+                                            "    print('not blocked')\nexcept OSError as e:\n    print('blocked after', n)\n",
+                                            ""});
+  ASSERT_EQ(r.stdout_data.rfind("blocked after ", 0), 0u) << describe(r);
+  int forks = std::stoi(r.stdout_data.substr(14));
+  EXPECT_LT(forks, 32) << describe(r);
+  EXPECT_GT(forks, 0) << describe(r);
+}
+
+TEST(local_runner, each_stage_gets_its_own_cgroup_removed_afterwards) {
+  if (!cgroups_in_use(fast())) GTEST_SKIP() << "no cgroups on this host: " << fast().describe();
+  auto where = detail::locate_cgroups(slurp("/proc/self/cgroup"), slurp("/proc/self/mountinfo"));
+  ASSERT_FALSE(where.memory_dir.empty() && where.v2_dir.empty());
+  const std::string memory_root = !where.memory_dir.empty() ? where.memory_dir : where.v2_dir;
+  const bool v1 = fast().describe().find("cgroup v1") != std::string::npos;
+  // The program prints and then sleeps until the wall clock kills it; the callback runs on the
+  // runner's thread while it sleeps, so the group is inspected with the program in it.
+  std::vector<std::string> seen_groups;
+  std::string procs, memory_limit, pids_limit;
+  run_request request{"bash", "echo ready\nsleep 30\n", ""};
+  request.on_output = [&](std::string_view, std::string_view) {
+    if (!seen_groups.empty()) return;
+    seen_groups = run_groups(memory_root);
+    if (seen_groups.size() != 1) return;
+    procs = slurp(seen_groups[0] + "/cgroup.procs");
+    memory_limit = slurp(seen_groups[0] + (v1 ? "/memory.limit_in_bytes" : "/memory.max"));
+    auto pids_groups = v1 ? run_groups(where.pids_dir) : seen_groups;
+    if (pids_groups.size() == 1) pids_limit = slurp(pids_groups[0] + "/pids.max");
+  };
+  auto r = fast().run(request);
+  EXPECT_TRUE(r.timed_out) << describe(r);
+  ASSERT_EQ(seen_groups.size(), 1u) << "one group while the program runs";
+  EXPECT_FALSE(procs.empty()) << "the sandbox's processes are in the group";
+  EXPECT_EQ(memory_limit, std::to_string((256u << 20) + (64u << 20)) + "\n");
+  EXPECT_EQ(pids_limit, "64\n");
+  EXPECT_TRUE(run_groups(memory_root).empty()) << "the group is removed after the run";
+  if (v1) {
+    EXPECT_TRUE(run_groups(where.pids_dir).empty());
+  }
+}
+
+TEST(local_runner, cgroups_can_be_turned_off) {
+  auto options = fast_options();
+  options.use_cgroups = false;
+  auto r = make_local_runner(options);
+  EXPECT_NE(r->describe().find("no cgroups (disabled)"), std::string::npos) << r->describe();
+  EXPECT_NE(r->describe().find("rlimits only"), std::string::npos) << r->describe();
+  EXPECT_EQ(r->run({"bash", "echo still runs", ""}).stdout_data, "still runs\n");
+}
+
+TEST(local_runner, output_streams_while_the_program_runs) {
+  std::string out, err;
+  bool running_at_first_chunk = false;
+  int calls = 0;
+  run_request request{"python",
+                      "import sys, time\nsys.stdout.write('first\\n'); sys.stdout.flush()\n"
+                      "sys.stderr.write('warn\\n'); sys.stderr.flush()\n"
+                      // A euro sign split over two writes, then an invalid byte.
+                      "sys.stdout.buffer.write(b'\\xe2\\x82'); sys.stdout.flush()\n"
+                      "sys.stdout.buffer.write(b'\\xac \\xff ok\\n'); sys.stdout.flush()\n"
+                      "time.sleep(30)\n",
+                      ""};
+  request.on_output = [&](std::string_view stream, std::string_view chunk) {
+    // The program can only end by the wall clock, which this same thread enforces after the
+    // callback returns: its processes must still exist now.
+    if (calls++ == 0) running_at_first_chunk = sandbox_processes() > 0;
+    (stream == "stdout" ? out : err).append(chunk);
+    EXPECT_TRUE(stream == "stdout" || stream == "stderr") << stream;
+    EXPECT_EQ(detail::to_valid_utf8(chunk), chunk) << "every chunk is valid UTF-8";
+  };
+  auto r = fast().run(request);
+  EXPECT_TRUE(running_at_first_chunk);
+  EXPECT_TRUE(r.timed_out) << describe(r);
+  EXPECT_EQ(r.stdout_data, "first\n\xE2\x82\xAC \xEF\xBF\xBD ok\n") << describe(r);
+  EXPECT_EQ(out, r.stdout_data);
+  EXPECT_EQ(err, r.stderr_data);
+  EXPECT_EQ(err, "warn\n");
+  EXPECT_GE(calls, 2);
+}
+
+TEST(local_runner, non_utf8_output_becomes_replacement_characters) {
+  auto r = fast().run({"bash", "printf 'a\\xff\\xfeb\\xc3'", ""});
+  EXPECT_EQ(r.stdout_data, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD") << describe(r);
+}
+
+TEST(utf8, invalid_sequences_become_one_replacement_each_and_streaming_agrees) {
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(detail::to_valid_utf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(detail::to_valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"), "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  EXPECT_EQ(detail::to_valid_utf8("\xC0\xAF"), fffd + fffd);            // overlong: C0 is never valid
+  EXPECT_EQ(detail::to_valid_utf8("\xE0\x80\xAF"), fffd + fffd + fffd);  // overlong 3-byte
+  EXPECT_EQ(detail::to_valid_utf8("\xED\xA0\x80"), fffd + fffd + fffd);  // a surrogate
+  EXPECT_EQ(detail::to_valid_utf8("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // above U+10FFFF
+  EXPECT_EQ(detail::to_valid_utf8("\xE2\x82x"), fffd + "x");            // truncated: one U+FFFD
+  EXPECT_EQ(detail::to_valid_utf8("x\xF0\x9F\x98"), "x" + fffd);         // cut at the end
+  EXPECT_EQ(detail::to_valid_utf8(std::string("a\0b", 3)), std::string("a\0b", 3));
+  // Byte by byte through the streaming converter: the same text.
+  const std::string mixed = "a\xE2\x82\xAC\xFF\xF0\x9F\x98\x80\xE2\x82z\xC3";
+  detail::utf8_sanitizer s;
+  std::string streamed;
+  for (char c : mixed) streamed += s.feed(std::string_view(&c, 1));
+  streamed += s.finish();
+  EXPECT_EQ(streamed, detail::to_valid_utf8(mixed));
+}
+
+TEST(cgroup, locations_are_found_for_v1_v2_and_container_mounts) {
+  const std::string v1_cgroup = "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n";
+  const std::string v1_mounts =
+      "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+      "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+      "39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+      "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+  auto a = detail::locate_cgroups(v1_cgroup, v1_mounts);
+  EXPECT_EQ(a.memory_dir, "/sys/fs/cgroup/memory/process_api/abc");
+  EXPECT_EQ(a.pids_dir, "/sys/fs/cgroup/pids");
+  EXPECT_EQ(a.v2_dir, "/sys/fs/cgroup/unified");
+
+  auto b = detail::locate_cgroups("0::/system.slice/roomd.service\n",
+                                  "30 22 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n");
+  EXPECT_EQ(b.v2_dir, "/sys/fs/cgroup/system.slice/roomd.service");
+  EXPECT_TRUE(b.memory_dir.empty());
+
+  // A container sees its own group as the mount's root; a combined cpu,memory hierarchy.
+  auto c = detail::locate_cgroups("5:cpu,memory:/docker/x\n3:pids:/elsewhere\n",
+                                  "40 31 0:33 /docker/x /sys/fs/cgroup/cpu,memory ro - cgroup cgroup rw,cpu,memory\n"
+                                  "41 31 0:34 /docker/x /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n");
+  EXPECT_EQ(c.memory_dir, "/sys/fs/cgroup/cpu,memory");
+  EXPECT_TRUE(c.pids_dir.empty()) << "a group outside the mounted subtree is not reachable";
+}
+
 
 TEST(local_runner, missing_bubblewrap_is_an_error) {
   auto o = fast_options();

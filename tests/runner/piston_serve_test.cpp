@@ -35,6 +35,12 @@ TEST(PistonServe, ExecuteAnswersInPistonShapeToLoopbackOnly) {
   EXPECT_EQ(body["run"]["stdout"], "ABC\n");
   EXPECT_EQ(body["run"]["code"], 3);
 
+  // Bytes that are not UTF-8 come back as U+FFFD: the answer is valid JSON.
+  auto bytes = http_call(piston.port(), "POST", "/api/v2/execute",
+                         R"js({"language":"bash","version":"*","files":[{"content":"printf 'a\\xff\\xfeb'"}]})js");
+  ASSERT_EQ(bytes.status, 200) << bytes.body;
+  EXPECT_EQ(json::parse(bytes.body)["run"]["stdout"], "a\xEF\xBF\xBD\xEF\xBF\xBD" "b") << bytes.body;
+
   auto unknown = http_call(piston.port(), "POST", "/api/v2/execute", R"({"language":"cobol","files":[{"content":"x"}]})");
   EXPECT_EQ(unknown.status, 400) << unknown.body;
   auto malformed = http_call(piston.port(), "POST", "/api/v2/execute", R"({"language":"python"})");
