@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -5,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/detail/room_actor.hpp"
+#include "base/log.hpp"
 #include "actors/room.hpp"
 
 namespace rooms::actors {
@@ -19,7 +21,8 @@ struct entry {
   int attached = 0;                 ///< connections that resolved it and have not detached
   std::int64_t idle_since = 0;      ///< steady ms when `attached` dropped to 0
   bool stopping = false;            ///< a stop request is in flight
-  std::vector<caf::response_promise> waiters;  ///< resolves that arrived while stopping
+  /// Resolves that arrived while stopping, with their senders.
+  std::vector<std::pair<caf::response_promise, caf::strong_actor_ptr>> waiters;
 };
 
 struct registry_data {
@@ -29,6 +32,9 @@ struct registry_data {
   std::int64_t last_sweep = 0;
   std::optional<caf::response_promise> shutdown_promise;
   std::size_t halting = 0;
+  /// Attachments made through another node (a cluster router there), by that router: when it
+  /// goes away with its node, its sockets never detach, so its attachments are dropped then.
+  std::map<caf::actor_addr, std::map<std::string, int>> remote_attached;
 };
 
 using registry_actor = caf::stateful_actor<registry_data>;
@@ -51,9 +57,27 @@ std::pair<std::string, caf::actor> activate(registry_actor* self, const std::str
   return {"ok", room};
 }
 
-void resolve_into(registry_actor* self, const std::string& sid, caf::response_promise& rp) {
+/// Counts an attachment; one made from another node is also counted against its router.
+/// `sender` is the resolve's sender, taken before make_response_promise (which moves it out).
+void attach(registry_actor* self, const std::string& sid, entry& e, const caf::strong_actor_ptr& sender) {
+  ++e.attached;
+  if (!sender || sender->node() == self->node()) return;
+  auto addr = caf::actor_cast<caf::actor_addr>(sender);
+  auto [it, first] = self->state.remote_attached.try_emplace(addr);
+  if (first) self->monitor(caf::actor_cast<caf::actor>(sender));
+  ++it->second[sid];
+}
+
+void detach(registry_actor* self, const std::string& sid, int count = 1) {
+  auto it = self->state.rooms.find(sid);
+  if (it == self->state.rooms.end() || it->second.attached == 0) return;
+  it->second.attached = std::max(0, it->second.attached - count);
+  if (it->second.attached == 0) it->second.idle_since = steady_ms();
+}
+
+void resolve_into(registry_actor* self, const std::string& sid, caf::response_promise& rp, const caf::strong_actor_ptr& sender) {
   auto [status, room] = activate(self, sid);
-  if (room) ++self->state.rooms[sid].attached;
+  if (room) attach(self, sid, self->state.rooms[sid], sender);
   rp.deliver(status, room);
 }
 
@@ -74,12 +98,12 @@ void stop_idle(registry_actor* self) {
                 self->demonitor(it->second.room);
                 self->state.rooms.erase(it);
                 self->state.svc->stats->rooms_passivated.fetch_add(1);
-                for (auto& rp : waiters) resolve_into(self, id, rp);
+                for (auto& [rp, sender] : waiters) resolve_into(self, id, rp, sender);
               } else {
                 it->second.stopping = false;
                 it->second.idle_since = steady_ms();
-                for (auto& rp : waiters) {
-                  ++it->second.attached;
+                for (auto& [rp, sender] : waiters) {
+                  attach(self, id, it->second, sender);
                   rp.deliver(std::string("ok"), it->second.room);
                 }
               }
@@ -89,7 +113,7 @@ void stop_idle(registry_actor* self) {
               if (it == self->state.rooms.end()) return;
               auto waiters = std::move(it->second.waiters);
               self->state.rooms.erase(it);
-              for (auto& rp : waiters) resolve_into(self, id, rp);
+              for (auto& [rp, sender] : waiters) resolve_into(self, id, rp, sender);
             });
   }
 }
@@ -97,6 +121,11 @@ void stop_idle(registry_actor* self) {
 caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc) {
   self->state.svc = std::move(svc);
   self->set_down_handler([=](caf::down_msg& down) {
+    if (auto r = self->state.remote_attached.find(down.source); r != self->state.remote_attached.end()) {
+      for (const auto& [sid, n] : r->second) detach(self, sid, n);
+      self->state.remote_attached.erase(r);
+      return;
+    }
     for (auto it = self->state.rooms.begin(); it != self->state.rooms.end(); ++it) {
       if (it->second.room.address() != down.source || it->second.stopping) continue;
       self->state.rooms.erase(it);  // a room that failed or quit on its own
@@ -106,22 +135,29 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
   self->send(self, tick_atom::value);
   return {
       [=](resolve_atom, const std::string& sid) {
+        auto sender = self->current_sender();  // before the promise takes it
         auto rp = self->make_response_promise();
         auto it = self->state.rooms.find(sid);
         if (it == self->state.rooms.end()) {
-          resolve_into(self, sid, rp);
+          resolve_into(self, sid, rp, sender);
         } else if (it->second.stopping) {
-          it->second.waiters.push_back(rp);
+          it->second.waiters.emplace_back(rp, sender);
         } else {
-          ++it->second.attached;
+          attach(self, sid, it->second, sender);
           rp.deliver(std::string("ok"), it->second.room);
         }
         return rp;
       },
       [=](detach_atom, const std::string& sid) {
-        auto it = self->state.rooms.find(sid);
-        if (it == self->state.rooms.end() || it->second.attached == 0) return;
-        if (--it->second.attached == 0) it->second.idle_since = steady_ms();
+        auto sender = self->current_sender();
+        if (sender && sender->node() != self->node()) {
+          auto r = self->state.remote_attached.find(caf::actor_cast<caf::actor_addr>(sender));
+          if (r != self->state.remote_attached.end()) {
+            auto n = r->second.find(sid);
+            if (n != r->second.end() && --n->second == 0) r->second.erase(n);
+          }
+        }
+        detach(self, sid);
       },
       [=](expire_atom, const std::string& sid, const std::string& by) -> std::string {
         auto id = eventlog::session_id::parse(sid);
@@ -132,7 +168,7 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
         if (it != self->state.rooms.end()) {
           self->demonitor(it->second.room);
           self->send(it->second.room, expire_atom::value, by);
-          for (auto& rp : it->second.waiters) rp.deliver(std::string("not_found"), caf::actor());
+          for (auto& [rp, sender] : it->second.waiters) rp.deliver(std::string("not_found"), caf::actor());
           self->state.rooms.erase(it);
         }
         if (status.ok()) return "ok";

@@ -209,6 +209,7 @@ class room {
         m.resume_token = token;
         ++m.grace_gen;
         st_.by_conn[conn.address()] = pid;
+        self_->monitor(conn);  // a connection on another node may vanish without ws_closed
         st_.svc->stats->participants_connected.fetch_add(1);
         emit({conn}, caf::make_message(joined_atom::value));
         emit({conn}, frame(with_ref(session_state(m), ref)));
@@ -255,6 +256,7 @@ class room {
     submit(std::move(txn));
     st_.members[m.pid] = m;
     st_.by_conn[conn.address()] = m.pid;
+    self_->monitor(conn);
     st_.svc->stats->participants_connected.fetch_add(1);
     emit({conn}, caf::make_message(joined_atom::value));
     emit({conn}, frame(with_ref(session_state(st_.members[m.pid]), ref)));
@@ -391,7 +393,7 @@ class room {
   }
 
   /// Live output for `run_output`, batched on the runner's thread: at most one message per
-  /// stream every 100 ms, cut at a UTF-8 character boundary (a message must be valid JSON text).
+  /// stream every 100 ms. The runner's chunks are whole UTF-8 characters, so batches are too.
   /// What is still held when the run ends is not sent: `run_finished` carries the whole output,
   /// and clients replace what they streamed with it. Not logged: the replay has run_finished.
   static std::function<void(std::string_view, std::string_view)> output_streamer(caf::actor me, std::string run_id) {
@@ -406,28 +408,11 @@ class room {
       if (now - b->last < std::chrono::milliseconds(100)) return;
       b->last = now;
       for (int k = 0; k < 2; ++k) {
-        std::string& held = b->held[k];
-        std::size_t cut = utf8_boundary(held);
-        if (cut == 0) continue;
-        caf::anon_send(me, run_output_atom::value, run_id, std::string(k ? "stderr" : "stdout"), held.substr(0, cut));
-        held.erase(0, cut);
+        if (b->held[k].empty()) continue;
+        caf::anon_send(me, run_output_atom::value, run_id, std::string(k ? "stderr" : "stdout"), std::move(b->held[k]));
+        b->held[k].clear();
       }
     };
-  }
-
-  /// Length of the longest prefix of `s` that does not end inside a UTF-8 sequence.
-  static std::size_t utf8_boundary(const std::string& s) {
-    std::size_t n = s.size();
-    // Step back over at most 3 continuation bytes to the lead byte of the last character.
-    std::size_t i = n;
-    for (int k = 0; k < 4 && i > 0; ++k) {
-      auto c = static_cast<unsigned char>(s[--i]);
-      if ((c & 0xC0) != 0x80) {
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-        return i + len <= n ? n : i;
-      }
-    }
-    return n;
   }
 
   void on_run_output(const std::string& run_id, const std::string& stream, const std::string& data) {
@@ -479,8 +464,11 @@ class room {
 
   // -- connection lifecycle --
 
-  void on_closed(const caf::actor& conn, int code) {
-    auto it = st_.by_conn.find(conn.address());
+  /// A connection actor ended without ws_closed (its node died, or it failed): a drop.
+  void on_conn_down(const caf::actor_addr& conn) { on_closed(conn, 1006); }
+
+  void on_closed(const caf::actor_addr& conn, int code) {
+    auto it = st_.by_conn.find(conn);
     if (it == st_.by_conn.end()) return;
     std::string pid = it->second;
     st_.by_conn.erase(it);
@@ -824,6 +812,7 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
   self->state.svc = std::move(svc);
   self->state.meta = std::move(meta);
   room(self).load();
+  self->set_down_handler([=](caf::down_msg& down) { room(self).on_conn_down(down.source); });
   return {
       [=](ws_in_atom, const caf::actor& conn, const std::string& text) {
         try {
@@ -836,7 +825,7 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
                      std::string(R"({"type":"error","code":"invalid_changes","message":"the message could not be processed"})"));
         }
       },
-      [=](ws_closed_atom, const caf::actor& conn, int code) { room(self).on_closed(conn, code); },
+      [=](ws_closed_atom, const caf::actor& conn, int code) { room(self).on_closed(conn.address(), code); },
       [=](snapshot_done_atom, std::uint64_t seq, std::uint64_t previous, bool ok) {
         room(self).on_snapshot_done(seq, previous, ok);
       },

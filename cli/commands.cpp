@@ -14,8 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "actors/import.hpp"
 #include "cli/error.hpp"
-#include "cli/export_format.hpp"
 #include "cli/format.hpp"
 #include "eventlog/event.hpp"
 
@@ -353,7 +353,7 @@ int run_export(context& ctx, const export_args& args) {
                  "interviewer key will not work (export with --db DIR for a complete copy)\n";
   auto events = fetch_events(b, args.id, 1, 0);
   std::ostringstream text;
-  text << export_header(body.value("sessionId", args.id), body.value("createdAt", std::int64_t{0}), body.value("language", "plaintext"),
+  text << actors::export_header(body.value("sessionId", args.id), body.value("createdAt", std::int64_t{0}), body.value("language", "plaintext"),
                         body.value("title", ""), key_hash)
               .dump()
        << '\n';
@@ -390,9 +390,10 @@ int run_import(context& ctx, const import_args& args) {
     ss << in.rdbuf();
     text = ss.str();
   }
-  // Check locally first: a broken file is refused with its line number before any upload.
-  std::istringstream check(text);
-  (void)parse_export(check);
+  // Check locally first (the same validation roomd runs): a broken file is refused with its
+  // line number before any upload.
+  if (auto checked = actors::parse_import(text); !checked.ok())
+    throw cli_error(exit_code::failure, "import: " + checked.error().message());
   auto answer = ctx.writer().import(text);
   if (ctx.options().json) {
     std::cout << answer.dump() << '\n';

@@ -5,10 +5,10 @@
 #include <map>
 #include <sstream>
 
+#include "actors/import.hpp"
 #include "actors/replay.hpp"
 #include "cli/backend.hpp"
 #include "cli/error.hpp"
-#include "cli/export_format.hpp"
 #include "eventlog/store.hpp"
 
 namespace rooms::cli {
@@ -99,23 +99,14 @@ class offline_backend final : public backend {
   }
 
   json import(const std::string& jsonl) override {
-    std::istringstream in(jsonl);
-    auto parsed = parse_export(in);
-    auto created = store_->create_session(parsed.meta, parsed.events.front());
-    if (created.code() == errc::already_exists)
-      throw cli_error(exit_code::failure, "session " + parsed.meta.id.str() + " already exists in " + dir_);
-    if (!created.ok()) fail(created, {});
-    constexpr std::size_t chunk = 1000;
-    for (std::size_t i = 1; i < parsed.events.size(); i += chunk) {
-      auto first = parsed.events.begin() + static_cast<std::ptrdiff_t>(i);
-      auto last = parsed.events.begin() + static_cast<std::ptrdiff_t>(std::min(parsed.events.size(), i + chunk));
-      auto s = store_->append(parsed.meta.id, std::vector<eventlog::event>(first, last));
-      if (!s.ok()) {
-        (void)store_->expire(parsed.meta.id);  // all or nothing; the append error is what we report
-        fail(s, {});
-      }
+    auto imported = actors::import_session(*store_, jsonl);
+    if (!imported.ok()) {
+      const auto& err = imported.error();
+      if (err.code() == errc::already_exists) throw cli_error(exit_code::failure, "import: " + err.message() + " in " + dir_);
+      if (err.code() == errc::invalid_argument) throw cli_error(exit_code::failure, "import: " + err.message());
+      fail(err, {});
     }
-    return {{"sessionId", parsed.meta.id.str()}, {"events", parsed.events.size()}};
+    return {{"sessionId", imported->meta.id.str()}, {"events", imported->events.size()}};
   }
 
   json stats() override {

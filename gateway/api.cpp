@@ -7,6 +7,7 @@
 
 #include "actors/changeset.hpp"
 #include "actors/detail/ids.hpp"
+#include "actors/import.hpp"
 #include "actors/replay.hpp"
 #include <future>
 
@@ -83,7 +84,10 @@ std::string bearer(const request& req) {
 
 bool is_admin(const context& ctx, const request& req) {
   auto token = bearer(req);
-  return !token.empty() && !ctx.options.admin_token.empty() && actors::detail::constant_time_equal(token, ctx.options.admin_token);
+  if (token.empty() || ctx.options.admin_token.empty()) return false;
+  // Compare digests of equal length: the time taken says nothing about where (or whether) the
+  // token differs, nor about its length.
+  return actors::detail::constant_time_equal(eventlog::sha256_hex(token), eventlog::sha256_hex(ctx.options.admin_token));
 }
 
 /// Maps a log status to the HTTP answer (the one place that does so).
@@ -116,7 +120,7 @@ eventlog::result<std::pair<eventlog::session_meta, std::string>> create_session(
                                                                                  const json& extra) {
   auto& store = *ctx.svc->store;
   eventlog::session_meta meta;
-  meta.id = session_id::random();
+  meta.id = new_session_id(ctx);
   const auto& clock = store.options().clock;
   meta.created_at = clock ? clock() : eventlog::now_ms();
   meta.last_activity_at = meta.created_at;
@@ -216,7 +220,7 @@ response get_health(context& ctx, const request& req) {
 }
 
 response post_session(context& ctx, const request& req, const std::string& client) {
-  if (!is_admin(ctx, req) && !ctx.create_limiter.take(client))
+  if (!is_admin(ctx, req) && !from_cluster_peer(ctx, req) && !ctx.create_limiter.take(client))
     return json_error(req, http::status::too_many_requests, "rate_limited", "too many sessions created from this address; retry in a minute");
   json body = json::object();
   if (!req.body().empty()) {
@@ -426,63 +430,19 @@ response delete_session(context& ctx, const request& req, const session_id& id) 
   return res;
 }
 
-/// POST /api/admin/import: a session in the export format (JSON lines: a "session" header,
-/// then every event in seq order). Refuses an id that exists; all or nothing.
+/// POST /api/admin/import: a session in the export format (actors/import.hpp, the one validated
+/// import roomctl uses too). Refuses an id that exists; all or nothing.
 response admin_import(context& ctx, const request& req) {
-  std::istringstream in(req.body());
-  std::string line;
-  std::optional<eventlog::session_meta> meta;
-  std::vector<eventlog::event> events;
-  std::size_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.empty()) continue;
-    auto j = json::parse(line, nullptr, false);
-    auto bad = [&](const std::string& why) {
-      return json_error(req, http::status::bad_request, "bad_request", "line " + std::to_string(line_no) + ": " + why);
-    };
-    if (!j.is_object()) return bad("not a JSON object");
-    if (!meta) {
-      if (j.value("type", "") != "session") return bad("the first line must be the \"session\" header");
-      auto id = session_id::parse(j.value("sessionId", ""));
-      if (!id) return bad("bad sessionId");
-      meta.emplace();
-      meta->id = *id;
-      meta->created_at = j.value("createdAt", std::int64_t{0});
-      meta->language = j.value("language", "plaintext");
-      meta->title = j.value("title", "");
-      meta->key_hash = j.value("keyHash", "");
-      continue;
-    }
-    auto e = eventlog::event_from_json(j);
-    if (!e.ok()) return bad(e.error().message());
-    if (e->seq != events.size() + 1) return bad("events must be in seq order from 1 without gaps");
-    events.push_back(std::move(*e));
+  auto imported = actors::import_session(*ctx.svc->store, req.body());
+  if (!imported.ok()) {
+    const auto& err = imported.error();
+    if (err.code() == errc::already_exists) return json_error(req, http::status::conflict, "already_exists", err.message());
+    if (err.code() == errc::invalid_argument) return json_error(req, http::status::bad_request, "bad_request", err.message());
+    return log_error(req, err);
   }
-  if (!meta || events.empty()) return json_error(req, http::status::bad_request, "bad_request", "no session header or no events");
-  // The fold must accept the whole log before anything is written.
-  actors::room_state state;
-  for (const auto& e : events)
-    if (auto err = actors::apply(state, e))
-      return json_error(req, http::status::bad_request, "bad_request", "event " + std::to_string(e.seq) + ": " + err->message);
-  meta->last_activity_at = events.back().ts;
-  auto& store = *ctx.svc->store;
-  auto created = store.create_session(*meta, events.front());
-  if (created.code() == errc::already_exists)
-    return json_error(req, http::status::conflict, "already_exists", "session " + meta->id.str() + " exists");
-  if (!created.ok()) return log_error(req, created);
-  constexpr std::size_t chunk = 1000;
-  for (std::size_t i = 1; i < events.size(); i += chunk) {
-    std::vector<eventlog::event> part(events.begin() + static_cast<std::ptrdiff_t>(i),
-                                      events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + chunk)));
-    auto s = store.append(meta->id, std::move(part));
-    if (!s.ok()) {
-      (void)store.expire(meta->id);  // all or nothing
-      return log_error(req, s);
-    }
-  }
-  ROOMS_LOG(info, "session " << meta->id.str() << " imported (" << events.size() << " events)");
-  return json_response(req, http::status::created, json{{"sessionId", meta->id.str()}, {"events", events.size()}}.dump());
+  ROOMS_LOG(info, "session " << imported->meta.id.str() << " imported (" << imported->events.size() << " events)");
+  return json_response(req, http::status::created,
+                       json{{"sessionId", imported->meta.id.str()}, {"events", imported->events.size()}}.dump());
 }
 
 response admin_stats(context& ctx, const request& req) {
@@ -533,7 +493,10 @@ response piston_execute(context& ctx, const request& req) {
   std::string language;
   if (!ctx.svc->runs->supports(runner::detail::from_piston_language(body["language"]), &language))
     return bad(body["language"].get<std::string>() + " runtime is unknown");
-  runner::run_request run{language, body["files"][0]["content"], body.value("stdin", "")};
+  runner::run_request run;
+  run.language = language;
+  run.code = body["files"][0]["content"];
+  run.stdin_data = body.value("stdin", "");
   auto done = std::make_shared<std::promise<runner::run_result>>();
   auto result = done->get_future();
   if (!ctx.svc->runs->submit(std::move(run), [done](runner::run_result r) { done->set_value(std::move(r)); }))
@@ -644,6 +607,7 @@ response handle_api(context& ctx, const request& req, const std::string& client)
     if (t.path == "/health") return method == http::verb::get ? get_health(ctx, req) : not_allowed();
     if (t.path == "/metrics") return method == http::verb::get ? get_metrics(ctx, req) : not_allowed();
     if (parts.size() < 2 || parts[0] != "api") return json_error(req, http::status::not_found, "not_found", "no such endpoint");
+    if (auto elsewhere = route_in_cluster(ctx, req, client)) return std::move(*elsewhere);
     if (parts[1] == "v2" && parts.size() == 3 && ctx.options.serve_piston && ctx.svc->runs &&
         (ctx.options.serve_piston_public || is_loopback(client))) {
       if (parts[2] == "runtimes") return method == http::verb::get ? piston_runtimes(ctx, req) : not_allowed();
@@ -684,5 +648,7 @@ response handle_api(context& ctx, const request& req, const std::string& client)
     return json_error(req, http::status::internal_server_error, "internal", "internal error");
   }
 }
+
+bool has_admin_token(const context& ctx, const request& req) { return is_admin(ctx, req); }
 
 }  // namespace rooms::gateway::detail

@@ -1,19 +1,24 @@
 /// roomd: the Interview Rooms server. Wires the log, the runner, the actors and the gateway.
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
 #include "actors/detail/ids.hpp"
 #include "actors/room.hpp"
 #include "base/log.hpp"
+#include "cluster/cluster.hpp"
 #include "eventlog/store.hpp"
 #include "gateway/server.hpp"
 #include "runner/runner.hpp"
@@ -82,7 +87,11 @@ int main(int argc, char** argv) {
   actors::room_config room;
   gateway::gateway_options gw;
   std::string resume_grace = "30s", idle_passivate = "60s", join_timeout = "10s", run_timeout = "5s";
+  std::string header_timeout = "30s";
   std::size_t run_workers = 2;
+  std::size_t run_queue_limit = 64;
+  bool no_run_cgroups = false;
+  std::string cluster_file, node_id;
 
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free one (ROOMD_LISTEN)")->capture_default_str();
   app.add_option("--data-dir", data_dir, "RocksDB data directory (ROOMD_DATA_DIR)")->capture_default_str();
@@ -97,6 +106,8 @@ int main(int argc, char** argv) {
   app.add_option("--piston-url", piston_url, "Piston v2 API base URL, with --runner piston (ROOMD_PISTON_URL)");
   app.add_option("--run-timeout", run_timeout, "wall-clock limit of a program run")->capture_default_str();
   app.add_option("--run-workers", run_workers, "code runs at once")->capture_default_str();
+  app.add_option("--run-queue", run_queue_limit, "runs waiting for a worker; more are refused (busy)")->capture_default_str();
+  app.add_flag("--no-run-cgroups", no_run_cgroups, "local runner: no per-run cgroups (memory, pids), rlimits only");
   app.add_option("--log-level", log_level, "debug, info, warn, error, off (ROOMD_LOG_LEVEL)")->capture_default_str();
   app.add_option("--allowed-origin", allowed_origins, "an extra Origin allowed to open WebSockets (repeatable)");
   app.add_option("--max-participants", room.max_participants, "participants per room")->capture_default_str();
@@ -109,10 +120,13 @@ int main(int argc, char** argv) {
   app.add_option("--resume-grace", resume_grace, "how long a dropped participant may resume")->capture_default_str();
   app.add_option("--idle-passivate", idle_passivate, "stop a room nobody is connected to after this long")->capture_default_str();
   app.add_option("--join-timeout", join_timeout, "close a socket that has not joined after this long (4408)")->capture_default_str();
+  app.add_option("--header-timeout", header_timeout, "close an HTTP connection that has not sent a request's headers after this long (slowloris)")->capture_default_str();
   app.add_option("--io-threads", gw.io_threads, "Asio I/O threads")->capture_default_str();
   app.add_flag("--metrics-need-token", gw.metrics_need_token, "require the admin token for /metrics");
   app.add_flag("--serve-piston", gw.serve_piston, "serve the Piston v2 API (/api/v2/...) from the local runner, to loopback clients");
   app.add_flag("--serve-piston-public", gw.serve_piston_public, "with --serve-piston: to every client, not only loopback");
+  app.add_option("--cluster", cluster_file, "cluster file: one node per line, \"<id> <caf-host:port> <http-host:port>\" (docs/cluster.md)");
+  app.add_option("--node-id", node_id, "this node's id in the cluster file");
   CLI11_PARSE(app, argc, argv);
 
   log::level level;
@@ -133,11 +147,13 @@ int main(int argc, char** argv) {
   auto retention_ms = parse_duration(retention);
   auto join_ms = parse_duration(join_timeout);
   auto run_ms = parse_duration(run_timeout);
-  if (!retention_ms || !join_ms || !run_ms) {
-    std::cerr << "roomd: bad duration in --retention, --join-timeout or --run-timeout\n";
+  auto header_ms = parse_duration(header_timeout);
+  if (!retention_ms || !join_ms || !run_ms || !header_ms || header_ms->count() == 0) {
+    std::cerr << "roomd: bad duration in --retention, --join-timeout, --run-timeout or --header-timeout\n";
     return 2;
   }
   gw.join_timeout = *join_ms;
+  gw.header_timeout = *header_ms;
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "roomd: --listen takes HOST:PORT\n";
@@ -150,6 +166,32 @@ int main(int argc, char** argv) {
     std::cerr << "roomd: bad port in --listen " << listen << "\n";
     return 2;
   }
+  // Cluster membership: every node reads the same file; this one is --node-id.
+  gateway::cluster_options cluster;
+  if (!cluster_file.empty() || !node_id.empty()) {
+    if (cluster_file.empty() || node_id.empty()) {
+      std::cerr << "roomd: --cluster and --node-id go together\n";
+      return 2;
+    }
+    std::ifstream in(cluster_file);
+    if (!in) {
+      std::cerr << "roomd: cannot read the cluster file " << cluster_file << "\n";
+      return 2;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = cluster::parse_cluster(text.str());
+    if (auto* err = std::get_if<std::string>(&parsed)) {
+      std::cerr << "roomd: " << cluster_file << ": " << *err << "\n";
+      return 2;
+    }
+    cluster.nodes = std::get<std::vector<cluster::node>>(parsed);
+    cluster.self_id = node_id;
+    if (std::none_of(cluster.nodes.begin(), cluster.nodes.end(), [&](const cluster::node& n) { return n.id == node_id; })) {
+      std::cerr << "roomd: node \"" << node_id << "\" is not in " << cluster_file << "\n";
+      return 2;
+    }
+  }
   gw.web_dir = web_dir;
   gw.allowed_origins = allowed_origins;
 
@@ -160,6 +202,11 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // Every connection is a descriptor: take the hard limit (the soft default is often 1024).
+  if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
 
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
@@ -178,6 +225,7 @@ int main(int argc, char** argv) {
   if (runner_kind == "local") {
     runner::local_options lo;
     lo.run_timeout = *run_ms;
+    lo.use_cgroups = !no_run_cgroups;
     backend = runner::make_local_runner(lo);
   } else if (runner_kind == "piston") {
     if (piston_url.empty()) {
@@ -190,7 +238,7 @@ int main(int argc, char** argv) {
     backend = runner::make_piston_runner(po);
   }
   actors::metrics stats;
-  actors::run_queue runs(std::move(backend), run_workers, 64);
+  actors::run_queue runs(std::move(backend), run_workers, run_queue_limit);
   {
     std::string names;
     for (const auto& rt : runs.runtimes()) names += " " + rt.language;
@@ -209,10 +257,23 @@ int main(int argc, char** argv) {
     // The sharing policy sleeps when idle; work stealing would spin on our two cores.
     cfg.set("scheduler.policy", caf::atom("sharing"));
     cfg.set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
+    if (!cluster.nodes.empty()) cfg.load<caf::io::middleman>();
     caf::actor_system system{cfg};
     auto registry = actors::spawn_registry(system, svc);
-    gateway::server server(gw, system, registry, svc);
-    if (auto err = server.start(); !err.empty()) {
+    std::string cluster_error;
+    if (!cluster.nodes.empty()) {
+      // Other nodes reach this node's rooms through its published registry.
+      const auto& self_node = *std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const cluster::node& n) { return n.id == node_id; });
+      cluster_error = cluster::publish_registry(system, self_node, registry);
+      cluster.router = cluster::spawn_router(system, cluster.nodes, node_id, registry);
+      if (cluster_error.empty())
+        ROOMS_LOG(info, "cluster: node " << node_id << " of " << cluster.nodes.size() << ", registry on " << self_node.caf_host << ":" << self_node.caf_port);
+    }
+    gateway::server server(gw, system, registry, svc, cluster);
+    if (!cluster_error.empty()) {
+      std::cerr << "roomd: " << cluster_error << "\n";
+      exit_code = 1;
+    } else if (auto err = server.start(); !err.empty()) {
       std::cerr << "roomd: " << err << "\n";
       exit_code = 1;
     } else {
@@ -231,6 +292,7 @@ int main(int argc, char** argv) {
           .receive([](const std::string&) {},
                    [](caf::error& err) { ROOMS_LOG(warn, "rooms did not all stop cleanly: " << caf::to_string(err)); });
       caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+      if (cluster.router) caf::anon_send_exit(cluster.router, caf::exit_reason::user_shutdown);
     }
   }
   store->reset();  // drains pending appends, closes RocksDB

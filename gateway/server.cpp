@@ -52,9 +52,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
     parser_.emplace();
     parser_->body_limit(ctx_.options.max_body_bytes);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(std::chrono::seconds(30));
+    // A client that dribbles (or never finishes) its headers is cut at the deadline (slowloris).
+    stream_.expires_after(ctx_.options.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->on_read(ec);
+      self->stream_.expires_after(self->ctx_.options.body_timeout);
       // Only an admin import may carry a whole exported session.
       if (self->parser_->get().target() == "/api/admin/import") self->parser_->body_limit(import_body_limit);
       http::async_read(self->stream_, self->buffer_, *self->parser_,
@@ -130,6 +132,7 @@ class listener : public std::enable_shared_from_this<listener> {
     net::post(acceptor_.get_executor(), [self = shared_from_this()] {
       beast::error_code ec;
       self->acceptor_.close(ec);
+      self->retry_.cancel();
     });
   }
 
@@ -137,21 +140,35 @@ class listener : public std::enable_shared_from_this<listener> {
   void do_accept() {
     acceptor_.async_accept(net::make_strand(ctx_.ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
       if (!self->acceptor_.is_open()) return;
-      if (!ec) std::make_shared<http_session>(self->ctx_, std::move(socket))->run();
-      self->do_accept();
+      if (!ec) {
+        std::make_shared<http_session>(self->ctx_, std::move(socket))->run();
+        return self->do_accept();
+      }
+      // Out of file descriptors (EMFILE/ENFILE) or memory: accepting again at once would spin a
+      // core while the pending connection stays in the backlog. Pause, then retry.
+      ROOMS_LOG(warn, "accept failed: " << ec.message() << "; retrying in 100 ms");
+      self->retry_.expires_after(std::chrono::milliseconds(100));
+      self->retry_.async_wait([self](beast::error_code wait_ec) {
+        if (!wait_ec) self->do_accept();
+      });
     });
   }
 
   context& ctx_;
   tcp::acceptor acceptor_;
+  net::steady_timer retry_{acceptor_.get_executor()};
 };
 
 }  // namespace
 
 class server::impl {
  public:
-  impl(gateway_options options, caf::actor_system& system, caf::actor registry, std::shared_ptr<const actors::services> svc)
-      : ctx(std::move(options), system, std::move(registry), std::move(svc)) {}
+  impl(gateway_options options, caf::actor_system& system, caf::actor registry, std::shared_ptr<const actors::services> svc,
+       cluster_options cluster)
+      : ctx(std::move(options), system, std::move(registry), std::move(svc)) {
+    ctx.cluster = std::move(cluster);
+    ctx.ws_registry = ctx.cluster.router ? ctx.cluster.router : ctx.registry;
+  }
   context ctx;
   std::shared_ptr<listener> accept_loop;
   std::uint16_t port = 0;
@@ -160,8 +177,8 @@ class server::impl {
 };
 
 server::server(gateway_options options, caf::actor_system& system, caf::actor registry,
-               std::shared_ptr<const actors::services> services)
-    : impl_(std::make_unique<impl>(std::move(options), system, std::move(registry), std::move(services))) {}
+               std::shared_ptr<const actors::services> services, cluster_options cluster)
+    : impl_(std::make_unique<impl>(std::move(options), system, std::move(registry), std::move(services), std::move(cluster))) {}
 
 server::~server() { stop(); }
 

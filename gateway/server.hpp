@@ -15,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include "actors/room.hpp"
+#include "cluster/cluster.hpp"
 
 namespace rooms::gateway {
 
@@ -49,6 +50,11 @@ struct gateway_options {
   std::size_t max_send_queue_bytes = 16u << 20;
   /// Sessions one client address may create per minute (admin token bypasses). Default: 30.
   double create_per_minute = 30;
+  /// Time a client has to send a request's headers (slowloris); an idle keep-alive connection is
+  /// closed after it too. Default: 30 s.
+  std::chrono::milliseconds header_timeout{30'000};
+  /// Time a client has to send a request's body once its headers arrived. Default: 30 s.
+  std::chrono::milliseconds body_timeout{30'000};
   /// WebSocket idle timeout: a peer that answers no ping for this long is dropped. Default: 30 s.
   std::chrono::seconds idle_timeout{30};
   /// Require the admin token for /metrics. Default: false.
@@ -60,11 +66,24 @@ struct gateway_options {
   bool serve_piston_public = false;
 };
 
+/// Membership when roomd is one node of several (roomd --cluster FILE --node-id ID).
+struct cluster_options {
+  /// Every node of the cluster file; empty for a single node.
+  std::vector<cluster::node> nodes;
+  /// This node's id (one of `nodes`).
+  std::string self_id;
+  /// WebSockets resolve rooms through this actor (cluster::spawn_router) instead of the
+  /// local registry.
+  caf::actor router;
+  /// How long a forwarded REST request may take. Default: 10 s.
+  std::chrono::milliseconds forward_timeout{10'000};
+};
+
 /// The HTTP/WebSocket server. Thread safety: start/stop from one thread.
 class server {
  public:
   server(gateway_options options, caf::actor_system& system, caf::actor registry,
-         std::shared_ptr<const actors::services> services);
+         std::shared_ptr<const actors::services> services, cluster_options cluster = {});
   ~server();
 
   /// Binds and starts the I/O threads. Returns an error text, or empty on success.

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "gateway/detail/context.hpp"
@@ -58,19 +59,64 @@ constexpr const char* placeholder =
     "<h1>Interview Rooms</h1><p>roomd is running, but the web app is not built. "
     "Run <code>tools/serve</code> (or <code>npm run build</code> in web/).</p>";
 
+/// Percent-decodes a path; nullopt for a malformed escape.
+std::optional<std::string> percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return std::nullopt;
+    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return out;
+}
+
+/// The file under `root` that `relative` names, or nullopt when it resolves (through "..",
+/// an absolute path or a symlink) to anything outside `root` or to something not a regular file.
+std::optional<std::filesystem::path> inside(const std::filesystem::path& root, const std::string& relative) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto base = fs::canonical(root, ec);
+  if (ec) return std::nullopt;
+  auto full = fs::weakly_canonical(base / fs::path(relative).relative_path(), ec);
+  if (ec) return std::nullopt;
+  auto rel = full.lexically_relative(base);
+  if (rel.empty() || *rel.begin() == "..") return std::nullopt;
+  if (!fs::is_regular_file(full, ec)) return std::nullopt;
+  return full;
+}
+
 }  // namespace
 
 response handle_static(context& ctx, const request& req) {
   if (req.method() != http::verb::get && req.method() != http::verb::head)
     return json_error(req, http::status::method_not_allowed, "method_not_allowed", "method not allowed here");
-  std::string target(req.target());
-  if (auto q = target.find('?'); q != std::string::npos) target.resize(q);
-  if (target.find("..") != std::string::npos || target.find('\\') != std::string::npos || target.find('\0') != std::string::npos)
+  std::string raw(req.target());
+  if (auto q = raw.find('?'); q != std::string::npos) raw.resize(q);
+  auto decoded = percent_decode(raw);
+  if (!decoded || decoded->empty() || decoded->front() != '/') return json_error(req, http::status::bad_request, "bad_request", "bad path");
+  const std::string& target = *decoded;
+  // Never a file outside web_dir: no "..", backslashes, NUL or absolute paths ("//etc/passwd"),
+  // checked after percent-decoding; symlinks are resolved and must stay inside too.
+  if (target.find("..") != std::string::npos || target.find('\\') != std::string::npos || target.find('\0') != std::string::npos ||
+      target.rfind("//", 0) == 0)
     return json_error(req, http::status::bad_request, "bad_request", "bad path");
   const std::filesystem::path root(ctx.options.web_dir);
   bool app_route = target == "/" || target == "/index.html" || target.rfind("/room/", 0) == 0 || target.rfind("/replay/", 0) == 0;
-  auto path = app_route ? root / "index.html" : root / target.substr(1);
-  auto file = load(path);
+  auto path = inside(root, app_route ? std::string("index.html") : target.substr(1));
+  auto file = path ? load(*path) : std::nullopt;
   response res{http::status::ok, req.version()};
   res.keep_alive(req.keep_alive());
   if (!file) {

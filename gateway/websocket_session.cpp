@@ -19,6 +19,7 @@ struct conn_data {
   std::string session_id;
   caf::actor room;
   bool closed = false;
+  bool close_sent = false;  ///< the room told us to close the socket
 };
 using conn_actor = caf::stateful_actor<conn_data>;
 
@@ -29,6 +30,8 @@ void resolve(conn_actor* self, std::optional<std::string> resend) {
           [=](const std::string& status, const caf::actor& room) {
             if (status == "ok" && room) {
               self->state.room = room;
+              // A room on another node may vanish with its node (no ws_close then).
+              self->monitor(room);
               if (self->state.closed) {
                 // The socket went away while we were resolving.
                 self->send(room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self), 1006);
@@ -38,8 +41,11 @@ void resolve(conn_actor* self, std::optional<std::string> resend) {
               if (resend) self->send(room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), *resend);
               return;
             }
-            if (auto ws = self->state.ws.lock())
-              ws->close(status == "not_found" ? 4404 : 1011, status == "not_found" ? "unknown or expired session" : "session unavailable");
+            if (auto ws = self->state.ws.lock()) {
+              if (status == "not_found") ws->close(4404, "unknown or expired session");
+              else if (status == cluster::unavailable) ws->close(cluster::close_node_unavailable, "the session's node is unavailable; retry later");
+              else ws->close(1011, "session unavailable");
+            }
           },
           [=](caf::error&) {
             if (auto ws = self->state.ws.lock()) ws->close(1011, "session unavailable");
@@ -51,6 +57,15 @@ caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws, 
   self->state.registry = std::move(registry);
   self->state.session_id = std::move(sid);
   resolve(self, std::nullopt);
+  self->set_down_handler([=](caf::down_msg& down) {
+    if (!self->state.room || down.source != self->state.room.address() || self->state.close_sent) return;
+    // Our room ended without closing us: its node went away (or it failed). The session is
+    // intact in its node's log; the client resumes once the node is back.
+    bool remote = down.source.node() != self->node();
+    self->state.room = caf::actor();
+    if (auto ws = self->state.ws.lock())
+      ws->close(remote ? cluster::close_node_unavailable : 1011, remote ? "the session's node is unavailable; resume later" : "session unavailable; resume");
+  });
   return {
       [=](ws_in_atom, std::string& text) {
         if (self->state.room) self->send(self->state.room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), std::move(text));
@@ -66,6 +81,7 @@ caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws, 
         if (auto ws = self->state.ws.lock()) ws->deliver(self->current_mailbox_element()->copy_content_to_message());
       },
       [=](ws_close_atom, int code, const std::string& reason) {
+        self->state.close_sent = true;
         if (auto ws = self->state.ws.lock()) ws->close(static_cast<std::uint16_t>(code), reason);
       },
       [=](joined_atom) {
@@ -100,7 +116,8 @@ websocket_session::websocket_session(context& ctx, beast::tcp_stream&& stream, s
       session_id_(std::move(session_id)),
       join_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()),
-      rate_(ctx.options.message_rate, ctx.options.message_burst) {
+      rate_(ctx.options.message_rate, ctx.options.message_burst),
+      refused_(ctx.options.message_rate, ctx.options.message_burst) {
   ctx_.ws_connections.fetch_add(1);
 }
 
@@ -124,7 +141,7 @@ void websocket_session::on_accept(beast::error_code ec) {
     ctx_.sockets[this] = weak_from_this();
   }
   if (ctx_.stopping) return start_close(1001, "server shutting down");
-  conn_ = ctx_.system.spawn(connection, weak_from_this(), ctx_.registry, session_id_);
+  conn_ = ctx_.system.spawn(connection, weak_from_this(), ctx_.ws_registry, session_id_);
   join_timer_.expires_after(ctx_.options.join_timeout);
   join_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->start_close(4408, "join timeout");
@@ -143,12 +160,15 @@ void websocket_session::on_read(beast::error_code ec) {
   if (closing_) return do_read();
   if (!rate_.take()) {
     ctx_.ws_rate_limited.fetch_add(1, std::memory_order_relaxed);
-    // A client far over its rate is flooding: close it rather than answer every frame.
-    if (++rate_strikes_ > ctx_.options.message_burst) return start_close(1008, "message flood");
+    // Each refused message takes a token from a second bucket that refills at the allowed rate:
+    // a client a little over its rate is only slowed (it gets rate_limited), one far over it
+    // (a flood) empties it within a burst and is closed rather than answered frame by frame.
+    // (Resetting a strike count on every accepted message would let a client sending at any
+    // rate below rate x burst go on forever, doubling its traffic with our errors.)
+    if (!refused_.take()) return start_close(1008, "message flood");
     send_local(R"({"type":"error","code":"rate_limited","message":"too many messages; slow down"})");
     return do_read();
   }
-  rate_strikes_ = 0;
   if (!ws_.got_text()) {
     send_local(R"({"type":"error","code":"bad_json","message":"send JSON in text frames"})");
     return do_read();

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
@@ -74,7 +75,9 @@ struct context {
 
   gateway_options options;
   caf::actor_system& system;
-  caf::actor registry;
+  caf::actor registry;  ///< this node's rooms (REST always asks it: other nodes' requests are forwarded)
+  caf::actor ws_registry;  ///< where WebSockets resolve rooms: the cluster router, or `registry`
+  cluster_options cluster;  ///< empty nodes: a single node
   std::shared_ptr<const actors::services> svc;
   net::io_context ioc;
   net::thread_pool blocking{2};  ///< REST handlers that read the log or ask actors
@@ -98,6 +101,16 @@ void add_security_headers(response& res);
 response json_error(const request& req, http::status status, const std::string& code, const std::string& message);
 /// A JSON body with the status.
 response json_response(const request& req, http::status status, const std::string& body);
+
+/// In a cluster: answers a request another node must serve (forwarded over HTTP), spreads
+/// session creation and merges admin listings; nullopt when this node answers it itself.
+std::optional<response> route_in_cluster(context& ctx, const request& req, const std::string& client_address);
+/// A request forwarded by another node of the cluster (it carries the shared admin token).
+bool from_cluster_peer(const context& ctx, const request& req);
+/// The request carries the admin token (compared in constant time).
+bool has_admin_token(const context& ctx, const request& req);
+/// A fresh session id this node owns (any random id on a single node).
+eventlog::session_id new_session_id(const context& ctx);
 
 /// REST API, /health and /metrics. Runs on the blocking pool; may block on the log or actors.
 response handle_api(context& ctx, const request& req, const std::string& client_address);

@@ -54,8 +54,8 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::string close_reason_;
   net::steady_timer join_timer_;
   net::steady_timer close_timer_;   ///< forces the TCP close if the peer never completes it
-  token_bucket rate_;
-  std::uint64_t rate_strikes_ = 0;
+  token_bucket rate_;     ///< messages accepted
+  token_bucket refused_;  ///< messages refused by rate_ before the socket is closed as a flood
 };
 
 }  // namespace rooms::gateway::detail

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
@@ -26,6 +27,7 @@
 
 #include "eventlog/detail/keys.hpp"
 #include "eventlog/event.hpp"
+#include "tests/gateway/import_cases.hpp"
 #include "tests/testing/roomd_process.hpp"
 #include "tests/testing/temp_dir.hpp"
 
@@ -604,6 +606,61 @@ TEST_F(RoomctlTest, LiveRoomsFollowAndExpireWith4410) {
   EXPECT_EQ(bob.close_code(), 4410);
   EXPECT_EQ(ctl({"inspect", id}).code, 3);
   EXPECT_EQ(ctl({"compact", "--json"}).code, 0);
+}
+
+
+// -- crafted imports (the one validated import, actors/import.hpp) --
+
+TEST_F(RoomctlTest, CraftedImportsAreRefusedCleanlyOnlineAndOfflineAndChangeNothing) {
+  namespace cases = rooms::testing::import_cases;
+  start_roomd();
+  auto existing = create_session("existing");
+  const std::string events_before = ctl({"events", existing}).out;
+  ASSERT_FALSE(events_before.empty());
+  const auto hostile = cases::hostile_imports();
+  std::vector<std::string> files;
+  for (std::size_t i = 0; i < hostile.size(); ++i) {
+    files.push_back(io_dir_ + "/hostile-" + std::to_string(i) + ".jsonl");
+    write_file(files.back(), hostile[i].second);
+  }
+  auto expect_refused = [](const run_result& r, const std::string& what) {
+    EXPECT_EQ(r.code, 1) << what << ": " << r.err;
+    // One clear line on stderr naming the problem; nothing on stdout.
+    EXPECT_TRUE(contains(r.err, "roomctl: import: ")) << what << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << what << ": " << r.err;
+    EXPECT_LT(r.err.size(), 500u) << what;
+    EXPECT_TRUE(r.out.empty()) << what << ": " << r.out;
+  };
+  // Online: refused before any upload (the same checks the server runs; its own refusals are
+  // tests/gateway/security_test.cpp). A few through the server itself, too.
+  for (std::size_t i = 0; i < hostile.size(); ++i) expect_refused(ctl({"import", files[i]}), hostile[i].first);
+  for (std::size_t i = 0; i < hostile.size(); i += 5)
+    EXPECT_EQ(admin("POST", "/api/admin/import", hostile[i].second).status, 400) << hostile[i].first;
+  EXPECT_EQ(ctl({"inspect", cases::crafted_id}).code, 3) << "nothing of a refused import is written";
+  // An existing id: refused, that session untouched.
+  write_file(io_dir_ + "/over.jsonl", cases::to_text(cases::crafted_lines(existing)));
+  auto over = ctl({"import", io_dir_ + "/over.jsonl"});
+  EXPECT_EQ(over.code, 1);
+  EXPECT_TRUE(contains(over.err, "already exists")) << over.err;
+  EXPECT_EQ(ctl({"events", existing}).out, events_before);
+  EXPECT_EQ(ctl({"list", "--json"}).as_json()["sessions"].size(), 1u);
+
+  // Offline (--db, roomd stopped): the same refusals through the writing path.
+  ASSERT_EQ(stop_roomd(), 0);
+  for (std::size_t i = 0; i < hostile.size(); ++i) expect_refused(offline({"import", files[i]}), hostile[i].first);
+  auto over_offline = offline({"import", io_dir_ + "/over.jsonl"});
+  EXPECT_EQ(over_offline.code, 1);
+  EXPECT_TRUE(contains(over_offline.err, "already exists")) << over_offline.err;
+  EXPECT_EQ(offline({"events", existing}).out, events_before);
+  EXPECT_EQ(offline({"list", "--json"}).as_json()["sessions"].size(), 1u);
+  EXPECT_EQ(offline({"verify", "--all"}).code, 0);
+  // The valid file imports offline and is what a restarted roomd serves.
+  write_file(io_dir_ + "/valid.jsonl", cases::to_text(cases::crafted_lines()));
+  auto valid = offline({"import", io_dir_ + "/valid.jsonl"});
+  ASSERT_EQ(valid.code, 0) << valid.err;
+  start_roomd();
+  EXPECT_EQ(ctl({"replay", cases::crafted_id, "--at", "6"}).out, "def f():\n    return 1\nprint(f())");
+  EXPECT_EQ(ctl({"events", existing}).out, events_before);
 }
 
 }  // namespace

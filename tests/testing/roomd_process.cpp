@@ -41,8 +41,12 @@ roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extr
   const std::string port_file = data_dir_ + ".port";
   ::unlink(port_file.c_str());
   log_path_ = data_dir_ + ".log";
-  std::vector<std::string> args = {bin_path("roomd"), "--listen", "127.0.0.1:0", "--port-file", port_file,
-                                   "--data-dir", data_dir_, "--log-level", "debug"};
+  std::vector<std::string> args = {bin_path("roomd"), "--port-file", port_file, "--data-dir", data_dir_, "--log-level", "debug"};
+  // An ephemeral port unless the test chose one (a cluster's nodes are listed by address).
+  if (std::find(extra_args.begin(), extra_args.end(), "--listen") == extra_args.end()) {
+    args.push_back("--listen");
+    args.push_back("127.0.0.1:0");
+  }
   // No runner unless the test asks for one: probing every toolchain costs seconds per start.
   if (std::find(extra_args.begin(), extra_args.end(), "--runner") == extra_args.end()) {
     args.push_back("--runner");

@@ -15,7 +15,8 @@ std::string bin_path(const std::string& name);
 /// A running roomd child process. Stops it (SIGTERM, then SIGKILL after 10 s) on destruction.
 class roomd_process {
  public:
-  /// Starts `roomd --listen 127.0.0.1:0 --data-dir <data_dir>` plus `extra_args` (and
+  /// Starts `roomd --listen 127.0.0.1:0 --data-dir <data_dir>` plus `extra_args` (their own
+  /// `--listen` replaces the ephemeral port; and
   /// `--runner none` unless they choose a runner)
   /// and waits until /health answers (fails the test after 20 s). stderr goes to
   /// <data_dir>/../roomd-<pid>.log so failures can show it.
