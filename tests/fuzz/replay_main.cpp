@@ -1,6 +1,7 @@
 /// Plain main() for a fuzz target built without libFuzzer (g++): replays every file of the
 /// directories (or the files) given on the command line through LLVMFuzzerTestOneInput, so
 /// the seed corpus and every finding kept in it stay regression tests in the normal build.
+/// Calls LLVMFuzzerInitialize first when the target defines one (as libFuzzer does).
 
 #include <algorithm>
 #include <cstddef>
@@ -13,9 +14,12 @@
 #include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
+/// Optional, as with libFuzzer: a target that needs process-wide setup defines it.
+extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int* argc, char*** argv);
 
 int main(int argc, char** argv) {
   namespace fs = std::filesystem;
+  if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
   std::vector<fs::path> files;
   for (int i = 1; i < argc; ++i) {
     fs::path arg = argv[i];

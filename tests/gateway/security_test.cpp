@@ -333,6 +333,20 @@ using rooms::testing::import_cases::crafted_lines;
 using rooms::testing::import_cases::hostile_imports;
 using rooms::testing::import_cases::to_text;
 
+TEST_F(security, an_export_older_than_the_retention_imports_and_lives_a_retention_from_now) {
+  roomd_process server(data(), {"--retention", "1h"});
+  auto lines = crafted_lines();
+  const std::int64_t long_ago = rooms::eventlog::now_ms() - 30LL * 24 * 3600 * 1000;  // 30 days
+  lines[0]["createdAt"] = long_ago;
+  for (std::size_t i = 1; i < lines.size(); ++i) lines[i]["ts"] = long_ago + static_cast<std::int64_t>(i) * 1000;
+  auto r = http_call(server.port(), "POST", "/api/admin/import", to_text(lines), bearer(server.admin_token()));
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto got = http_call(server.port(), "GET", std::string("/api/sessions/") + crafted_id);
+  ASSERT_EQ(got.status, 200) << "imported, then expired at once: " << got.body;
+  EXPECT_GT(body_of(got).value("expiresAt", std::int64_t{0}), rooms::eventlog::now_ms() + 50LL * 60 * 1000);
+  EXPECT_EQ(body_of(got).value("createdAt", std::int64_t{0}), long_ago);
+}
+
 TEST_F(security, crafted_imports_are_refused_and_change_nothing) {
   roomd_process server(data());
   const std::string admin = server.admin_token();
