@@ -219,10 +219,10 @@ eventlog::result<session_import> import_session(eventlog::store& store, std::str
   auto parsed = parse_import(text, limits);
   if (!parsed.ok()) return parsed;
   auto& [meta, events] = *parsed;
-  // Importing is activity: the session then lives a full retention period from now, however
-  // old its events are (an old export would otherwise be expired on arrival).
+  // An import lives a full retention period from now, however old its events are (an old
+  // export would otherwise be expired on arrival); its last activity stays its last event's.
   const auto& clock = store.options().clock;
-  meta.last_activity_at = std::max(meta.last_activity_at, clock ? clock() : eventlog::now_ms());
+  meta.expires_at = (clock ? clock() : eventlog::now_ms()) + store.options().retention.count();
   auto created = store.create_session(meta, events.front());
   if (created.code() == errc::already_exists)
     return eventlog::status{errc::already_exists, "session " + meta.id.str() + " already exists (an import never overwrites)"};

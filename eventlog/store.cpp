@@ -382,7 +382,9 @@ class store::impl {
         meta.events = 1;
         meta.bytes = op.values[0].size();
         meta.last_activity_at = std::max({meta.created_at, meta.last_activity_at, op.newest_ts});
-        meta.expires_at = meta.last_activity_at + options_.retention.count();
+        // A caller may ask for a later expiry (an import of an old session lives a retention
+        // period from its import), never an earlier one.
+        meta.expires_at = std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
         entries.push_back({entry::put, events_index, seq_key(op.id, 1), {}, &op.values[0]});
         slot = {std::move(meta), true};
         return {};
@@ -402,7 +404,7 @@ class store::impl {
         }
         meta.events += op.values.size();
         meta.last_activity_at = std::max(meta.last_activity_at, op.newest_ts);
-        meta.expires_at = meta.last_activity_at + options_.retention.count();
+        meta.expires_at = std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
         slot.dirty = true;
         return {};
       }

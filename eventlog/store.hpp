@@ -42,7 +42,7 @@ struct session_meta {
   session_id id;
   std::int64_t created_at = 0;        ///< unix ms
   std::int64_t last_activity_at = 0;  ///< ts of the newest event
-  std::int64_t expires_at = 0;        ///< last_activity_at + retention
+  std::int64_t expires_at = 0;        ///< last_activity_at + retention (or later, e.g. an import: see create_session)
   std::uint64_t events = 0;           ///< == last seq
   std::uint64_t bytes = 0;            ///< encoded event bytes
   std::string language;               ///< language at creation
@@ -90,7 +90,8 @@ class store {
   // -- sessions --
 
   /// Creates a session: writes its meta and `first` (seq 1, usually session_created) in one
-  /// batch. already_exists if the id is taken.
+  /// batch. already_exists if the id is taken. Expiry is last activity + retention, or
+  /// `meta.expires_at` when that is later (an import keeps a full retention period).
   status create_session(const session_meta& meta, const event& first);
   /// Meta of a live (not expired) session; not_found otherwise.
   result<session_meta> meta(const session_id& id) const;
