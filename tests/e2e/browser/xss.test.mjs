@@ -96,7 +96,8 @@ test('live room: names, title, code, notes, run output and language values are t
     await cand.waitForFunction(() => document.querySelector('#language-select').value === 'python');
     await cand.click('#run-button');
     for (const p of [cand, iv]) {
-      await p.waitForSelector('#run-stdout', { timeout: 30_000 });
+      // Output streams while the program runs: compare once the run has finished.
+      await p.waitForSelector('#output .run[data-running="false"] #run-stdout', { timeout: 30_000 });
       assert.equal((await p.textContent('#run-stdout')).trim(), PAYLOADS.join('\n'));
     }
   }
