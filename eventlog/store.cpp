@@ -211,8 +211,6 @@ class store::impl {
     db_options.create_missing_column_families = !options_.read_only;
     db_options.max_background_jobs = 2;
     db_options.keep_log_file_num = 5;
-    // Bounds what a restart after a crash replays: past this, column families are flushed.
-    db_options.max_total_wal_size = 32u << 20;
     // One writer thread: concurrent memtable writes buy nothing, and in-place updates need
     // them off.
     db_options.allow_concurrent_memtable_write = false;
