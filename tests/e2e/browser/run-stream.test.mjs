@@ -30,17 +30,23 @@ test('output streams to everyone while the program runs', async () => {
   await joinAs(iv, 'Ivan');
 
   await cand.click('#editor .cm-content');
-  await cand.keyboard.insertText('import time\nprint("first", flush=True)\ntime.sleep(2)\nprint("second")\n');
+  await cand.keyboard.insertText('import time\nprint("first", flush=True)\ntime.sleep(4)\nprint("second")\n');
   await cand.waitForFunction(() => window.__room.unconfirmed === 0);
   await cand.click('#run-button');
-  for (const p of [cand, iv]) {
-    // "first" is on screen while the run is still going (the spinner's run, not the finished one).
-    await p.waitForFunction(
-      () => document.querySelector('#output .run')?.dataset.running === 'true' && document.querySelector('#run-stdout')?.textContent === 'first\n',
-      null,
-      { timeout: 20_000 },
-    );
-  }
+  // On both pages at once, "first" is on screen while the run is still going (the spinner's
+  // run, not the finished one); the program sleeps 4 s after printing it.
+  const streamed = (p) =>
+    p
+      .waitForFunction(
+        // "first" and its newline may arrive as two chunks (python writes them separately).
+        () => document.querySelector('#output .run')?.dataset.running === 'true' && /^first\n?$/.test(document.querySelector('#run-stdout')?.textContent ?? ''),
+        null,
+        { timeout: 20_000, polling: 50 },  // a timer, not requestAnimationFrame (throttled for pages in the background)
+      )
+      .catch(async (e) => {
+        throw new Error(`${e.message}; output panel: ${await p.textContent('#output')}`);
+      });
+  await Promise.all([streamed(cand), streamed(iv)]);
   for (const p of [cand, iv]) {
     await p.waitForFunction(() => document.querySelector('#output .run')?.dataset.running === 'false', null, { timeout: 20_000 });
     assert.equal(await p.textContent('#run-stdout'), 'first\nsecond\n');
