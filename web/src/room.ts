@@ -857,17 +857,8 @@ class Room {
       run = { runId: m.runId, by: 'someone', language: this.language, running: false, stdout: '', stderr: '', startedAt: Date.now() };
       this.runs.set(m.runId, run);
     }
-    Object.assign(run, {
-      running: false,
-      stdout: m.stdout ?? run.stdout,
-      stderr: m.stderr ?? run.stderr,
-      exitCode: m.exitCode,
-      signal: m.signal,
-      timedOut: !!m.timedOut,
-      truncated: !!m.truncated,
-      durationMs: m.durationMs,
-      compileOutput: m.compileOutput,
-    });
+    // The whole (capped) output replaces what was streamed.
+    Object.assign(run, finishedFields(m));
     if (this.run === run || !this.run || !this.run.running) this.run = run;
     this.renderRun();
   }
