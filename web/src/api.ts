@@ -1,37 +1,7 @@
 // REST client for roomd (see PROTOCOL.md "HTTP").
-export interface Runtime {
-  language: string;
-  version: string;
-  aliases?: string[];
-}
+import { asLogEvent, isObject, type CreatedSession, type EventsPage, type LogEvent, type Runtime, type SessionInfo } from './protocol';
 
-export interface CreatedSession {
-  sessionId: string;
-  interviewerKey: string;
-  language: string;
-  createdAt: number;
-  joinUrl: string;
-  interviewerUrl: string;
-  replayUrl: string;
-}
-
-export interface SessionInfo {
-  sessionId: string;
-  language: string;
-  createdAt: number;
-  lastActivityAt: number;
-  expiresAt: number;
-  version: number;
-  participants: unknown[];
-}
-
-export interface LogEvent {
-  seq: number;
-  ts: number;
-  type: string;
-  participantId?: string;
-  [k: string]: unknown;
-}
+export type { CreatedSession, LogEvent, Runtime, SessionInfo } from './protocol';
 
 export class ApiError extends Error {
   constructor(
@@ -50,19 +20,20 @@ async function request<T>(method: string, path: string, body?: unknown, key?: st
   let res: Response;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch (e) {
+  } catch {
     throw new ApiError(0, 'network', 'The server could not be reached.');
   }
   const text = await res.text();
-  let json: any = null;
+  let json: unknown = null;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
     json = null;
   }
   if (!res.ok) {
-    const code = json && typeof json.error === 'string' ? json.error : `http_${res.status}`;
-    const msg = json && typeof json.message === 'string' ? json.message : `${res.status} ${res.statusText}`;
+    const body = isObject(json) ? json : {};
+    const code = typeof body.error === 'string' ? body.error : `http_${res.status}`;
+    const msg = typeof body.message === 'string' ? body.message : `${res.status} ${res.statusText}`;
     throw new ApiError(res.status, code, msg);
   }
   return json as T;
@@ -87,13 +58,16 @@ export async function getAllEvents(id: string, key: string, onProgress?: (n: num
   let from: number | null = 1;
   let guard = 0;
   while (from !== null && guard++ < 100000) {
-    const page: { events: LogEvent[]; next: number | null } = await request(
+    const page: EventsPage = await request(
       'GET',
       `/api/sessions/${encodeURIComponent(id)}/events?from=${from}&limit=1000`,
       undefined,
       key,
     );
-    out.push(...page.events);
+    for (const e of page.events) {
+      const ev = asLogEvent(e);
+      if (ev) out.push(ev);
+    }
     onProgress?.(out.length);
     if (page.next === null || page.next === undefined || page.events.length === 0) break;
     from = page.next;

@@ -1,8 +1,8 @@
 // Entry: route on location.pathname (roomd answers /, /room/<id>, /replay/<id> with index.html).
 import './style.css';
 import { renderHome } from './home';
-import { renderRoom } from './room';
-import { renderReplay } from './replay';
+import { renderRoom } from './room/page';
+import { renderReplay } from './replay/page';
 import { screen } from './dom';
 import { h } from './dom';
 

@@ -1,38 +1,9 @@
 // Rendering of one run's result (shared by the room and the replay).
 import { h, formatDuration } from './dom';
 import { languageLabel } from './languages';
+import type { RunView } from './run-result';
 
-export interface RunView {
-  runId: string;
-  by: string;
-  language: string;
-  version?: number | string; // document version the run was started at
-  running: boolean;
-  stdout: string;
-  stderr: string;
-  exitCode?: number | null;
-  signal?: string | number | null;
-  timedOut?: boolean;
-  truncated?: boolean;
-  durationMs?: number;
-  compileOutput?: string;
-  startedAt: number;
-}
-
-/** The result fields of a `run_finished` message or event (PROTOCOL.md), as a finished RunView. */
-export function finishedFields(r: any): Pick<RunView, 'running' | 'stdout' | 'stderr' | 'exitCode' | 'signal' | 'timedOut' | 'truncated' | 'durationMs' | 'compileOutput'> {
-  return {
-    running: false,
-    stdout: r.stdout ?? '',
-    stderr: r.stderr ?? '',
-    exitCode: r.exitCode,
-    signal: r.signal,
-    timedOut: !!r.timedOut,
-    truncated: !!r.truncated,
-    durationMs: r.durationMs,
-    compileOutput: r.compileOutput,
-  };
-}
+export { finishedFields, type RunView } from './run-result';
 
 export function renderOutput(run: RunView): HTMLElement {
   const status: Node[] = [];

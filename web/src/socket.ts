@@ -1,10 +1,12 @@
 // WebSocket with automatic reconnect: exponential backoff with full jitter, heartbeat, test hooks.
+import { parseServerMessage, type ClientMessage, type ServerMessage } from './protocol';
+
 export type ConnState = 'connecting' | 'online' | 'reconnecting' | 'stopped';
 
 export interface SocketHandlers {
   /** The socket opened: send join_session now. */
   onOpen(): void;
-  onMessage(msg: any): void;
+  onMessage(msg: ServerMessage): void;
   /** The socket closed. Return false to stop reconnecting (terminal close codes). */
   onClose(code: number, reason: string): boolean;
   onState(state: ConnState, detail: { attempt: number; retryInMs?: number }): void;
@@ -61,11 +63,20 @@ export class RoomSocket {
     return !!this.ws && this.ws.readyState === WebSocket.OPEN;
   }
 
-  send(msg: object): boolean {
+  send(msg: ClientMessage): boolean {
+    return this.sendText(JSON.stringify(msg));
+  }
+
+  /** Send an already serialised message (the caller measured it). */
+  sendText(text: string): boolean {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(JSON.stringify(msg));
+    this.ws.send(text);
+    this.counts.framesSent++;
     return true;
   }
+
+  /** Counters for the browser tests (reconnect loops show up here). */
+  readonly counts = { connects: 0, framesSent: 0 };
 
   reconnectNow() {
     window.clearTimeout(this.retryTimer);
@@ -102,6 +113,7 @@ export class RoomSocket {
       return;
     }
     this.ws = ws;
+    this.counts.connects++;
     ws.onopen = () => {
       if (this.ws !== ws) return;
       this.lastMessageAt = Date.now();
@@ -112,13 +124,8 @@ export class RoomSocket {
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
       this.lastMessageAt = Date.now();
-      let msg: any;
-      try {
-        msg = JSON.parse(typeof ev.data === 'string' ? ev.data : '');
-      } catch {
-        return;
-      }
-      if (msg && typeof msg === 'object' && typeof msg.type === 'string') this.handlers.onMessage(msg);
+      const msg = typeof ev.data === 'string' ? parseServerMessage(ev.data) : null;
+      if (msg) this.handlers.onMessage(msg);
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;

@@ -1,0 +1,423 @@
+// The wire protocol (shared/PROTOCOL.md, docs/protocol.md) as TypeScript types: every message roomd
+// sends (actors/room.cpp), every message the pages send, every log event (actors/room_state.cpp) and
+// the REST answers the pages read. Each union is discriminated on `type`. JSON arrives as `unknown`
+// and is narrowed in one place per channel: `parseServerMessage` (WebSocket) and `asLogEvent` (/events).
+
+// ---------------------------------------------------------------- shared values
+
+export type Role = 'candidate' | 'interviewer';
+
+/** CodeMirror's `ChangeSet.toJSON()`: keep n, `[n]` delete n, `[n, ...lines]` replace n. */
+export type ChangeSetJSON = readonly (number | readonly [number, ...string[]])[];
+
+export interface Cursor {
+  version: number;
+  anchor: number;
+  head: number;
+}
+
+/** A participant as `session_state` and `participant_joined` show it. */
+export interface ParticipantView {
+  participantId: string;
+  name: string;
+  role: Role;
+  color: string;
+  online?: boolean;
+  cursor?: Cursor;
+  /** Interviewers only: whether the participant's tab has focus. */
+  focused?: boolean;
+}
+
+/** A participant as logged in `participant_joined` and returned by `/state`. */
+export interface ParticipantRecord {
+  participantId: string;
+  name: string;
+  role: Role;
+  color: string;
+}
+
+/** The result of a run: `run_finished` (message and event) and `lastRun`. */
+export interface RunResult {
+  runId: string;
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  truncated: boolean;
+  durationMs: number;
+  compileOutput?: string;
+  /** The runner could not run the program (sandbox failure). */
+  error?: string;
+}
+
+/** `lastRun` in `session_state` and `/state`: the result plus who ran which version in which language. */
+export interface LastRun extends RunResult {
+  participantId?: string;
+  language?: string;
+  version?: number;
+}
+
+/** The run in progress (`running` in `session_state`). */
+export interface RunningRun {
+  runId: string;
+  participantId?: string;
+  language: string;
+  version: number;
+}
+
+export interface WireUpdate {
+  clientID: string;
+  changes: ChangeSetJSON;
+}
+
+export type ErrorCode =
+  | 'bad_json'
+  | 'unknown_type'
+  | 'not_joined'
+  | 'invalid_changes'
+  | 'too_large'
+  | 'rate_limited'
+  | 'unsupported_language'
+  | 'forbidden'
+  | 'busy';
+
+/** Any message may carry a `ref`; direct replies echo it. */
+type Ref = { ref?: string | number };
+
+// ---------------------------------------------------------------- server -> client
+
+export interface SessionStateMsg extends Ref {
+  type: 'session_state';
+  sessionId: string;
+  participantId: string;
+  resumeToken: string;
+  role: Role;
+  version: number;
+  doc: string;
+  language: string;
+  title: string;
+  participants: ParticipantView[];
+  lastRun?: LastRun;
+  running?: RunningRun;
+}
+export interface CodeChangedMsg {
+  type: 'code_changed';
+  from: number;
+  updates: (WireUpdate & { participantId: string })[];
+}
+export interface CodeUpdateRejectedMsg extends Ref {
+  type: 'code_update_rejected';
+  version: number;
+}
+export interface CursorUpdatedMsg extends Cursor {
+  type: 'cursor_updated';
+  participantId: string;
+}
+export interface LanguageChangedMsg {
+  type: 'language_changed';
+  participantId: string;
+  language: string;
+}
+export interface ParticipantJoinedMsg {
+  type: 'participant_joined';
+  participant: ParticipantView;
+}
+export type LeaveReason = 'left' | 'disconnected' | 'expired';
+export interface ParticipantLeftMsg {
+  type: 'participant_left';
+  participantId: string;
+  reason: LeaveReason | string;
+}
+export interface RunStartedMsg {
+  type: 'run_started';
+  runId: string;
+  participantId: string;
+  language: string;
+  version: number;
+}
+export interface RunOutputMsg {
+  type: 'run_output';
+  runId: string;
+  stream: 'stdout' | 'stderr';
+  data: string;
+}
+export interface RunFinishedMsg extends RunResult {
+  type: 'run_finished';
+}
+export interface NoteAddedMsg {
+  type: 'note_added';
+  noteId: string;
+  participantId: string;
+  text: string;
+  version: number;
+}
+export interface ParticipantFocusMsg {
+  type: 'participant_focus';
+  participantId: string;
+  focused: boolean;
+}
+export interface ErrorMsg extends Ref {
+  type: 'error';
+  code: ErrorCode | string;
+  message: string;
+}
+export interface PongMsg extends Ref {
+  type: 'pong';
+}
+
+export type ServerMessage =
+  | SessionStateMsg
+  | CodeChangedMsg
+  | CodeUpdateRejectedMsg
+  | CursorUpdatedMsg
+  | LanguageChangedMsg
+  | ParticipantJoinedMsg
+  | ParticipantLeftMsg
+  | RunStartedMsg
+  | RunOutputMsg
+  | RunFinishedMsg
+  | NoteAddedMsg
+  | ParticipantFocusMsg
+  | ErrorMsg
+  | PongMsg;
+
+export type ServerMessageType = ServerMessage['type'];
+
+const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
+  'session_state',
+  'code_changed',
+  'code_update_rejected',
+  'cursor_updated',
+  'language_changed',
+  'participant_joined',
+  'participant_left',
+  'run_started',
+  'run_output',
+  'run_finished',
+  'note_added',
+  'participant_focus',
+  'error',
+  'pong',
+]);
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * One WebSocket text frame to a server message, or null when it is not JSON, not an object, or of a
+ * type this client does not know (newer servers may add types: those are ignored, not errors).
+ * The fields are trusted to match the type: roomd builds every message from typed state.
+ */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(v) || typeof v.type !== 'string' || !SERVER_TYPES.has(v.type)) return null;
+  if (v.type === 'code_changed' && (typeof v.from !== 'number' || !Array.isArray(v.updates))) return null;
+  return v as unknown as ServerMessage;
+}
+
+// ---------------------------------------------------------------- client -> server
+
+export interface JoinSessionMsg extends Ref {
+  type: 'join_session';
+  name: string;
+  role: Role;
+  key?: string;
+  resumeToken?: string;
+  version?: number;
+}
+export interface CodeUpdateMsg extends Ref {
+  type: 'code_update';
+  version: number;
+  updates: WireUpdate[];
+}
+export interface PullMsg extends Ref {
+  type: 'pull';
+  version: number;
+}
+export interface CursorUpdateMsg extends Ref, Cursor {
+  type: 'cursor_update';
+}
+export interface LanguageChangeMsg extends Ref {
+  type: 'language_change';
+  language: string;
+}
+export interface RunCodeMsg extends Ref {
+  type: 'run_code';
+  stdin?: string;
+}
+export interface AddNoteMsg extends Ref {
+  type: 'add_note';
+  text: string;
+}
+export interface FocusChangeMsg extends Ref {
+  type: 'focus_change';
+  focused: boolean;
+}
+export interface PingMsg extends Ref {
+  type: 'ping';
+}
+
+export type ClientMessage =
+  | JoinSessionMsg
+  | CodeUpdateMsg
+  | PullMsg
+  | CursorUpdateMsg
+  | LanguageChangeMsg
+  | RunCodeMsg
+  | AddNoteMsg
+  | FocusChangeMsg
+  | PingMsg;
+
+// ---------------------------------------------------------------- log events (/events)
+
+interface EventBase {
+  seq: number;
+  ts: number;
+  participantId?: string;
+}
+export interface SessionCreatedEvent extends EventBase {
+  type: 'session_created';
+  language: string;
+  title: string;
+  /** Set on a fork: where its document came from. */
+  forkedFrom?: { sessionId: string; seq: number };
+}
+export interface ParticipantJoinedEvent extends EventBase {
+  type: 'participant_joined';
+  participant: ParticipantRecord;
+  resumeHash?: string;
+}
+export interface ParticipantLeftEvent extends EventBase {
+  type: 'participant_left';
+  reason: LeaveReason | string;
+}
+export interface CodeChangedEvent extends EventBase {
+  type: 'code_changed';
+  /** The version this change produced. */
+  version: number;
+  clientID: string;
+  changes: ChangeSetJSON;
+}
+export interface CursorMovedEvent extends EventBase, Cursor {
+  type: 'cursor_moved';
+}
+export interface LanguageChangedEvent extends EventBase {
+  type: 'language_changed';
+  language: string;
+}
+export interface RunStartedEvent extends EventBase {
+  type: 'run_started';
+  runId: string;
+  language: string;
+  version: number;
+}
+export interface RunFinishedEvent extends EventBase, RunResult {
+  type: 'run_finished';
+}
+export interface NoteAddedEvent extends EventBase {
+  type: 'note_added';
+  noteId: string;
+  text: string;
+  version?: number;
+}
+export interface FocusChangedEvent extends EventBase {
+  type: 'focus_changed';
+  focused: boolean;
+}
+export interface SessionExpiredEvent extends EventBase {
+  type: 'session_expired';
+  by?: string;
+}
+
+export type LogEvent =
+  | SessionCreatedEvent
+  | ParticipantJoinedEvent
+  | ParticipantLeftEvent
+  | CodeChangedEvent
+  | CursorMovedEvent
+  | LanguageChangedEvent
+  | RunStartedEvent
+  | RunFinishedEvent
+  | NoteAddedEvent
+  | FocusChangedEvent
+  | SessionExpiredEvent;
+
+export type LogEventType = LogEvent['type'];
+
+/**
+ * One element of `/events` to a log event, or null when it has no seq, ts or type. Payload fields
+ * are at the top level (docs/protocol.md); a nested `data`/`payload` object (an older export form) is
+ * lifted. An event of an unknown type is kept (so seqs stay gap-free); the fold ignores it.
+ */
+export function asLogEvent(v: unknown): LogEvent | null {
+  if (!isObject(v) || typeof v.seq !== 'number' || typeof v.ts !== 'number' || typeof v.type !== 'string') return null;
+  const nested = isObject(v.data) ? v.data : isObject(v.payload) ? v.payload : null;
+  const flat = nested ? { ...nested, ...v } : v;
+  return flat as unknown as LogEvent;
+}
+
+// ---------------------------------------------------------------- REST answers
+
+export interface Runtime {
+  language: string;
+  version: string;
+  aliases?: string[];
+}
+
+/** `POST /api/sessions` and `POST /api/sessions/<id>/fork`. */
+export interface CreatedSession {
+  sessionId: string;
+  interviewerKey: string;
+  language: string;
+  title?: string;
+  createdAt: number;
+  joinUrl: string;
+  interviewerUrl: string;
+  replayUrl: string;
+  forkedFrom?: { sessionId: string; seq: number };
+}
+
+/** `GET /api/sessions/<id>`. */
+export interface SessionInfo {
+  sessionId: string;
+  language: string;
+  title?: string;
+  createdAt: number;
+  lastActivityAt: number;
+  expiresAt: number;
+  version: number;
+  participants: ParticipantView[];
+}
+
+/** `GET /api/sessions/<id>/events`. */
+export interface EventsPage {
+  events: unknown[];
+  next: number | null;
+}
+
+/** `GET /api/sessions/<id>/state?seq=n`: the fold of events 1..n. */
+export interface StateAt {
+  seq: number;
+  version: number;
+  doc: string;
+  language: string;
+  title?: string;
+  ts?: number;
+  participants: ParticipantRecord[];
+  /** As last logged, per participant. */
+  cursors: Record<string, Cursor>;
+  lastRun: LastRun | null;
+}
+
+/** Every error answer: `{"error","message"}`. */
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+}
