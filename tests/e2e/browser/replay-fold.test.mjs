@@ -1,0 +1,354 @@
+// The replay page's fold agrees with the server's: sessions recorded on a real roomd by WebSocket
+// clients (typing, stale and fresh cursors, language changes, joins, clean and dropped leaves, runs
+// with output, stdin and failures, notes, focus, a fork) are folded by web/src/replay/fold.ts itself
+// (bundled for node with the esbuild Vite ships, from the same source the page is built from) and
+// compared with GET /state?seq=n at EVERY seq n: doc, version, language, participants, cursors as
+// last logged, lastRun. A last test proves the comparison fails on a fold of slightly wrong events.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import WebSocket from 'ws';
+import { ChangeSet, Text } from '@codemirror/state';
+import { repoRoot, startRoomd } from '../lib/roomd.mjs';
+
+let roomd, web, tmp;
+const peers = [];
+const recorded = []; // { name, s, events }
+
+/** web/src/replay/fold.ts and the event narrowing of web/src/protocol.ts, as one node module. */
+async function loadWebFold() {
+  const esbuild = createRequire(path.join(repoRoot, 'web/package.json'))('esbuild');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'web-fold-'));
+  const out = path.join(tmp, 'fold.mjs');
+  await esbuild.build({
+    stdin: { contents: "export { foldEvents } from './replay/fold';\nexport { asLogEvent } from './protocol';\n", resolveDir: path.join(repoRoot, 'web/src'), loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: out,
+    logLevel: 'error',
+  });
+  return import(pathToFileURL(out).href);
+}
+
+before(async () => {
+  web = await loadWebFold();
+  roomd = await startRoomd({ extraArgs: ['--resume-grace', '1s'] });
+});
+after(async () => {
+  for (const p of peers) p.ws?.terminate();
+  await roomd?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// Deterministic pseudo-random numbers (mulberry32), so a failure can be reproduced.
+const SEED = Number(process.env.REPLAY_FOLD_SEED ?? 424242);
+let seed = SEED;
+function rand() {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = (a) => a[Math.floor(rand() * a.length)];
+const PIECES = ['x', 'def f():\n    return 1\n', ' ', '\n', 'é', '😀', 'print("hi")\n', '{}', '\t', 'ünï'];
+
+async function until(pred, what, timeout = 10_000) {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > timeout) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** A participant that acts one step at a time: each edit waits for its echo. */
+class Peer {
+  constructor(s, name, role) {
+    Object.assign(this, { s, name, role, clientID: `${name}-${Math.floor(rand() * 1e9).toString(36)}` });
+    this.doc = Text.empty;
+    this.version = 0;
+    this.docs = new Map(); // version -> document (for stale cursors)
+    this.runs = new Map(); // runId -> run_finished
+    this.errors = [];
+    peers.push(this);
+  }
+
+  async join() {
+    this.ws = new WebSocket(`${roomd.url.replace('http', 'ws')}/ws/${this.s.sessionId}`);
+    this.ws.on('message', (d) => this.onMessage(JSON.parse(String(d))));
+    await new Promise((res, rej) => {
+      this.ws.once('open', res);
+      this.ws.once('error', rej);
+    });
+    this.send({ type: 'join_session', name: this.name, role: this.role, ...(this.role === 'interviewer' ? { key: this.s.interviewerKey } : {}) });
+    await until(() => this.participantId, `${this.name} joined`);
+  }
+
+  send(m) {
+    this.ws.send(JSON.stringify(m));
+  }
+
+  onMessage(m) {
+    if (m.type === 'session_state') {
+      this.participantId = m.participantId;
+      this.doc = Text.of(m.doc.split('\n'));
+      this.version = m.version;
+      this.docs.set(this.version, this.doc);
+    } else if (m.type === 'code_changed') {
+      for (const u of m.updates.slice(this.version - m.from)) {
+        this.doc = ChangeSet.fromJSON(u.changes).apply(this.doc);
+        this.docs.set(++this.version, this.doc);
+      }
+    } else if (m.type === 'run_finished') this.runs.set(m.runId, m);
+    else if (m.type === 'error') this.errors.push(m);
+  }
+
+  async edit() {
+    const len = this.doc.length;
+    const str = this.doc.toString();
+    let from = Math.floor(rand() * (len + 1));
+    if (from > 0 && from < len && /[\uDC00-\uDFFF]/.test(str[from])) from--; // never split a surrogate pair
+    let to = from;
+    if (len && rand() < 0.3) {
+      to = Math.min(len, from + 1 + Math.floor(rand() * 5));
+      if (to < len && /[\uDC00-\uDFFF]/.test(str[to])) to++;
+    }
+    const insert = to === from || rand() < 0.8 ? pick(PIECES) : '';
+    const v = this.version;
+    this.send({ type: 'code_update', version: v, updates: [{ clientID: this.clientID, changes: ChangeSet.of({ from, to, insert }, len).toJSON() }] });
+    await until(() => this.version > v, `${this.name}'s edit echoed`);
+  }
+
+  /** A cursor at the current version, or (stale) at an older one the server maps forward. */
+  cursor() {
+    const v = Math.max(0, this.version - (rand() < 0.4 ? 1 + Math.floor(rand() * 3) : 0));
+    const d = this.docs.get(v) ?? this.doc;
+    const at = this.docs.has(v) ? v : this.version;
+    const a = Math.floor(rand() * (d.length + 1));
+    this.send({ type: 'cursor_update', version: at, anchor: a, head: rand() < 0.5 ? a : Math.floor(rand() * (d.length + 1)) });
+  }
+
+  async run(stdin) {
+    const before = this.runs.size;
+    this.send({ type: 'run_code', ...(stdin !== undefined ? { stdin } : {}) });
+    await until(() => this.runs.size > before, `${this.name}'s run finished`, 20_000);
+  }
+
+  leave() {
+    this.ws.close(1000);
+  }
+  drop() {
+    this.ws.terminate(); // no close frame: participant_left {reason: "disconnected"} after --resume-grace
+  }
+}
+
+async function create(body) {
+  const r = await fetch(`${roomd.url}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(r.status, 201);
+  return r.json();
+}
+
+async function getJSON(p, key) {
+  const r = await fetch(`${roomd.url}${p}`, { headers: { authorization: `Bearer ${key}` } });
+  const body = await r.json();
+  assert.equal(r.status, 200, `${p}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Wait until every connected peer of the session has the same version, then let the log settle. */
+async function settle(list) {
+  await until(() => list.every((p) => p.version === list[0].version), 'peers to converge');
+  await sleep(30);
+}
+
+async function record(name, s) {
+  const { events } = await getJSON(`/api/sessions/${s.sessionId}/events?from=1&limit=10000`, s.interviewerKey);
+  recorded.push({ name, s, events });
+  return events;
+}
+
+const runnable = async () => (await (await fetch(`${roomd.url}/api/runtimes`)).json()).map((r) => r.language);
+
+test('record: two people type, move cursors, switch languages, run, take notes, lose focus, leave', async () => {
+  const langs = await runnable();
+  assert.ok(langs.includes('python'), `python is a runtime (tools/bootstrap installs it): ${langs}`);
+  const s = await create({ title: 'Backend - Jane Doe', language: 'plaintext' });
+  const ann = new Peer(s, 'Ann', 'interviewer');
+  const bob = new Peer(s, 'Bob', 'candidate');
+  await ann.join();
+  await bob.join();
+  for (let i = 0; i < 70; i++) {
+    const who = rand() < 0.5 ? ann : bob;
+    await who.edit();
+    await settle([ann, bob]);
+    if (i % 4 === 0) who.cursor();
+    if (i === 20) ann.send({ type: 'language_change', language: 'python' });
+    if (i === 25) ann.send({ type: 'add_note', text: 'Bob writes tests first' });
+    if (i === 30) bob.send({ type: 'focus_change', focused: false });
+    if (i === 32) bob.send({ type: 'focus_change', focused: true });
+    if (i === 40) ann.send({ type: 'language_change', language: 'javascript' });
+    if (i === 45) ann.send({ type: 'language_change', language: 'python' });
+  }
+  // A run of whatever the document is now (likely a syntax error: a failing run is a run too).
+  await bob.run();
+  const cid = new Peer(s, 'Cid', 'candidate');
+  await cid.join();
+  for (let i = 0; i < 10; i++) {
+    await cid.edit();
+    cid.cursor();
+    await settle([ann, bob, cid]);
+  }
+  bob.leave();
+  await sleep(100);
+  cid.drop();
+  await sleep(1600); // the resume grace passes: Cid is logged as disconnected
+  ann.cursor();
+  await sleep(100);
+  const events = await record('typing', s);
+  const types = new Set(events.map((e) => e.type));
+  for (const t of ['session_created', 'participant_joined', 'participant_left', 'code_changed', 'cursor_moved', 'language_changed', 'run_started', 'run_finished', 'note_added', 'focus_changed'])
+    assert.ok(types.has(t), `the log has ${t}`);
+  assert.deepEqual(events.filter((e) => e.type === 'participant_left').map((e) => e.reason).sort(), ['disconnected', 'left']);
+  assert.deepEqual([ann, bob, cid].flatMap((p) => p.errors), []);
+});
+
+test('record: runs (output, stdin, failure, stderr) between edits, in python', async () => {
+  const s = await create({ language: 'python', title: 'Runs' });
+  const ivy = new Peer(s, 'Ivy', 'interviewer');
+  await ivy.join();
+  const program = async (code) => {
+    ivy.send({ type: 'code_update', version: ivy.version, updates: [{ clientID: ivy.clientID, changes: ChangeSet.of({ from: 0, to: ivy.doc.length, insert: code }, ivy.doc.length).toJSON() }] });
+    const v = ivy.version;
+    await until(() => ivy.version > v, 'program written');
+  };
+  await program('print("first")\n');
+  await ivy.run();
+  await program('import sys\nprint(sys.stdin.read().upper())\n');
+  await ivy.run('from stdin\n');
+  await program('import sys\nsys.stderr.write("oops\\n")\nsys.exit(3)\n');
+  await ivy.run();
+  await ivy.edit();
+  ivy.cursor();
+  await sleep(100);
+  const events = await record('runs', s);
+  const finished = events.filter((e) => e.type === 'run_finished');
+  assert.equal(finished.length, 3);
+  assert.equal(finished[0].stdout, 'first\n');
+  assert.equal(finished[1].stdout, 'FROM STDIN\n\n');
+  assert.equal(finished[2].exitCode, 3);
+});
+
+test('record: people come and go (their cursors go with them), and a fork', async () => {
+  const s = await create({ title: 'Churn', language: 'javascript' });
+  const host = new Peer(s, 'Hal', 'interviewer');
+  await host.join();
+  await host.edit();
+  for (let round = 0; round < 6; round++) {
+    const guest = new Peer(s, `Guest ${round}`, round % 2 ? 'candidate' : 'interviewer');
+    await guest.join();
+    await guest.edit();
+    guest.cursor();
+    await settle([host, guest]);
+    host.cursor();
+    if (round % 2) guest.leave();
+    else guest.drop();
+    await sleep(round % 2 ? 100 : 1300);
+  }
+  const events = await record('churn', s);
+  assert.ok(events.filter((e) => e.type === 'participant_left').length >= 6);
+  // A fork starts with its own session_created and the document as one code_changed.
+  const mid = events[Math.floor(events.length / 2)].seq;
+  const r = await fetch(`${roomd.url}/api/sessions/${s.sessionId}/fork`, { method: 'POST', headers: { authorization: `Bearer ${s.interviewerKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ seq: mid }) });
+  assert.equal(r.status, 201);
+  const fk = await r.json();
+  const fay = new Peer(fk, 'Fay', 'candidate');
+  await fay.join();
+  await fay.edit();
+  fay.cursor();
+  fay.leave();
+  await sleep(100);
+  await record('fork', fk);
+});
+
+/** The room state /state answers, from the web fold's frame (the fields /state has). */
+function stateOfFrame(fr) {
+  return {
+    version: fr.version,
+    doc: fr.doc.toString(),
+    language: fr.language,
+    participants: [...fr.present.values()].map(({ participantId, name, role, color }) => ({ participantId, name, role, color })).sort((a, b) => a.participantId.localeCompare(b.participantId)),
+    cursors: Object.fromEntries([...fr.logged].map(([pid, c]) => [pid, { version: c.version, anchor: c.anchor, head: c.head }])),
+    lastRun: fr.lastRun,
+  };
+}
+
+function stateOfServer(st) {
+  return {
+    version: st.version,
+    doc: st.doc,
+    language: st.language,
+    participants: st.participants.map(({ participantId, name, role, color }) => ({ participantId, name, role, color })).sort((a, b) => a.participantId.localeCompare(b.participantId)),
+    cursors: st.cursors,
+    lastRun: st.lastRun,
+  };
+}
+
+/** Fold with the web code; throws at the first seq whose state differs from the server's. */
+function compare(events, states, label) {
+  const folded = web.foldEvents(events.map((e) => web.asLogEvent(e)));
+  assert.equal(folded.error, undefined, `${label}: the web fold stopped: ${folded.error}`);
+  assert.equal(folded.frames.length, events.length);
+  for (let i = 0; i < events.length; i++) {
+    const fr = folded.frames[i];
+    assert.deepEqual(stateOfFrame(fr), stateOfServer(states[i]), `${label}: state at seq ${events[i].seq} (${events[i].type})`);
+    // The cursors the page draws: as logged, mapped through later changes, inside the document.
+    for (const [pid, c] of fr.cursors) {
+      const l = fr.logged.get(pid);
+      assert.ok(l, `${label}: a drawn cursor of ${pid} was logged`);
+      if (l.version === fr.version) assert.deepEqual(c, { anchor: l.anchor, head: l.head });
+      assert.ok(c.anchor <= fr.doc.length && c.head <= fr.doc.length);
+    }
+  }
+  return folded;
+}
+
+const statesCache = new Map();
+async function statesOf({ s, events }) {
+  if (!statesCache.has(s.sessionId)) {
+    const out = [];
+    for (const e of events) out.push(await getJSON(`/api/sessions/${s.sessionId}/state?seq=${e.seq}`, s.interviewerKey));
+    statesCache.set(s.sessionId, out);
+  }
+  return statesCache.get(s.sessionId);
+}
+
+test('the web fold equals GET /state?seq=n at every seq of every recorded session', async (t) => {
+  assert.equal(recorded.length, 4);
+  for (const rec of recorded) {
+    const states = await statesOf(rec);
+    states.forEach((st, i) => assert.equal(st.seq, rec.events[i].seq));
+    const folded = compare(rec.events, states, rec.name);
+    const last = folded.frames.at(-1);
+    t.diagnostic(`${rec.name}: ${rec.events.length} events, version ${last.version}, ${last.doc.length} units, ${folded.runs.size} runs, ${folded.notes.length} notes`);
+  }
+  const runs = recorded.find((r) => r.name === 'runs');
+  assert.equal((await statesOf(runs)).at(-1).lastRun.exitCode, 3, 'lastRun was compared with a real run in it');
+});
+
+test('the comparison catches a wrong fold', async () => {
+  const rec = recorded.find((r) => r.name === 'typing');
+  const states = await statesOf(rec);
+  const mutate = (fn) => rec.events.map((e) => fn(structuredClone(e)));
+  const wrong = [
+    ['a language change lost', mutate((e) => (e.type === 'language_changed' ? { ...e, language: 'rust' } : e))],
+    ['a leave lost', mutate((e) => (e.type === 'participant_left' ? { ...e, type: 'focus_changed', focused: true } : e))],
+    ['a stale cursor taken as current', mutate((e) => (e.type === 'cursor_moved' ? { ...e, version: e.version + 1 } : e))],
+    ['a run result changed', mutate((e) => (e.type === 'run_finished' ? { ...e, exitCode: 99 } : e))],
+  ];
+  for (const [what, events] of wrong) assert.throws(() => compare(events, states, what), assert.AssertionError, what);
+});
