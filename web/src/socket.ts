@@ -76,7 +76,7 @@ export class RoomSocket {
   }
 
   /** Counters for the browser tests (reconnect loops show up here). */
-  readonly counts = { connects: 0, framesSent: 0 };
+  readonly counts = { connects: 0, framesSent: 0, closeCodes: [] as number[] };
 
   reconnectNow() {
     window.clearTimeout(this.retryTimer);
@@ -130,6 +130,7 @@ export class RoomSocket {
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      this.counts.closeCodes.push(ev.code);
       window.clearInterval(this.pingTimer);
       if (this.stopped) return;
       const retry = this.handlers.onClose(ev.code, ev.reason);

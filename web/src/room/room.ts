@@ -113,7 +113,7 @@ export class Room implements RoomContext {
       },
       /** Connections opened and frames sent so far (a reconnect loop shows here). */
       get counts() {
-        return { ...room.socket.counts };
+        return { ...room.socket.counts, closeCodes: [...room.socket.counts.closeCodes] };
       },
       get title() {
         return room.title;
