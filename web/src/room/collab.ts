@@ -117,8 +117,10 @@ export class Collab {
     const pushed = this.inFlight ? this.inFlightBytes : 0;
     this.inFlight = false;
     window.clearTimeout(this.inFlightTimer);
-    if (code === 1009) {
+    if (code === 1009 && pushed > 0) {
       this.dropOnRejoin(pushed, 'message');
+    } else if (code === 1009) {
+      toast('A message was too large for the server (a very long input or note?) and was not sent.', 'error', 8000);
     } else if (code === 1006 && pushed >= SUSPECT_PUSH_BYTES) {
       // One abnormal close may be the network; the same push killing the next connection too is not.
       if (++this.suspectCloses >= 2) this.dropOnRejoin(pushed, 'message');
@@ -215,7 +217,8 @@ export class Collab {
       // Not from inside the view's own update listener.
       this.resetTimer = window.setTimeout(() => {
         this.resetTimer = undefined;
-        this.reset(this.syncedDoc, synced);
+        // syncedDoc and the synced version move together (updates may have arrived meanwhile).
+        if (this.view) this.reset(this.syncedDoc, getSyncedVersion(this.view.state));
       }, 0);
       return;
     }
