@@ -22,6 +22,9 @@ const MAX_UPDATES_PER_PUSH = 100;
 /** A push this large that is in flight when the connection dies abnormally may be what killed it. */
 const SUSPECT_PUSH_BYTES = 8 << 10;
 
+/** What refused the push: this page (over MAX_MESSAGE_BYTES), roomd closing the socket, or the document limit. */
+export type TooLargeWhy = 'message' | 'closed' | 'document';
+
 export interface CollabHooks {
   runCode(): void;
   /** The document or the local selection changed. */
@@ -29,7 +32,7 @@ export interface CollabHooks {
   /** Updates were received; `ownConfirmed` when some were ours. */
   received(ownConfirmed: boolean): void;
   /** A push was dropped as too large; the editor was (or will be on rejoin) reset. */
-  tooLarge(bytes: number, why: 'message' | 'document'): void;
+  tooLarge(bytes: number, why: TooLargeWhy): void;
   /** A new editor replaced the old one (remote cursors must be set again). */
   editorReset(): void;
 }
@@ -118,16 +121,16 @@ export class Collab {
     this.inFlight = false;
     window.clearTimeout(this.inFlightTimer);
     if (code === 1009 && pushed > 0) {
-      this.dropOnRejoin(pushed, 'message');
+      this.dropOnRejoin(pushed, 'closed');
     } else if (code === 1009) {
       toast('A message was too large for the server (a very long input or note?) and was not sent.', 'error', 8000);
     } else if (code === 1006 && pushed >= SUSPECT_PUSH_BYTES) {
       // One abnormal close may be the network; the same push killing the next connection too is not.
-      if (++this.suspectCloses >= 2) this.dropOnRejoin(pushed, 'message');
+      if (++this.suspectCloses >= 2) this.dropOnRejoin(pushed, 'closed');
     }
   }
 
-  private dropOnRejoin(bytes: number, why: 'message' | 'document') {
+  private dropOnRejoin(bytes: number, why: TooLargeWhy) {
     this.suspectCloses = 0;
     this.resetOnJoin = true;
     this.hooks.tooLarge(bytes, why);

@@ -4,7 +4,7 @@ import { setLanguage } from '../editor';
 import { languageLabel } from '../languages';
 import type { ErrorMsg, LanguageChangedMsg, Role, Runtime, ServerMessage, SessionStateMsg } from '../protocol';
 import { RoomSocket } from '../socket';
-import { Collab, MAX_MESSAGE_BYTES } from './collab';
+import { Collab, MAX_MESSAGE_BYTES, type TooLargeWhy } from './collab';
 import type { RoomContext, RoomEls } from './context';
 import { buildLayout, fillLanguages, renderConn, showNotice, showTitle } from './layout';
 import { Notes } from './notes';
@@ -128,10 +128,14 @@ export class Room implements RoomContext {
     return pid === this.participantId ? `${name} (you)` : name;
   }
 
-  private tooLarge(bytes: number, why: 'message' | 'document') {
-    const size = bytes ? ` (${megabytes(bytes)})` : '';
-    const limit = why === 'message' ? `a single change can be at most ${megabytes(MAX_MESSAGE_BYTES)}` : 'the document would exceed the size limit';
-    showNotice(this.els, `That change is too large to send${size}: ${limit}. It was not shared, so your editor is back to the shared document. Paste a smaller piece.`);
+  private tooLarge(bytes: number, why: TooLargeWhy) {
+    const size = bytes ? `${megabytes(bytes)}; ` : '';
+    const limit = {
+      message: `${size}a single change can be at most ${megabytes(MAX_MESSAGE_BYTES)}`,
+      closed: `${size}the server closed the connection: more than it accepts in one message`,
+      document: `${size}the document would exceed the server's size limit`,
+    }[why];
+    showNotice(this.els, `That change is too large to send (${limit}). It was not shared, so your editor is back to the shared document. Paste a smaller piece.`);
   }
 
   // ---------------------------------------------------------------- protocol
