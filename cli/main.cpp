@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   replay_args replay;
   auto* replay_cmd = app.add_subcommand("replay", "print the document as of a point, or play the session in the terminal");
   replay_cmd->add_option("id", replay.id, "session id")->required();
-  replay_cmd->add_option("--at", replay.at, "a seq, unix ms or ISO 8601 time: print the document as of that point");
+  replay_cmd->add_option("--at", replay.at, "a seq, unix ms or ISO 8601 time: print the document as of that point (a newline is added when it does not end with one; --json has it exactly)");
   replay_cmd->add_option("--speed", replay.speed, "playback speed factor")->capture_default_str();
   replay_cmd->add_option("--max-gap", replay.max_gap, "longest pause between two steps when playing")->capture_default_str();
 

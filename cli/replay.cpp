@@ -68,10 +68,11 @@ int run_replay(context& ctx, const replay_args& args) {
     if (tty)
       std::cerr << "# " << args.id << " at seq " << state.value("seq", std::uint64_t{0}) << ", version "
                 << state.value("version", std::uint64_t{0}) << ", " << state.value("language", "") << '\n';
-    // The document exactly, so `replay --at N > file` reproduces it byte for byte; only a
-    // terminal gets a final newline, to keep the prompt off the last line.
+    // The document ends with exactly one added newline when it has none (a text file's last
+    // line, and the prompt off it), terminal or not; an empty document prints nothing. The
+    // exact bytes are in `--json`'s "doc".
     const std::string doc = state.value("doc", "");
-    std::cout << doc << (tty && !doc.empty() && doc.back() != '\n' ? "\n" : "") << std::flush;
+    std::cout << doc << (!doc.empty() && doc.back() != '\n' ? "\n" : "") << std::flush;
     return 0;
   }
 

@@ -7,6 +7,57 @@
 
 namespace rooms::gateway::detail {
 
+// -- the draining teardown --
+//
+// When roomd closes a socket (a 1009 for an oversized frame above all), the client may still be
+// writing: a browser sends a whole 20 MiB frame in one go. Closing a socket with unread bytes
+// sends a TCP reset, which makes the client drop our close frame unread (it reports 1006).
+// Beast 1.74's own teardown reads one chunk at most before it closes, so this one reads and
+// discards what the peer sends until it closes its side, bounded in time and bytes so a peer
+// that never stops cannot hold the connection. Beast's websocket::stream finds it by
+// argument-dependent lookup (it is declared before any stream operation below).
+
+/// Bounds of the drain: past either, the socket is closed anyway (a reset if bytes remain).
+inline constexpr std::chrono::seconds teardown_drain_time{2};
+inline constexpr std::size_t teardown_drain_bytes = std::size_t{64} << 20;
+
+/// The composed teardown: shut our sending side, read until the peer's EOF (or the bounds),
+/// close. Always completes without an error: the socket is closed either way.
+struct draining_teardown_op {
+  static constexpr std::size_t chunk = 64 << 10;
+  draining_tcp_stream& stream;
+  beast::role_type role;
+  std::unique_ptr<char[]> buffer = std::make_unique<char[]>(chunk);
+  std::size_t drained = 0;
+  bool started = false;
+
+  template <class Self>
+  void operator()(Self& self, beast::error_code ec = {}, std::size_t bytes = 0) {
+    if (!started) {
+      started = true;
+      beast::error_code ignored;
+      // The server sends its FIN first (RFC 6455 7.1.1); a client waits for the server's.
+      if (role == beast::role_type::server) stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream.expires_after(teardown_drain_time);  // the stream closes the socket when it passes
+    } else {
+      drained += bytes;
+      if (ec || drained >= teardown_drain_bytes) {  // EOF, the deadline, or enough
+        stream.close();
+        return self.complete(beast::error_code{});
+      }
+    }
+    // Always through a read, so the handler never runs inside the initiating call.
+    stream.async_read_some(net::buffer(buffer.get(), chunk), std::move(self));
+  }
+};
+
+/// Found by Beast's websocket::stream (argument-dependent lookup) in place of its own.
+template <class TeardownHandler>
+void async_teardown(beast::role_type role, draining_tcp_stream& stream, TeardownHandler&& handler) {
+  net::async_compose<TeardownHandler, void(beast::error_code)>(draining_teardown_op{stream, role},
+                                                               handler, stream);
+}
+
 using namespace rooms::actors;
 
 namespace {

@@ -10,6 +10,13 @@
 
 namespace rooms::gateway::detail {
 
+/// The TCP stream under a WebSocket: a beast::tcp_stream whose WebSocket teardown drains what
+/// the peer still sends after our close frame (its async_teardown, websocket_session.cpp).
+class draining_tcp_stream : public beast::tcp_stream {
+ public:
+  explicit draining_tcp_stream(beast::tcp_stream&& stream) : beast::tcp_stream(std::move(stream)) {}
+};
+
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
  public:
   websocket_session(context& ctx, beast::tcp_stream&& stream, std::string session_id);
@@ -41,7 +48,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void finish();
 
   context& ctx_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<draining_tcp_stream> ws_;
   beast::flat_buffer buffer_;
   std::string session_id_;
   caf::actor conn_;                 ///< our connection actor

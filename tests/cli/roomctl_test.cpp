@@ -308,17 +308,60 @@ TEST_F(RoomctlTest, ListInspectEventsOnline) {
   }
 }
 
+/// `replay --at` ends the document with exactly one newline (the prompt never lands on its last
+/// line), online and with --db: one is added when it has none, none when it has one, nothing for
+/// an empty document; `--json` has the exact document in one line ending with "\n".
+TEST_F(RoomctlTest, ReplayAtEndsTheDocumentWithExactlyOneNewline) {
+  start_roomd();
+  write_file(io_dir_ + "/crafted.jsonl", crafted_session().jsonl);
+  ASSERT_EQ(ctl({"import", io_dir_ + "/crafted.jsonl"}).code, 0);
+  // A second session whose document ends with a newline: "a\n" after seq 3, then "a\n\n".
+  const std::string nl_id = "6f1c2b3a-2222-4222-8333-444455556666";
+  const std::int64_t t0 = rooms::eventlog::now_ms() - 10'000;
+  std::string jsonl;
+  for (const json& l : std::vector<json>{
+           {{"type", "session"}, {"sessionId", nl_id}, {"createdAt", t0}, {"language", "python"}, {"title", "Newline"},
+            {"keyHash", rooms::eventlog::sha256_hex("the-key")}},
+           {{"seq", 1}, {"ts", t0}, {"type", "session_created"}, {"language", "python"}, {"title", "Newline"}},
+           {{"seq", 2}, {"ts", t0 + 1000}, {"type", "participant_joined"}, {"participantId", "p1"},
+            {"participant", {{"participantId", "p1"}, {"name", "Ada"}, {"role", "interviewer"}, {"color", "#ff0000"}}}},
+           {{"seq", 3}, {"ts", t0 + 2000}, {"type", "code_changed"}, {"participantId", "p1"}, {"version", 1}, {"clientID", "c1"},
+            {"changes", json::parse(R"([[0,"a",""]])")}},
+           {{"seq", 4}, {"ts", t0 + 3000}, {"type", "code_changed"}, {"participantId", "p1"}, {"version", 2}, {"clientID", "c1"},
+            {"changes", json::parse(R"([2,[0,"",""]])")}}})
+    jsonl += l.dump() + "\n";
+  write_file(io_dir_ + "/newline.jsonl", jsonl);
+  auto imported = ctl({"import", io_dir_ + "/newline.jsonl"});
+  ASSERT_EQ(imported.code, 0) << imported.err;
+
+  for (bool online : {true, false}) {
+    auto run = [&](std::vector<std::string> args) { return online ? ctl(std::move(args)) : offline(std::move(args)); };
+    const char* mode = online ? "online" : "--db";
+    auto added = run({"replay", crafted_id, "--at", "6"});
+    ASSERT_EQ(added.code, 0) << mode << ": " << added.err;
+    EXPECT_EQ(added.out, doc_final + "\n") << mode << ": one newline added";
+    EXPECT_EQ(run({"replay", crafted_id, "--at", "2"}).out, "") << mode << ": an empty document prints nothing";
+    EXPECT_EQ(run({"replay", nl_id, "--at", "3"}).out, "a\n") << mode << ": it already ends with one";
+    EXPECT_EQ(run({"replay", nl_id, "--at", "4"}).out, "a\n\n") << mode << ": its own blank line is kept, nothing added";
+    auto as_json = run({"replay", crafted_id, "--at", "6", "--json"});
+    ASSERT_EQ(as_json.code, 0) << mode << ": " << as_json.err;
+    ASSERT_FALSE(as_json.out.empty());
+    EXPECT_EQ(as_json.out.find('\n'), as_json.out.size() - 1) << mode << ": one line: " << as_json.out;
+    EXPECT_EQ(json::parse(as_json.out)["doc"], doc_final) << mode << ": the exact document";
+  }
+}
+
 TEST_F(RoomctlTest, ReplayAtSeqTimeAndSteps) {
   start_roomd();
   auto c = crafted_session();
   write_file(io_dir_ + "/crafted.jsonl", c.jsonl);
   ASSERT_EQ(ctl({"import", io_dir_ + "/crafted.jsonl"}).code, 0);
 
-  EXPECT_EQ(ctl({"replay", crafted_id, "--at", "3"}).out, doc_at_3);
+  EXPECT_EQ(ctl({"replay", crafted_id, "--at", "3"}).out, doc_at_3 + "\n");
   EXPECT_EQ(ctl({"replay", crafted_id, "--at", "2"}).out, "");
-  EXPECT_EQ(ctl({"replay", crafted_id, "--at", "6"}).out, doc_final);
+  EXPECT_EQ(ctl({"replay", crafted_id, "--at", "6"}).out, doc_final + "\n");
   // Unix ms: the state after the last event with ts <= at (event 4 here, doc as of event 3).
-  EXPECT_EQ(ctl({"replay", crafted_id, "--at", std::to_string(c.t0 + 3500)}).out, doc_at_3);
+  EXPECT_EQ(ctl({"replay", crafted_id, "--at", std::to_string(c.t0 + 3500)}).out, doc_at_3 + "\n");
   // The same instant as an ISO time in UTC.
   std::time_t secs = static_cast<std::time_t>((c.t0 + 3500) / 1000);
   std::tm tm{};
@@ -328,7 +371,7 @@ TEST_F(RoomctlTest, ReplayAtSeqTimeAndSteps) {
   std::string at_iso = std::string(iso) + "." + std::to_string(1000 + (c.t0 + 3500) % 1000).substr(1) + "Z";
   auto by_iso = ctl({"replay", crafted_id, "--at", at_iso});
   EXPECT_EQ(by_iso.code, 0) << at_iso << ": " << by_iso.err;
-  EXPECT_EQ(by_iso.out, doc_at_3) << at_iso;
+  EXPECT_EQ(by_iso.out, doc_at_3 + "\n") << at_iso;
   auto state = ctl({"replay", crafted_id, "--at", "5", "--json"}).as_json();
   EXPECT_EQ(state["seq"], 5);
   EXPECT_EQ(state["version"], 2);
@@ -454,7 +497,7 @@ TEST_F(RoomctlTest, OfflineReadsWhileRunningAndAfterStopAndWritesOnlyWhenUnlocke
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_EQ(list.as_json()["sessions"].size(), 2u);
   EXPECT_EQ(offline({"events", crafted_id}).out, online_events);
-  EXPECT_EQ(offline({"replay", crafted_id, "--at", "3"}).out, doc_at_3);
+  EXPECT_EQ(offline({"replay", crafted_id, "--at", "3"}).out, doc_at_3 + "\n");
   EXPECT_EQ(offline({"verify", "--all"}).code, 0);
   for (auto args : std::vector<std::vector<std::string>>{{"compact"}, {"expire", sid, "--yes"}, {"import", io_dir_ + "/crafted.jsonl"}}) {
     auto r = offline(args);
@@ -659,7 +702,7 @@ TEST_F(RoomctlTest, CraftedImportsAreRefusedCleanlyOnlineAndOfflineAndChangeNoth
   auto valid = offline({"import", io_dir_ + "/valid.jsonl"});
   ASSERT_EQ(valid.code, 0) << valid.err;
   start_roomd();
-  EXPECT_EQ(ctl({"replay", cases::crafted_id, "--at", "6"}).out, "def f():\n    return 1\nprint(f())");
+  EXPECT_EQ(ctl({"replay", cases::crafted_id, "--at", "6"}).out, "def f():\n    return 1\nprint(f())\n");
   EXPECT_EQ(ctl({"events", existing}).out, events_before);
 }
 

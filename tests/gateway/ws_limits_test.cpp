@@ -1,6 +1,9 @@
 /// Black-box tests of the WebSocket errors, close codes and limits (PROTOCOL.md "WebSocket").
 
+#include <thread>
+
 #include "tests/gateway/helpers.hpp"
+#include "tests/gateway/raw_socket.hpp"
 
 namespace rooms::gateway::test {
 namespace {
@@ -239,6 +242,104 @@ TEST_F(ws_limits, a_frame_over_max_message_bytes_closes_1009) {
   ASSERT_TRUE(alice.ws->next_of_type("pong")) << "a frame under the limit is fine";
   alice.ws->send({{"type", "ping"}, {"pad", std::string(2000, 'p')}});
   EXPECT_EQ(alice.ws->wait_closed(5s), 1009) << alice.ws->close_error();
+}
+
+/// What a browser (or Node's `ws`) sees when it sends one oversized frame: it writes the whole
+/// frame at full speed, reads the server's close frame, answers it with its own and ends its
+/// side (FIN). A TCP reset at any point is a 1006 to such a client, whatever the server sent
+/// before: a failed write, or a reset that arrives before the client read the close frame,
+/// and the reset's only cause is the server closing with bytes of ours unread.
+/// Returns the close code seen, or 1006 (no close frame, or a reset).
+int close_code_after_writing_whole_frame(int port, const std::string& session_id, std::size_t payload_size) {
+  raw_socket sock(port);
+  if (!sock.upgrade(port, "/ws/" + session_id)) return 0;
+  const std::uint8_t mask[4] = {7, 7, 7, 7};
+  std::string frame = raw_socket::frame_header(0x1, payload_size, mask);
+  frame.append(payload_size, static_cast<char>(' ' ^ 7));
+  if (!sock.write_all(frame)) return 1006;
+  std::string bytes = sock.leftover;
+  std::optional<int> code = raw_socket::close_code_in(bytes);
+  bool answered = false;
+  pollfd p{sock.fd(), POLLIN, 0};
+  for (char buf[65536];;) {
+    if (code && !answered) {
+      const std::uint8_t close_mask[4] = {1, 2, 3, 4};
+      std::string reply = raw_socket::frame_header(0x8, 2, close_mask);
+      reply.push_back(static_cast<char>((1009 >> 8) ^ close_mask[0]));
+      reply.push_back(static_cast<char>((1009 & 0xFF) ^ close_mask[1]));
+      if (!sock.write_all(reply)) return 1006;
+      ::shutdown(sock.fd(), SHUT_WR);
+      answered = true;
+    }
+    if (::poll(&p, 1, 10'000) <= 0) return 1006;  // neither a close frame nor the server's FIN
+    auto n = ::recv(sock.fd(), buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return 1006;  // ECONNRESET
+    if (n == 0) return code.value_or(1006);
+    bytes.append(buf, static_cast<std::size_t>(n));
+    if (!code) code = raw_socket::close_code_in(bytes);
+  }
+}
+
+TEST_F(ws_limits, a_whole_oversized_frame_written_at_full_speed_sees_1009) {
+  roomd_process server((dir_.path() / "data").string());  // --max-message-bytes 1 MiB
+  auto s = create_session(server);
+  for (std::size_t size : {std::size_t{1'100'000}, std::size_t{20} << 20}) {
+    int got_1009 = 0;
+    for (int run = 0; run < 20; ++run) {
+      int code = close_code_after_writing_whole_frame(server.port(), s.id, size);
+      EXPECT_EQ(code, 1009) << "run " << run << ", " << size << " bytes";
+      got_1009 += code == 1009;
+    }
+    RecordProperty("got_1009_of_20_at_" + std::to_string(size), got_1009);
+  }
+  EXPECT_EQ(http_call(server.port(), "GET", "/health").status, 200);
+}
+
+/// Streams an oversized frame (announcing 1 TiB) in `chunk`-byte writes `pause` apart until the
+/// server stops taking it (or 60 s); returns the bytes written, how long the server took them,
+/// and the close code read.
+struct endless_sender_result {
+  std::uint64_t streamed = 0;
+  std::chrono::milliseconds held{0};
+  int close_code = 0;
+};
+endless_sender_result send_endlessly(int port, const std::string& session_id, std::size_t chunk_size, std::chrono::milliseconds pause) {
+  endless_sender_result r;
+  raw_socket sock(port);
+  if (!sock.upgrade(port, "/ws/" + session_id)) return r;
+  const std::uint8_t mask[4] = {7, 7, 7, 7};
+  if (!sock.write_all(raw_socket::frame_header(0x1, 1ull << 40, mask))) return r;
+  const std::string chunk(chunk_size, static_cast<char>(' ' ^ 7));
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < 60s && sock.write_all(chunk)) {
+    r.streamed += chunk.size();
+    if (pause.count() > 0) std::this_thread::sleep_for(pause);
+  }
+  r.held = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  std::string bytes = sock.leftover;
+  while (!raw_socket::close_code_in(bytes) && sock.read_some(bytes, 1s) > 0) {}
+  r.close_code = raw_socket::close_code_in(bytes).value_or(0);
+  return r;
+}
+
+/// The drain after the close frame is bounded: a client that never stops sending is cut, by
+/// the byte bound when it sends fast, by the time bound when it trickles.
+TEST_F(ws_limits, a_client_that_never_stops_sending_is_cut_after_the_1009) {
+  roomd_process server((dir_.path() / "data").string());
+  auto s = create_session(server);
+  auto fast = send_endlessly(server.port(), s.id, 64 << 10, 0ms);
+  EXPECT_EQ(fast.close_code, 1009);
+  EXPECT_LT(fast.held, 30s) << "the server kept reading " << fast.streamed << " bytes";
+  EXPECT_LT(fast.streamed, 200ull << 20);
+  auto slow = send_endlessly(server.port(), s.id, 1024, 10ms);
+  EXPECT_EQ(slow.close_code, 1009);
+  EXPECT_LT(slow.held, 30s) << "the server kept reading " << slow.streamed << " bytes";
+  EXPECT_EQ(http_call(server.port(), "GET", "/health").status, 200);
+  RecordProperty("fast_streamed_bytes", std::to_string(fast.streamed));
+  RecordProperty("fast_held_ms", static_cast<int>(fast.held.count()));
+  RecordProperty("slow_streamed_bytes", std::to_string(slow.streamed));
+  RecordProperty("slow_held_ms", static_cast<int>(slow.held.count()));
 }
 
 TEST_F(ws_limits, foreign_origins_are_refused_unless_allowed) {
