@@ -79,6 +79,8 @@ struct param {
   std::string language;
 };
 
+void PrintTo(const param& p, std::ostream* os) { *os << p.file.filename().string() << " in " << p.language; }
+
 std::vector<param> params() {
   std::vector<param> out;
   for (const auto& f : starter_files()) {
