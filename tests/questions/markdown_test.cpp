@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "questions/markdown_format.hpp"
+#include "questions/validate.hpp"
 #include "tests/questions/helpers.hpp"
 
 namespace {
@@ -117,6 +118,25 @@ TEST(question_markdown, garbage_never_crashes) {
                            head + "## solution: x\n````\n```\n"}) {
     EXPECT_FALSE(parse_markdown(text).ok()) << text;
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(question_markdown, the_readme_example_is_canonical_and_valid) {
+  std::string readme = rooms::questions::testing::read_file(rooms::questions::testing::starter_dir().parent_path() / "README.md");
+  auto begin = readme.find("````markdown\n");
+  ASSERT_NE(begin, std::string::npos);
+  begin += std::string("````markdown\n").size();
+  auto end = readme.find("````\n", begin);
+  ASSERT_NE(end, std::string::npos);
+  std::string example = readme.substr(begin, end - begin);
+  auto q = rooms::questions::parse_markdown(example);
+  ASSERT_TRUE(q.ok()) << rooms::questions::to_string(q.errors());
+  EXPECT_TRUE(rooms::questions::validate(q.value(), rooms::questions::testing::languages).empty());
+  EXPECT_EQ(rooms::questions::serialize_markdown(q.value()), example);
+  EXPECT_EQ(q.value().tests.at(1).timeout_ms, 2000);
 }
 
 }  // namespace
