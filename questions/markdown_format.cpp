@@ -219,7 +219,8 @@ std::string serialize_markdown(const question& q) {
   fm["difficulty"] = q.difficulty;
   fm["tags"] = q.tags;
   if (!q.criteria.empty()) fm["criteria"] = q.criteria;
-  std::string out = "---\n" + fm.dump(2) + "\n---\n" + trimmed_statement(q.statement);
+  // replace: never throw on a string that is not UTF-8 (validate() refuses such a question)
+  std::string out = "---\n" + fm.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n---\n" + trimmed_statement(q.statement);
   for (const auto& [lang, entry] : q.languages) {
     out += "\n" + std::string(starter_prefix) + lang + "\n\n";
     write_block(out, lang, entry.starter);
@@ -239,7 +240,14 @@ std::string serialize_markdown(const question& q) {
   return out;
 }
 
-decoded<question> parse_markdown(const std::string& text) {
+decoded<question> parse_markdown(const std::string& original) {
+  // A file checked out with CRLF line ends (git on Windows) reads as if it had LF ones.
+  std::string text;
+  text.reserve(original.size());
+  for (std::size_t i = 0; i < original.size(); ++i) {
+    if (original[i] == '\r' && i + 1 < original.size() && original[i + 1] == '\n') continue;
+    text.push_back(original[i]);
+  }
   json j;
   try {
     lines_cursor in(text);

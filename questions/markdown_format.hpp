@@ -24,7 +24,8 @@ namespace rooms::questions {
 
 /// Parses a question file. A syntax error names the line ("line 12", "expected a fenced code
 /// block after \"## starter: python\""); a front-matter field of the wrong type names the
-/// field. Does not validate() (limits, languages): callers do. Never throws.
+/// field. CRLF line ends read as LF (values then hold LF only). Does not validate() (limits,
+/// languages): callers do. Never throws.
 decoded<question> parse_markdown(const std::string& text);
 
 /// The canonical file of `q` (solutions included; updatedAt and version are the store's and

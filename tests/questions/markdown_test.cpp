@@ -140,3 +140,41 @@ TEST(question_markdown, the_readme_example_is_canonical_and_valid) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace rooms::questions;
+
+TEST(question_markdown, crlf_files_read_like_lf_files) {
+  std::string lf = serialize_markdown(rooms::questions::testing::sample());
+  std::string crlf;
+  for (char c : lf) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  auto q = parse_markdown(crlf);
+  ASSERT_TRUE(q.ok()) << to_string(q.errors());
+  EXPECT_EQ(serialize_markdown(q.value()), lf);
+}
+
+TEST(question_markdown, mangled_starter_files_give_errors_not_crashes) {
+  // Cut and corrupt every starter file at many places: parse answers ok or with errors, and
+  // whatever it accepts serializes and parses again.
+  std::uint32_t seed = 12345;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+  for (const auto& f : rooms::questions::testing::starter_files()) {
+    std::string text = rooms::questions::testing::read_file(f);
+    for (int i = 0; i < 40; ++i) {
+      std::string mangled = text.substr(0, next() % (text.size() + 1));
+      if (i % 2 == 1 && !mangled.empty()) mangled[next() % mangled.size()] = static_cast<char>(next() % 256);
+      auto q = parse_markdown(mangled);
+      if (q.ok()) {
+        EXPECT_TRUE(parse_markdown(serialize_markdown(q.value())).ok()) << f << " cut " << i;
+      } else {
+        EXPECT_FALSE(q.errors().empty());
+      }
+    }
+  }
+}
+
+}  // namespace
