@@ -157,18 +157,22 @@ void parse_front_matter(lines_cursor& in, json& out) {
 std::string parse_statement(lines_cursor& in) {
   std::vector<std::string_view> lines;
   std::string open_fence;  // inside a fenced block of the statement, headings are its text
+  std::size_t open_line = 0;
   while (!in.done()) {
     std::string_view line = in.peek();
     if (open_fence.empty() && is_section_heading(line)) break;
     std::string_view stripped = line.substr(std::min(line.find_first_not_of(' '), line.size()));
     if (open_fence.empty() && (starts_with(stripped, "```") || starts_with(stripped, "~~~"))) {
       open_fence = std::string(stripped.substr(0, stripped.find_first_not_of(stripped[0])));
+      open_line = in.line_no();
     } else if (!open_fence.empty() && starts_with(stripped, open_fence) &&
                stripped.find_first_not_of(open_fence[0]) == std::string_view::npos) {
       open_fence.clear();
     }
     lines.push_back(in.next());
   }
+  // Else every section after it would silently become statement text.
+  if (!open_fence.empty()) throw parse_failure{open_line, "code block of the statement opened here is not closed"};
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   std::string statement;
   for (auto l : lines) statement.append(l).push_back('\n');

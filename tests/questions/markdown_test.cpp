@@ -88,6 +88,7 @@ TEST(question_markdown, parse_errors_name_the_line) {
   EXPECT_TRUE(names(errors_of("---\n[1]\n---\n"), "line 2", "one JSON object"));
   EXPECT_TRUE(names(errors_of("---\n{\"tests\":[]}\n---\n"), "line 2", "unknown field \"tests\""));
   EXPECT_TRUE(names(errors_of(head + "\n## starter: python\n\nprint(1)\n"), "line 8", "fenced code block"));
+  EXPECT_TRUE(names(errors_of(head + "```\ncode\n## starter: python\n```python\n"), "line 5", "statement"));
   EXPECT_TRUE(names(errors_of(head + "\n## starter: python\n\n```python\nprint(1)\n"), "line 8", "not closed"));
   EXPECT_TRUE(names(errors_of(head + "## starter: python\n```\n```\nstray\n"), "line 8", "unexpected text"));
   EXPECT_TRUE(names(errors_of(head + "## starter: \n```\n```\n"), "line 5", "needs a name"));
