@@ -16,7 +16,9 @@ constexpr std::string_view starter_prefix = "## starter: ";
 constexpr std::string_view test_prefix = "## test: ";
 constexpr std::string_view solution_prefix = "## solution: ";
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 bool is_section_heading(std::string_view line) {
   return starts_with(line, starter_prefix) || starts_with(line, test_prefix) ||
@@ -83,7 +85,8 @@ class lines_cursor {
   std::string block(std::string_view after) {
     skip_blank();
     if (done() || !starts_with(peek(), "```")) {
-      throw parse_failure{line_no(), "expected a fenced code block (```) after \"" + std::string(after) + "\""};
+      throw parse_failure{
+          line_no(), "expected a fenced code block (```) after \"" + std::string(after) + "\""};
     }
     std::size_t open_line = line_no();
     std::string_view open = next();
@@ -95,14 +98,16 @@ class lines_cursor {
                          info.substr(info.size() - no_final_newline.size()) == no_final_newline;
     std::string content;
     while (true) {
-      if (done()) throw parse_failure{open_line, "code block opened here is not closed by " + fence};
+      if (done())
+        throw parse_failure{open_line, "code block opened here is not closed by " + fence};
       std::string_view line = next();
       if (line == fence) break;
       content.append(line);
       content.push_back('\n');
     }
     if (strip_newline) {
-      if (content.empty()) throw parse_failure{open_line, "\"no-final-newline\" on an empty code block"};
+      if (content.empty())
+        throw parse_failure{open_line, "\"no-final-newline\" on an empty code block"};
       content.pop_back();
     }
     return content;
@@ -112,8 +117,9 @@ class lines_cursor {
   void end_of_section(std::string_view heading) {
     skip_blank();
     if (!done() && !is_section_heading(peek())) {
-      throw parse_failure{line_no(), "unexpected text in section \"" + std::string(heading) +
-                                         "\" (expected \"## starter: \", \"## test: \" or \"## solution: \")"};
+      throw parse_failure{line_no(),
+                          "unexpected text in section \"" + std::string(heading) +
+                              "\" (expected \"## starter: \", \"## test: \" or \"## solution: \")"};
     }
   }
 
@@ -123,7 +129,8 @@ class lines_cursor {
 };
 
 void parse_front_matter(lines_cursor& in, json& out) {
-  if (in.done() || in.peek() != "---") throw parse_failure{1, "expected \"---\" opening the front matter"};
+  if (in.done() || in.peek() != "---")
+    throw parse_failure{1, "expected \"---\" opening the front matter"};
   in.next();
   std::size_t first = in.line_no();
   std::string text;
@@ -146,7 +153,8 @@ void parse_front_matter(lines_cursor& in, json& out) {
   }
   if (!out.is_object()) throw parse_failure{first, "front matter must be one JSON object"};
   for (const auto& [key, value] : out.items()) {
-    static const std::vector<std::string> allowed = {"questionId", "title", "difficulty", "tags", "criteria"};
+    static const std::vector<std::string> allowed = {"questionId", "title", "difficulty", "tags",
+                                                     "criteria"};
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       throw parse_failure{first, "front matter: unknown field \"" + key +
                                      "\" (fields: questionId, title, difficulty, tags, criteria)"};
@@ -172,7 +180,8 @@ std::string parse_statement(lines_cursor& in) {
     lines.push_back(in.next());
   }
   // Else every section after it would silently become statement text.
-  if (!open_fence.empty()) throw parse_failure{open_line, "code block of the statement opened here is not closed"};
+  if (!open_fence.empty())
+    throw parse_failure{open_line, "code block of the statement opened here is not closed"};
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   std::string statement;
   for (auto l : lines) statement.append(l).push_back('\n');
@@ -189,13 +198,15 @@ json parse_test(lines_cursor& in, std::string_view heading, std::string name) {
       t["hidden"] = line == "hidden: true";
     } else if (starts_with(line, "timeoutMs: ")) {
       std::string digits(line.substr(11));
-      if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) {
+      if (digits.empty() || digits.size() > 9 ||
+          digits.find_first_not_of("0123456789") != std::string::npos) {
         throw parse_failure{line_no, "timeoutMs must be a whole number of milliseconds"};
       }
       t["timeoutMs"] = std::stoi(digits);
     } else {
-      throw parse_failure{line_no, "expected \"hidden: true|false\", \"timeoutMs: N\" or \"### stdin\" in \"" +
-                                       std::string(heading) + "\""};
+      throw parse_failure{
+          line_no, "expected \"hidden: true|false\", \"timeoutMs: N\" or \"### stdin\" in \"" +
+                       std::string(heading) + "\""};
     }
   }
   in.skip_blank();
@@ -224,13 +235,15 @@ std::string serialize_markdown(const question& q) {
   fm["tags"] = q.tags;
   if (!q.criteria.empty()) fm["criteria"] = q.criteria;
   // replace: never throw on a string that is not UTF-8 (validate() refuses such a question)
-  std::string out = "---\n" + fm.dump(2, ' ', false, ordered_json::error_handler_t::replace) + "\n---\n" + trimmed_statement(q.statement);
+  std::string out = "---\n" + fm.dump(2, ' ', false, ordered_json::error_handler_t::replace) +
+                    "\n---\n" + trimmed_statement(q.statement);
   for (const auto& [lang, entry] : q.languages) {
     out += "\n" + std::string(starter_prefix) + lang + "\n\n";
     write_block(out, lang, entry.starter);
   }
   for (const auto& t : q.tests) {
-    out += "\n" + std::string(test_prefix) + t.name + "\n\nhidden: " + (t.hidden ? "true" : "false") + "\n";
+    out += "\n" + std::string(test_prefix) + t.name +
+           "\n\nhidden: " + (t.hidden ? "true" : "false") + "\n";
     if (t.timeout_ms) out += "timeoutMs: " + std::to_string(*t.timeout_ms) + "\n";
     out += "\n### stdin\n\n";
     write_block(out, "text", t.stdin_data);
@@ -265,12 +278,14 @@ decoded<question> parse_markdown(const std::string& original) {
       std::string_view heading = in.next();
       auto name_after = [&](std::string_view prefix) {
         std::string name(heading.substr(prefix.size()));
-        if (name.empty()) throw parse_failure{line_no, "\"" + std::string(heading) + "\" needs a name"};
+        if (name.empty())
+          throw parse_failure{line_no, "\"" + std::string(heading) + "\" needs a name"};
         return name;
       };
       if (starts_with(heading, starter_prefix)) {
         std::string lang = name_after(starter_prefix);
-        if (j["languages"].contains(lang)) throw parse_failure{line_no, "a second starter for " + lang};
+        if (j["languages"].contains(lang))
+          throw parse_failure{line_no, "a second starter for " + lang};
         j["languages"][lang] = {{"starter", in.block(heading)}};
         in.end_of_section(heading);
       } else if (starts_with(heading, test_prefix)) {

@@ -5,7 +5,9 @@ namespace rooms::questions {
 namespace {
 // Whitespace a line may end with; "\r" covers programs printing CRLF (Windows habits, Java's
 // printf("%n") elsewhere). Vertical tab and form feed count too, as isspace() would.
-bool trailing_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool trailing_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 }  // namespace
 
 std::string normalize_output(std::string_view text) {

@@ -22,7 +22,8 @@ json languages_json(const question& q) {
 }
 
 json test_json(const test_case& t) {
-  json j = {{"name", t.name}, {"stdin", t.stdin_data}, {"expected", t.expected}, {"hidden", t.hidden}};
+  json j = {
+      {"name", t.name}, {"stdin", t.stdin_data}, {"expected", t.expected}, {"hidden", t.hidden}};
   if (t.timeout_ms) j["timeoutMs"] = *t.timeout_ms;
   return j;
 }
@@ -38,7 +39,9 @@ class reader {
     return it == object_.end() ? nullptr : &*it;
   }
   std::string field(const std::string& key) const { return prefix_ + key; }
-  void fail(const std::string& key, std::string message) { errors_.push_back({field(key), std::move(message)}); }
+  void fail(const std::string& key, std::string message) {
+    errors_.push_back({field(key), std::move(message)});
+  }
 
   /// A string field; `required` ones report "missing".
   void string(const char* key, std::string& out, bool required) {
@@ -96,7 +99,8 @@ void read_test(const json& j, std::size_t index, std::vector<field_error>& error
   r.boolean("hidden", t.hidden);
   if (const json* v = r.find("timeoutMs"); v != nullptr && !v->is_null()) {
     // The range is validate()'s; here only that it is a (representable) integer.
-    if (!v->is_number_integer() || v->get<std::int64_t>() < 0 || v->get<std::int64_t>() > 1'000'000'000) {
+    if (!v->is_number_integer() || v->get<std::int64_t>() < 0 ||
+        v->get<std::int64_t>() > 1'000'000'000) {
       r.fail("timeoutMs", "must be an integer number of milliseconds");
     } else {
       t.timeout_ms = static_cast<int>(v->get<std::int64_t>());
@@ -110,9 +114,15 @@ void read_test(const json& j, std::size_t index, std::vector<field_error>& error
 json to_json(const question& q, with_solutions solutions) {
   json tests = json::array();
   for (const auto& t : q.tests) tests.push_back(test_json(t));
-  json j = {{"questionId", q.question_id}, {"title", q.title},         {"statement", q.statement},
-            {"languages", languages_json(q)}, {"tests", tests},        {"tags", q.tags},
-            {"difficulty", q.difficulty},   {"updatedAt", q.updated_at}, {"version", q.version}};
+  json j = {{"questionId", q.question_id},
+            {"title", q.title},
+            {"statement", q.statement},
+            {"languages", languages_json(q)},
+            {"tests", tests},
+            {"tags", q.tags},
+            {"difficulty", q.difficulty},
+            {"updatedAt", q.updated_at},
+            {"version", q.version}};
   if (!q.criteria.empty()) j["criteria"] = q.criteria;
   if (solutions == with_solutions::yes) j["solutions"] = q.solutions;
   return j;
@@ -184,15 +194,18 @@ json candidate_view(const question& q) {
       tests.push_back(test_json(t));
     }
   }
-  return {{"questionId", q.question_id}, {"title", q.title}, {"statement", q.statement},
-          {"languages", languages_json(q)}, {"tests", tests}};
+  return {{"questionId", q.question_id},
+          {"title", q.title},
+          {"statement", q.statement},
+          {"languages", languages_json(q)},
+          {"tests", tests}};
 }
 
 json list_row(const question& q) {
   json languages = json::array();
   for (const auto& [name, entry] : q.languages) languages.push_back(name);
-  return {{"questionId", q.question_id}, {"title", q.title}, {"tags", q.tags},
-          {"difficulty", q.difficulty}, {"languages", languages}, {"tests", q.tests.size()}};
+  return {{"questionId", q.question_id}, {"title", q.title},       {"tags", q.tags},
+          {"difficulty", q.difficulty},  {"languages", languages}, {"tests", q.tests.size()}};
 }
 
 }  // namespace rooms::questions

@@ -4,13 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace rooms::questions {
 
@@ -18,31 +17,31 @@ namespace rooms::questions {
 /// (see output_match.hpp).
 struct test_case {
   std::string name;
-  std::string stdin_data;            ///< JSON "stdin"
+  std::string stdin_data;  ///< JSON "stdin"
   std::string expected;
-  bool hidden = false;               ///< hidden tests never reach a candidate
-  std::optional<int> timeout_ms;     ///< JSON "timeoutMs"; none: the runner's default
+  bool hidden = false;            ///< hidden tests never reach a candidate
+  std::optional<int> timeout_ms;  ///< JSON "timeoutMs"; none: the runner's default
   bool operator==(const test_case&) const = default;
 };
 
 /// What a question offers for one language.
 struct language_entry {
-  std::string starter;               ///< the code the candidate starts from
+  std::string starter;  ///< the code the candidate starts from
   bool operator==(const language_entry&) const = default;
 };
 
 /// A question of the library, one version of it.
 struct question {
-  std::string question_id;           ///< JSON "questionId": [A-Za-z0-9_-]{1,64}
+  std::string question_id;  ///< JSON "questionId": [A-Za-z0-9_-]{1,64}
   std::string title;
-  std::string statement;             ///< Markdown; rendered as sanitised HTML, never raw
+  std::string statement;  ///< Markdown; rendered as sanitised HTML, never raw
   std::map<std::string, language_entry> languages;
   std::vector<test_case> tests;
   std::vector<std::string> tags;
-  std::string difficulty;            ///< "easy" | "medium" | "hard"
-  std::int64_t updated_at = 0;       ///< JSON "updatedAt", unix ms; set by the store
-  std::int64_t version = 0;          ///< 1, 2, ... per questionId; set by the store (0: unsaved)
-  std::vector<std::string> criteria; ///< scorecard criteria the question names (optional)
+  std::string difficulty;             ///< "easy" | "medium" | "hard"
+  std::int64_t updated_at = 0;        ///< JSON "updatedAt", unix ms; set by the store
+  std::int64_t version = 0;           ///< 1, 2, ... per questionId; set by the store (0: unsaved)
+  std::vector<std::string> criteria;  ///< scorecard criteria the question names (optional)
   /// Reference solutions by language. Private: never in a candidate's view, and in the
   /// interviewer's JSON only when asked for.
   std::map<std::string, std::string> solutions;

@@ -1,10 +1,10 @@
 #include "questions/question_store.hpp"
 
+#include <rocksdb/db.h>
+
 #include <algorithm>
 #include <chrono>
 #include <memory>
-
-#include <rocksdb/db.h>
 
 #include "questions/markdown_format.hpp"
 
@@ -16,23 +16,31 @@ using nlohmann::json;
 
 constexpr int format_version = 1;
 
-std::string key_prefix(const std::string& id) { return id + "|"; }
+std::string key_prefix(const std::string& id) {
+  return id + "|";
+}
 
 std::string make_key(const std::string& id, std::int64_t version) {
   std::string key = key_prefix(id);
   auto v = static_cast<std::uint64_t>(version);
-  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((v >> shift) & 0xFF));
+  for (int shift = 56; shift >= 0; shift -= 8)
+    key.push_back(static_cast<char>((v >> shift) & 0xFF));
   return key;
 }
 
 std::int64_t version_of(const rocksdb::Slice& key) {
   std::uint64_t v = 0;
-  for (std::size_t i = key.size() - 8; i < key.size(); ++i) v = (v << 8) | static_cast<unsigned char>(key[i]);
+  for (std::size_t i = key.size() - 8; i < key.size(); ++i)
+    v = (v << 8) | static_cast<unsigned char>(key[i]);
   return static_cast<std::int64_t>(v);
 }
 
-store_status storage_error(const rocksdb::Status& s) { return {store_errc::storage, "question store: " + s.ToString(), {}}; }
-store_status not_found(const std::string& what) { return {store_errc::not_found, what, {}}; }
+store_status storage_error(const rocksdb::Status& s) {
+  return {store_errc::storage, "question store: " + s.ToString(), {}};
+}
+store_status not_found(const std::string& what) {
+  return {store_errc::not_found, what, {}};
+}
 
 /// One stored version: a question or a tombstone.
 struct entry {
@@ -43,15 +51,18 @@ struct entry {
 };
 
 store_result<entry> decode(const rocksdb::Slice& key, const rocksdb::Slice& value) {
-  store_status corrupt{store_errc::corruption, "question store: undecodable value at version " +
-                                                   std::to_string(version_of(key)), {}};
+  store_status corrupt{
+      store_errc::corruption,
+      "question store: undecodable value at version " + std::to_string(version_of(key)),
+      {}};
   json j = json::parse(value.data(), value.data() + value.size(), nullptr, false);
   if (j.is_discarded() || !j.is_object() || j.value("format", 0) != format_version) return corrupt;
   entry e;
   e.version = version_of(key);
   if (j.value("deleted", false)) {
     e.deleted = true;
-    if (auto it = j.find("updatedAt"); it != j.end() && it->is_number_integer()) e.updated_at = it->get<std::int64_t>();
+    if (auto it = j.find("updatedAt"); it != j.end() && it->is_number_integer())
+      e.updated_at = it->get<std::int64_t>();
     return e;
   }
   auto it = j.find("question");
@@ -64,7 +75,8 @@ store_result<entry> decode(const rocksdb::Slice& key, const rocksdb::Slice& valu
 }
 
 /// The newest stored entry of `id` (tombstones included); not_found when none.
-store_result<entry> latest_entry(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& id) {
+store_result<entry> latest_entry(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                 const std::string& id) {
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
   it->SeekForPrev(make_key(id, -1));  // -1 is all 0xFF bytes: the greatest version
   if (!it->status().ok()) return storage_error(it->status());
@@ -75,15 +87,21 @@ store_result<entry> latest_entry(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* c
 }
 
 std::int64_t system_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
 }  // namespace
 
-question_store::question_store(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::set<std::string> languages,
-                               limits lim, std::function<std::int64_t()> clock)
-    : db_(db), cf_(cf), languages_(std::move(languages)), limits_(lim), clock_(clock ? std::move(clock) : system_now) {}
+question_store::question_store(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                               std::set<std::string> languages, limits lim,
+                               std::function<std::int64_t()> clock)
+    : db_(db),
+      cf_(cf),
+      languages_(std::move(languages)),
+      limits_(lim),
+      clock_(clock ? std::move(clock) : system_now) {}
 
 store_result<question> question_store::put(question q) {
   auto errors = validate(q, languages_, limits_);
@@ -106,22 +124,27 @@ store_result<question> question_store::get(const std::string& question_id) const
   return e->q;
 }
 
-store_result<question> question_store::get(const std::string& question_id, std::int64_t version) const {
+store_result<question> question_store::get(const std::string& question_id,
+                                           std::int64_t version) const {
   std::string value;
   auto key = make_key(question_id, version);
   auto s = db_->Get(rocksdb::ReadOptions(), cf_, key, &value);
-  if (s.IsNotFound()) return not_found("no version " + std::to_string(version) + " of question " + question_id);
+  if (s.IsNotFound())
+    return not_found("no version " + std::to_string(version) + " of question " + question_id);
   if (!s.ok()) return storage_error(s);
   auto e = decode(key, value);
   if (!e) return e.status();
-  if (e->deleted) return not_found("version " + std::to_string(version) + " of question " + question_id + " is its deletion");
+  if (e->deleted)
+    return not_found("version " + std::to_string(version) + " of question " + question_id +
+                     " is its deletion");
   return e->q;
 }
 
 store_result<std::vector<question>> question_store::list() const {
   std::vector<question> out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
-  // Keys of one id are contiguous and version-ordered: the last before the id changes is the latest.
+  // Keys of one id are contiguous and version-ordered: the last before the id changes is the
+  // latest.
   std::string current;
   std::string last_key, last_value;
   auto flush = [&]() -> store_status {
@@ -144,11 +167,13 @@ store_result<std::vector<question>> question_store::list() const {
   }
   if (!it->status().ok()) return storage_error(it->status());
   if (auto s = flush(); !s.ok()) return s;
-  std::sort(out.begin(), out.end(), [](const question& a, const question& b) { return a.question_id < b.question_id; });
+  std::sort(out.begin(), out.end(),
+            [](const question& a, const question& b) { return a.question_id < b.question_id; });
   return out;
 }
 
-store_result<std::vector<version_info>> question_store::history(const std::string& question_id) const {
+store_result<std::vector<version_info>> question_store::history(
+    const std::string& question_id) const {
   std::vector<version_info> out;
   std::string prefix = key_prefix(question_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf_));
@@ -169,8 +194,11 @@ store_status question_store::remove(const std::string& question_id) {
   if (!latest) return latest.status();
   if (latest->deleted) return not_found("question " + question_id + " is already deleted");
   std::int64_t version = latest->version + 1;
-  json tombstone = {{"format", format_version}, {"deleted", true}, {"questionId", question_id},
-                    {"version", version}, {"updatedAt", clock_()}};
+  json tombstone = {{"format", format_version},
+                    {"deleted", true},
+                    {"questionId", question_id},
+                    {"version", version},
+                    {"updatedAt", clock_()}};
   auto s = db_->Put(rocksdb::WriteOptions(), cf_, make_key(question_id, version), tombstone.dump());
   if (!s.ok()) return storage_error(s);
   return {};
@@ -178,7 +206,8 @@ store_status question_store::remove(const std::string& question_id) {
 
 store_result<import_outcome> question_store::import_markdown(const std::string& text) {
   auto parsed = parse_markdown(text);
-  if (!parsed) return store_status{store_errc::invalid, to_string(parsed.errors()), parsed.errors()};
+  if (!parsed)
+    return store_status{store_errc::invalid, to_string(parsed.errors()), parsed.errors()};
   question q = std::move(parsed).value();
   if (auto current = get(q.question_id)) {
     question same = q;

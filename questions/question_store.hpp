@@ -77,8 +77,8 @@ struct version_info {
 
 /// What an import did.
 struct import_outcome {
-  question stored;        ///< the latest version after the import
-  bool changed = false;   ///< false: identical to the latest version, no new version written
+  question stored;       ///< the latest version after the import
+  bool changed = false;  ///< false: identical to the latest version, no new version written
 };
 
 class question_store {

@@ -9,14 +9,27 @@ bool is_valid_utf8(const std::string& text) {
   std::size_t n = text.size();
   for (std::size_t i = 0; i < n;) {
     unsigned char c = s[i];
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     std::size_t len = 0;
     unsigned min = 0;
     unsigned cp = 0;
-    if ((c & 0xE0) == 0xC0) { len = 2; min = 0x80; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { len = 3; min = 0x800; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { len = 4; min = 0x10000; cp = c & 0x07; }
-    else return false;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      min = 0x80;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      min = 0x800;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      min = 0x10000;
+      cp = c & 0x07;
+    } else
+      return false;
     if (i + len > n) return false;
     for (std::size_t k = 1; k < len; ++k) {
       if ((s[i + k] & 0xC0) != 0x80) return false;
@@ -31,8 +44,9 @@ bool is_valid_utf8(const std::string& text) {
 namespace {
 
 std::size_t code_points(const std::string& text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(),
-                                                [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 bool has_control(const std::string& text) {
@@ -43,13 +57,16 @@ bool has_control(const std::string& text) {
 }
 
 std::string kib(std::size_t bytes) {
-  return bytes % 1024 == 0 ? std::to_string(bytes / 1024) + " KiB" : std::to_string(bytes) + " bytes";
+  return bytes % 1024 == 0 ? std::to_string(bytes / 1024) + " KiB"
+                           : std::to_string(bytes) + " bytes";
 }
 
 class checker {
  public:
   explicit checker(std::vector<field_error>& errors) : errors_(errors) {}
-  void fail(std::string field, std::string message) { errors_.push_back({std::move(field), std::move(message)}); }
+  void fail(std::string field, std::string message) {
+    errors_.push_back({std::move(field), std::move(message)});
+  }
 
   /// Valid UTF-8 and at most `max` bytes; false when it failed.
   bool text(const std::string& field, const std::string& value, std::size_t max) {
@@ -64,11 +81,14 @@ class checker {
   void name(const std::string& field, const std::string& value, std::size_t max) {
     if (!is_valid_utf8(value)) return fail(field, "not valid UTF-8");
     if (value.empty()) return fail(field, "must not be empty");
-    if (code_points(value) > max) return fail(field, "too long: at most " + std::to_string(max) + " characters");
+    if (code_points(value) > max)
+      return fail(field, "too long: at most " + std::to_string(max) + " characters");
     if (has_control(value)) return fail(field, "must be one line without control characters");
-    if (value.front() == ' ' || value.back() == ' ') return fail(field, "must not start or end with a space");
+    if (value.front() == ' ' || value.back() == ' ')
+      return fail(field, "must not start or end with a space");
   }
-  void language(const std::string& field, const std::string& lang, const std::set<std::string>& known) {
+  void language(const std::string& field, const std::string& lang,
+                const std::set<std::string>& known) {
     if (known.count(lang) == 0) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
@@ -82,20 +102,23 @@ class checker {
 
 bool valid_id(const std::string& id) {
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
   });
 }
 
 }  // namespace
 
-std::vector<field_error> validate(const question& q, const std::set<std::string>& languages, const limits& lim) {
+std::vector<field_error> validate(const question& q, const std::set<std::string>& languages,
+                                  const limits& lim) {
   std::vector<field_error> errors;
   checker c(errors);
 
   if (q.question_id.empty()) {
     c.fail("questionId", "missing");
   } else if (q.question_id.size() > lim.max_id_chars || !valid_id(q.question_id)) {
-    c.fail("questionId", "must be 1.." + std::to_string(lim.max_id_chars) + " characters of A-Z a-z 0-9 - _");
+    c.fail("questionId",
+           "must be 1.." + std::to_string(lim.max_id_chars) + " characters of A-Z a-z 0-9 - _");
   }
   if (q.title.empty()) {
     c.fail("title", "missing");
@@ -119,7 +142,8 @@ std::vector<field_error> validate(const question& q, const std::set<std::string>
   }
 
   if (q.tests.empty()) c.fail("tests", "at least one test is required");
-  if (q.tests.size() > lim.max_tests) c.fail("tests", "too many: at most " + std::to_string(lim.max_tests));
+  if (q.tests.size() > lim.max_tests)
+    c.fail("tests", "too many: at most " + std::to_string(lim.max_tests));
   std::set<std::string> names;
   for (std::size_t i = 0; i < q.tests.size(); ++i) {
     const auto& t = q.tests[i];
@@ -130,13 +154,15 @@ std::vector<field_error> validate(const question& q, const std::set<std::string>
     }
     c.text(field + ".stdin", t.stdin_data, lim.max_stdin_bytes);
     c.text(field + ".expected", t.expected, lim.max_expected_bytes);
-    if (t.timeout_ms && (*t.timeout_ms < lim.min_timeout_ms || *t.timeout_ms > lim.max_timeout_ms)) {
+    if (t.timeout_ms &&
+        (*t.timeout_ms < lim.min_timeout_ms || *t.timeout_ms > lim.max_timeout_ms)) {
       c.fail(field + ".timeoutMs", "must be " + std::to_string(lim.min_timeout_ms) + ".." +
                                        std::to_string(lim.max_timeout_ms));
     }
   }
 
-  if (q.tags.size() > lim.max_tags) c.fail("tags", "too many: at most " + std::to_string(lim.max_tags));
+  if (q.tags.size() > lim.max_tags)
+    c.fail("tags", "too many: at most " + std::to_string(lim.max_tags));
   for (std::size_t i = 0; i < q.tags.size(); ++i) {
     c.name("tags[" + std::to_string(i) + "]", q.tags[i], lim.max_tag_chars);
   }
@@ -149,8 +175,8 @@ std::vector<field_error> validate(const question& q, const std::set<std::string>
   return errors;
 }
 
-decoded<question> parse_and_validate(const nlohmann::json& j, const std::set<std::string>& languages,
-                                     const limits& lim) {
+decoded<question> parse_and_validate(const nlohmann::json& j,
+                                     const std::set<std::string>& languages, const limits& lim) {
   auto q = from_json(j);
   if (!q) return q;
   auto errors = validate(q.value(), languages, lim);

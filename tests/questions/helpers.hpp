@@ -17,8 +17,8 @@
 namespace rooms::questions::testing {
 
 /// Languages as roomd would pass them: the local runner's plus plaintext.
-inline const std::set<std::string> languages = {"bash", "c", "cpp", "go", "java", "javascript",
-                                                "plaintext", "python", "rust"};
+inline const std::set<std::string> languages = {"bash",       "c",         "cpp",    "go",  "java",
+                                                "javascript", "plaintext", "python", "rust"};
 
 /// A small valid question.
 inline question sample() {
@@ -46,7 +46,9 @@ inline std::string read_file(const std::filesystem::path& p) {
 
 /// ROOMS_QUESTIONS_STARTER_DIR is compiled in: gtest_discover_tests lists the parameterized
 /// tests at build time, without ctest's environment.
-inline std::filesystem::path starter_dir() { return ROOMS_QUESTIONS_STARTER_DIR; }
+inline std::filesystem::path starter_dir() {
+  return ROOMS_QUESTIONS_STARTER_DIR;
+}
 
 /// The starter files, sorted by name.
 inline std::vector<std::filesystem::path> starter_files() {
@@ -61,7 +63,8 @@ inline std::vector<std::filesystem::path> starter_files() {
 }
 
 /// Whether some error names `field` (exactly) and its message contains `words`.
-inline bool names(const std::vector<field_error>& errors, const std::string& field, const std::string& words = "") {
+inline bool names(const std::vector<field_error>& errors, const std::string& field,
+                  const std::string& words = "") {
   return std::any_of(errors.begin(), errors.end(), [&](const field_error& e) {
     return e.field == field && e.message.find(words) != std::string::npos;
   });

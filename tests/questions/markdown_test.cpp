@@ -35,7 +35,8 @@ TEST(question_markdown, canonical_layout) {
   q.tests = {{"t", "1\n", "2", true, 500}};
   q.solutions["python"] = "print(2)\n";
   EXPECT_EQ(serialize_markdown(q),
-            "---\n{\n  \"questionId\": \"x\",\n  \"title\": \"X\",\n  \"difficulty\": \"hard\",\n  \"tags\": []\n}\n---\n"
+            "---\n{\n  \"questionId\": \"x\",\n  \"title\": \"X\",\n  \"difficulty\": \"hard\",\n  "
+            "\"tags\": []\n}\n---\n"
             "Do it.\n"
             "\n## starter: python\n\n```python\npass\n```\n"
             "\n## test: t\n\nhidden: true\ntimeoutMs: 500\n\n### stdin\n\n```text\n1\n```\n"
@@ -45,13 +46,14 @@ TEST(question_markdown, canonical_layout) {
 
 TEST(question_markdown, awkward_content_survives) {
   question q = sample();
-  q.languages["python"].starter = "s = '''\n```\n````\n'''\n";   // fences inside code
-  q.tests[0].stdin_data = "";                                  // empty
-  q.tests[0].expected = "\n";                                  // one empty line
+  q.languages["python"].starter = "s = '''\n```\n````\n'''\n";  // fences inside code
+  q.tests[0].stdin_data = "";                                   // empty
+  q.tests[0].expected = "\n";                                   // one empty line
   q.tests[1].stdin_data = "no newline at the end";
   q.tests[1].expected = "  leading spaces\n\n\ntrailing blank lines\n\n";
   q.solutions["python"] = "## test: not a heading inside code\nprint(1)";
-  q.statement = "Intro\n\n```\n## starter: python\n```\n\n## Input (a heading of the statement)\nText\n";
+  q.statement =
+      "Intro\n\n```\n## starter: python\n```\n\n## Input (a heading of the statement)\nText\n";
   q.title = "Quotes \" and \\ and unicode \xc3\xa9";
   EXPECT_EQ(round_trip(q), q);
 }
@@ -67,7 +69,8 @@ TEST(question_markdown, statement_trailing_blank_lines_are_dropped) {
 }
 
 TEST(question_markdown, a_question_without_sections_parses) {
-  auto q = parse_markdown("---\n{\"questionId\":\"a\",\"title\":\"A\",\"difficulty\":\"easy\"}\n---\nJust text.\n");
+  auto q = parse_markdown(
+      "---\n{\"questionId\":\"a\",\"title\":\"A\",\"difficulty\":\"easy\"}\n---\nJust text.\n");
   ASSERT_TRUE(q.ok()) << to_string(q.errors());
   EXPECT_EQ(q.value().statement, "Just text.\n");
   EXPECT_TRUE(q.value().tests.empty()) << "parse does not validate: validate() refuses it";
@@ -79,24 +82,35 @@ std::vector<field_error> errors_of(const std::string& text) {
   return q.errors();
 }
 
-const std::string head = "---\n{\"questionId\":\"a\",\"title\":\"A\",\"difficulty\":\"easy\"}\n---\nText\n";  // lines 1-4
+const std::string head =
+    "---\n{\"questionId\":\"a\",\"title\":\"A\",\"difficulty\":\"easy\"}\n---\nText\n";  // lines
+                                                                                         // 1-4
 
 TEST(question_markdown, parse_errors_name_the_line) {
   EXPECT_TRUE(names(errors_of("no front matter\n"), "line 1", "\"---\""));
   EXPECT_TRUE(names(errors_of("---\n{}\n"), "line 1", "not closed"));
-  EXPECT_TRUE(names(errors_of("---\n{\n  \"title\": \"A\",\n  oops\n}\n---\n"), "line 4", "not valid JSON"));
+  EXPECT_TRUE(names(errors_of("---\n{\n  \"title\": \"A\",\n  oops\n}\n---\n"), "line 4",
+                    "not valid JSON"));
   EXPECT_TRUE(names(errors_of("---\n[1]\n---\n"), "line 2", "one JSON object"));
   EXPECT_TRUE(names(errors_of("---\n{\"tests\":[]}\n---\n"), "line 2", "unknown field \"tests\""));
-  EXPECT_TRUE(names(errors_of(head + "\n## starter: python\n\nprint(1)\n"), "line 8", "fenced code block"));
-  EXPECT_TRUE(names(errors_of(head + "```\ncode\n## starter: python\n```python\n"), "line 5", "statement"));
-  EXPECT_TRUE(names(errors_of(head + "\n## starter: python\n\n```python\nprint(1)\n"), "line 8", "not closed"));
-  EXPECT_TRUE(names(errors_of(head + "## starter: python\n```\n```\nstray\n"), "line 8", "unexpected text"));
+  EXPECT_TRUE(
+      names(errors_of(head + "\n## starter: python\n\nprint(1)\n"), "line 8", "fenced code block"));
+  EXPECT_TRUE(
+      names(errors_of(head + "```\ncode\n## starter: python\n```python\n"), "line 5", "statement"));
+  EXPECT_TRUE(names(errors_of(head + "\n## starter: python\n\n```python\nprint(1)\n"), "line 8",
+                    "not closed"));
+  EXPECT_TRUE(names(errors_of(head + "## starter: python\n```\n```\nstray\n"), "line 8",
+                    "unexpected text"));
   EXPECT_TRUE(names(errors_of(head + "## starter: \n```\n```\n"), "line 5", "needs a name"));
-  EXPECT_TRUE(names(errors_of(head + "## starter: c\n```\n```\n## starter: c\n```\n```\n"), "line 8", "second starter"));
-  EXPECT_TRUE(names(errors_of(head + "## test: t\nhidden: maybe\n"), "line 6", "hidden: true|false"));
+  EXPECT_TRUE(names(errors_of(head + "## starter: c\n```\n```\n## starter: c\n```\n```\n"),
+                    "line 8", "second starter"));
+  EXPECT_TRUE(
+      names(errors_of(head + "## test: t\nhidden: maybe\n"), "line 6", "hidden: true|false"));
   EXPECT_TRUE(names(errors_of(head + "## test: t\ntimeoutMs: soon\n"), "line 6", "timeoutMs"));
-  EXPECT_TRUE(names(errors_of(head + "## test: t\n```text no-final-newline\n```\n"), "line 6", "hidden: true|false"));
-  EXPECT_TRUE(names(errors_of(head + "## test: t\n### expected\n```text no-final-newline\n```\n"), "line 7", "empty"));
+  EXPECT_TRUE(names(errors_of(head + "## test: t\n```text no-final-newline\n```\n"), "line 6",
+                    "hidden: true|false"));
+  EXPECT_TRUE(names(errors_of(head + "## test: t\n### expected\n```text no-final-newline\n```\n"),
+                    "line 7", "empty"));
 }
 
 TEST(question_markdown, a_test_without_expected_is_refused) {
@@ -107,16 +121,19 @@ TEST(question_markdown, a_test_without_expected_is_refused) {
 }
 
 TEST(question_markdown, front_matter_of_the_wrong_type_names_the_field) {
-  auto errors = errors_of("---\n{\"questionId\":\"a\",\"title\":5,\"difficulty\":\"easy\",\"tags\":\"x\"}\n---\n");
+  auto errors = errors_of(
+      "---\n{\"questionId\":\"a\",\"title\":5,\"difficulty\":\"easy\",\"tags\":\"x\"}\n---\n");
   EXPECT_TRUE(names(errors, "title", "string"));
   EXPECT_TRUE(names(errors, "tags", "array"));
-  EXPECT_TRUE(names(errors_of("---\n{\"title\":\"A\",\"difficulty\":\"easy\"}\n---\n"), "questionId", "missing"));
+  EXPECT_TRUE(names(errors_of("---\n{\"title\":\"A\",\"difficulty\":\"easy\"}\n---\n"),
+                    "questionId", "missing"));
 }
 
 TEST(question_markdown, garbage_never_crashes) {
-  for (std::string text : {std::string(), std::string("---"), std::string("---\n---\n"), std::string("\0\0\n", 3),
-                           std::string("---\n\xff\n---\n"), head + "## test: t\n### stdin\n```\n",
-                           head + "## solution: x\n````\n```\n"}) {
+  for (std::string text :
+       {std::string(), std::string("---"), std::string("---\n---\n"), std::string("\0\0\n", 3),
+        std::string("---\n\xff\n---\n"), head + "## test: t\n### stdin\n```\n",
+        head + "## solution: x\n````\n```\n"}) {
     EXPECT_FALSE(parse_markdown(text).ok()) << text;
   }
 }
@@ -126,7 +143,8 @@ TEST(question_markdown, garbage_never_crashes) {
 namespace {
 
 TEST(question_markdown, the_readme_example_is_canonical_and_valid) {
-  std::string readme = rooms::questions::testing::read_file(rooms::questions::testing::starter_dir().parent_path() / "README.md");
+  std::string readme = rooms::questions::testing::read_file(
+      rooms::questions::testing::starter_dir().parent_path() / "README.md");
   auto begin = readme.find("````markdown\n");
   ASSERT_NE(begin, std::string::npos);
   begin += std::string("````markdown\n").size();
@@ -167,7 +185,8 @@ TEST(question_markdown, mangled_starter_files_give_errors_not_crashes) {
     std::string text = rooms::questions::testing::read_file(f);
     for (int i = 0; i < 40; ++i) {
       std::string mangled = text.substr(0, next() % (text.size() + 1));
-      if (i % 2 == 1 && !mangled.empty()) mangled[next() % mangled.size()] = static_cast<char>(next() % 256);
+      if (i % 2 == 1 && !mangled.empty())
+        mangled[next() % mangled.size()] = static_cast<char>(next() % 256);
       auto q = parse_markdown(mangled);
       if (q.ok()) {
         EXPECT_TRUE(parse_markdown(serialize_markdown(q.value())).ok()) << f << " cut " << i;

@@ -8,9 +8,9 @@
 namespace {
 
 using namespace rooms::questions;
+using nlohmann::json;
 using rooms::questions::testing::names;
 using rooms::questions::testing::sample;
-using nlohmann::json;
 
 TEST(question_model, json_round_trip_keeps_every_field) {
   question q = sample();
@@ -23,12 +23,15 @@ TEST(question_model, json_round_trip_keeps_every_field) {
 
 TEST(question_model, json_has_the_protocol_field_names) {
   json j = to_json(sample());
-  for (const char* key : {"questionId", "title", "statement", "languages", "tests", "tags", "difficulty", "updatedAt",
-                          "version", "criteria"}) {
+  for (const char* key : {"questionId", "title", "statement", "languages", "tests", "tags",
+                          "difficulty", "updatedAt", "version", "criteria"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["languages"]["python"]["starter"], sample().languages["python"].starter);
-  EXPECT_EQ(j["tests"][1], (json{{"name", "negative"}, {"stdin", "-1 -2\n"}, {"expected", "-3\n"}, {"hidden", true},
+  EXPECT_EQ(j["tests"][1], (json{{"name", "negative"},
+                                 {"stdin", "-1 -2\n"},
+                                 {"expected", "-3\n"},
+                                 {"hidden", true},
                                  {"timeoutMs", 2000}}));
   EXPECT_FALSE(j["tests"][0].contains("timeoutMs"));
 }
@@ -48,7 +51,8 @@ TEST(question_model, no_criteria_no_field) {
 
 TEST(question_model, candidate_view_hides_hidden_tests_and_solutions) {
   json v = candidate_view(sample());
-  EXPECT_EQ(v["tests"][0], (json{{"name", "basic"}, {"stdin", "1 2\n"}, {"expected", "3\n"}, {"hidden", false}}));
+  EXPECT_EQ(v["tests"][0],
+            (json{{"name", "basic"}, {"stdin", "1 2\n"}, {"expected", "3\n"}, {"hidden", false}}));
   EXPECT_EQ(v["tests"][1], (json{{"name", "negative"}, {"hidden", true}}));
   EXPECT_FALSE(v.contains("solutions"));
   EXPECT_EQ(v["languages"]["cpp"]["starter"], "int main() {}\n");
@@ -59,8 +63,12 @@ TEST(question_model, candidate_view_hides_hidden_tests_and_solutions) {
 }
 
 TEST(question_model, list_row) {
-  EXPECT_EQ(list_row(sample()), (json{{"questionId", "echo-sum"}, {"title", "Echo Sum"}, {"tags", {"math"}},
-                                      {"difficulty", "easy"}, {"languages", {"cpp", "python"}}, {"tests", 2}}));
+  EXPECT_EQ(list_row(sample()), (json{{"questionId", "echo-sum"},
+                                      {"title", "Echo Sum"},
+                                      {"tags", {"math"}},
+                                      {"difficulty", "easy"},
+                                      {"languages", {"cpp", "python"}},
+                                      {"tests", 2}}));
 }
 
 TEST(question_model, from_json_names_missing_and_mistyped_fields) {

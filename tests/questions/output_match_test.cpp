@@ -1,15 +1,18 @@
-// PROTOCOL.md: stdout equals expected after trimming trailing whitespace on each line and at the end.
-
-#include <gtest/gtest.h>
+// PROTOCOL.md: stdout equals expected after trimming trailing whitespace on each line and at the
+// end.
 
 #include "questions/output_match.hpp"
+
+#include <gtest/gtest.h>
 
 namespace {
 
 using rooms::questions::normalize_output;
 using rooms::questions::output_matches;
 
-TEST(output_match, equal_is_a_pass) { EXPECT_TRUE(output_matches("3\n", "3\n")); }
+TEST(output_match, equal_is_a_pass) {
+  EXPECT_TRUE(output_matches("3\n", "3\n"));
+}
 
 TEST(output_match, trailing_newlines_and_spaces_at_the_end_do_not_matter) {
   EXPECT_TRUE(output_matches("3", "3\n"));

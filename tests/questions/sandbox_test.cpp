@@ -4,9 +4,8 @@
 // never starts from broken code. One test per question and language; the runs of one test
 // go to the runner concurrently.
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <memory>
@@ -49,8 +48,9 @@ bool has(const std::string& language) {
 std::string describe(const rooms::runner::run_result& r) {
   return "error=" + r.error + " exit=" + std::to_string(r.exit_code) + " signal=" + r.signal +
          " timed_out=" + std::to_string(r.timed_out) + " truncated=" + std::to_string(r.truncated) +
-         " duration_ms=" + std::to_string(r.duration_ms) + "\nstdout=" + r.stdout_data.substr(0, 300) +
-         "\nstderr=" + r.stderr_data.substr(0, 1500) + "\ncompile=" + r.compile_output.substr(0, 1500);
+         " duration_ms=" + std::to_string(r.duration_ms) +
+         "\nstdout=" + r.stdout_data.substr(0, 300) + "\nstderr=" + r.stderr_data.substr(0, 1500) +
+         "\ncompile=" + r.compile_output.substr(0, 1500);
 }
 
 struct job {
@@ -79,7 +79,9 @@ struct param {
   std::string language;
 };
 
-void PrintTo(const param& p, std::ostream* os) { *os << p.file.filename().string() << " in " << p.language; }
+void PrintTo(const param& p, std::ostream* os) {
+  *os << p.file.filename().string() << " in " << p.language;
+}
 
 std::vector<param> params() {
   std::vector<param> out;
@@ -94,7 +96,8 @@ class starter_in_sandbox : public ::testing::TestWithParam<param> {};
 TEST_P(starter_in_sandbox, reference_passes_every_test_and_the_starter_runs) {
   const auto& [file, language] = GetParam();
   // The four languages are the starter set's promise: a missing toolchain fails, never skips.
-  ASSERT_TRUE(has(language)) << "no " << language << " toolchain (or no bubblewrap): tools/bootstrap installs them";
+  ASSERT_TRUE(has(language)) << "no " << language
+                             << " toolchain (or no bubblewrap): tools/bootstrap installs them";
   auto parsed = parse_markdown(read_file(file));
   ASSERT_TRUE(parsed.ok()) << to_string(parsed.errors());
   const question& q = parsed.value();
@@ -102,7 +105,8 @@ TEST_P(starter_in_sandbox, reference_passes_every_test_and_the_starter_runs) {
   ASSERT_TRUE(q.languages.count(language)) << "no starter in " << language;
 
   std::vector<job> jobs;
-  for (const auto& t : q.tests) jobs.push_back({"test \"" + t.name + "\"", q.solutions.at(language), t.stdin_data, {}});
+  for (const auto& t : q.tests)
+    jobs.push_back({"test \"" + t.name + "\"", q.solutions.at(language), t.stdin_data, {}});
   // The starter on the first visible test: it must compile and run cleanly, and (being a
   // stub) get the answer wrong, or the test would prove nothing about a candidate's code.
   const test_case* example = nullptr;
@@ -118,15 +122,19 @@ TEST_P(starter_in_sandbox, reference_passes_every_test_and_the_starter_runs) {
 
   for (std::size_t i = 0; i < q.tests.size(); ++i) {
     const auto& r = jobs[i].result;
-    EXPECT_TRUE(r.error.empty() && !r.compile_failed && !r.timed_out && r.exit_code == 0 && !r.truncated)
+    EXPECT_TRUE(r.error.empty() && !r.compile_failed && !r.timed_out && r.exit_code == 0 &&
+                !r.truncated)
         << jobs[i].label << ": " << describe(r);
     EXPECT_TRUE(output_matches(r.stdout_data, q.tests[i].expected))
-        << jobs[i].label << " fails: expected\n" << q.tests[i].expected.substr(0, 300) << "\n" << describe(r);
+        << jobs[i].label << " fails: expected\n"
+        << q.tests[i].expected.substr(0, 300) << "\n"
+        << describe(r);
   }
   const auto& stub = jobs.back().result;
   EXPECT_TRUE(stub.error.empty() && !stub.compile_failed && !stub.timed_out && stub.exit_code == 0)
       << "the starter does not run: " << describe(stub);
-  EXPECT_FALSE(output_matches(stub.stdout_data, example->expected)) << "the stub already passes " << example->name;
+  EXPECT_FALSE(output_matches(stub.stdout_data, example->expected))
+      << "the stub already passes " << example->name;
 }
 
 std::string name_of(const ::testing::TestParamInfo<param>& info) {
@@ -139,6 +147,8 @@ std::string name_of(const ::testing::TestParamInfo<param>& info) {
 
 INSTANTIATE_TEST_SUITE_P(starter_set, starter_in_sandbox, ::testing::ValuesIn(params()), name_of);
 
-TEST(starter_in_sandbox_setup, the_starter_set_is_found) { EXPECT_GE(starter_files().size(), 10u); }
+TEST(starter_in_sandbox_setup, the_starter_set_is_found) {
+  EXPECT_GE(starter_files().size(), 10u);
+}
 
 }  // namespace

@@ -70,7 +70,9 @@ TEST(question_starter_set, every_file_round_trips_byte_for_byte) {
 }
 
 /// A JSON string token as it appears in dump() output.
-std::string token(const std::string& s) { return nlohmann::json(s).dump(); }
+std::string token(const std::string& s) {
+  return nlohmann::json(s).dump();
+}
 
 TEST(question_starter_set, candidate_view_has_no_hidden_test_and_no_solution) {
   for (const auto& f : starter_files()) {
@@ -87,7 +89,8 @@ TEST(question_starter_set, candidate_view_has_no_hidden_test_and_no_solution) {
     for (const auto& [lang, entry] : q.languages) public_text += entry.starter;
     for (const auto& t : q.tests) {
       if (!t.hidden) {
-        EXPECT_NE(view.find(token(t.expected)), std::string::npos) << f << ": visible tests are whole";
+        EXPECT_NE(view.find(token(t.expected)), std::string::npos)
+            << f << ": visible tests are whole";
         continue;
       }
       EXPECT_NE(view.find(token(t.name)), std::string::npos) << f;
@@ -95,7 +98,8 @@ TEST(question_starter_set, candidate_view_has_no_hidden_test_and_no_solution) {
         if (secret->empty() || visible.count(*secret)) continue;
         EXPECT_EQ(view.find(token(*secret)), std::string::npos) << f << ": " << t.name;
       }
-      EXPECT_NE(interviewer.find(token(t.expected)), std::string::npos) << f << ": interviewers see hidden tests";
+      EXPECT_NE(interviewer.find(token(t.expected)), std::string::npos)
+          << f << ": interviewers see hidden tests";
     }
     for (const auto& [lang, code] : q.solutions) {
       EXPECT_EQ(view.find(token(code)), std::string::npos) << f << " " << lang;
@@ -109,7 +113,8 @@ TEST(question_starter_set, candidate_view_has_no_hidden_test_and_no_solution) {
         std::string escaped = token(line).substr(1, token(line).size() - 2);
         EXPECT_EQ(view.find(escaped), std::string::npos) << f << " " << lang << " leaks: " << line;
       }
-      EXPECT_GE(secret_lines, 2) << f << " " << lang << ": the solution should differ from the starter";
+      EXPECT_GE(secret_lines, 2) << f << " " << lang
+                                 << ": the solution should differ from the starter";
     }
   }
 }

@@ -1,11 +1,10 @@
 // The question store against a real RocksDB in a temp dir, with its own "questions" column family.
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <memory>
 #include <thread>
-
-#include <rocksdb/db.h>
 
 #include "questions/markdown_format.hpp"
 #include "questions/question_store.hpp"
@@ -29,12 +28,14 @@ class db_fixture : public ::testing::Test {
     rocksdb::DBOptions options;
     options.create_if_missing = true;
     options.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}}, {"questions", {}}};
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
+                                                        {"questions", {}}};
     rocksdb::DB* db = nullptr;
     auto s = rocksdb::DB::Open(options, dir_.str(), cfs, &handles_, &db);
     ASSERT_TRUE(s.ok()) << s.ToString();
     db_.reset(db);
-    store_ = std::make_unique<question_store>(db_.get(), handles_[1], languages, limits{}, [this] { return now_; });
+    store_ = std::make_unique<question_store>(db_.get(), handles_[1], languages, limits{},
+                                              [this] { return now_; });
   }
   void close() {
     store_.reset();
@@ -123,7 +124,8 @@ TEST_F(db_fixture, delete_is_a_tombstone_and_old_versions_stay_readable) {
   ASSERT_TRUE(v1.ok()) << "an interview that used version 1 still reads it";
   EXPECT_EQ(v1->title, "Echo Sum");
   EXPECT_EQ(store_->get("echo-sum", 2).status().code, store_errc::not_found);
-  EXPECT_EQ(store_->history("echo-sum").value(), (std::vector<version_info>{{1, 1000, false}, {2, 5000, true}}));
+  EXPECT_EQ(store_->history("echo-sum").value(),
+            (std::vector<version_info>{{1, 1000, false}, {2, 5000, true}}));
   EXPECT_EQ(store_->remove("echo-sum").code, store_errc::not_found) << "already deleted";
   EXPECT_EQ(store_->remove("never-was").code, store_errc::not_found);
   // Putting it again continues the numbering.
@@ -167,7 +169,8 @@ TEST_F(db_fixture, concurrent_puts_get_distinct_versions) {
   for (auto& t : threads) t.join();
   auto h = store_->history("echo-sum");
   ASSERT_EQ(h->size(), 40u);
-  for (std::size_t i = 0; i < h->size(); ++i) EXPECT_EQ(h->at(i).version, static_cast<std::int64_t>(i + 1));
+  for (std::size_t i = 0; i < h->size(); ++i)
+    EXPECT_EQ(h->at(i).version, static_cast<std::int64_t>(i + 1));
 }
 
 TEST_F(db_fixture, import_and_export_markdown) {

@@ -1,8 +1,9 @@
 // Each validation rule, and that its failure names the field.
 
+#include "questions/validate.hpp"
+
 #include <gtest/gtest.h>
 
-#include "questions/validate.hpp"
 #include "tests/questions/helpers.hpp"
 
 namespace {
@@ -12,9 +13,13 @@ using rooms::questions::testing::languages;
 using rooms::questions::testing::names;
 using rooms::questions::testing::sample;
 
-std::vector<field_error> check(const question& q) { return validate(q, languages); }
+std::vector<field_error> check(const question& q) {
+  return validate(q, languages);
+}
 
-TEST(question_validate, the_sample_is_valid) { EXPECT_TRUE(check(sample()).empty()) << to_string(check(sample())); }
+TEST(question_validate, the_sample_is_valid) {
+  EXPECT_TRUE(check(sample()).empty()) << to_string(check(sample()));
+}
 
 TEST(question_validate, question_id) {
   question q = sample();
@@ -73,7 +78,8 @@ TEST(question_validate, starter_for_an_unknown_language) {
   EXPECT_TRUE(check(q).empty()) << "plaintext is always a language";
   q.solutions["brainfuck"] = "+";
   EXPECT_TRUE(names(check(q), "solutions.brainfuck", "unknown language"));
-  EXPECT_TRUE(validate(sample(), {"python"}).size() == 1) << "the caller's set decides (cpp is not in it)";
+  EXPECT_TRUE(validate(sample(), {"python"}).size() == 1)
+      << "the caller's set decides (cpp is not in it)";
 }
 
 TEST(question_validate, starter_and_solution_sizes) {
@@ -91,7 +97,8 @@ TEST(question_validate, tests_count) {
   EXPECT_TRUE(names(check(q), "tests", "at least one"));
   q = sample();
   q.tests.clear();
-  for (int i = 0; i < 50; ++i) q.tests.push_back({"t" + std::to_string(i), "", "x", false, std::nullopt});
+  for (int i = 0; i < 50; ++i)
+    q.tests.push_back({"t" + std::to_string(i), "", "x", false, std::nullopt});
   EXPECT_TRUE(check(q).empty());
   q.tests.push_back({"t50", "", "x", false, std::nullopt});
   EXPECT_TRUE(names(check(q), "tests", "at most 50"));
@@ -101,7 +108,8 @@ TEST(question_validate, expected_output_of_10_mb_is_refused) {
   question q = sample();
   q.tests[1].expected = std::string(10u << 20, '7');
   auto errors = check(q);
-  EXPECT_TRUE(names(errors, "tests[1].expected", "too large: 10485760 bytes, at most 64 KiB")) << to_string(errors);
+  EXPECT_TRUE(names(errors, "tests[1].expected", "too large: 10485760 bytes, at most 64 KiB"))
+      << to_string(errors);
   q.tests[1].expected = std::string(64u << 10, '7');
   EXPECT_TRUE(check(q).empty()) << "exactly the run's output cap is fine";
   q.tests[0].stdin_data = std::string((64u << 10) + 1, '1');
@@ -181,7 +189,8 @@ TEST(question_validate, parse_and_validate_combines_both) {
   EXPECT_TRUE(names(parse_and_validate(j, languages).errors(), "tests[0].expected", "missing"));
   j = to_json(sample());
   j["languages"]["klingon"] = {{"starter", ""}};
-  EXPECT_TRUE(names(parse_and_validate(j, languages).errors(), "languages.klingon", "unknown language"));
+  EXPECT_TRUE(
+      names(parse_and_validate(j, languages).errors(), "languages.klingon", "unknown language"));
 }
 
 }  // namespace
