@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "actors/import.hpp"
+#include "base/duration.hpp"
 #include "cli/error.hpp"
 #include "cli/format.hpp"
 #include "eventlog/event.hpp"
@@ -287,9 +288,9 @@ int run_expire(context& ctx, const expire_args& args) {
     check_session_id(args.id);
     doomed.push_back(b.inspect(args.id));
   } else {
-    auto idle = parse_duration(args.idle_for);
+    auto idle = base::parse_duration(args.idle_for);
     if (!idle) throw cli_error(exit_code::usage, "--idle-for: \"" + args.idle_for + "\" is not a duration like 90s, 30m, 24h, 7d");
-    const auto cutoff = now() - *idle;
+    const auto cutoff = now() - idle->count();
     for (auto& row : all_sessions(b, "all"))
       if (row.value("lastActivityAt", std::int64_t{0}) <= cutoff) doomed.push_back(std::move(row));
   }
