@@ -80,6 +80,75 @@ std::unique_ptr<runner::runner> make_runner(const gateway::roomd_options& o) {
   return nullptr;
 }
 
+/// Blocks the stop signals in every thread (the main thread waits for them), ignores SIGPIPE
+/// and raises the descriptor limit. Returns the stop signals.
+sigset_t prepare_process() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  // Every connection is a descriptor: take the hard limit (the soft default is often 1024).
+  if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  return stop_signals;
+}
+
+/// Starts the actors, the cluster membership and the server; waits for a stop signal; stops
+/// them in order. The exit code.
+int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> svc, gateway::cluster_options& cluster,
+          const sigset_t& stop_signals) {
+  const auto& gw = opts.gateway;
+  const auto& node_id = opts.node_id;
+  int exit_code = 0;
+  caf::actor_system_config cfg;
+  // The sharing policy sleeps when idle; work stealing would spin on our two cores.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
+  if (!cluster.nodes.empty()) cfg.load<caf::io::middleman>();
+  caf::actor_system system{cfg};
+  auto registry = actors::spawn_registry(system, svc);
+  std::string cluster_error;
+  if (!cluster.nodes.empty()) {
+    // Other nodes reach this node's rooms through its published registry.
+    const auto& self_node = *std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const cluster::node& n) { return n.id == node_id; });
+    cluster_error = cluster::publish_registry(system, self_node, registry);
+    cluster.router = cluster::spawn_router(system, cluster.nodes, node_id, registry);
+    if (cluster_error.empty())
+      ROOMS_LOG(info, "cluster: node " << node_id << " of " << cluster.nodes.size() << ", registry on " << self_node.caf_host << ":" << self_node.caf_port);
+  }
+  gateway::server server(gw, system, registry, svc, cluster);
+  if (!cluster_error.empty()) {
+    std::cerr << "roomd: " << cluster_error << "\n";
+    exit_code = 1;
+  } else if (auto err = server.start(); !err.empty()) {
+    std::cerr << "roomd: " << err << "\n";
+    exit_code = 1;
+  } else {
+    ROOMS_LOG(info, "roomd " << ROOMS_VERSION << " listening on http://" << gw.host << ":" << server.port() << " (data "
+                             << opts.data_dir << (opts.fsync ? ", fsync" : ", WAL") << ")");
+    if (const auto& port_file = opts.port_file; !port_file.empty()) {
+      std::ofstream(port_file + ".tmp") << server.port() << '\n';
+      std::error_code ec;
+      std::filesystem::rename(port_file + ".tmp", port_file, ec);
+    }
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    ROOMS_LOG(info, "signal " << sig << ": shutting down");
+    server.stop();
+    caf::scoped_actor self{system};
+    self->request(registry, std::chrono::seconds(15), actors::shutdown_atom::value)
+        .receive([](const std::string&) {},
+                 [](caf::error& err) { ROOMS_LOG(warn, "rooms did not all stop cleanly: " << caf::to_string(err)); });
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    if (cluster.router) caf::anon_send_exit(cluster.router, caf::exit_reason::user_shutdown);
+  }
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,22 +167,9 @@ int main(int argc, char** argv) {
     std::cerr << "roomd: " << err << "\n";
     return 2;
   }
-  const auto& gw = opts.gateway;
   const auto& data_dir = opts.data_dir;
-  const auto& node_id = opts.node_id;
 
-  // Block the stop signals in every thread; the main thread waits for them below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  // Every connection is a descriptor: take the hard limit (the soft default is often 1024).
-  if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    (void)::setrlimit(RLIMIT_NOFILE, &nofile);
-  }
+  const sigset_t stop_signals = prepare_process();
 
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
@@ -142,50 +198,7 @@ int main(int argc, char** argv) {
   svc->stats = &stats;
   svc->config = opts.room;
 
-  int exit_code = 0;
-  {
-    caf::actor_system_config cfg;
-    // The sharing policy sleeps when idle; work stealing would spin on our two cores.
-    cfg.set("scheduler.policy", caf::atom("sharing"));
-    cfg.set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
-    if (!cluster.nodes.empty()) cfg.load<caf::io::middleman>();
-    caf::actor_system system{cfg};
-    auto registry = actors::spawn_registry(system, svc);
-    std::string cluster_error;
-    if (!cluster.nodes.empty()) {
-      // Other nodes reach this node's rooms through its published registry.
-      const auto& self_node = *std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const cluster::node& n) { return n.id == node_id; });
-      cluster_error = cluster::publish_registry(system, self_node, registry);
-      cluster.router = cluster::spawn_router(system, cluster.nodes, node_id, registry);
-      if (cluster_error.empty())
-        ROOMS_LOG(info, "cluster: node " << node_id << " of " << cluster.nodes.size() << ", registry on " << self_node.caf_host << ":" << self_node.caf_port);
-    }
-    gateway::server server(gw, system, registry, svc, cluster);
-    if (!cluster_error.empty()) {
-      std::cerr << "roomd: " << cluster_error << "\n";
-      exit_code = 1;
-    } else if (auto err = server.start(); !err.empty()) {
-      std::cerr << "roomd: " << err << "\n";
-      exit_code = 1;
-    } else {
-      ROOMS_LOG(info, "roomd " << ROOMS_VERSION << " listening on http://" << gw.host << ":" << server.port() << " (data "
-                               << data_dir << (opts.fsync ? ", fsync" : ", WAL") << ")");
-      if (const auto& port_file = opts.port_file; !port_file.empty()) {
-        std::ofstream(port_file + ".tmp") << server.port() << '\n';
-        std::filesystem::rename(port_file + ".tmp", port_file, ec);
-      }
-      int sig = 0;
-      sigwait(&stop_signals, &sig);
-      ROOMS_LOG(info, "signal " << sig << ": shutting down");
-      server.stop();
-      caf::scoped_actor self{system};
-      self->request(registry, std::chrono::seconds(15), actors::shutdown_atom::value)
-          .receive([](const std::string&) {},
-                   [](caf::error& err) { ROOMS_LOG(warn, "rooms did not all stop cleanly: " << caf::to_string(err)); });
-      caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-      if (cluster.router) caf::anon_send_exit(cluster.router, caf::exit_reason::user_shutdown);
-    }
-  }
+  int exit_code = serve(opts, svc, cluster, stop_signals);
   store->reset();  // drains pending appends, closes RocksDB
   ROOMS_LOG(info, "stopped");
   return exit_code;
