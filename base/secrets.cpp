@@ -4,8 +4,6 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <memory>
-#include <vector>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -14,15 +12,24 @@
 
 namespace rooms::base {
 
+namespace {
+
+/// SHA-256 fetched from the default provider once: OpenSSL 3 looks `EVP_sha256()` up again on
+/// every digest, which makes hashing a short secret cost almost three times as much.
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+}  // namespace
+
 std::string sha256(std::string_view data) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  // These fail only when libcrypto cannot allocate: a digest we cannot compute must not pass
-  // for a valid one, so stop.
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1)
-    std::abort();
+  // Fails only when libcrypto cannot allocate or has no SHA-256: a digest we cannot compute
+  // must not pass for a valid one, so stop.
+  const EVP_MD* md = sha256_md();
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr) != 1) std::abort();
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
