@@ -86,19 +86,6 @@ std::optional<std::uint64_t> parse_uint(std::string_view text) {
   return v;
 }
 
-std::optional<std::int64_t> parse_duration(std::string_view text) {
-  std::int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || value < 0 || ptr == text.data()) return std::nullopt;
-  std::string_view unit(ptr, static_cast<std::size_t>(text.data() + text.size() - ptr));
-  if (unit == "ms") return value;
-  if (unit == "s") return value * 1000;
-  if (unit == "m") return value * 60'000;
-  if (unit == "h") return value * 3'600'000;
-  if (unit == "d") return value * 86'400'000;
-  return std::nullopt;
-}
-
 std::optional<std::int64_t> parse_iso_time(std::string_view text) {
   std::size_t pos = 0;
   std::tm tm{};

@@ -19,8 +19,6 @@ std::string human_bytes(std::uint64_t bytes);
 /// "2024-05-01T12:00:00.123Z" (UTC).
 std::string iso_time(std::int64_t unix_ms);
 
-/// "1500ms", "90s", "30m", "24h", "7d" -> milliseconds; nullopt when malformed.
-std::optional<std::int64_t> parse_duration(std::string_view text);
 /// An ISO 8601 time "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|+HH:MM|-HH:MM]" (local time without a zone)
 /// -> unix ms; nullopt when malformed.
 std::optional<std::int64_t> parse_iso_time(std::string_view text);

@@ -7,6 +7,8 @@
 
 #include "actors/changeset.hpp"
 #include "actors/room_state.hpp"
+#include "base/duration.hpp"
+#include "base/secrets.hpp"
 #include "cli/commands.hpp"
 #include "cli/error.hpp"
 #include "cli/format.hpp"
@@ -44,7 +46,7 @@ void draw(const std::string& id, const actors::room_state& state, std::uint64_t 
 int run_replay(context& ctx, const replay_args& args) {
   check_session_id(args.id);
   if (!(args.speed > 0) || !std::isfinite(args.speed)) throw cli_error(exit_code::usage, "--speed must be a positive number");
-  auto max_gap = parse_duration(args.max_gap);
+  auto max_gap = base::parse_duration(args.max_gap);
   if (!max_gap) throw cli_error(exit_code::usage, "--max-gap: \"" + args.max_gap + "\" is not a duration like 500ms or 2s");
   auto& b = ctx.reader();
 
@@ -95,14 +97,14 @@ int run_replay(context& ctx, const replay_args& args) {
     if (!tty) {
       auto doc = doc_of(state);
       std::cout << "seq=" << state.seq << " version=" << state.version << " bytes=" << doc.size()
-                << " sha256=" << eventlog::sha256_hex(doc) << '\n';
+                << " sha256=" << base::sha256_hex(doc) << '\n';
       first = false;
       continue;
     }
     if (!first) {
       // Real pacing scaled by --speed; long idle stretches are cut to --max-gap.
       auto wait = static_cast<std::int64_t>(static_cast<double>(e->ts - prev_ts) / args.speed);
-      sleep_interruptible(std::clamp<std::int64_t>(wait, 0, *max_gap));
+      sleep_interruptible(std::clamp<std::int64_t>(wait, 0, max_gap->count()));
       if (interrupted()) break;
     }
     prev_ts = e->ts;

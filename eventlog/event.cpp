@@ -2,21 +2,14 @@
 
 #include "eventlog/detail/msgpack.hpp"
 
-#include <sys/random.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 
+#include "base/hex.hpp"
+#include "base/secrets.hpp"
+
 namespace rooms::eventlog {
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 constexpr std::string_view type_names[] = {
     "",          "session_created", "participant_joined", "participant_left",
@@ -66,8 +59,8 @@ std::optional<session_id> session_id::parse(std::string_view text) {
       ++i;
       continue;
     }
-    int hi = hex_value(text[i]);
-    int lo = hex_value(text[i + 1]);
+    int hi = base::hex_digit_value(text[i]);
+    int lo = base::hex_digit_value(text[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     id.bytes[out++] = static_cast<std::uint8_t>(hi << 4 | lo);
     i += 2;
@@ -77,31 +70,16 @@ std::optional<session_id> session_id::parse(std::string_view text) {
 
 session_id session_id::random() {
   session_id id;
-  std::size_t filled = 0;
-  while (filled < id.bytes.size()) {
-    ssize_t n = ::getrandom(id.bytes.data() + filled, id.bytes.size() - filled, 0);
-    if (n > 0) {
-      filled += static_cast<std::size_t>(n);
-    } else if (n < 0 && errno != EINTR) {
-      // getrandom on Linux >= 3.17 only fails for bad arguments; there is no safe fallback for
-      // ids that double as capabilities, so stop rather than hand out a guessable one.
-      std::abort();
-    }
-  }
+  base::random_bytes(id.bytes.data(), id.bytes.size());
   id.bytes[6] = static_cast<std::uint8_t>((id.bytes[6] & 0x0f) | 0x40);  // version 4
   id.bytes[8] = static_cast<std::uint8_t>((id.bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
   return id;
 }
 
 std::string session_id::str() const {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(digits[bytes[i] >> 4]);
-    out.push_back(digits[bytes[i] & 0xf]);
-  }
+  std::string out = base::to_hex(raw());
+  // 8-4-4-4-12, inserted from the right so earlier positions stay put.
+  for (std::size_t at : {20, 16, 12, 8}) out.insert(at, 1, '-');
   return out;
 }
 
@@ -193,6 +171,8 @@ result<event> decode(std::string_view bytes) {
       return corrupt("unknown event format version " + std::to_string(version));
   }
 }
+
+std::string sha256_hex(std::string_view data) { return base::sha256_hex(data); }
 
 std::int64_t now_ms() {
   using namespace std::chrono;

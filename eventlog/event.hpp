@@ -75,7 +75,8 @@ std::string encode(const event& e);
 /// Decodes any format version this build knows; corruption for garbage or an unknown version.
 result<event> decode(std::string_view bytes);
 
-/// Hex SHA-256 of a secret (interviewer keys are stored only as this hash).
+/// Hex SHA-256 of a secret (interviewer keys are stored only as this hash): base::sha256_hex,
+/// kept here for the callers of the log.
 std::string sha256_hex(std::string_view data);
 
 /// Current unix time in milliseconds.

@@ -1,5 +1,7 @@
 #include "eventlog/store.hpp"
 
+#include "base/hex.hpp"
+
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -636,15 +638,11 @@ result<session_page> store::list(const list_options& options) const {
   };
   std::optional<position> after;
   if (!options.cursor.empty()) {
-    bool ok = options.cursor.size() == 16 + 36;
+    // 16 hex digits of the last activity (big-endian), then the id.
+    auto activity_bytes = options.cursor.size() == 16 + 36 ? base::from_hex(std::string_view(options.cursor).substr(0, 16)) : std::nullopt;
     std::uint64_t activity = 0;
-    for (std::size_t i = 0; ok && i < 16; ++i) {
-      char c = options.cursor[i];
-      int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      ok = v >= 0;
-      activity = activity << 4 | static_cast<std::uint64_t>(v);
-    }
-    auto id = ok ? session_id::parse(std::string_view(options.cursor).substr(16)) : std::nullopt;
+    for (unsigned char b : activity_bytes.value_or("")) activity = activity << 8 | b;
+    auto id = activity_bytes ? session_id::parse(std::string_view(options.cursor).substr(16)) : std::nullopt;
     if (!id) return status{errc::invalid_argument, "malformed list cursor"};
     after = position{static_cast<std::int64_t>(activity), *id};
   }
@@ -676,9 +674,10 @@ result<session_page> store::list(const list_options& options) const {
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(options.limit),
                       all.end(), by_order);
     all.resize(options.limit);
-    static constexpr char digits[] = "0123456789abcdef";
     auto activity = static_cast<std::uint64_t>(all.back().last_activity_at);
-    for (int shift = 60; shift >= 0; shift -= 4) page.next.push_back(digits[(activity >> shift) & 0xf]);
+    std::string activity_bytes;
+    for (int shift = 56; shift >= 0; shift -= 8) activity_bytes.push_back(static_cast<char>(activity >> shift));
+    page.next = base::to_hex(activity_bytes);
     page.next += all.back().id.str();
   } else {
     std::sort(all.begin(), all.end(), by_order);

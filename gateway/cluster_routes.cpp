@@ -8,8 +8,9 @@
 
 #include <random>
 
-#include "actors/detail/ids.hpp"
+#include "base/hex.hpp"
 #include "base/log.hpp"
+#include "base/secrets.hpp"
 #include "gateway/detail/context.hpp"
 
 namespace rooms::gateway::detail {
@@ -44,27 +45,6 @@ bool has_query_param(std::string_view target, std::string_view param) {
     i = j + 1;
   }
   return false;
-}
-
-std::string to_hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-std::string from_hex(const std::string& hex) {
-  auto value = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; };
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    int hi = value(hex[i]), lo = value(hex[i + 1]);
-    if (hi < 0 || lo < 0) return {};
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
 }
 
 /// The session a request is about (/api/sessions/<id>..., /api/admin/sessions/<id>...).
@@ -122,7 +102,7 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
     if (j == std::string::npos) j = query.size();
     std::string kv = query.substr(i, j - i);
     if (kv.rfind("cursor=", 0) == 0) {
-      auto parsed = json::parse(from_hex(kv.substr(7)), nullptr, false);
+      auto parsed = json::parse(base::from_hex(kv.substr(7)).value_or(""), nullptr, false);
       if (!parsed.is_object()) return json_error(req, http::status::bad_request, "bad_request", "bad \"cursor\"");
       cursors = parsed;
       continuing = true;
@@ -165,7 +145,7 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
     return a.value("lastActivityAt", std::int64_t{0}) > b.value("lastActivityAt", std::int64_t{0});
   });
   json out = {{"sessions", std::move(rows)}, {"nodes", std::move(nodes)},
-              {"next", next.empty() ? json() : json(to_hex(next.dump()))}};
+              {"next", next.empty() ? json() : json(base::to_hex(next.dump()))}};
   return json_response(req, http::status::ok, out.dump());
 }
 
@@ -174,9 +154,7 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
 bool from_cluster_peer(const context& ctx, const request& req) {
   if (ctx.cluster.nodes.empty() || ctx.options.admin_token.empty()) return false;
   auto it = req.find(cluster::forwarded_header);
-  // Digests of equal length: the time taken tells nothing about the token, not even its length.
-  return it != req.end() &&
-         actors::detail::constant_time_equal(eventlog::sha256_hex(std::string(it->value())), eventlog::sha256_hex(ctx.options.admin_token));
+  return it != req.end() && base::same_secret(it->value(), ctx.options.admin_token);
 }
 
 eventlog::session_id new_session_id(const context& ctx) {

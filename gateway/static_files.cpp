@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "base/hex.hpp"
 #include "gateway/detail/context.hpp"
 
 namespace rooms::gateway::detail {
@@ -63,19 +64,13 @@ constexpr const char* placeholder =
 std::optional<std::string> percent_decode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   for (std::size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') {
       out.push_back(in[i]);
       continue;
     }
     if (i + 2 >= in.size()) return std::nullopt;
-    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    int hi = base::hex_digit_value(in[i + 1]), lo = base::hex_digit_value(in[i + 2]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;

@@ -16,6 +16,7 @@
 
 #include "actors/room.hpp"
 #include "gateway/server.hpp"
+#include "query/service.hpp"
 
 namespace rooms::gateway::detail {
 
@@ -70,7 +71,7 @@ class address_limiter {
 
 struct context {
   context(gateway_options o, caf::actor_system& sys, caf::actor reg, std::shared_ptr<const actors::services> s)
-      : options(std::move(o)), system(sys), registry(std::move(reg)), svc(std::move(s)),
+      : options(std::move(o)), system(sys), registry(std::move(reg)), svc(std::move(s)), query(*svc->store),
         create_limiter(options.create_per_minute) {}
 
   gateway_options options;
@@ -79,6 +80,7 @@ struct context {
   caf::actor ws_registry;  ///< where WebSockets resolve rooms: the cluster router, or `registry`
   cluster_options cluster;  ///< empty nodes: a single node
   std::shared_ptr<const actors::services> svc;
+  query::service query;  ///< every REST answer about stored sessions, and their creation
   net::io_context ioc;
   net::thread_pool blocking{2};  ///< REST handlers that read the log or ask actors
   address_limiter create_limiter;

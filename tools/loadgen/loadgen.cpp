@@ -46,6 +46,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/changeset.hpp"
+#include "base/secrets.hpp"
 #include "eventlog/store.hpp"
 
 namespace {
@@ -563,7 +564,6 @@ int seed_sessions(const options& opt) {
     return 1;
   }
   auto& store = **opened;
-  std::mt19937_64 rng(std::random_device{}());
   auto t0 = clock_type::now();
   for (int i = 0; i < opt.seed_sessions; ++i) {
     el::session_meta meta;
@@ -572,10 +572,7 @@ int seed_sessions(const options& opt) {
     meta.last_activity_at = meta.created_at;
     meta.language = "plaintext";
     meta.title = "seed " + std::to_string(i);
-    char key[49];
-    std::snprintf(key, sizeof key, "%016llx%016llx%016llx", static_cast<unsigned long long>(rng()),
-                  static_cast<unsigned long long>(rng()), static_cast<unsigned long long>(rng()));
-    meta.key_hash = el::sha256_hex(key);
+    meta.key_hash = rooms::base::sha256_hex(rooms::base::random_hex(24));  // a key nobody keeps
     el::event created;
     created.seq = 1;
     created.ts = meta.created_at;

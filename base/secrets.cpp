@@ -1,0 +1,65 @@
+#include "base/secrets.hpp"
+
+#include <sys/random.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "base/hex.hpp"
+
+namespace rooms::base {
+
+namespace {
+
+/// SHA-256 fetched from the default provider once: OpenSSL 3 looks `EVP_sha256()` up again on
+/// every digest, which makes hashing a short secret cost almost three times as much.
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+}  // namespace
+
+std::string sha256(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  // Fails only when libcrypto cannot allocate or has no SHA-256: a digest we cannot compute
+  // must not pass for a valid one, so stop.
+  const EVP_MD* md = sha256_md();
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr) != 1) std::abort();
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool same_secret(std::string_view a, std::string_view b) { return constant_time_equal(sha256(a), sha256(b)); }
+
+void random_bytes(void* out, std::size_t size) {
+  auto* bytes = static_cast<unsigned char*>(out);
+  std::size_t filled = 0;
+  while (filled < size) {
+    ssize_t n = ::getrandom(bytes + filled, size - filled, 0);
+    if (n > 0) {
+      filled += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      // getrandom on Linux >= 3.17 only fails for bad arguments.
+      std::abort();
+    }
+  }
+}
+
+std::string random_hex(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  random_bytes(raw.data(), raw.size());
+  return to_hex(raw);
+}
+
+}  // namespace rooms::base

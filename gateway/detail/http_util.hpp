@@ -1,0 +1,88 @@
+#pragma once
+/// What the REST routes share: request parsing, who may do what, asking the rooms, and the one
+/// mapping of log errors to HTTP statuses. Internal to gateway/.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "gateway/detail/context.hpp"
+#include "query/service.hpp"
+
+namespace rooms::gateway::detail {
+
+using json = nlohmann::json;
+
+/// "/a/b?x=1&y=2" as its path and query parameters (no percent-decoding needed here).
+struct target_parts {
+  std::string path;
+  std::map<std::string, std::string> query;
+};
+target_parts split_target(std::string_view target);
+/// The non-empty segments of a path.
+std::vector<std::string> segments(const std::string& path);
+
+/// A non-negative decimal integer; nullopt for anything else.
+std::optional<std::uint64_t> parse_uint(const std::string& text);
+/// A decimal integer; nullopt for anything else.
+std::optional<std::int64_t> parse_int(const std::string& text);
+
+/// The Bearer token of the request; empty when none.
+std::string bearer(const request& req);
+/// 401 without a token, 403 with a wrong one; nullopt for the admin.
+std::optional<response> check_admin(const context& ctx, const request& req);
+/// Interviewer-or-admin access to one session; nullopt when allowed.
+std::optional<response> check_session_access(const context& ctx, const request& req, const eventlog::session_meta& meta);
+
+/// Maps a log status to the HTTP answer (the one place that does so).
+response log_error(const request& req, const eventlog::status& s);
+/// 405 for a known path asked with another method.
+response method_not_allowed(const request& req);
+
+/// What this node's running rooms know, for the query service: `with_list` asks the registry
+/// once which rooms are live (a listing, an inspect); without it nothing counts as live and
+/// only participants are asked for.
+query::live_sessions live_rooms(context& ctx, bool with_list);
+
+/// Asks an actor and waits (we are on the blocking pool, never an I/O or CAF thread).
+template <class... Ts>
+std::optional<std::string> ask(context& ctx, Ts&&... xs) {
+  caf::scoped_actor self{ctx.system};
+  std::optional<std::string> out;
+  self->request(ctx.registry, std::chrono::seconds(5), std::forward<Ts>(xs)...)
+      .receive([&](const std::string& answer) { out = answer; }, [&](caf::error&) {});
+  return out;
+}
+
+// -- the routes (routes_sessions.cpp, routes_admin.cpp, routes_piston.cpp, metrics.cpp) --
+
+response get_health(context& ctx, const request& req);
+response get_runtimes(context& ctx, const request& req);
+response post_session(context& ctx, const request& req, const std::string& client);
+response get_session(context& ctx, const request& req, const eventlog::session_id& id);
+response get_events(context& ctx, const request& req, const eventlog::session_id& id, const target_parts& t);
+response get_state(context& ctx, const request& req, const eventlog::session_id& id, const target_parts& t);
+response post_fork(context& ctx, const request& req, const eventlog::session_id& id);
+
+/// /api/admin/...: the caller checked the admin token.
+response admin_list_sessions(context& ctx, const request& req, const target_parts& t);
+response admin_inspect_session(context& ctx, const request& req, const eventlog::session_id& id);
+response admin_delete_session(context& ctx, const request& req, const eventlog::session_id& id);
+response admin_import(context& ctx, const request& req);
+response admin_stats(context& ctx, const request& req);
+response admin_compact(context& ctx, const request& req);
+
+/// The Piston v2 API from our own runner (--serve-piston): for this client?
+bool serves_piston(const context& ctx, const std::string& client);
+response piston_runtimes(context& ctx, const request& req);
+response piston_execute(context& ctx, const request& req);
+
+/// Prometheus text of every counter.
+response get_metrics(context& ctx, const request& req);
+
+}  // namespace rooms::gateway::detail

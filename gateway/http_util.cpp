@@ -1,0 +1,143 @@
+/// The REST routes' shared helpers (detail/http_util.hpp) and the response builders.
+
+#include "gateway/detail/http_util.hpp"
+
+#include <charconv>
+#include <memory>
+#include <sstream>
+
+#include "base/secrets.hpp"
+
+namespace rooms::gateway::detail {
+
+using eventlog::errc;
+
+target_parts split_target(std::string_view target) {
+  target_parts out;
+  auto q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos) out.query[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+    else out.query[std::string(pair)] = "";
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return out;
+}
+
+std::vector<std::string> segments(const std::string& path) {
+  std::vector<std::string> out;
+  std::stringstream ss(path);
+  std::string part;
+  while (std::getline(ss, part, '/'))
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+namespace {
+
+template <class T>
+std::optional<T> parse_number(const std::string& text) {
+  T v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_uint(const std::string& text) { return parse_number<std::uint64_t>(text); }
+std::optional<std::int64_t> parse_int(const std::string& text) { return parse_number<std::int64_t>(text); }
+
+std::string bearer(const request& req) {
+  auto auth = std::string(req[http::field::authorization]);
+  static const std::string prefix = "Bearer ";
+  if (auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0) return auth.substr(prefix.size());
+  return {};
+}
+
+bool has_admin_token(const context& ctx, const request& req) {
+  auto token = bearer(req);
+  return !token.empty() && !ctx.options.admin_token.empty() && base::same_secret(token, ctx.options.admin_token);
+}
+
+std::optional<response> check_admin(const context& ctx, const request& req) {
+  if (bearer(req).empty()) return json_error(req, http::status::unauthorized, "unauthorized", "send the admin token as a Bearer token");
+  if (!has_admin_token(ctx, req)) return json_error(req, http::status::forbidden, "forbidden", "wrong admin token");
+  return std::nullopt;
+}
+
+std::optional<response> check_session_access(const context& ctx, const request& req, const eventlog::session_meta& meta) {
+  if (has_admin_token(ctx, req)) return std::nullopt;
+  auto token = bearer(req);
+  if (token.empty()) return json_error(req, http::status::unauthorized, "unauthorized", "send the interviewer key as a Bearer token");
+  // The stored hash against the token's: equal lengths, compared in constant time.
+  if (!base::constant_time_equal(base::sha256_hex(token), meta.key_hash))
+    return json_error(req, http::status::forbidden, "forbidden", "wrong interviewer key");
+  return std::nullopt;
+}
+
+response log_error(const request& req, const eventlog::status& s) {
+  switch (s.code()) {
+    case errc::not_found: return json_error(req, http::status::not_found, "not_found", "unknown or expired session");
+    case errc::invalid_argument: return json_error(req, http::status::bad_request, "bad_request", s.message());
+    case errc::already_exists: return json_error(req, http::status::conflict, "already_exists", s.message());
+    case errc::no_space: return json_error(req, http::status::service_unavailable, "unavailable", "the event log is full: " + s.message());
+    default: return json_error(req, http::status::service_unavailable, "unavailable", "the event log failed: " + s.to_string());
+  }
+}
+
+response method_not_allowed(const request& req) {
+  return json_error(req, http::status::method_not_allowed, "method_not_allowed", "method not allowed here");
+}
+
+query::live_sessions live_rooms(context& ctx, bool with_list) {
+  query::live_sessions live;
+  live.participants = [&ctx](const eventlog::session_id& id) {
+    auto answer = ask(ctx, actors::live_atom::value, id.str());
+    if (!answer) return json::array();
+    auto parsed = json::parse(*answer, nullptr, false);
+    return parsed.is_array() ? parsed : json::array();
+  };
+  if (with_list) {
+    auto text = ask(ctx, actors::list_atom::value);
+    auto rooms = std::make_shared<json>(text ? json::parse(*text, nullptr, false) : json::object());
+    if (!rooms->is_object()) *rooms = json::object();
+    live.is_live = [rooms](const std::string& id) { return rooms->contains(id); };
+  }
+  return live;
+}
+
+// -- responses --
+
+void add_security_headers(response& res) {
+  res.set(http::field::server, "roomd/" ROOMS_VERSION);
+  res.set("Content-Security-Policy",
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
+          "frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Cross-Origin-Opener-Policy", "same-origin");
+  res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+}
+
+response json_response(const request& req, http::status status, const std::string& body) {
+  response res{status, req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = body;
+  return res;
+}
+
+response json_error(const request& req, http::status status, const std::string& code, const std::string& message) {
+  return json_response(req, status, json{{"error", code}, {"message", message}}.dump());
+}
+
+}  // namespace rooms::gateway::detail

@@ -1,0 +1,67 @@
+#pragma once
+/// roomd's command line: one struct that CLI11 fills from the flags and their ROOMD_* variables
+/// (README.md "roomd flags" is the contract: names, variables and defaults).
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "actors/room.hpp"
+#include "base/log.hpp"
+#include "gateway/server.hpp"
+
+namespace rooms::gateway {
+
+/// Everything roomd is told. A flag beats its variable; an empty variable counts as unset.
+struct roomd_options {
+  // -- as given; resolve_roomd_options turns them into the values below --
+  /// HOST:PORT; port 0 picks a free one. ROOMD_LISTEN. Default: 127.0.0.1:8080.
+  std::string listen = "127.0.0.1:8080";
+  /// Keep a session this long after its last activity. ROOMD_RETENTION. Default: 24h.
+  std::string retention = "24h";
+  /// debug, info, warn, error, off. ROOMD_LOG_LEVEL. Default: info.
+  std::string log_level = "info";
+  /// Durations of the room and the gateway. Defaults: 5s, 30s, 60s, 10s, 30s.
+  std::string run_timeout = "5s", resume_grace = "30s", idle_passivate = "60s", join_timeout = "10s",
+              header_timeout = "30s";
+
+  // -- used as given --
+  /// RocksDB data directory. ROOMD_DATA_DIR. Default: ./data.
+  std::string data_dir = "./data";
+  /// Written with the bound port once listening (tests). Default: none.
+  std::string port_file;
+  /// fsync every group commit. ROOMD_FSYNC=1. Default: off.
+  bool fsync = false;
+  /// Code runner: local, piston or none. ROOMD_RUNNER. Default: local.
+  std::string runner = "local";
+  /// Piston v2 base URL, with --runner piston. ROOMD_PISTON_URL. Default: none.
+  std::string piston_url;
+  /// Code runs at once. Default: 2.
+  std::size_t run_workers = 2;
+  /// Runs waiting for a worker; more are refused (busy). Default: 64.
+  std::size_t run_queue = 64;
+  /// Local runner without per-run cgroups. Default: off.
+  bool no_run_cgroups = false;
+  /// Cluster file and this node's id in it (both or neither). Default: a single node.
+  std::string cluster_file, node_id;
+  /// Limits of each room (snapshot period, participants, document size; the durations above).
+  actors::room_config room;
+  /// The front (web dir, origins, message limits, threads, ...; host, port and timeouts above).
+  gateway_options gateway;
+
+  // -- resolved --
+  std::chrono::milliseconds retention_ms{0};
+  std::chrono::milliseconds run_timeout_ms{0};
+  log::level level = log::level::info;
+};
+
+/// Defines every flag of roomd on `app`, bound to `o`.
+void define_roomd_options(CLI::App& app, roomd_options& o);
+
+/// Checks and converts what the flags hold as text (durations, HOST:PORT, the log level) into
+/// `o`'s resolved fields, `o.room` and `o.gateway`. An error message, or empty when all is well.
+std::string resolve_roomd_options(roomd_options& o);
+
+}  // namespace rooms::gateway

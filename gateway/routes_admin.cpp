@@ -1,0 +1,75 @@
+/// The admin routes (/api/admin/..., PROTOCOL.md "Admin API"). The dispatcher has checked the
+/// admin token before any of these runs.
+
+#include "base/log.hpp"
+#include "gateway/detail/http_util.hpp"
+
+namespace rooms::gateway::detail {
+
+using eventlog::session_id;
+
+response admin_list_sessions(context& ctx, const request& req, const target_parts& t) {
+  std::string state = t.query.count("state") ? t.query.at("state") : "all";
+  query::list_filter filter = query::list_filter::all;
+  if (state == "live") filter = query::list_filter::live;
+  else if (state == "stored") filter = query::list_filter::stored;
+  else if (state != "all") return json_error(req, http::status::bad_request, "bad_request", "\"state\" is live, stored or all");
+  std::size_t limit = 100;
+  if (t.query.count("limit")) {
+    auto v = parse_uint(t.query.at("limit"));
+    if (!v || *v == 0 || *v > query::max_list_page)
+      return json_error(req, http::status::bad_request, "bad_request", "\"limit\" must be 1.." + std::to_string(query::max_list_page));
+    limit = *v;
+  }
+  std::string cursor = t.query.count("cursor") ? t.query.at("cursor") : "";
+  auto page = ctx.query.list(filter, limit, cursor, live_rooms(ctx, true));
+  if (!page.ok()) return log_error(req, page.error());
+  return json_response(req, http::status::ok, page->dump());
+}
+
+response admin_inspect_session(context& ctx, const request& req, const session_id& id) {
+  auto meta = ctx.query.meta(id);
+  if (!meta.ok()) return log_error(req, meta.error());
+  auto body = ctx.query.inspect(*meta, live_rooms(ctx, true));
+  if (!body.ok()) return log_error(req, body.error());
+  return json_response(req, http::status::ok, body->dump());
+}
+
+response admin_delete_session(context& ctx, const request& req, const session_id& id) {
+  // Through the registry: a live room closes its sockets with 4410 before the log forgets it.
+  auto answer = ask(ctx, actors::expire_atom::value, id.str(), std::string("admin"));
+  if (!answer) return json_error(req, http::status::service_unavailable, "unavailable", "the registry did not answer");
+  if (*answer == "not_found") return json_error(req, http::status::not_found, "not_found", "unknown or expired session");
+  if (*answer != "ok") return json_error(req, http::status::service_unavailable, "unavailable", *answer);
+  ROOMS_LOG(info, "session " << id.str() << " expired by an admin");
+  response res{http::status::no_content, req.version()};
+  res.keep_alive(req.keep_alive());
+  return res;
+}
+
+/// POST /api/admin/import: a session in the export format (actors/import.hpp, the one validated
+/// import roomctl uses too). Refuses an id that exists (409); all or nothing.
+response admin_import(context& ctx, const request& req) {
+  auto imported = ctx.query.import(req.body());
+  if (!imported.ok()) return log_error(req, imported.error());
+  ROOMS_LOG(info, "session " << (*imported)["sessionId"].get<std::string>() << " imported (" << (*imported)["events"] << " events)");
+  return json_response(req, http::status::created, imported->dump());
+}
+
+response admin_stats(context& ctx, const request& req) {
+  auto& m = *ctx.svc->stats;
+  json body = ctx.query.store_stats();
+  body["roomsLive"] = m.rooms_live.load();
+  body["participantsConnected"] = m.participants_connected.load();
+  body["eventsAppended"] = m.events_appended.load();
+  body["uptimeMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - ctx.started).count();
+  return json_response(req, http::status::ok, body.dump());
+}
+
+response admin_compact(context& ctx, const request& req) {
+  auto answer = ctx.query.compact();
+  if (!answer.ok()) return log_error(req, answer.error());
+  return json_response(req, http::status::ok, answer->dump());
+}
+
+}  // namespace rooms::gateway::detail
