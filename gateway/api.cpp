@@ -7,6 +7,7 @@
 
 #include "actors/changeset.hpp"
 #include "actors/detail/ids.hpp"
+#include "actors/domain/validate.hpp"
 #include "actors/import.hpp"
 #include "actors/replay.hpp"
 #include <future>
@@ -23,7 +24,7 @@ using eventlog::session_id;
 
 namespace {
 
-constexpr std::size_t max_title_bytes = 200;
+constexpr std::size_t max_title_bytes = domain::default_max_title_bytes;
 constexpr std::size_t default_event_page = 1000;
 constexpr std::size_t max_event_page = 10'000;
 
@@ -238,8 +239,7 @@ response post_session(context& ctx, const request& req, const std::string& clien
     if (!body["title"].is_string()) return json_error(req, http::status::bad_request, "bad_request", "\"title\" must be a string");
     title = body["title"];
     if (title.size() > max_title_bytes) return json_error(req, http::status::bad_request, "too_large", "the title is too long");
-    for (unsigned char c : title)
-      if (c < 0x20) return json_error(req, http::status::bad_request, "bad_request", "the title has control characters");
+    if (domain::has_control_chars(title)) return json_error(req, http::status::bad_request, "bad_request", "the title has control characters");
   }
   auto created = create_session(ctx, language, title, "", json::object());
   if (!created.ok()) return log_error(req, created.error());
