@@ -1,10 +1,12 @@
 #include "actors/import.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 
-#include "actors/room_state.hpp"
+#include "actors/domain/events.hpp"
+#include "actors/domain/json_limits.hpp"
+#include "actors/domain/room_state.hpp"
+#include "actors/domain/validate.hpp"
 
 namespace rooms::actors {
 
@@ -23,30 +25,6 @@ eventlog::status bad(std::string message) {
   return {errc::invalid_argument, std::move(message)};
 }
 
-std::size_t code_points(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool has_control_chars(std::string_view s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7F) return true;
-  return false;
-}
-
-bool all_of(std::string_view s, int (*pred)(int), std::string_view extra = {}) {
-  return std::all_of(s.begin(), s.end(), [&](char c) {
-    return pred(static_cast<unsigned char>(c)) || extra.find(c) != std::string_view::npos;
-  });
-}
-
-/// Language names: runtime names and plaintext ("python", "cpp", "c#", "objective-c", ...).
-bool valid_language(std::string_view s) { return !s.empty() && s.size() <= 32 && all_of(s, [](int c) { return std::isalnum(c); }, "+#._-"); }
-/// Server ids (participantId, runId, noteId, clientID-free): short, no markup, no spaces.
-bool valid_id(std::string_view s) { return !s.empty() && s.size() <= 64 && all_of(s, [](int c) { return std::isalnum(c); }, "_-"); }
-bool is_hex(std::string_view s) { return all_of(s, [](int c) { return std::isxdigit(c); }); }
-
 /// Checks an optional string field of `j`: absent passes, anything else must satisfy `ok`.
 template <class Ok>
 std::optional<std::string> check_string(const json& j, const char* key, Ok ok, const std::string& what) {
@@ -57,73 +35,94 @@ std::optional<std::string> check_string(const json& j, const char* key, Ok ok, c
   return std::nullopt;
 }
 
-std::optional<std::string> check_title(const json& j, const import_limits& limits) {
-  return check_string(
-      j, "title", [&](const std::string& t) { return t.size() <= limits.max_title_bytes && !has_control_chars(t); },
-      "the title has more than " + std::to_string(limits.max_title_bytes) + " bytes or control characters");
+/// An optional decoded field: absent passes, present must satisfy `ok`.
+template <class Ok>
+std::optional<std::string> check(const std::optional<std::string>& value, Ok ok, const std::string& what) {
+  if (value && !ok(*value)) return what;
+  return std::nullopt;
 }
 
-std::optional<std::string> check_language(const json& j) {
-  return check_string(j, "language", valid_language, "the language is not a language name (letters, digits, + # . _ -, up to 32)");
+const std::string bad_id = "must be 1..64 letters, digits, '_' or '-'";
+const std::string bad_language = "the language is not a language name (letters, digits, + # . _ -, up to 32)";
+
+std::string bad_title(const import_limits& limits) {
+  return "the title has more than " + std::to_string(limits.max_title_bytes) + " bytes or control characters";
 }
 
-/// What a live room would never have logged; nullopt when `e` is fine. The fold checks the rest
-/// (versions, change sets, cursor fields, types of the fields it reads).
+bool valid_language(const std::string& s) { return domain::valid_language_name(s); }
+
+/// Decodes `e`'s payload as `Payload` (events.hpp, the decoder the fold uses), then checks its
+/// values with `check_values`.
+template <class Payload, class Check>
+std::optional<std::string> decoded(const eventlog::event& e, Check check_values) {
+  Payload payload;
+  if (auto err = domain::events::from_json(e.payload, payload)) return err->message;
+  return check_values(payload);
+}
+
+/// What a live room would never have logged; nullopt when `e` is fine. The payload's shape is
+/// the typed decoder's (the fold's); the values are checked with the domain validators, the
+/// same rules the room and REST apply. The fold checks the rest (versions, change sets).
 std::optional<std::string> check_event(const eventlog::event& e, const import_limits& limits) {
-  const json& p = e.payload;
-  if (!e.participant_id.empty() && !valid_id(e.participant_id))
-    return "participantId must be 1..64 letters, digits, '_' or '-'";
+  namespace ev = domain::events;
+  if (!e.participant_id.empty() && !domain::valid_id(e.participant_id)) return "participantId " + bad_id;
   switch (e.type) {
     case event_type::session_created:
       if (e.seq != 1) return "session_created may only be event 1";
-      if (auto err = check_language(p)) return err;
-      return check_title(p, limits);
-    case event_type::participant_joined: {
-      auto it = p.find("participant");
-      if (it == p.end() || !it->is_object()) return "no participant";
-      const json& who = *it;
-      if (!who.contains("participantId") || !who["participantId"].is_string() || !valid_id(who["participantId"].get<std::string>()))
-        return "participant.participantId must be 1..64 letters, digits, '_' or '-'";
-      if (!who.contains("name") || !who["name"].is_string()) return "participant.name must be a string";
-      const auto& name = who["name"].get_ref<const std::string&>();
-      if (name.empty() || code_points(name) > limits.max_name_chars || has_control_chars(name))
-        return "a participant name has 1 to " + std::to_string(limits.max_name_chars) + " characters and no control characters";
-      if (auto err = check_string(who, "role", [](const std::string& r) { return r == "candidate" || r == "interviewer"; },
-                                  "participant.role must be candidate or interviewer"))
-        return err;
-      if (auto err = check_string(who, "color", [](const std::string& c) { return c.size() == 7 && c[0] == '#' && is_hex(c.substr(1)); },
-                                  "participant.color must be #rrggbb"))
-        return err;
-      return check_string(p, "resumeHash", [](const std::string& h) { return h.empty() || (h.size() == 64 && is_hex(h)); },
-                          "resumeHash must be a SHA-256 in hex");
-    }
+      return decoded<ev::session_created>(e, [&](const ev::session_created& p) -> std::optional<std::string> {
+        if (auto err = check(p.language, valid_language, bad_language)) return err;
+        return check(p.title, [&](const std::string& t) { return domain::valid_title(t, limits.max_title_bytes); }, bad_title(limits));
+      });
+    case event_type::participant_joined:
+      return decoded<ev::participant_joined>(e, [&](const ev::participant_joined& p) -> std::optional<std::string> {
+        const auto& who = p.participant;
+        if (!domain::valid_id(who.participant_id)) return "participant.participantId " + bad_id;
+        if (!who.name) return "participant.name must be a string";
+        if (!domain::valid_name(*who.name, limits.max_name_chars))
+          return "a participant name has 1 to " + std::to_string(limits.max_name_chars) + " characters and no control characters";
+        if (auto err = check(who.role, domain::valid_role, "participant.role must be candidate or interviewer")) return err;
+        if (auto err = check(who.color, domain::valid_color, "participant.color must be #rrggbb")) return err;
+        return check(p.resume_hash, domain::valid_sha256_hex_or_empty, "resumeHash must be a SHA-256 in hex");
+      });
     case event_type::participant_left:
-      return check_string(p, "reason", [](const std::string& r) { return r.size() <= 32 && !has_control_chars(r); },
-                          "reason is too long");
+      return decoded<ev::participant_left>(e, [](const ev::participant_left& p) {
+        return check(p.reason, domain::valid_reason, "reason is too long");
+      });
     case event_type::code_changed:
-      if (!p.contains("clientID") || !p["clientID"].is_string() || p["clientID"].get_ref<const std::string&>().size() > 128)
-        return "clientID must be a string of at most 128 bytes";
-      return std::nullopt;
+      return decoded<ev::code_changed>(e, [](const ev::code_changed& p) -> std::optional<std::string> {
+        if (!p.client_id || !domain::valid_client_id(*p.client_id))
+          return "clientID must be a string of at most " + std::to_string(domain::max_client_id_bytes) + " bytes";
+        return std::nullopt;
+      });
     case event_type::cursor_moved:
     case event_type::focus_changed:
-      return std::nullopt;
+      return std::nullopt;  // the fold decodes them; they carry no free text
     case event_type::language_changed:
-      return check_language(p);
+      return decoded<ev::language_changed>(e, [](const ev::language_changed& p) -> std::optional<std::string> {
+        if (!valid_language(p.language)) return bad_language;
+        return std::nullopt;
+      });
     case event_type::run_started:
-      if (auto err = check_string(p, "runId", valid_id, "runId must be 1..64 letters, digits, '_' or '-'")) return err;
-      return check_language(p);
+      return decoded<ev::run_started>(e, [](const ev::run_started& p) -> std::optional<std::string> {
+        if (auto err = check(p.run_id, domain::valid_id, "runId " + bad_id)) return err;
+        return check(p.language, valid_language, bad_language);
+      });
     case event_type::run_finished:
-      if (auto err = check_string(p, "runId", valid_id, "runId must be 1..64 letters, digits, '_' or '-'")) return err;
-      for (const char* key : {"stdout", "stderr", "compileOutput", "error"})
-        if (auto err = check_string(p, key, [&](const std::string& s) { return s.size() <= limits.max_output_bytes; },
-                                    std::string(key) + " is longer than " + std::to_string(limits.max_output_bytes) + " bytes"))
-          return err;
-      return std::nullopt;
+      return decoded<ev::run_finished>(e, [&](const ev::run_finished& p) -> std::optional<std::string> {
+        if (auto err = check(p.run_id, domain::valid_id, "runId " + bad_id)) return err;
+        auto fits = [&](const std::string& s) { return s.size() <= limits.max_output_bytes; };
+        const std::string too_long = " is longer than " + std::to_string(limits.max_output_bytes) + " bytes";
+        if (auto err = check(p.stdout_text, fits, "stdout" + too_long)) return err;
+        if (auto err = check(p.stderr_text, fits, "stderr" + too_long)) return err;
+        if (auto err = check(p.compile_output, fits, "compileOutput" + too_long)) return err;
+        return check(p.error, fits, "error" + too_long);
+      });
     case event_type::note_added:
-      if (!p.contains("text") || !p["text"].is_string()) return "a note needs a text";
-      if (p["text"].get_ref<const std::string&>().empty() || p["text"].get_ref<const std::string&>().size() > limits.max_note_bytes)
-        return "a note has 1 to " + std::to_string(limits.max_note_bytes) + " bytes";
-      return check_string(p, "noteId", valid_id, "noteId must be 1..64 letters, digits, '_' or '-'");
+      return decoded<ev::note_added>(e, [&](const ev::note_added& p) -> std::optional<std::string> {
+        if (!domain::valid_note(p.text, limits.max_note_bytes))
+          return "a note has 1 to " + std::to_string(limits.max_note_bytes) + " bytes";
+        return check(p.note_id, domain::valid_id, "noteId " + bad_id);
+      });
     case event_type::session_expired:
       return "session_expired is never logged (an expired session is deleted whole)";
   }
@@ -142,7 +141,7 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
   session_import out;
   bool have_header = false;
   std::size_t line_no = 0;
-  room_state state;
+  domain::room_state state;
   auto at_line = [&](const std::string& why) { return bad("line " + std::to_string(line_no) + ": " + why); };
   while (!text.empty()) {
     auto nl = text.find('\n');
@@ -153,22 +152,7 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
     if (line.empty()) continue;
     if (line.size() > limits.max_line_bytes) return at_line("longer than " + std::to_string(limits.max_line_bytes) + " bytes");
     // Nesting is bounded before parsing (a deep line would recurse in the parser).
-    std::size_t depth = 0, deepest = 0;
-    bool in_string = false, escaped = false;
-    for (char c : line) {
-      if (in_string) {
-        if (escaped) escaped = false;
-        else if (c == '\\') escaped = true;
-        else if (c == '"') in_string = false;
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '[' || c == '{') {
-        deepest = std::max(deepest, ++depth);
-      } else if ((c == ']' || c == '}') && depth > 0) {
-        --depth;
-      }
-    }
-    if (deepest > 64) return at_line("JSON nested more than 64 levels");
+    if (domain::json_too_deep(line, 64)) return at_line("JSON nested more than 64 levels");
     auto j = json::parse(line, nullptr, false);
     if (j.is_discarded()) return at_line("not JSON");
     if (!j.is_object()) return at_line("not a JSON object");
@@ -180,10 +164,11 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
                                                                        : std::nullopt;
       if (!id) return at_line("bad sessionId (a UUID)");
       if (!j.contains("createdAt") || !j["createdAt"].is_number_integer()) return at_line("createdAt must be unix milliseconds");
-      if (auto err = check_language(j)) return at_line(*err);
-      if (auto err = check_title(j, limits)) return at_line(*err);
-      if (auto err = check_string(j, "keyHash", [](const std::string& h) { return h.empty() || (h.size() == 64 && is_hex(h)); },
-                                  "keyHash must be a SHA-256 in hex"))
+      if (auto err = check_string(j, "language", valid_language, bad_language)) return at_line(*err);
+      if (auto err = check_string(j, "title", [&](const std::string& t) { return domain::valid_title(t, limits.max_title_bytes); },
+                                  bad_title(limits)))
+        return at_line(*err);
+      if (auto err = check_string(j, "keyHash", domain::valid_sha256_hex_or_empty, "keyHash must be a SHA-256 in hex"))
         return at_line(*err);
       out.meta.id = *id;
       out.meta.created_at = j["createdAt"].get<std::int64_t>();

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/domain/validate.hpp"
 #include "eventlog/store.hpp"
 
 namespace rooms::actors {
@@ -32,13 +33,13 @@ inline constexpr int export_format_version = 1;
 /// create) plus bounds on what only an import could carry.
 struct import_limits {
   /// Participant names: 1..this many code points, no control characters. Default: 64.
-  std::size_t max_name_chars = 64;
+  std::size_t max_name_chars = domain::default_max_name_chars;
   /// Session title in bytes, no control characters. Default: 200.
-  std::size_t max_title_bytes = 200;
+  std::size_t max_title_bytes = domain::default_max_title_bytes;
   /// Document size in UTF-16 units after every event. Default: 1,000,000.
   std::size_t max_doc_units = 1'000'000;
   /// Note text in bytes (1..). Default: 10,000.
-  std::size_t max_note_bytes = 10'000;
+  std::size_t max_note_bytes = domain::default_max_note_bytes;
   /// Each run output string (stdout, stderr, compileOutput, error) in bytes. Default: 1 MiB
   /// (the runner caps a stream at 64 KiB; older runners or Piston may say more).
   std::size_t max_output_bytes = 1u << 20;

@@ -4,16 +4,21 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "actors/changeset.hpp"
+#include <type_traits>
+#include <variant>
+
 #include "actors/detail/ids.hpp"
 #include "actors/detail/room_actor.hpp"
-#include "actors/json_limits.hpp"
-#include "actors/room_state.hpp"
+#include "actors/domain/changeset.hpp"
+#include "actors/domain/commands.hpp"
+#include "actors/domain/errors.hpp"
+#include "actors/domain/events.hpp"
+#include "actors/domain/json_limits.hpp"
+#include "actors/domain/room_state.hpp"
 #include "base/log.hpp"
 
 namespace rooms::actors {
@@ -21,6 +26,16 @@ namespace rooms::actors {
 using json = nlohmann::json;
 using eventlog::event;
 using eventlog::event_type;
+using domain::changeset;
+using domain::close_code;
+using domain::color_for;
+using domain::decode_snapshot;
+using domain::encode_snapshot;
+using domain::json_too_deep;
+using domain::utf16_to_utf8;
+using domain::error_code;
+using domain::room_state;
+namespace events = domain::events;
 
 namespace {
 
@@ -99,21 +114,6 @@ json with_ref(json j, const json& ref) {
   return j;
 }
 
-bool is_uint(const json& j) { return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0); }
-
-/// Counts user-perceived characters closely enough for a name limit (UTF-8 code points).
-std::size_t code_points(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool has_control_chars(const std::string& s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7F) return true;
-  return false;
-}
-
 // -- the room --
 
 class room {
@@ -159,40 +159,53 @@ class room {
       self_->send(conn, reroute_atom::value, text);
       return;
     }
-    if (json_too_deep(text, max_json_depth)) return error_to(conn, "bad_json", "JSON nested too deeply", nullptr);
+    if (json_too_deep(text, max_json_depth)) return error_to(conn, error_code::bad_json, "JSON nested too deeply", nullptr);
     json msg = json::parse(text, nullptr, false);
-    if (msg.is_discarded() || !msg.is_object()) return error_to(conn, "bad_json", "a message must be one JSON object", nullptr);
-    json ref = msg.contains("ref") ? msg["ref"] : json();
-    if (!msg.contains("type") || !msg["type"].is_string())
-      return error_to(conn, "unknown_type", "the message has no \"type\"", ref);
-    const std::string type = msg["type"];
-    if (type == "ping") return reply(conn, with_ref({{"type", "pong"}}, ref));
-    if (!st_.load_error.empty()) return error_to(conn, "busy", "the session cannot be loaded: " + st_.load_error, ref);
-    if (st_.failed) return error_to(conn, "busy", "the event log is unavailable; retry shortly", ref);
+    if (msg.is_discarded()) return error_to(conn, error_code::bad_json, "a message must be one JSON object", nullptr);
+    auto parsed = domain::parse_command(msg, command_limits());
+    const json& ref = parsed.ref;
+    auto* refused = std::get_if<domain::command_error>(&parsed.value);
+    // Checked in the order clients have always seen: the envelope, ping, the room's health,
+    // the join state, and only then the message's own fields.
+    if (parsed.type.empty()) return error_to(conn, refused->code, refused->message, ref);
+    if (std::holds_alternative<domain::ping>(parsed.value)) return reply(conn, with_ref({{"type", "pong"}}, ref));
+    if (!st_.load_error.empty())
+      return error_to(conn, error_code::busy, "the session cannot be loaded: " + st_.load_error, ref);
+    if (st_.failed) return error_to(conn, error_code::busy, "the event log is unavailable; retry shortly", ref);
     auto it = st_.by_conn.find(conn.address());
-    if (type == "join_session") {
-      if (it != st_.by_conn.end()) return error_to(conn, "forbidden", "already joined", ref);
-      return on_join(conn, msg, ref);
+    if (auto* join = std::get_if<domain::join_session>(&parsed.value)) {
+      if (it != st_.by_conn.end()) return error_to(conn, error_code::forbidden, "already joined", ref);
+      return on_join(conn, *join, ref);
     }
-    static const std::set<std::string> known = {"code_update", "pull", "cursor_update", "language_change",
-                                                "run_code", "add_note", "focus_change"};
-    if (!known.count(type)) return error_to(conn, "unknown_type", "unknown message type \"" + type + "\"", ref);
-    if (it == st_.by_conn.end()) return error_to(conn, "not_joined", "send join_session first", ref);
+    if (!domain::is_command_type(parsed.type)) return error_to(conn, refused->code, refused->message, ref);
+    if (it == st_.by_conn.end()) return error_to(conn, error_code::not_joined, "send join_session first", ref);
     member& who = st_.members[it->second];
-    if (type == "code_update") return on_code_update(who, msg, ref);
-    if (type == "pull") return on_pull(who, msg, ref);
-    if (type == "cursor_update") return on_cursor(who, msg, ref);
-    if (type == "language_change") return on_language(who, msg, ref);
-    if (type == "run_code") return on_run(who, msg, ref);
-    if (type == "add_note") return on_note(who, msg, ref);
-    if (type == "focus_change") return on_focus(who, msg, ref);
+    std::visit(
+        [&](const auto& command) {
+          using type = std::decay_t<decltype(command)>;
+          if constexpr (std::is_same_v<type, domain::command_error>) error_to(who.conn, command.code, command.message, ref);
+          else if constexpr (std::is_same_v<type, domain::code_update>) on_code_update(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::pull>) on_pull(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::cursor_update>) on_cursor(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::language_change>) on_language(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::run_code>) on_run(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::add_note>) on_note(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::focus_change>) on_focus(who, command, ref);
+          // join_session and ping were answered above.
+        },
+        parsed.value);
   }
 
-  void on_join(const caf::actor& conn, const json& msg, const json& ref) {
+  domain::command_limits command_limits() const {
+    const auto& cfg = st_.svc->config;
+    return {cfg.max_name_chars, cfg.max_note_bytes, cfg.max_stdin_bytes, cfg.max_updates_per_push};
+  }
+
+  void on_join(const caf::actor& conn, const domain::join_session& join, const json& ref) {
     const auto& cfg = st_.svc->config;
     // Resume: a known token takes its participant back, with no second join event.
-    if (msg.contains("resumeToken") && msg["resumeToken"].is_string()) {
-      const std::string token = msg["resumeToken"];
+    if (join.resume_token) {
+      const std::string& token = *join.resume_token;
       const std::string hash = eventlog::sha256_hex(token);
       for (auto& [pid, m] : st_.members) {
         auto p = st_.state.participants.find(pid);
@@ -202,7 +215,7 @@ class room {
         if (!match) continue;
         if (m.conn) {  // the old socket is still open: the new one replaces it
           st_.by_conn.erase(m.conn.address());
-          self_->send(m.conn, ws_close_atom::value, 4409, std::string("replaced by a newer connection"));
+          self_->send(m.conn, ws_close_atom::value, int{value(close_code::replaced)}, std::string("replaced by a newer connection"));
           st_.svc->stats->participants_connected.fetch_sub(1);
         }
         m.conn = conn;
@@ -213,46 +226,34 @@ class room {
         st_.svc->stats->participants_connected.fetch_add(1);
         emit({conn}, caf::make_message(joined_atom::value));
         emit({conn}, frame(with_ref(session_state(m), ref)));
-        if (msg.contains("version") && is_uint(msg["version"])) {
-          auto from = msg["version"].get<std::uint64_t>();
-          if (from < st_.state.version) send_updates_since(conn, from, json());
-        }
+        if (join.version && *join.version < st_.state.version) send_updates_since(conn, *join.version, json());
         return;
       }
     }
-    if (msg.contains("role") && !msg["role"].is_string())
-      return error_to(conn, "forbidden", "role must be \"candidate\" or \"interviewer\"", ref);
-    const std::string role = msg.value("role", "candidate");
-    if (role != "candidate" && role != "interviewer")
-      return error_to(conn, "forbidden", "role must be \"candidate\" or \"interviewer\"", ref);
-    if (!msg.contains("name") || !msg["name"].is_string())
-      return error_to(conn, "invalid_changes", "join_session needs a \"name\" string", ref);
-    std::string name = msg["name"];
-    if (name.empty() || code_points(name) > cfg.max_name_chars || has_control_chars(name))
-      return error_to(conn, "forbidden",
-                      "a name has 1 to " + std::to_string(cfg.max_name_chars) + " characters and no control characters", ref);
-    if (role == "interviewer") {
-      std::string key = msg.contains("key") && msg["key"].is_string() ? msg["key"].get<std::string>() : "";
-      if (key.empty() || !detail::constant_time_equal(eventlog::sha256_hex(key), st_.meta.key_hash)) {
-        error_to(conn, "forbidden", key.empty() ? "the interviewer role needs the interviewer key" : "wrong interviewer key", ref);
+    if (join.fresh_join_error) return error_to(conn, join.fresh_join_error->code, join.fresh_join_error->message, ref);
+    if (join.role == "interviewer") {
+      if (join.key.empty() || !detail::constant_time_equal(eventlog::sha256_hex(join.key), st_.meta.key_hash)) {
+        error_to(conn, error_code::forbidden,
+                 join.key.empty() ? "the interviewer role needs the interviewer key" : "wrong interviewer key", ref);
         // Queued like the error before it: sent directly, the close could overtake the error
         // (held behind appends in flight) and the gateway would drop the error unsent.
-        emit({conn}, caf::make_message(ws_close_atom::value, 4401, std::string("bad interviewer key")));
+        emit({conn}, caf::make_message(ws_close_atom::value, int{value(close_code::bad_key)}, std::string("bad interviewer key")));
         return;
       }
     }
     if (st_.members.size() >= cfg.max_participants)
-      return error_to(conn, "busy", "the room is full (" + std::to_string(cfg.max_participants) + " participants)", ref);
+      return error_to(conn, error_code::busy, "the room is full (" + std::to_string(cfg.max_participants) + " participants)", ref);
 
     member m;
     m.pid = "p_" + detail::random_hex(8);
     m.conn = conn;
     m.resume_token = detail::random_hex(16);
-    m.interviewer = role == "interviewer";
-    json who = {{"participantId", m.pid}, {"name", name}, {"role", role}, {"color", color_for(st_.state.joins)}};
-    json payload = {{"participant", who}, {"resumeHash", eventlog::sha256_hex(m.resume_token)}};
+    m.interviewer = join.role == "interviewer";
+    events::participant_joined joined;
+    joined.participant = {m.pid, join.name, join.role, color_for(st_.state.joins)};
+    joined.resume_hash = eventlog::sha256_hex(m.resume_token);
     std::vector<event> txn;
-    if (auto err = record(txn, event_type::participant_joined, m.pid, payload)) return error_to(conn, "busy", *err, ref);
+    if (auto err = record(txn, m.pid, joined)) return error_to(conn, error_code::busy, *err, ref);
     submit(std::move(txn));
     st_.members[m.pid] = m;
     st_.by_conn[conn.address()] = m.pid;
@@ -263,71 +264,60 @@ class room {
     emit(others(m.pid), frame({{"type", "participant_joined"}, {"participant", participant_view(m.pid)}}));
   }
 
-  void on_code_update(member& who, const json& msg, const json& ref) {
+  void on_code_update(member& who, const domain::code_update& update, const json& ref) {
     const auto& cfg = st_.svc->config;
-    if (!msg.contains("version") || !is_uint(msg["version"]))
-      return error_to(who.conn, "invalid_changes", "code_update needs a \"version\"", ref);
-    auto version = msg["version"].get<std::uint64_t>();
+    const auto version = update.version;
     if (version > st_.state.version)
-      return error_to(who.conn, "invalid_changes",
+      return error_to(who.conn, error_code::invalid_changes,
                       "version " + std::to_string(version) + " is ahead of the server's " + std::to_string(st_.state.version), ref);
     if (version < st_.state.version) {
       st_.svc->stats->updates_rejected.fetch_add(1, std::memory_order_relaxed);
       return reply(who.conn, with_ref({{"type", "code_update_rejected"}, {"version", st_.state.version}}, ref));
     }
-    if (!msg.contains("updates") || !msg["updates"].is_array() || msg["updates"].empty())
-      return error_to(who.conn, "invalid_changes", "code_update needs a non-empty \"updates\" array", ref);
-    const json& updates = msg["updates"];
-    if (updates.size() > cfg.max_updates_per_push)
-      return error_to(who.conn, "too_large", "at most " + std::to_string(cfg.max_updates_per_push) + " updates per push", ref);
-    // Validate the whole chain first: all or nothing.
-    std::vector<changeset> sets;
+    // The whole chain must fit the document first: all or nothing.
     std::size_t length = st_.state.doc.size();
-    for (const auto& u : updates) {
-      if (!u.is_object() || !u.contains("clientID") || !u["clientID"].is_string() || u["clientID"].get_ref<const std::string&>().size() > 128)
-        return error_to(who.conn, "invalid_changes", "each update needs a \"clientID\" string", ref);
-      auto cs = changeset::from_json(u.value("changes", json()));
-      if (!cs) return error_to(who.conn, "invalid_changes", "\"changes\" is not a ChangeSet", ref);
-      if (cs->length() != length)
-        return error_to(who.conn, "invalid_changes",
-                        "change set of length " + std::to_string(cs->length()) + " does not fit a document of length " + std::to_string(length), ref);
-      length = cs->new_length();
+    for (const auto& u : update.updates) {
+      if (u.parsed.length() != length)
+        return error_to(who.conn, error_code::invalid_changes,
+                        "change set of length " + std::to_string(u.parsed.length()) + " does not fit a document of length " + std::to_string(length), ref);
+      length = u.parsed.new_length();
       if (length > cfg.max_doc_units)
-        return error_to(who.conn, "too_large", "the document would exceed " + std::to_string(cfg.max_doc_units) + " characters", ref);
-      sets.push_back(std::move(*cs));
+        return error_to(who.conn, error_code::too_large, "the document would exceed " + std::to_string(cfg.max_doc_units) + " characters", ref);
     }
     std::vector<event> txn;
     json out_updates = json::array();
-    for (std::size_t i = 0; i < updates.size(); ++i) {
-      json payload = {{"version", version + i + 1}, {"clientID", updates[i]["clientID"]}, {"changes", updates[i]["changes"]}};
-      if (auto err = record(txn, event_type::code_changed, who.pid, payload)) {
+    for (std::size_t i = 0; i < update.updates.size(); ++i) {
+      const auto& u = update.updates[i];
+      events::code_changed changed;
+      changed.version = version + i + 1;
+      changed.client_id = u.client_id;
+      changed.changes = u.changes;
+      if (auto err = record(txn, who.pid, changed)) {
         rollback_unexpected(*err);
         return;
       }
-      out_updates.push_back({{"clientID", updates[i]["clientID"]}, {"changes", updates[i]["changes"]}, {"participantId", who.pid}});
+      out_updates.push_back({{"clientID", u.client_id}, {"changes", u.changes}, {"participantId", who.pid}});
     }
     submit(std::move(txn));
     emit(connected(), frame({{"type", "code_changed"}, {"from", version}, {"updates", out_updates}}));
   }
 
-  void on_pull(member& who, const json& msg, const json& ref) {
-    if (!msg.contains("version") || !is_uint(msg["version"]) || msg["version"].get<std::uint64_t>() > st_.state.version)
-      return error_to(who.conn, "invalid_changes", "pull needs a \"version\" no newer than the server's", ref);
-    send_updates_since(who.conn, msg["version"].get<std::uint64_t>(), ref);
+  void on_pull(member& who, const domain::pull& pull, const json& ref) {
+    if (pull.version > st_.state.version)
+      return error_to(who.conn, error_code::invalid_changes, "pull needs a \"version\" no newer than the server's", ref);
+    send_updates_since(who.conn, pull.version, ref);
   }
 
-  void on_cursor(member& who, const json& msg, const json& ref) {
-    for (const char* key : {"version", "anchor", "head"})
-      if (!msg.contains(key) || !is_uint(msg[key]))
-        return error_to(who.conn, "invalid_changes", "cursor_update needs version, anchor and head", ref);
-    auto version = msg["version"].get<std::uint64_t>();
-    auto anchor = msg["anchor"].get<std::uint64_t>();
-    auto head = msg["head"].get<std::uint64_t>();
-    if (version > st_.state.version) return error_to(who.conn, "invalid_changes", "cursor version is ahead of the document", ref);
+  void on_cursor(member& who, const domain::cursor_update& cursor, const json& ref) {
+    const auto version = cursor.version;
+    auto anchor = cursor.anchor;
+    auto head = cursor.head;
+    if (version > st_.state.version)
+      return error_to(who.conn, error_code::invalid_changes, "cursor version is ahead of the document", ref);
     if (version < st_.state.version) {
       // Map a stale cursor through the updates since its version (CodeMirror's mapPos, assoc -1).
       if (st_.history.empty() || st_.history.front().version > version + 1)
-        return error_to(who.conn, "invalid_changes", "cursor version is too old to map", ref);
+        return error_to(who.conn, error_code::invalid_changes, "cursor version is too old to map", ref);
       for (const auto& h : st_.history) {
         if (h.version <= version) continue;
         anchor = h.changes.map_pos(anchor, -1);
@@ -337,55 +327,54 @@ class room {
     anchor = std::min<std::uint64_t>(anchor, st_.state.doc.size());
     head = std::min<std::uint64_t>(head, st_.state.doc.size());
     std::vector<event> txn;
-    json payload = {{"version", st_.state.version}, {"anchor", anchor}, {"head", head}};
-    if (auto err = record(txn, event_type::cursor_moved, who.pid, payload)) return error_to(who.conn, "busy", *err, ref);
+    if (auto err = record(txn, who.pid, events::cursor_moved{st_.state.version, anchor, head}))
+      return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
     emit(others(who.pid), frame({{"type", "cursor_updated"}, {"participantId", who.pid}, {"version", st_.state.version},
                                  {"anchor", anchor}, {"head", head}}));
   }
 
-  void on_language(member& who, const json& msg, const json& ref) {
-    if (!msg.contains("language") || !msg["language"].is_string() || !is_known_language(*st_.svc, msg["language"]))
-      return error_to(who.conn, "unsupported_language", "unsupported language; see GET /api/runtimes", ref);
-    const std::string language = msg["language"];
+  void on_language(member& who, const domain::language_change& change, const json& ref) {
+    if (!is_known_language(*st_.svc, change.language))
+      return error_to(who.conn, error_code::unsupported_language, "unsupported language; see GET /api/runtimes", ref);
     std::vector<event> txn;
-    if (auto err = record(txn, event_type::language_changed, who.pid, {{"language", language}}))
-      return error_to(who.conn, "busy", *err, ref);
+    if (auto err = record(txn, who.pid, events::language_changed{change.language}))
+      return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
-    emit(connected(), frame({{"type", "language_changed"}, {"participantId", who.pid}, {"language", language}}));
+    emit(connected(), frame({{"type", "language_changed"}, {"participantId", who.pid}, {"language", change.language}}));
   }
 
-  void on_run(member& who, const json& msg, const json& ref) {
+  void on_run(member& who, const domain::run_code& run, const json& ref) {
     auto& runs = *st_.svc->runs;
     std::string language;
     if (!runs.supports(st_.state.language, &language))
-      return error_to(who.conn, "unsupported_language", "\"" + st_.state.language + "\" cannot be run here; see GET /api/runtimes", ref);
-    std::string stdin_data;
-    if (msg.contains("stdin")) {
-      if (!msg["stdin"].is_string()) return error_to(who.conn, "invalid_changes", "\"stdin\" must be a string", ref);
-      stdin_data = msg["stdin"];
-      if (stdin_data.size() > st_.svc->config.max_stdin_bytes) return error_to(who.conn, "too_large", "stdin is too large", ref);
-    }
-    if (!st_.state.running.is_null()) return error_to(who.conn, "busy", "a run is already in progress", ref);
+      return error_to(who.conn, error_code::unsupported_language,
+                      "\"" + st_.state.language + "\" cannot be run here; see GET /api/runtimes", ref);
+    if (!st_.state.running.is_null()) return error_to(who.conn, error_code::busy, "a run is already in progress", ref);
     const std::string run_id = "r_" + detail::random_hex(8);
     runner::run_request request;
     request.language = st_.state.language;
     request.code = utf16_to_utf8(st_.state.doc);
-    request.stdin_data = stdin_data;
+    request.stdin_data = run.stdin_data;
     caf::actor me = caf::actor_cast<caf::actor>(self_);
     request.on_output = output_streamer(me, run_id);
     bool queued = runs.submit(std::move(request), [me, run_id](runner::run_result r) {
-      json result = {{"stdout", r.stdout_data}, {"stderr", r.stderr_data}, {"exitCode", r.exit_code},
-                     {"signal", r.signal.empty() ? json() : json(r.signal)}, {"timedOut", r.timed_out},
-                     {"truncated", r.truncated}, {"durationMs", r.duration_ms}};
-      if (!r.compile_output.empty() || r.compile_failed) result["compileOutput"] = r.compile_output;
-      if (!r.error.empty()) result["error"] = r.error;
-      caf::anon_send(me, run_done_atom::value, run_id, dump(result));
+      events::run_finished result;
+      result.stdout_text = r.stdout_data;
+      result.stderr_text = r.stderr_data;
+      result.exit_code = r.exit_code;
+      if (!r.signal.empty()) result.signal = r.signal;
+      result.timed_out = r.timed_out;
+      result.truncated = r.truncated;
+      result.duration_ms = r.duration_ms;
+      if (!r.compile_output.empty() || r.compile_failed) result.compile_output = r.compile_output;
+      if (!r.error.empty()) result.error = r.error;
+      caf::anon_send(me, run_done_atom::value, run_id, dump(events::to_json(result)));
     });
-    if (!queued) return error_to(who.conn, "busy", "too many runs are queued; retry shortly", ref);
+    if (!queued) return error_to(who.conn, error_code::busy, "too many runs are queued; retry shortly", ref);
     std::vector<event> txn;
-    json payload = {{"runId", run_id}, {"language", st_.state.language}, {"version", st_.state.version}};
-    if (auto err = record(txn, event_type::run_started, who.pid, payload)) return error_to(who.conn, "busy", *err, ref);
+    if (auto err = record(txn, who.pid, events::run_started{run_id, st_.state.language, st_.state.version}))
+      return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
     st_.svc->stats->runs_started.fetch_add(1, std::memory_order_relaxed);
     emit(connected(), frame({{"type", "run_started"}, {"runId", run_id}, {"participantId", who.pid},
@@ -429,7 +418,7 @@ class room {
     result["runId"] = run_id;
     std::string starter = st_.state.running.value("participantId", "");
     std::vector<event> txn;
-    if (record(txn, event_type::run_finished, starter, result)) return;
+    if (record(txn, event_type::run_finished, starter, result)) return;  // the fold checks it against events::run_finished
     submit(std::move(txn));
     st_.svc->stats->runs_finished.fetch_add(1, std::memory_order_relaxed);
     json out = result;
@@ -437,35 +426,28 @@ class room {
     emit(connected(), frame(out));
   }
 
-  void on_note(member& who, const json& msg, const json& ref) {
-    if (!who.interviewer) return error_to(who.conn, "forbidden", "only interviewers add notes", ref);
-    if (!msg.contains("text") || !msg["text"].is_string() || msg["text"].get_ref<const std::string&>().empty())
-      return error_to(who.conn, "invalid_changes", "add_note needs a non-empty \"text\"", ref);
-    const std::string text = msg["text"];
-    if (text.size() > st_.svc->config.max_note_bytes) return error_to(who.conn, "too_large", "the note is too long", ref);
+  void on_note(member& who, const domain::add_note& note, const json& ref) {
+    if (!who.interviewer) return error_to(who.conn, error_code::forbidden, "only interviewers add notes", ref);
     const std::string note_id = "n_" + detail::random_hex(8);
     std::vector<event> txn;
-    json payload = {{"noteId", note_id}, {"text", text}, {"version", st_.state.version}};
-    if (auto err = record(txn, event_type::note_added, who.pid, payload)) return error_to(who.conn, "busy", *err, ref);
+    if (auto err = record(txn, who.pid, events::note_added{note_id, note.text, st_.state.version}))
+      return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
     emit(interviewers(""), frame({{"type", "note_added"}, {"noteId", note_id}, {"participantId", who.pid},
-                                  {"text", text}, {"version", st_.state.version}}));
+                                  {"text", note.text}, {"version", st_.state.version}}));
   }
 
-  void on_focus(member& who, const json& msg, const json& ref) {
-    if (!msg.contains("focused") || !msg["focused"].is_boolean())
-      return error_to(who.conn, "invalid_changes", "focus_change needs a boolean \"focused\"", ref);
-    bool focused = msg["focused"];
+  void on_focus(member& who, const domain::focus_change& focus, const json& ref) {
     std::vector<event> txn;
-    if (auto err = record(txn, event_type::focus_changed, who.pid, {{"focused", focused}})) return error_to(who.conn, "busy", *err, ref);
+    if (auto err = record(txn, who.pid, events::focus_changed{focus.focused})) return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
-    emit(interviewers(who.pid), frame({{"type", "participant_focus"}, {"participantId", who.pid}, {"focused", focused}}));
+    emit(interviewers(who.pid), frame({{"type", "participant_focus"}, {"participantId", who.pid}, {"focused", focus.focused}}));
   }
 
   // -- connection lifecycle --
 
   /// A connection actor ended without ws_closed (its node died, or it failed): a drop.
-  void on_conn_down(const caf::actor_addr& conn) { on_closed(conn, 1006); }
+  void on_conn_down(const caf::actor_addr& conn) { on_closed(conn, value(close_code::abnormal)); }
 
   void on_closed(const caf::actor_addr& conn, int code) {
     auto it = st_.by_conn.find(conn);
@@ -476,7 +458,7 @@ class room {
     auto m = st_.members.find(pid);
     if (m == st_.members.end()) return;
     m->second.conn = caf::actor();
-    if ((code == 1000 || code == 1001) && !st_.failed) {
+    if (domain::is_clean_leave(code) && !st_.failed) {
       leave(pid, "left");
     } else {
       start_grace(pid);
@@ -629,6 +611,12 @@ class room {
     return std::nullopt;
   }
 
+  /// record() of a typed payload (events.hpp): the event type follows from the struct.
+  template <class Payload>
+  std::optional<std::string> record(std::vector<event>& txn, const std::string& pid, const Payload& payload) {
+    return record(txn, events::type_of(payload), pid, events::to_json(payload));
+  }
+
   /// Keeps code updates for pull, resume and cursor mapping.
   void remember(const event& e) {
     if (e.type != event_type::code_changed) return;
@@ -694,6 +682,11 @@ class room {
 
   void reply(const caf::actor& conn, const json& j) { emit({conn}, frame(j)); }
 
+  void error_to(const caf::actor& conn, error_code code, const std::string& message, const json& ref) {
+    st_.svc->stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
+    reply(conn, with_ref({{"type", "error"}, {"code", to_string(code)}, {"message", message}}, ref));
+  }
+  /// Kept for callers that still spell the code (the append pipeline).
   void error_to(const caf::actor& conn, const std::string& code, const std::string& message, const json& ref) {
     st_.svc->stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
     reply(conn, with_ref({{"type", "error"}, {"code", code}, {"message", message}}, ref));
@@ -701,7 +694,7 @@ class room {
 
   void leave(const std::string& pid, const std::string& reason) {
     std::vector<event> txn;
-    if (record(txn, event_type::participant_left, pid, {{"reason", reason}})) return;
+    if (record(txn, pid, events::participant_left{reason})) return;
     submit(std::move(txn));
     st_.members.erase(pid);
     emit(others(pid), frame({{"type", "participant_left"}, {"participantId", pid}, {"reason", reason}}));
@@ -822,7 +815,7 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
           // atomically, so the state is intact).
           ROOMS_LOG(error, "session " << self->state.meta.id.str() << ": message failed: " << e.what());
           self->send(conn, ws_out_atom::value,
-                     std::string(R"({"type":"error","code":"invalid_changes","message":"the message could not be processed"})"));
+                     dump({{"type", "error"}, {"code", to_string(error_code::invalid_changes)}, {"message", "the message could not be processed"}}));
         }
       },
       [=](ws_closed_atom, const caf::actor& conn, int code) { room(self).on_closed(conn.address(), code); },

@@ -23,6 +23,8 @@
 
 #include <caf/all.hpp>
 
+#include "actors/domain/errors.hpp"
+#include "actors/domain/validate.hpp"
 #include "actors/metrics.hpp"
 #include "actors/run_queue.hpp"
 #include "eventlog/store.hpp"
@@ -48,7 +50,7 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 /// Close code a gateway reports when the server itself drops the socket (shutdown): the
 /// participant is disconnected, not gone, and may resume.
-inline constexpr std::uint16_t close_server_going_away = 1012;
+inline constexpr std::uint16_t close_server_going_away = domain::value(domain::close_code::server_restart);
 
 /// Room behaviour limits and timings. Every field has a default.
 struct room_config {
@@ -68,9 +70,9 @@ struct room_config {
   /// Recent code updates kept in memory for pull, resume and cursor mapping. Default: 4096.
   std::size_t history_window = 4096;
   /// Longest participant name in characters. Default: 64.
-  std::size_t max_name_chars = 64;
+  std::size_t max_name_chars = domain::default_max_name_chars;
   /// Longest note in bytes. Default: 10,000.
-  std::size_t max_note_bytes = 10'000;
+  std::size_t max_note_bytes = domain::default_max_note_bytes;
   /// Largest stdin of a run in bytes. Default: 64 KiB.
   std::size_t max_stdin_bytes = 64u << 10;
   /// Retention sweep period of the registry. Default: 60 s.

@@ -1,78 +1,18 @@
 #pragma once
-/// The room state and the pure fold `apply(state, event)`.
-///
-/// No CAF, Asio or RocksDB here: live rooms, replay, roomctl and the tests all fold events with
-/// this one function, so live and replay cannot disagree.
+/// Forwarder: the room state and its fold moved to the domain library
+/// (actors/domain/room_state.hpp). Kept so that other folders compile unchanged until they
+/// include the domain header themselves.
 
-#include <cstdint>
-#include <map>
-#include <optional>
-#include <string>
-#include <string_view>
-
-#include <nlohmann/json.hpp>
-
-#include "eventlog/event.hpp"
+#include "actors/domain/room_state.hpp"
 
 namespace rooms::actors {
-
-/// A participant's main selection as last logged, in the document at `version`.
-struct cursor {
-  std::uint64_t version = 0;
-  std::size_t anchor = 0;
-  std::size_t head = 0;
-  bool operator==(const cursor&) const = default;
-};
-
-/// Someone who joined and has not left.
-struct participant {
-  std::string id;
-  std::string name;
-  std::string role;   ///< "candidate" | "interviewer"
-  std::string color;  ///< "#rrggbb"
-  bool focused = true;
-  /// sha256 of the resume token (never the token): lets a participant resume after a restart.
-  std::string resume_hash;
-  bool operator==(const participant&) const = default;
-};
-
-/// Everything a room is, as folded from its events.
-struct room_state {
-  std::uint64_t seq = 0;       ///< last applied event
-  std::uint64_t version = 0;   ///< collab version = number of code updates applied
-  std::u16string doc;          ///< UTF-16, as CodeMirror counts
-  std::string language = "plaintext";
-  std::string title;
-  std::int64_t created_at = 0;
-  std::int64_t last_ts = 0;
-  std::uint64_t joins = 0;     ///< participant_joined events seen (picks colours)
-  std::map<std::string, participant> participants;
-  std::map<std::string, cursor> cursors;
-  nlohmann::json last_run;     ///< run_finished payload + runId, participantId; null if none
-  nlohmann::json running;      ///< run_started payload of a run not yet finished; null if none
-
-  bool operator==(const room_state&) const = default;
-};
-
-/// Why an event could not be applied. The state is unchanged whenever this is returned.
-struct apply_error {
-  std::string code;     ///< "wrong_seq", "invalid_changes", "malformed"
-  std::string message;  ///< a human sentence
-};
-
-/// Applies one event, atomically: on error the state is untouched.
-std::optional<apply_error> apply(room_state& state, const eventlog::event& e);
-
-/// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun"}.
-nlohmann::json to_json(const room_state& state);
-/// A participant as PROTOCOL.md shows it: {"participantId","name","role","color"}.
-nlohmann::json to_json(const participant& p);
-
-/// Snapshot bytes of a state (versioned msgpack), and back. nullopt on garbage.
-std::string encode_snapshot(const room_state& state);
-std::optional<room_state> decode_snapshot(std::string_view bytes);
-
-/// Participant colours, distinct for the first 12 joiners of a room.
-std::string color_for(std::uint64_t join_index);
-
+using domain::apply;
+using domain::apply_error;
+using domain::color_for;
+using domain::cursor;
+using domain::decode_snapshot;
+using domain::encode_snapshot;
+using domain::participant;
+using domain::room_state;
+using domain::to_json;
 }  // namespace rooms::actors

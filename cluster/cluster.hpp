@@ -25,6 +25,8 @@
 
 #include <caf/all.hpp>
 
+#include "actors/domain/errors.hpp"
+
 namespace rooms::cluster {
 
 /// One line of the cluster file.
@@ -47,7 +49,7 @@ const node& owner_of(const std::vector<node>& nodes, std::string_view session_id
 
 /// Close code for a WebSocket whose session's node is unreachable (like HTTP 503); the
 /// session is intact and clients may resume once the node is back.
-inline constexpr std::uint16_t close_node_unavailable = 4503;
+inline constexpr std::uint16_t close_node_unavailable = domain::value(domain::close_code::unavailable);
 
 /// The status a router answers a resolve with when the owner cannot be reached.
 inline constexpr const char* unavailable = "unavailable";

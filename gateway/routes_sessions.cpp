@@ -1,18 +1,13 @@
 /// The session routes of the REST API (PROTOCOL.md "HTTP"): /health, /api/runtimes and
 /// /api/sessions/... . Answers come from the query service; this file checks input and access.
 
+#include "actors/domain/validate.hpp"
 #include "base/log.hpp"
 #include "gateway/detail/http_util.hpp"
 
 namespace rooms::gateway::detail {
 
 using eventlog::session_id;
-
-namespace {
-
-constexpr std::size_t max_title_bytes = 200;
-
-}  // namespace
 
 response get_health(context& ctx, const request& req) {
   auto uptime = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - ctx.started).count();
@@ -56,9 +51,10 @@ response post_session(context& ctx, const request& req, const std::string& clien
   if (body.contains("title")) {
     if (!body["title"].is_string()) return json_error(req, http::status::bad_request, "bad_request", "\"title\" must be a string");
     spec.title = body["title"];
-    if (spec.title.size() > max_title_bytes) return json_error(req, http::status::bad_request, "too_large", "the title is too long");
-    for (unsigned char c : spec.title)
-      if (c < 0x20) return json_error(req, http::status::bad_request, "bad_request", "the title has control characters");
+    if (spec.title.size() > domain::default_max_title_bytes)
+      return json_error(req, http::status::bad_request, "too_large", "the title is too long");
+    if (domain::has_control_chars(spec.title))
+      return json_error(req, http::status::bad_request, "bad_request", "the title has control characters");
   }
   auto created = ctx.query.create(spec);
   if (!created.ok()) return log_error(req, created.error());

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "actors/domain/errors.hpp"
 #include "base/log.hpp"
 #include "gateway/detail/context.hpp"
 #include "gateway/detail/websocket_session.hpp"
@@ -214,7 +215,7 @@ void server::stop() {
     for (auto& [ptr, weak] : ctx.sockets)
       if (auto s = weak.lock()) open.push_back(s);
   }
-  for (auto& s : open) s->close_from_server(1001, "server shutting down");
+  for (auto& s : open) s->close_from_server(domain::value(domain::close_code::going_away), "server shutting down");
   // Give the close handshakes a moment, then end the I/O threads.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (std::chrono::steady_clock::now() < deadline) {

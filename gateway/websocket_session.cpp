@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/domain/errors.hpp"
 #include "actors/room.hpp"
 #include "base/log.hpp"
 
@@ -85,7 +86,7 @@ void resolve(conn_actor* self, std::optional<std::string> resend) {
               self->monitor(room);
               if (self->state.closed) {
                 // The socket went away while we were resolving.
-                self->send(room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self), 1006);
+                self->send(room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self), int{domain::value(domain::close_code::abnormal)});
                 self->send(self->state.registry, detach_atom::value, self->state.session_id);
                 return self->quit();
               }
@@ -93,13 +94,13 @@ void resolve(conn_actor* self, std::optional<std::string> resend) {
               return;
             }
             if (auto ws = self->state.ws.lock()) {
-              if (status == "not_found") ws->close(4404, "unknown or expired session");
+              if (status == "not_found") ws->close(domain::value(domain::close_code::unknown_session), "unknown or expired session");
               else if (status == cluster::unavailable) ws->close(cluster::close_node_unavailable, "the session's node is unavailable; retry later");
-              else ws->close(1011, "session unavailable");
+              else ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
             }
           },
           [=](caf::error&) {
-            if (auto ws = self->state.ws.lock()) ws->close(1011, "session unavailable");
+            if (auto ws = self->state.ws.lock()) ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
           });
 }
 
@@ -115,7 +116,7 @@ caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws, 
     bool remote = down.source.node() != self->node();
     self->state.room = caf::actor();
     if (auto ws = self->state.ws.lock())
-      ws->close(remote ? cluster::close_node_unavailable : 1011, remote ? "the session's node is unavailable; resume later" : "session unavailable; resume");
+      ws->close(remote ? cluster::close_node_unavailable : domain::value(domain::close_code::internal_error), remote ? "the session's node is unavailable; resume later" : "session unavailable; resume");
   });
   return {
       [=](ws_in_atom, std::string& text) {
@@ -191,11 +192,11 @@ void websocket_session::on_accept(beast::error_code ec) {
     std::lock_guard lock(ctx_.sockets_mutex);
     ctx_.sockets[this] = weak_from_this();
   }
-  if (ctx_.stopping) return start_close(1001, "server shutting down");
+  if (ctx_.stopping) return start_close(domain::value(domain::close_code::going_away), "server shutting down");
   conn_ = ctx_.system.spawn(connection, weak_from_this(), ctx_.ws_registry, session_id_);
   join_timer_.expires_after(ctx_.options.join_timeout);
   join_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec) self->start_close(4408, "join timeout");
+    if (!ec) self->start_close(domain::value(domain::close_code::join_timeout), "join timeout");
   });
   do_read();
 }
@@ -216,7 +217,7 @@ void websocket_session::on_read(beast::error_code ec) {
     // (a flood) empties it within a burst and is closed rather than answered frame by frame.
     // (Resetting a strike count on every accepted message would let a client sending at any
     // rate below rate x burst go on forever, doubling its traffic with our errors.)
-    if (!refused_.take()) return start_close(1008, "message flood");
+    if (!refused_.take()) return start_close(domain::value(domain::close_code::policy), "message flood");
     send_local(R"({"type":"error","code":"rate_limited","message":"too many messages; slow down"})");
     return do_read();
   }
@@ -241,7 +242,7 @@ void websocket_session::deliver(caf::message frame) {
       // A slow consumer must never slow its room or grow memory without bound.
       self->ctx_.ws_closed_slow.fetch_add(1);
       ROOMS_LOG(info, "session " << self->session_id_ << ": closing a slow consumer (" << self->queue_.size() << " frames queued)");
-      return self->start_close(1008, "slow consumer");
+      return self->start_close(domain::value(domain::close_code::policy), "slow consumer");
     }
     self->queued_bytes_ += size;
     self->queue_.push_back(std::move(frame));
@@ -322,7 +323,7 @@ void websocket_session::finish() {
   }
   // What the room hears: the peer's close code, or "server going away" when we closed it, so a
   // shutdown or a dropped slow consumer is a disconnect (resumable), never a leave.
-  int code = 1006;
+  int code = domain::value(domain::close_code::abnormal);
   if (closing_) code = close_code_ >= 4000 ? close_code_ : close_server_going_away;
   else if (ws_.reason().code != 0) code = ws_.reason().code;
   if (conn_) caf::anon_send(conn_, ws_closed_atom::value, code);

@@ -105,6 +105,39 @@ TEST(room_actor, notes_and_focus_reach_interviewers_only) {
   EXPECT_FALSE(state.participants.at(cand.pid()).focused);
 }
 
+/// parse_command keeps a fresh join's faults aside: a resume needs no name, while an unknown
+/// token without a name is refused like any fresh join. The logged join has today's payload.
+TEST(room_actor, a_resume_needs_no_name_and_a_fresh_join_does) {
+  log_dir log;
+  auto id = log.create_session();
+  rooms_system sys(log.store(), fast_config());
+  test_conn first(sys, id), again(sys, id), stranger(sys, id);
+  auto st = first.join("Ada");
+  const std::string token = st.value("resumeToken", "");
+  ASSERT_FALSE(token.empty());
+  again.send({{"type", "join_session"}, {"resumeToken", token}, {"ref", "r"}});
+  auto resumed = again.next_of_type("session_state");
+  ASSERT_TRUE(resumed);
+  EXPECT_EQ(resumed->value("participantId", ""), first.pid());
+  EXPECT_EQ(resumed->value("ref", ""), "r");
+  EXPECT_EQ(first.wait_close(), 4409);
+  stranger.send({{"type", "join_session"}, {"resumeToken", "unknown"}, {"ref", 7}});
+  auto err = stranger.next_of_type("error");
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->value("code", ""), "invalid_changes");
+  EXPECT_EQ(err->value("message", ""), "join_session needs a \"name\" string");
+  EXPECT_EQ(err->value("ref", 0), 7);
+  std::size_t joins = 0;
+  for (const auto& e : log.events(id)) {
+    if (e.type != event_type::participant_joined) continue;
+    ++joins;
+    EXPECT_EQ(e.payload["participant"], (json{{"participantId", first.pid()}, {"name", "Ada"}, {"role", "candidate"},
+                                              {"color", e.payload["participant"].value("color", "")}}));
+    EXPECT_EQ(e.payload.value("resumeHash", ""), eventlog::sha256_hex(token));
+  }
+  EXPECT_EQ(joins, 1u) << "a resume logs no second join";
+}
+
 TEST(room_actor, publication_order_is_seq_order) {
   log_dir log;
   auto id = log.create_session();

@@ -1,10 +1,11 @@
 /// Fuzz target (d): what the room does to a WebSocket text frame before dispatching it:
-/// json_too_deep(text, 64), then json::parse(text, nullptr, false), then dump (replies echo
-/// parts of the message, e.g. "ref").
+/// json_too_deep(text, 64), then json::parse(text, nullptr, false), then parse_command, then dump
+/// (replies echo parts of the message, e.g. "ref").
 ///
 /// Invariants: nothing that passes the depth check crashes the parser or the dump (nlohmann
 /// recurses when dumping); whatever passes and parses is really at most 64 deep; a dump parses
-/// back equal.
+/// back equal; parse_command never throws, carries the ref, and refuses exactly the envelopes
+/// without a "type" string.
 
 #include <cstddef>
 #include <cstdint>
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/domain/commands.hpp"
 #include "actors/json_limits.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -56,8 +58,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto strict = msg.dump();  // parse only accepts valid UTF-8, so a strict dump cannot throw
   FUZZ_CHECK(out == strict);
   if (!has_nan(msg, 200)) FUZZ_CHECK(json::parse(out) == msg);
+  auto parsed = rooms::domain::parse_command(msg);  // must not throw, whatever the fields
+  const bool has_type = msg.is_object() && msg.contains("type") && msg["type"].is_string();
+  FUZZ_CHECK(parsed.type.empty() != has_type || (has_type && msg["type"].get<std::string>().empty()));
+  if (!has_type) FUZZ_CHECK(std::holds_alternative<rooms::domain::command_error>(parsed.value));
   if (msg.is_object()) {
     json ref = msg.contains("ref") ? msg["ref"] : json();
+    FUZZ_CHECK(parsed.ref == ref || has_nan(ref, 200));
     json reply = {{"type", "error"}, {"code", "bad_json"}, {"ref", ref}};
     (void)reply.dump(-1, ' ', false, json::error_handler_t::replace);
   }

@@ -1,11 +1,12 @@
-#include "actors/room_state.hpp"
+#include "actors/domain/room_state.hpp"
 
 #include <array>
 #include <cstring>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
+#include "actors/domain/events.hpp"
 
-namespace rooms::actors {
+namespace rooms::domain {
 
 namespace {
 
@@ -18,16 +19,6 @@ apply_error malformed(const eventlog::event& e, std::string_view what) {
   return {"malformed", std::string(eventlog::to_string(e.type)) + " event " +
                            std::to_string(e.seq) + ": " + std::string(what)};
 }
-
-/// A string field: `fallback` when absent, nullopt when present but not a string.
-std::optional<std::string> string_field(const json& j, const char* key, std::string fallback) {
-  auto it = j.find(key);
-  if (it == j.end()) return fallback;
-  if (!it->is_string()) return std::nullopt;
-  return it->get<std::string>();
-}
-
-bool is_uint(const json& j) { return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0); }
 
 }  // namespace
 
@@ -46,77 +37,78 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
   }
   const json& p = e.payload;
   if (!p.is_object()) return malformed(e, "payload is not an object");
+  // Every payload is decoded through its typed struct (events.hpp) before anything changes.
+  auto refused = [&](const events::payload_error& err) {
+    return err.code == "malformed" ? malformed(e, err.message) : apply_error{err.code, err.message};
+  };
   switch (e.type) {
     case event_type::session_created: {
-      if (p.contains("language") && p["language"].is_string()) state.language = p["language"];
-      if (p.contains("title") && p["title"].is_string()) state.title = p["title"];
+      events::session_created created;
+      if (auto err = events::from_json(p, created)) return refused(*err);
+      if (created.language) state.language = *created.language;
+      if (created.title) state.title = *created.title;
       state.created_at = e.ts;
       break;
     }
     case event_type::participant_joined: {
-      auto it = p.find("participant");
-      if (it == p.end() || !it->is_object()) return malformed(e, "no participant");
-      const json& j = *it;
+      events::participant_joined joined;
+      if (auto err = events::from_json(p, joined)) return refused(*err);
       participant who;
-      if (!j.contains("participantId") || !j["participantId"].is_string())
-        return malformed(e, "no participantId");
-      who.id = j["participantId"];
-      auto name = string_field(j, "name", "");
-      auto role = string_field(j, "role", "candidate");
-      auto color = string_field(j, "color", color_for(state.joins));
-      auto resume_hash = string_field(p, "resumeHash", "");
-      if (!name || !role || !color || !resume_hash) return malformed(e, "participant fields must be strings");
-      who.name = std::move(*name);
-      who.role = std::move(*role);
-      who.color = std::move(*color);
-      who.resume_hash = std::move(*resume_hash);
+      who.id = std::move(joined.participant.participant_id);
+      who.name = joined.participant.name.value_or("");
+      who.role = joined.participant.role.value_or("candidate");
+      who.color = joined.participant.color ? std::move(*joined.participant.color) : color_for(state.joins);
+      who.resume_hash = joined.resume_hash.value_or("");
       state.participants[who.id] = who;
       ++state.joins;
       break;
     }
     case event_type::participant_left: {
+      events::participant_left left;
+      if (auto err = events::from_json(p, left)) return refused(*err);
       state.participants.erase(e.participant_id);
       state.cursors.erase(e.participant_id);
       break;
     }
     case event_type::code_changed: {
-      if (!p.contains("version") || !is_uint(p["version"])) return malformed(e, "no version");
-      auto version = p["version"].get<std::uint64_t>();
-      if (version != state.version + 1) {
+      events::code_changed changed;
+      if (auto err = events::from_json(p, changed)) return refused(*err);
+      if (changed.version != state.version + 1) {
         return apply_error{"invalid_changes", "code_changed produces version " +
-                                                  std::to_string(version) + " but the document is at " +
+                                                  std::to_string(changed.version) + " but the document is at " +
                                                   std::to_string(state.version)};
       }
-      auto changes = changeset::from_json(p.value("changes", json()));
-      if (!changes) return apply_error{"invalid_changes", "changes are not a ChangeSet"};
-      if (!changes->apply(state.doc)) {
-        return apply_error{"invalid_changes", "change set of length " + std::to_string(changes->length()) +
+      if (!changed.parsed.apply(state.doc)) {
+        return apply_error{"invalid_changes", "change set of length " + std::to_string(changed.parsed.length()) +
                                                   " does not fit a document of length " +
                                                   std::to_string(state.doc.size())};
       }
-      state.version = version;
+      state.version = changed.version;
       break;
     }
     case event_type::cursor_moved: {
-      if (!is_uint(p.value("version", json())) || !is_uint(p.value("anchor", json())) ||
-          !is_uint(p.value("head", json())))
-        return malformed(e, "cursor needs version, anchor, head");
-      state.cursors[e.participant_id] = cursor{p["version"].get<std::uint64_t>(),
-                                               p["anchor"].get<std::size_t>(),
-                                               p["head"].get<std::size_t>()};
+      events::cursor_moved moved;
+      if (auto err = events::from_json(p, moved)) return refused(*err);
+      state.cursors[e.participant_id] = cursor{moved.version, static_cast<std::size_t>(moved.anchor),
+                                               static_cast<std::size_t>(moved.head)};
       break;
     }
     case event_type::language_changed: {
-      if (!p.contains("language") || !p["language"].is_string()) return malformed(e, "no language");
-      state.language = p["language"];
+      events::language_changed changed;
+      if (auto err = events::from_json(p, changed)) return refused(*err);
+      state.language = std::move(changed.language);
       break;
     }
     case event_type::run_started: {
-      state.running = p;
+      events::run_started started;
+      if (auto err = events::from_json(p, started)) return refused(*err);
+      state.running = p;  // as logged: the views show it whole
       if (!e.participant_id.empty()) state.running["participantId"] = e.participant_id;
       break;
     }
     case event_type::run_finished: {
+      events::run_finished finished;
+      if (auto err = events::from_json(p, finished)) return refused(*err);
       json run = p;
       if (state.running.is_object()) {
         // The result alone does not say who ran what: keep the start's fields beside it.
@@ -130,14 +122,22 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       break;
     }
     case event_type::focus_changed: {
+      events::focus_changed changed;
+      if (auto err = events::from_json(p, changed)) return refused(*err);
       auto it = state.participants.find(e.participant_id);
-      if (p.contains("focused") && !p["focused"].is_boolean()) return malformed(e, "focused must be a boolean");
-      if (it != state.participants.end()) it->second.focused = p.value("focused", true);
+      if (it != state.participants.end()) it->second.focused = changed.focused.value_or(true);
       break;
     }
-    case event_type::note_added:
-    case event_type::session_expired:
+    case event_type::note_added: {
+      events::note_added note;
+      if (auto err = events::from_json(p, note)) return refused(*err);
       break;
+    }
+    case event_type::session_expired: {
+      events::session_expired expired;
+      if (auto err = events::from_json(p, expired)) return refused(*err);
+      break;
+    }
   }
   state.seq = e.seq;
   state.last_ts = e.ts;
@@ -223,4 +223,4 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
   }
 }
 
-}  // namespace rooms::actors
+}  // namespace rooms::domain

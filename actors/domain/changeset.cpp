@@ -1,11 +1,13 @@
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <utility>
 
-namespace rooms::actors {
+#include "base/utf8.hpp"
+
+namespace rooms::domain {
 
 namespace {
 
@@ -29,24 +31,6 @@ void append_utf16(std::u16string& out, char32_t code_point) {
     code_point -= 0x10000;
     out.push_back(static_cast<char16_t>(0xD800 + (code_point >> 10)));
     out.push_back(static_cast<char16_t>(0xDC00 + (code_point & 0x3FF)));
-  }
-}
-
-void append_utf8(std::string& out, char32_t code_point) {
-  if (code_point < 0x80) {
-    out.push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
   }
 }
 
@@ -92,64 +76,20 @@ std::optional<changeset::section> parse_part(const nlohmann::json& part) {
 // -- UTF conversions --
 
 std::u16string utf8_to_utf16(std::string_view text) {
-  // The WHATWG decoder (what browsers' TextDecoder does): a maximal valid prefix of a broken
-  // sequence becomes one U+FFFD, and the byte that broke it is decoded afresh.
+  // The project's one decoder (base/utf8.hpp), which replaces like browsers' TextDecoder.
   std::u16string out;
   out.reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
-    auto lead = static_cast<unsigned char>(text[i]);
+    const auto lead = static_cast<unsigned char>(text[i]);
     if (lead < 0x80) {
       out.push_back(lead);
       ++i;
       continue;
     }
-    std::size_t needed = 0;
-    char32_t code_point = 0;
-    unsigned char lower = 0x80;
-    unsigned char upper = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-      needed = 1;
-      code_point = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      needed = 2;
-      code_point = lead & 0x0F;
-      // Excludes overlong forms and UTF-16 surrogates encoded as UTF-8.
-      if (lead == 0xE0) lower = 0xA0;
-      if (lead == 0xED) upper = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      needed = 3;
-      code_point = lead & 0x07;
-      // Excludes overlong forms and code points above U+10FFFF.
-      if (lead == 0xF0) lower = 0x90;
-      if (lead == 0xF4) upper = 0x8F;
-    } else {
-      out.push_back(replacement_char);
-      ++i;
-      continue;
-    }
-    ++i;
-    bool complete = true;
-    for (std::size_t k = 0; k < needed; ++k) {
-      if (i >= text.size()) {
-        complete = false;
-        break;
-      }
-      auto byte = static_cast<unsigned char>(text[i]);
-      if (byte < lower || byte > upper) {
-        complete = false;
-        break;
-      }
-      lower = 0x80;
-      upper = 0xBF;
-      code_point = (code_point << 6) | (byte & 0x3F);
-      ++i;
-    }
-    if (complete) {
-      append_utf16(out, code_point);
-    } else {
-      out.push_back(replacement_char);
-    }
+    const auto seq = base::decode_utf8(text, i);
+    append_utf16(out, seq.what == base::utf8_sequence::kind::valid ? seq.code_point : base::replacement_character);
+    i += seq.length;
   }
   return out;
 }
@@ -160,12 +100,12 @@ std::string utf16_to_utf8(std::u16string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     char32_t unit = text[i];
     if (is_high_surrogate(unit) && i + 1 < text.size() && is_low_surrogate(text[i + 1])) {
-      append_utf8(out, 0x10000 + ((unit - 0xD800) << 10) + (text[i + 1] - 0xDC00));
+      base::append_utf8(out, 0x10000 + ((unit - 0xD800) << 10) + (text[i + 1] - 0xDC00));
       ++i;
     } else if (is_high_surrogate(unit) || is_low_surrogate(unit)) {
-      append_utf8(out, replacement_char);
+      base::append_utf8(out, replacement_char);
     } else {
-      append_utf8(out, unit);
+      base::append_utf8(out, unit);
     }
   }
   return out;
@@ -292,4 +232,4 @@ std::size_t changeset::inserted_length() const {
   return total;
 }
 
-}  // namespace rooms::actors
+}  // namespace rooms::domain

@@ -1,0 +1,161 @@
+#include "actors/domain/commands.hpp"
+
+#include <array>
+
+namespace rooms::domain {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::array<std::string_view, 9> command_types = {
+    "join_session", "code_update", "pull", "cursor_update", "language_change", "run_code", "add_note", "focus_change", "ping"};
+
+bool is_uint(const json& j) {
+  return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
+}
+
+command_error refuse(error_code code, std::string message) { return {code, std::move(message)}; }
+
+command parse_join(const json& msg, const command_limits& limits) {
+  join_session join;
+  if (auto it = msg.find("resumeToken"); it != msg.end() && it->is_string()) join.resume_token = it->get<std::string>();
+  if (auto it = msg.find("version"); it != msg.end() && is_uint(*it)) join.version = it->get<std::uint64_t>();
+  if (auto it = msg.find("key"); it != msg.end() && it->is_string()) join.key = it->get<std::string>();
+  auto fresh = [&]() -> std::optional<command_error> {
+    auto role = msg.find("role");
+    if (role != msg.end()) {
+      if (!role->is_string() || !valid_role(role->get_ref<const std::string&>()))
+        return refuse(error_code::forbidden, "role must be \"candidate\" or \"interviewer\"");
+      join.role = role->get<std::string>();
+    }
+    auto name = msg.find("name");
+    if (name == msg.end() || !name->is_string())
+      return refuse(error_code::invalid_changes, "join_session needs a \"name\" string");
+    join.name = name->get<std::string>();
+    if (!valid_name(join.name, limits.max_name_chars))
+      return refuse(error_code::forbidden, "a name has 1 to " + std::to_string(limits.max_name_chars) +
+                                               " characters and no control characters");
+    return std::nullopt;
+  };
+  join.fresh_join_error = fresh();
+  return join;
+}
+
+command parse_code_update(const json& msg, const command_limits& limits) {
+  code_update out;
+  auto version = msg.find("version");
+  if (version == msg.end() || !is_uint(*version)) return refuse(error_code::invalid_changes, "code_update needs a \"version\"");
+  out.version = version->get<std::uint64_t>();
+  auto updates = msg.find("updates");
+  if (updates == msg.end() || !updates->is_array() || updates->empty())
+    return refuse(error_code::invalid_changes, "code_update needs a non-empty \"updates\" array");
+  if (updates->size() > limits.max_updates_per_push)
+    return refuse(error_code::too_large, "at most " + std::to_string(limits.max_updates_per_push) + " updates per push");
+  out.updates.reserve(updates->size());
+  for (const auto& u : *updates) {
+    auto client = u.is_object() ? u.find("clientID") : u.end();
+    if (!u.is_object() || client == u.end() || !client->is_string() || !valid_client_id(client->get_ref<const std::string&>()))
+      return refuse(error_code::invalid_changes, "each update needs a \"clientID\" string");
+    client_update update;
+    update.client_id = client->get<std::string>();
+    update.changes = u.value("changes", json());
+    auto parsed = changeset::from_json(update.changes);
+    if (!parsed) return refuse(error_code::invalid_changes, "\"changes\" is not a ChangeSet");
+    update.parsed = std::move(*parsed);
+    out.updates.push_back(std::move(update));
+  }
+  return out;
+}
+
+command parse_pull(const json& msg) {
+  auto version = msg.find("version");
+  if (version == msg.end() || !is_uint(*version))
+    return refuse(error_code::invalid_changes, "pull needs a \"version\" no newer than the server's");
+  return pull{version->get<std::uint64_t>()};
+}
+
+command parse_cursor(const json& msg) {
+  for (const char* key : {"version", "anchor", "head"})
+    if (!msg.contains(key) || !is_uint(msg[key]))
+      return refuse(error_code::invalid_changes, "cursor_update needs version, anchor and head");
+  return cursor_update{msg["version"].get<std::uint64_t>(), msg["anchor"].get<std::uint64_t>(), msg["head"].get<std::uint64_t>()};
+}
+
+command parse_language(const json& msg) {
+  auto language = msg.find("language");
+  if (language == msg.end() || !language->is_string())
+    return refuse(error_code::unsupported_language, "unsupported language; see GET /api/runtimes");
+  return language_change{language->get<std::string>()};
+}
+
+command parse_run(const json& msg, const command_limits& limits) {
+  run_code run;
+  if (auto it = msg.find("stdin"); it != msg.end()) {
+    if (!it->is_string()) return refuse(error_code::invalid_changes, "\"stdin\" must be a string");
+    if (it->get_ref<const std::string&>().size() > limits.max_stdin_bytes) return refuse(error_code::too_large, "stdin is too large");
+    run.stdin_data = it->get<std::string>();
+  }
+  return run;
+}
+
+command parse_note(const json& msg, const command_limits& limits) {
+  auto text = msg.find("text");
+  if (text == msg.end() || !text->is_string() || text->get_ref<const std::string&>().empty())
+    return refuse(error_code::invalid_changes, "add_note needs a non-empty \"text\"");
+  if (!valid_note(text->get_ref<const std::string&>(), limits.max_note_bytes))
+    return refuse(error_code::too_large, "the note is too long");
+  return add_note{text->get<std::string>()};
+}
+
+command parse_focus(const json& msg) {
+  auto focused = msg.find("focused");
+  if (focused == msg.end() || !focused->is_boolean())
+    return refuse(error_code::invalid_changes, "focus_change needs a boolean \"focused\"");
+  return focus_change{focused->get<bool>()};
+}
+
+command parse_fields(const std::string& type, const json& msg, const command_limits& limits) {
+  if (type == "join_session") return parse_join(msg, limits);
+  if (type == "code_update") return parse_code_update(msg, limits);
+  if (type == "pull") return parse_pull(msg);
+  if (type == "cursor_update") return parse_cursor(msg);
+  if (type == "language_change") return parse_language(msg);
+  if (type == "run_code") return parse_run(msg, limits);
+  if (type == "add_note") return parse_note(msg, limits);
+  if (type == "focus_change") return parse_focus(msg);
+  if (type == "ping") return ping{};
+  return refuse(error_code::unknown_type, "unknown message type \"" + type + "\"");
+}
+
+}  // namespace
+
+bool is_command_type(std::string_view type) {
+  for (auto known : command_types)
+    if (type == known) return true;
+  return false;
+}
+
+parsed_command parse_command(const json& msg, const command_limits& limits) {
+  parsed_command out;
+  if (!msg.is_object()) {
+    out.value = refuse(error_code::bad_json, "a message must be one JSON object");
+    return out;
+  }
+  if (auto ref = msg.find("ref"); ref != msg.end()) out.ref = *ref;
+  auto type = msg.find("type");
+  if (type == msg.end() || !type->is_string()) {
+    out.value = refuse(error_code::unknown_type, "the message has no \"type\"");
+    return out;
+  }
+  out.type = type->get<std::string>();
+  try {
+    out.value = parse_fields(out.type, msg, limits);
+  } catch (const json::exception&) {
+    // Every access above is checked first; this keeps the promise should nlohmann disagree.
+    out.value = refuse(error_code::invalid_changes, "the message could not be processed");
+  }
+  return out;
+}
+
+}  // namespace rooms::domain

@@ -1,0 +1,108 @@
+#pragma once
+/// Typed client commands: one struct per WebSocket client message of PROTOCOL.md, and
+/// parse_command, which checks every field of a message once (types, sizes, name rules).
+/// What needs the room's state (a version against the current one, a change set against the
+/// document, the interviewer key, whether a language can run) stays in the room.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/domain/changeset.hpp"
+#include "actors/domain/errors.hpp"
+#include "actors/domain/validate.hpp"
+
+namespace rooms::domain {
+
+/// The configurable limits a message is checked against (room_config holds the values).
+struct command_limits {
+  std::size_t max_name_chars = default_max_name_chars;
+  std::size_t max_note_bytes = default_max_note_bytes;
+  std::size_t max_stdin_bytes = 64u << 10;
+  std::size_t max_updates_per_push = 100;
+};
+
+/// A refused message: the `error` frame's code and message.
+struct command_error {
+  error_code code = error_code::invalid_changes;
+  std::string message;
+  bool operator==(const command_error&) const = default;
+};
+
+/// {"name","role"?,"key"?,"resumeToken"?,"version"?}. A resume needs none of the fresh-join
+/// fields, so their faults are kept in `fresh_join_error` and answered only when the token
+/// resumes nobody.
+struct join_session {
+  std::optional<std::string> resume_token;
+  std::optional<std::uint64_t> version;  ///< resume: the client's version (ignored unless a non-negative integer)
+  std::string name;
+  std::string role = "candidate";
+  std::string key;                        ///< empty when absent or not a string
+  std::optional<command_error> fresh_join_error;
+};
+
+/// One update of a code_update: {"clientID","changes"}.
+struct client_update {
+  std::string client_id;
+  nlohmann::json changes;  ///< as sent: logged and broadcast unchanged
+  changeset parsed;
+};
+
+/// {"version","updates":[...]}: 1..max_updates_per_push updates, each a valid ChangeSet.
+struct code_update {
+  std::uint64_t version = 0;
+  std::vector<client_update> updates;
+};
+
+struct pull {
+  std::uint64_t version = 0;
+};
+
+struct cursor_update {
+  std::uint64_t version = 0;
+  std::uint64_t anchor = 0;
+  std::uint64_t head = 0;
+};
+
+/// {"language"}: a string; whether it is known is the room's question.
+struct language_change {
+  std::string language;
+};
+
+struct run_code {
+  std::string stdin_data;  ///< "" when absent
+};
+
+struct add_note {
+  std::string text;  ///< 1..max_note_bytes
+};
+
+struct focus_change {
+  bool focused = true;
+};
+
+struct ping {};
+
+/// A parsed message: a command, or why it was refused.
+using command = std::variant<command_error, join_session, code_update, pull, cursor_update, language_change, run_code,
+                             add_note, focus_change, ping>;
+
+struct parsed_command {
+  nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies
+  std::string type;    ///< "type" as sent; empty when absent, not a string, or not an object
+  command value;
+};
+
+/// True for the "type" of a message parse_command knows.
+bool is_command_type(std::string_view type);
+
+/// Checks and converts one client message (already parsed JSON). Never throws.
+parsed_command parse_command(const nlohmann::json& message, const command_limits& limits = {});
+
+}  // namespace rooms::domain

@@ -1,0 +1,266 @@
+#include "actors/domain/events.hpp"
+
+namespace rooms::domain::events {
+
+namespace {
+
+using json = nlohmann::json;
+
+payload_error malformed(std::string message) { return {"malformed", std::move(message)}; }
+
+bool is_uint(const json& j) {
+  return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
+}
+
+/// Reads an optional field: absent leaves `out` empty; present must pass `is` (else false).
+template <class T, class Is>
+bool optional_field(const json& j, const char* key, std::optional<T>& out, Is is) {
+  out.reset();
+  auto it = j.find(key);
+  if (it == j.end()) return true;
+  if (!is(*it)) return false;
+  out = it->template get<T>();
+  return true;
+}
+
+bool optional_string(const json& j, const char* key, std::optional<std::string>& out) {
+  return optional_field(j, key, out, [](const json& v) { return v.is_string(); });
+}
+bool optional_uint(const json& j, const char* key, std::optional<std::uint64_t>& out) {
+  return optional_field(j, key, out, is_uint);
+}
+bool optional_int(const json& j, const char* key, std::optional<std::int64_t>& out) {
+  return optional_field(j, key, out, [](const json& v) { return v.is_number_integer(); });
+}
+bool optional_bool(const json& j, const char* key, std::optional<bool>& out) {
+  return optional_field(j, key, out, [](const json& v) { return v.is_boolean(); });
+}
+
+template <class T>
+void put(json& j, const char* key, const std::optional<T>& value) {
+  if (value) j[key] = *value;
+}
+
+/// Runs a decoder with nlohmann's exceptions turned into an error: a payload must never throw
+/// out of the fold.
+template <class F>
+std::optional<payload_error> guarded(F decode) {
+  try {
+    return decode();
+  } catch (const json::exception& e) {
+    return malformed(e.what());
+  }
+}
+
+}  // namespace
+
+// -- to_json --
+
+json to_json(const session_created& p) {
+  json j = json::object();
+  put(j, "language", p.language);
+  put(j, "title", p.title);
+  return j;
+}
+
+json to_json(const participant_joined& p) {
+  json who = {{"participantId", p.participant.participant_id}};
+  put(who, "name", p.participant.name);
+  put(who, "role", p.participant.role);
+  put(who, "color", p.participant.color);
+  json j = {{"participant", std::move(who)}};
+  put(j, "resumeHash", p.resume_hash);
+  return j;
+}
+
+json to_json(const participant_left& p) {
+  json j = json::object();
+  put(j, "reason", p.reason);
+  return j;
+}
+
+json to_json(const code_changed& p) {
+  json j = {{"version", p.version}, {"changes", p.changes}};
+  put(j, "clientID", p.client_id);
+  return j;
+}
+
+json to_json(const cursor_moved& p) { return {{"version", p.version}, {"anchor", p.anchor}, {"head", p.head}}; }
+
+json to_json(const language_changed& p) { return {{"language", p.language}}; }
+
+json to_json(const run_started& p) {
+  json j = json::object();
+  put(j, "runId", p.run_id);
+  put(j, "language", p.language);
+  put(j, "version", p.version);
+  return j;
+}
+
+json to_json(const run_finished& p) {
+  json j = json::object();
+  put(j, "runId", p.run_id);
+  put(j, "stdout", p.stdout_text);
+  put(j, "stderr", p.stderr_text);
+  put(j, "exitCode", p.exit_code);
+  // A room writes "signal" always, null when there was none; a signal-less result from the
+  // runner (exitCode present) therefore gets null.
+  if (p.signal) j["signal"] = *p.signal;
+  else if (p.exit_code) j["signal"] = nullptr;
+  put(j, "timedOut", p.timed_out);
+  put(j, "truncated", p.truncated);
+  put(j, "durationMs", p.duration_ms);
+  put(j, "compileOutput", p.compile_output);
+  put(j, "error", p.error);
+  return j;
+}
+
+json to_json(const note_added& p) {
+  json j = {{"text", p.text}};
+  put(j, "noteId", p.note_id);
+  put(j, "version", p.version);
+  return j;
+}
+
+json to_json(const focus_changed& p) {
+  json j = json::object();
+  put(j, "focused", p.focused);
+  return j;
+}
+
+json to_json(const session_expired& p) {
+  json j = json::object();
+  put(j, "by", p.by);
+  return j;
+}
+
+// -- from_json --
+
+std::optional<payload_error> from_json(const json& p, session_created& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    if (!optional_string(p, "language", out.language) || !optional_string(p, "title", out.title))
+      return malformed("language and title must be strings");
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, participant_joined& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    auto it = p.find("participant");
+    if (it == p.end() || !it->is_object()) return malformed("no participant");
+    const json& who = *it;
+    auto id = who.find("participantId");
+    if (id == who.end() || !id->is_string()) return malformed("no participantId");
+    out.participant.participant_id = id->get<std::string>();
+    if (!optional_string(who, "name", out.participant.name) || !optional_string(who, "role", out.participant.role) ||
+        !optional_string(who, "color", out.participant.color) || !optional_string(p, "resumeHash", out.resume_hash))
+      return malformed("participant fields must be strings");
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, participant_left& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    if (!optional_string(p, "reason", out.reason)) return malformed("reason must be a string");
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, code_changed& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    auto version = p.find("version");
+    if (version == p.end() || !is_uint(*version)) return malformed("no version");
+    out.version = version->get<std::uint64_t>();
+    if (!optional_string(p, "clientID", out.client_id)) return malformed("clientID must be a string");
+    out.changes = p.value("changes", json());
+    auto parsed = changeset::from_json(out.changes);
+    if (!parsed) return payload_error{"invalid_changes", "changes are not a ChangeSet"};
+    out.parsed = std::move(*parsed);
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, cursor_moved& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    if (!is_uint(p.value("version", json())) || !is_uint(p.value("anchor", json())) || !is_uint(p.value("head", json())))
+      return malformed("cursor needs version, anchor, head");
+    out.version = p["version"].get<std::uint64_t>();
+    out.anchor = p["anchor"].get<std::uint64_t>();
+    out.head = p["head"].get<std::uint64_t>();
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, language_changed& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    auto it = p.find("language");
+    if (it == p.end() || !it->is_string()) return malformed("no language");
+    out.language = it->get<std::string>();
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, run_started& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    if (!optional_string(p, "runId", out.run_id) || !optional_string(p, "language", out.language) ||
+        !optional_uint(p, "version", out.version))
+      return malformed("runId and language must be strings, version a non-negative integer");
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, run_finished& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    if (!optional_string(p, "runId", out.run_id) || !optional_string(p, "stdout", out.stdout_text) ||
+        !optional_string(p, "stderr", out.stderr_text) || !optional_string(p, "compileOutput", out.compile_output) ||
+        !optional_string(p, "error", out.error))
+      return malformed("runId, stdout, stderr, compileOutput and error must be strings");
+    out.signal.reset();
+    if (auto it = p.find("signal"); it != p.end() && !it->is_null()) {
+      if (!it->is_string()) return malformed("signal must be a string or null");
+      out.signal = it->get<std::string>();
+    }
+    if (!optional_int(p, "exitCode", out.exit_code) || !optional_int(p, "durationMs", out.duration_ms) ||
+        !optional_bool(p, "timedOut", out.timed_out) || !optional_bool(p, "truncated", out.truncated))
+      return malformed("exitCode and durationMs must be integers, timedOut and truncated booleans");
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, note_added& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    auto it = p.find("text");
+    if (it == p.end() || !it->is_string()) return malformed("a note needs a text");
+    out.text = it->get<std::string>();
+    if (!optional_string(p, "noteId", out.note_id) || !optional_uint(p, "version", out.version))
+      return malformed("noteId must be a string, version a non-negative integer");
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, focus_changed& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    if (!optional_bool(p, "focused", out.focused)) return malformed("focused must be a boolean");
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, session_expired& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    if (!optional_string(p, "by", out.by)) return malformed("by must be a string");
+    return std::nullopt;
+  });
+}
+
+}  // namespace rooms::domain::events

@@ -1,0 +1,167 @@
+#pragma once
+/// Typed event payloads: one struct per event type of PROTOCOL.md "Events", each with to_json
+/// and from_json. The stored encoding is unchanged (eventlog::event keeps the payload as JSON,
+/// msgpack on disk): these convert that JSON, and accept every payload a room or an import ever
+/// logged, so old logs still load. The fold decodes through them: the one place where a
+/// payload's shape is checked. Limits on the values (name rules, sizes) are validate.hpp's.
+///
+/// Optional fields are std::optional: absent in the JSON stays absent when written back, so
+/// json -> struct -> json gives the input back.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/domain/changeset.hpp"
+#include "eventlog/event.hpp"
+
+namespace rooms::domain::events {
+
+/// Why a payload does not decode. `code` is "malformed", or "invalid_changes" for a
+/// code_changed whose change set is not one.
+struct payload_error {
+  std::string code = "malformed";
+  std::string message;
+};
+
+/// {"language"?, "title"?}; the room's defaults (plaintext, "") apply when absent.
+struct session_created {
+  std::optional<std::string> language;
+  std::optional<std::string> title;
+  bool operator==(const session_created&) const = default;
+};
+
+/// The participant of a join as logged: {"participantId", "name"?, "role"?, "color"?}.
+struct joined_participant {
+  std::string participant_id;
+  std::optional<std::string> name;
+  std::optional<std::string> role;
+  std::optional<std::string> color;
+  bool operator==(const joined_participant&) const = default;
+};
+
+/// {"participant", "resumeHash"?}
+struct participant_joined {
+  joined_participant participant;
+  std::optional<std::string> resume_hash;  ///< sha256 hex of the resume token, never the token
+  bool operator==(const participant_joined&) const = default;
+};
+
+/// {"reason"?}: "left" (a clean close) or "disconnected" (the grace period ended).
+struct participant_left {
+  std::optional<std::string> reason;
+  bool operator==(const participant_left&) const = default;
+};
+
+/// {"version", "clientID"?, "changes"}: the update producing `version`.
+struct code_changed {
+  std::uint64_t version = 0;
+  std::optional<std::string> client_id;
+  nlohmann::json changes;  ///< the ChangeSet JSON exactly as logged
+  changeset parsed;        ///< `changes`, decoded (not written by to_json)
+  bool operator==(const code_changed& o) const {
+    return version == o.version && client_id == o.client_id && changes == o.changes;
+  }
+};
+
+/// {"version", "anchor", "head"}: a main selection in the document at `version`.
+struct cursor_moved {
+  std::uint64_t version = 0;
+  std::uint64_t anchor = 0;
+  std::uint64_t head = 0;
+  bool operator==(const cursor_moved&) const = default;
+};
+
+/// {"language"}
+struct language_changed {
+  std::string language;
+  bool operator==(const language_changed&) const = default;
+};
+
+/// {"runId"?, "language"?, "version"?}
+struct run_started {
+  std::optional<std::string> run_id;
+  std::optional<std::string> language;
+  std::optional<std::uint64_t> version;
+  bool operator==(const run_started&) const = default;
+};
+
+/// {"runId"?, "stdout", "stderr", "exitCode", "signal" (string or null), "timedOut",
+/// "truncated", "durationMs", "compileOutput"?, "error"?}. A room always writes the unmarked
+/// fields; older and imported logs may lack any of them, so each is optional when read.
+struct run_finished {
+  std::optional<std::string> run_id;
+  std::optional<std::string> stdout_text;
+  std::optional<std::string> stderr_text;
+  std::optional<std::int64_t> exit_code;
+  std::optional<std::string> signal;  ///< null in the JSON when the program was not signalled
+  std::optional<bool> timed_out;
+  std::optional<bool> truncated;
+  std::optional<std::int64_t> duration_ms;
+  std::optional<std::string> compile_output;
+  std::optional<std::string> error;
+  bool operator==(const run_finished&) const = default;
+};
+
+/// {"noteId"?, "text", "version"?}
+struct note_added {
+  std::optional<std::string> note_id;
+  std::string text;
+  std::optional<std::uint64_t> version;
+  bool operator==(const note_added&) const = default;
+};
+
+/// {"focused"?}: absent means focused (what the first clients sent).
+struct focus_changed {
+  std::optional<bool> focused;
+  bool operator==(const focus_changed&) const = default;
+};
+
+/// {"by"?}: never logged by roomd (an expired session is deleted whole); kept for old logs.
+struct session_expired {
+  std::optional<std::string> by;
+  bool operator==(const session_expired&) const = default;
+};
+
+nlohmann::json to_json(const session_created& p);
+nlohmann::json to_json(const participant_joined& p);
+nlohmann::json to_json(const participant_left& p);
+nlohmann::json to_json(const code_changed& p);
+nlohmann::json to_json(const cursor_moved& p);
+nlohmann::json to_json(const language_changed& p);
+nlohmann::json to_json(const run_started& p);
+nlohmann::json to_json(const run_finished& p);
+nlohmann::json to_json(const note_added& p);
+nlohmann::json to_json(const focus_changed& p);
+nlohmann::json to_json(const session_expired& p);
+
+/// The event type each payload belongs to (lets code build an event from the struct alone).
+constexpr eventlog::event_type type_of(const session_created&) { return eventlog::event_type::session_created; }
+constexpr eventlog::event_type type_of(const participant_joined&) { return eventlog::event_type::participant_joined; }
+constexpr eventlog::event_type type_of(const participant_left&) { return eventlog::event_type::participant_left; }
+constexpr eventlog::event_type type_of(const code_changed&) { return eventlog::event_type::code_changed; }
+constexpr eventlog::event_type type_of(const cursor_moved&) { return eventlog::event_type::cursor_moved; }
+constexpr eventlog::event_type type_of(const language_changed&) { return eventlog::event_type::language_changed; }
+constexpr eventlog::event_type type_of(const run_started&) { return eventlog::event_type::run_started; }
+constexpr eventlog::event_type type_of(const run_finished&) { return eventlog::event_type::run_finished; }
+constexpr eventlog::event_type type_of(const note_added&) { return eventlog::event_type::note_added; }
+constexpr eventlog::event_type type_of(const focus_changed&) { return eventlog::event_type::focus_changed; }
+constexpr eventlog::event_type type_of(const session_expired&) { return eventlog::event_type::session_expired; }
+
+/// Decodes `payload` (a JSON object) into `out`; nullopt on success, else why not (out is then
+/// unspecified). Never throws.
+std::optional<payload_error> from_json(const nlohmann::json& payload, session_created& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, participant_joined& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, participant_left& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, code_changed& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, cursor_moved& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, language_changed& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, run_started& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, run_finished& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, note_added& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, focus_changed& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, session_expired& out);
+
+}  // namespace rooms::domain::events
