@@ -17,9 +17,9 @@ bool is_api_request(const request& req) {
 
 namespace {
 
-response not_found(const request& req) { return json_error(req, http::status::not_found, "not_found", "no such endpoint"); }
+response not_found(const request& req) { return json_error(req, http::status::not_found, domain::error_code::not_found, "no such endpoint"); }
 response unknown_session(const request& req) {
-  return json_error(req, http::status::not_found, "not_found", "unknown or expired session");
+  return json_error(req, http::status::not_found, domain::error_code::not_found, "unknown or expired session");
 }
 
 /// Only `verb` may ask for this path.
@@ -83,7 +83,7 @@ response handle_api(context& ctx, const request& req, const std::string& client)
   } catch (const std::exception& e) {
     // A bug must cost one request, never the server.
     ROOMS_LOG(error, "request " << req.method_string() << " " << req.target() << " failed: " << e.what());
-    return json_error(req, http::status::internal_server_error, "internal", "internal error");
+    return json_error(req, http::status::internal_server_error, domain::error_code::internal, "internal error");
   }
 }
 

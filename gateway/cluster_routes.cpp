@@ -73,7 +73,7 @@ response forward(context& ctx, const request& req, const cluster::node& to, cons
   if (r.status == 0) {
     std::string path(req.target().substr(0, req.target().find('?')));
     ROOMS_LOG(warn, "cluster: node " << to.id << " did not answer " << req.method_string() << " " << path << ": " << r.error);
-    return json_error(req, http::status::service_unavailable, "unavailable",
+    return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
                       "the node holding this session (" + to.id + ") is unavailable; retry later");
   }
   response res{static_cast<http::status>(r.status), req.version()};
@@ -103,7 +103,7 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
     std::string kv = query.substr(i, j - i);
     if (kv.rfind("cursor=", 0) == 0) {
       auto parsed = json::parse(base::from_hex(kv.substr(7)).value_or(""), nullptr, false);
-      if (!parsed.is_object()) return json_error(req, http::status::bad_request, "bad_request", "bad \"cursor\"");
+      if (!parsed.is_object()) return json_error(req, http::status::bad_request, domain::error_code::bad_request, "bad \"cursor\"");
       cursors = parsed;
       continuing = true;
     } else if (!kv.empty()) {
@@ -172,7 +172,7 @@ std::optional<response> route_in_cluster(context& ctx, const request& req, const
     const cluster::node& owner = cluster::owner_of(ctx.cluster.nodes, *sid);
     if (owner.id == ctx.cluster.self_id) return std::nullopt;
     if (peer) {
-      return json_error(req, http::status::bad_gateway, "cluster_mismatch",
+      return json_error(req, http::status::bad_gateway, domain::error_code::cluster_mismatch,
                         "forwarded here, but this node's cluster file gives the session to " + owner.id);
     }
     return forward(ctx, req, owner, client);
@@ -187,7 +187,7 @@ std::optional<response> route_in_cluster(context& ctx, const request& req, const
       const auto& n = nodes[(first + k) % nodes.size()];
       if (n.id == ctx.cluster.self_id) return std::nullopt;
       if (k == 0 && !has_admin_token(ctx, req) && !ctx.create_limiter.take(client))
-        return json_error(req, http::status::too_many_requests, "rate_limited", "too many sessions created from this address; retry in a minute");
+        return json_error(req, http::status::too_many_requests, domain::error_code::rate_limited, "too many sessions created from this address; retry in a minute");
       auto res = forward(ctx, req, n, client);
       if (res.result() != http::status::service_unavailable) return res;
       // That node is down: the next one (eventually this one) creates it.

@@ -67,33 +67,33 @@ bool has_admin_token(const context& ctx, const request& req) {
 }
 
 std::optional<response> check_admin(const context& ctx, const request& req) {
-  if (bearer(req).empty()) return json_error(req, http::status::unauthorized, "unauthorized", "send the admin token as a Bearer token");
-  if (!has_admin_token(ctx, req)) return json_error(req, http::status::forbidden, "forbidden", "wrong admin token");
+  if (bearer(req).empty()) return json_error(req, http::status::unauthorized, domain::error_code::unauthorized, "send the admin token as a Bearer token");
+  if (!has_admin_token(ctx, req)) return json_error(req, http::status::forbidden, domain::error_code::forbidden, "wrong admin token");
   return std::nullopt;
 }
 
 std::optional<response> check_session_access(const context& ctx, const request& req, const eventlog::session_meta& meta) {
   if (has_admin_token(ctx, req)) return std::nullopt;
   auto token = bearer(req);
-  if (token.empty()) return json_error(req, http::status::unauthorized, "unauthorized", "send the interviewer key as a Bearer token");
+  if (token.empty()) return json_error(req, http::status::unauthorized, domain::error_code::unauthorized, "send the interviewer key as a Bearer token");
   // The stored hash against the token's: equal lengths, compared in constant time.
   if (!base::constant_time_equal(base::sha256_hex(token), meta.key_hash))
-    return json_error(req, http::status::forbidden, "forbidden", "wrong interviewer key");
+    return json_error(req, http::status::forbidden, domain::error_code::forbidden, "wrong interviewer key");
   return std::nullopt;
 }
 
 response log_error(const request& req, const eventlog::status& s) {
   switch (s.code()) {
-    case errc::not_found: return json_error(req, http::status::not_found, "not_found", "unknown or expired session");
-    case errc::invalid_argument: return json_error(req, http::status::bad_request, "bad_request", s.message());
-    case errc::already_exists: return json_error(req, http::status::conflict, "already_exists", s.message());
-    case errc::no_space: return json_error(req, http::status::service_unavailable, "unavailable", "the event log is full: " + s.message());
-    default: return json_error(req, http::status::service_unavailable, "unavailable", "the event log failed: " + s.to_string());
+    case errc::not_found: return json_error(req, http::status::not_found, domain::error_code::not_found, "unknown or expired session");
+    case errc::invalid_argument: return json_error(req, http::status::bad_request, domain::error_code::bad_request, s.message());
+    case errc::already_exists: return json_error(req, http::status::conflict, domain::error_code::already_exists, s.message());
+    case errc::no_space: return json_error(req, http::status::service_unavailable, domain::error_code::unavailable, "the event log is full: " + s.message());
+    default: return json_error(req, http::status::service_unavailable, domain::error_code::unavailable, "the event log failed: " + s.to_string());
   }
 }
 
 response method_not_allowed(const request& req) {
-  return json_error(req, http::status::method_not_allowed, "method_not_allowed", "method not allowed here");
+  return json_error(req, http::status::method_not_allowed, domain::error_code::method_not_allowed, "method not allowed here");
 }
 
 query::live_sessions live_rooms(context& ctx, bool with_list) {
@@ -136,8 +136,8 @@ response json_response(const request& req, http::status status, const std::strin
   return res;
 }
 
-response json_error(const request& req, http::status status, const std::string& code, const std::string& message) {
-  return json_response(req, status, json{{"error", code}, {"message", message}}.dump());
+response json_error(const request& req, http::status status, domain::error_code code, const std::string& message) {
+  return json_response(req, status, json{{"error", domain::to_string(code)}, {"message", message}}.dump());
 }
 
 }  // namespace rooms::gateway::detail

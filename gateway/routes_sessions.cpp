@@ -35,26 +35,26 @@ response get_runtimes(context& ctx, const request& req) {
 
 response post_session(context& ctx, const request& req, const std::string& client) {
   if (!has_admin_token(ctx, req) && !from_cluster_peer(ctx, req) && !ctx.create_limiter.take(client))
-    return json_error(req, http::status::too_many_requests, "rate_limited", "too many sessions created from this address; retry in a minute");
+    return json_error(req, http::status::too_many_requests, domain::error_code::rate_limited, "too many sessions created from this address; retry in a minute");
   json body = json::object();
   if (!req.body().empty()) {
     body = json::parse(req.body(), nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return json_error(req, http::status::bad_request, "bad_json", "the body must be a JSON object");
+    if (body.is_discarded() || !body.is_object()) return json_error(req, http::status::bad_request, domain::error_code::bad_json, "the body must be a JSON object");
   }
   query::new_session spec;
   spec.id = new_session_id(ctx);
   if (body.contains("language")) {
     if (!body["language"].is_string() || !actors::is_known_language(*ctx.svc, body["language"]))
-      return json_error(req, http::status::bad_request, "unsupported_language", "unknown language; see GET /api/runtimes");
+      return json_error(req, http::status::bad_request, domain::error_code::unsupported_language, "unknown language; see GET /api/runtimes");
     spec.language = body["language"];
   }
   if (body.contains("title")) {
-    if (!body["title"].is_string()) return json_error(req, http::status::bad_request, "bad_request", "\"title\" must be a string");
+    if (!body["title"].is_string()) return json_error(req, http::status::bad_request, domain::error_code::bad_request, "\"title\" must be a string");
     spec.title = body["title"];
     if (spec.title.size() > domain::default_max_title_bytes)
-      return json_error(req, http::status::bad_request, "too_large", "the title is too long");
+      return json_error(req, http::status::bad_request, domain::error_code::too_large, "the title is too long");
     if (domain::has_control_chars(spec.title))
-      return json_error(req, http::status::bad_request, "bad_request", "the title has control characters");
+      return json_error(req, http::status::bad_request, domain::error_code::bad_request, "the title has control characters");
   }
   auto created = ctx.query.create(spec);
   if (!created.ok()) return log_error(req, created.error());
@@ -78,13 +78,13 @@ response get_events(context& ctx, const request& req, const session_id& id, cons
   std::size_t limit = query::default_event_page;
   if (t.query.count("from")) {
     auto v = parse_uint(t.query.at("from"));
-    if (!v || *v == 0) return json_error(req, http::status::bad_request, "bad_request", "\"from\" must be a positive integer");
+    if (!v || *v == 0) return json_error(req, http::status::bad_request, domain::error_code::bad_request, "\"from\" must be a positive integer");
     from = *v;
   }
   if (t.query.count("limit")) {
     auto v = parse_uint(t.query.at("limit"));
     if (!v || *v == 0 || *v > query::max_event_page)
-      return json_error(req, http::status::bad_request, "bad_request", "\"limit\" must be 1.." + std::to_string(query::max_event_page));
+      return json_error(req, http::status::bad_request, domain::error_code::bad_request, "\"limit\" must be 1.." + std::to_string(query::max_event_page));
     limit = *v;
   }
   auto page = ctx.query.events(*meta, from, limit);
@@ -100,10 +100,10 @@ response get_state(context& ctx, const request& req, const session_id& id, const
   std::optional<std::int64_t> at;
   if (t.query.count("seq")) {
     seq = parse_uint(t.query.at("seq"));
-    if (!seq) return json_error(req, http::status::bad_request, "bad_request", "\"seq\" must be 1.." + std::to_string(meta->events));
+    if (!seq) return json_error(req, http::status::bad_request, domain::error_code::bad_request, "\"seq\" must be 1.." + std::to_string(meta->events));
   } else if (t.query.count("at")) {
     at = parse_int(t.query.at("at"));
-    if (!at) return json_error(req, http::status::bad_request, "bad_request", "\"at\" must be unix milliseconds");
+    if (!at) return json_error(req, http::status::bad_request, domain::error_code::bad_request, "\"at\" must be unix milliseconds");
   }
   auto target = ctx.query.resolve_seq(*meta, seq, at);
   if (!target.ok()) return log_error(req, target.error());
@@ -117,11 +117,11 @@ response post_fork(context& ctx, const request& req, const session_id& id) {
   if (!meta.ok()) return log_error(req, meta.error());
   if (auto denied = check_session_access(ctx, req, *meta)) return *denied;
   json body = json::parse(req.body().empty() ? "{}" : req.body(), nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return json_error(req, http::status::bad_request, "bad_json", "the body must be a JSON object");
+  if (body.is_discarded() || !body.is_object()) return json_error(req, http::status::bad_request, domain::error_code::bad_json, "the body must be a JSON object");
   std::uint64_t seq = meta->events;
   if (body.contains("seq")) {
     if (!body["seq"].is_number_unsigned())
-      return json_error(req, http::status::bad_request, "bad_request", "\"seq\" must be 1.." + std::to_string(meta->events));
+      return json_error(req, http::status::bad_request, domain::error_code::bad_request, "\"seq\" must be 1.." + std::to_string(meta->events));
     seq = body["seq"];
   }
   auto created = ctx.query.fork(*meta, seq, new_session_id(ctx));

@@ -71,18 +71,18 @@ class http_session : public std::enable_shared_from_this<http_session> {
       request req;
       req.version(11);
       req.keep_alive(false);
-      return write(json_error(req, http::status::payload_too_large, "too_large", "the request body is too large"));
+      return write(json_error(req, http::status::payload_too_large, domain::error_code::too_large, "the request body is too large"));
     }
     if (ec) return;  // timeouts and resets: nothing to answer
     ctx_.http_requests.fetch_add(1, std::memory_order_relaxed);
     request req = parser_->release();
     if (websocket::is_upgrade(req)) {
       std::string target(req.target());
-      if (target.rfind("/ws/", 0) != 0) return write(json_error(req, http::status::not_found, "not_found", "no WebSocket endpoint here"));
+      if (target.rfind("/ws/", 0) != 0) return write(json_error(req, http::status::not_found, domain::error_code::not_found, "no WebSocket endpoint here"));
       if (!origin_allowed(ctx_, req)) {
         ctx_.ws_rejected_origin.fetch_add(1);
         ROOMS_LOG(warn, "websocket from " << address_ << " refused: origin " << req[http::field::origin]);
-        return write(json_error(req, http::status::forbidden, "forbidden", "cross-origin WebSocket refused"));
+        return write(json_error(req, http::status::forbidden, domain::error_code::forbidden, "cross-origin WebSocket refused"));
       }
       std::string sid = target.substr(4);
       if (auto q = sid.find('?'); q != std::string::npos) sid.resize(q);

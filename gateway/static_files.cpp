@@ -97,17 +97,17 @@ std::optional<std::filesystem::path> inside(const std::filesystem::path& root, c
 
 response handle_static(context& ctx, const request& req) {
   if (req.method() != http::verb::get && req.method() != http::verb::head)
-    return json_error(req, http::status::method_not_allowed, "method_not_allowed", "method not allowed here");
+    return json_error(req, http::status::method_not_allowed, domain::error_code::method_not_allowed, "method not allowed here");
   std::string raw(req.target());
   if (auto q = raw.find('?'); q != std::string::npos) raw.resize(q);
   auto decoded = percent_decode(raw);
-  if (!decoded || decoded->empty() || decoded->front() != '/') return json_error(req, http::status::bad_request, "bad_request", "bad path");
+  if (!decoded || decoded->empty() || decoded->front() != '/') return json_error(req, http::status::bad_request, domain::error_code::bad_request, "bad path");
   const std::string& target = *decoded;
   // Never a file outside web_dir: no "..", backslashes, NUL or absolute paths ("//etc/passwd"),
   // checked after percent-decoding; symlinks are resolved and must stay inside too.
   if (target.find("..") != std::string::npos || target.find('\\') != std::string::npos || target.find('\0') != std::string::npos ||
       target.rfind("//", 0) == 0)
-    return json_error(req, http::status::bad_request, "bad_request", "bad path");
+    return json_error(req, http::status::bad_request, domain::error_code::bad_request, "bad path");
   const std::filesystem::path root(ctx.options.web_dir);
   bool app_route = target == "/" || target == "/index.html" || target.rfind("/room/", 0) == 0 || target.rfind("/replay/", 0) == 0;
   auto path = inside(root, app_route ? std::string("index.html") : target.substr(1));
@@ -115,7 +115,7 @@ response handle_static(context& ctx, const request& req) {
   response res{http::status::ok, req.version()};
   res.keep_alive(req.keep_alive());
   if (!file) {
-    if (!app_route) return json_error(req, http::status::not_found, "not_found", "no such file");
+    if (!app_route) return json_error(req, http::status::not_found, domain::error_code::not_found, "no such file");
     res.set(http::field::content_type, "text/html; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
     res.body() = placeholder;

@@ -201,6 +201,15 @@ void websocket_session::on_accept(beast::error_code ec) {
   do_read();
 }
 
+namespace {
+
+/// An `error` message the gateway answers itself (before the room sees the frame).
+std::string error_frame(domain::error_code code, std::string_view message) {
+  return nlohmann::json{{"type", "error"}, {"code", domain::to_string(code)}, {"message", message}}.dump();
+}
+
+}  // namespace
+
 void websocket_session::do_read() {
   ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
@@ -218,11 +227,11 @@ void websocket_session::on_read(beast::error_code ec) {
     // (Resetting a strike count on every accepted message would let a client sending at any
     // rate below rate x burst go on forever, doubling its traffic with our errors.)
     if (!refused_.take()) return start_close(domain::value(domain::close_code::policy), "message flood");
-    send_local(R"({"type":"error","code":"rate_limited","message":"too many messages; slow down"})");
+    send_local(error_frame(domain::error_code::rate_limited, "too many messages; slow down"));
     return do_read();
   }
   if (!ws_.got_text()) {
-    send_local(R"({"type":"error","code":"bad_json","message":"send JSON in text frames"})");
+    send_local(error_frame(domain::error_code::bad_json, "send JSON in text frames"));
     return do_read();
   }
   caf::anon_send(conn_, ws_in_atom::value, std::move(text));

@@ -19,6 +19,13 @@ enum class error_code {
   forbidden,             ///< the role or key does not allow it, or a name breaks the rules
   busy,                  ///< the room cannot take it now (full, a run in progress, log down)
   bad_request,           ///< REST: a malformed request
+  unauthorized,          ///< REST: no credential sent (401)
+  not_found,             ///< REST: unknown or expired (404)
+  already_exists,        ///< REST: the id is taken (409)
+  method_not_allowed,    ///< REST: a method the path does not answer (405)
+  unavailable,           ///< REST: the log, the registry or a node cannot answer (503)
+  internal,              ///< REST: a bug or an unexpected failure (500)
+  cluster_mismatch,      ///< REST: a peer with another cluster secret (cluster forwarding)
 };
 
 /// "bad_json", "unknown_type", ... (the wire spelling).
@@ -34,6 +41,13 @@ constexpr std::string_view to_string(error_code code) {
     case error_code::forbidden: return "forbidden";
     case error_code::busy: return "busy";
     case error_code::bad_request: return "bad_request";
+    case error_code::unauthorized: return "unauthorized";
+    case error_code::not_found: return "not_found";
+    case error_code::already_exists: return "already_exists";
+    case error_code::method_not_allowed: return "method_not_allowed";
+    case error_code::unavailable: return "unavailable";
+    case error_code::internal: return "internal";
+    case error_code::cluster_mismatch: return "cluster_mismatch";
   }
   return "busy";
 }

@@ -14,6 +14,7 @@
 #include <boost/beast.hpp>
 #include <caf/all.hpp>
 
+#include "actors/domain/errors.hpp"
 #include "actors/room.hpp"
 #include "gateway/server.hpp"
 #include "query/service.hpp"
@@ -100,7 +101,8 @@ struct context {
 /// Security headers every response carries.
 void add_security_headers(response& res);
 /// A JSON error body {"error","message"} with the status.
-response json_error(const request& req, http::status status, const std::string& code, const std::string& message);
+/// The JSON error answer {"error","message"}; `code` is the protocol's one list of codes.
+response json_error(const request& req, http::status status, domain::error_code code, const std::string& message);
 /// A JSON body with the status.
 response json_response(const request& req, http::status status, const std::string& body);
 
