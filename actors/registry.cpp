@@ -14,6 +14,12 @@ namespace rooms::actors {
 namespace {
 
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// store -> registry: (expired_atom, ticket, errc, message) an expire_async finished
+using expired_atom = caf::atom_constant<caf::atom("expired")>;
+/// store -> registry: (swept_atom) a sweep_expired_async finished
+using swept_atom = caf::atom_constant<caf::atom("swept")>;
+/// store -> registry: (meta_read_atom, ticket) an activation's meta read finished
+using meta_read_atom = caf::atom_constant<caf::atom("meta_read")>;
 
 /// One live room and who holds its handle.
 struct entry {
@@ -21,15 +27,34 @@ struct entry {
   int attached = 0;                 ///< connections that resolved it and have not detached
   std::int64_t idle_since = 0;      ///< steady ms when `attached` dropped to 0
   bool stopping = false;            ///< a stop request is in flight
-  /// Resolves that arrived while stopping, with their senders.
+  bool activating = false;          ///< its meta is being read; `room` is not spawned yet
+  std::uint64_t activation = 0;     ///< activating: the ticket of its meta read
+  /// Resolves that arrived while stopping or activating, with their senders.
   std::vector<std::pair<caf::response_promise, caf::strong_actor_ptr>> waiters;
+};
+
+/// An activation's read of the session meta, filled on the store's reader thread.
+struct meta_read {
+  eventlog::status status;
+  eventlog::session_meta meta;
 };
 
 struct registry_data {
   static inline const char* name = "room_registry";
   std::shared_ptr<const services> svc;
   std::map<std::string, entry> rooms;  ///< by session id
+  /// Activations waiting for their meta, by ticket: the session and the read.
+  std::map<std::uint64_t, std::pair<std::string, std::shared_ptr<meta_read>>> reading;
+  std::uint64_t next_activation = 1;
   std::int64_t last_sweep = 0;
+  bool sweeping = false;  ///< a sweep is in the store's hands
+  /// Expire requests in the store's hands, by ticket.
+  struct expire_request {
+    caf::response_promise rp;
+    std::string sid, by;
+  };
+  std::map<std::uint64_t, expire_request> expiring;
+  std::uint64_t next_ticket = 1;
   std::optional<caf::response_promise> shutdown_promise;
   std::size_t halting = 0;
   /// Attachments made through another node (a cluster router there), by that router: when it
@@ -43,18 +68,36 @@ std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-/// Activates a room (spawn + load) for a stored, unexpired session.
-std::pair<std::string, caf::actor> activate(registry_actor* self, const std::string& sid) {
+/// Starts activating a room for a stored, unexpired session: its meta is read on the store's
+/// reader thread (on_meta_read spawns the room, which loads itself); `rp` is answered then.
+void activate(registry_actor* self, const std::string& sid, caf::response_promise rp, caf::strong_actor_ptr sender) {
   auto id = eventlog::session_id::parse(sid);
-  if (!id) return {"not_found", caf::actor()};
-  auto meta = self->state.svc->store->meta(*id);
-  if (!meta.ok()) {
-    return {meta.error().code() == eventlog::errc::not_found ? "not_found" : "unavailable", caf::actor()};
+  if (!id) {
+    rp.deliver(std::string("not_found"), caf::actor());
+    return;
   }
-  auto room = detail::spawn_room(self->system(), self->state.svc, std::move(*meta));
-  self->monitor(room);
-  self->state.rooms[sid] = entry{room, 0, steady_ms(), false, {}};
-  return {"ok", room};
+  auto& e = self->state.rooms[sid];
+  e = entry{};
+  e.activating = true;
+  e.waiters.emplace_back(std::move(rp), std::move(sender));
+  auto slot = std::make_shared<meta_read>();
+  e.activation = self->state.next_activation++;
+  self->state.reading[e.activation] = {sid, slot};
+  auto ticket = e.activation;
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto* store = self->state.svc->store;
+  store->read_async([me, store, slot, id = *id, ticket](eventlog::status s) {
+    if (s.ok()) {
+      auto meta = store->meta(id);
+      if (meta.ok()) {
+        slot->meta = std::move(*meta);
+      } else {
+        s = meta.error();
+      }
+    }
+    slot->status = std::move(s);
+    caf::anon_send(me, meta_read_atom::value, ticket);
+  });
 }
 
 /// Counts an attachment; one made from another node is also counted against its router.
@@ -76,16 +119,44 @@ void detach(registry_actor* self, const std::string& sid, int count = 1) {
 }
 
 void resolve_into(registry_actor* self, const std::string& sid, caf::response_promise& rp, const caf::strong_actor_ptr& sender) {
-  auto [status, room] = activate(self, sid);
-  if (room) attach(self, sid, self->state.rooms[sid], sender);
-  rp.deliver(status, room);
+  auto it = self->state.rooms.find(sid);
+  if (it != self->state.rooms.end() && it->second.activating) {
+    it->second.waiters.emplace_back(rp, sender);
+    return;
+  }
+  activate(self, sid, rp, sender);
+}
+
+/// The meta of an activation is read: spawn the room (or answer why not) and attach the waiters.
+void on_meta_read(registry_actor* self, std::uint64_t ticket) {
+  auto slot_it = self->state.reading.find(ticket);
+  if (slot_it == self->state.reading.end()) return;
+  auto [sid, slot] = std::move(slot_it->second);
+  self->state.reading.erase(slot_it);
+  auto it = self->state.rooms.find(sid);
+  // Expired meanwhile (and maybe activating again, with another read).
+  if (it == self->state.rooms.end() || !it->second.activating || it->second.activation != ticket) return;
+  auto waiters = std::move(it->second.waiters);
+  if (!slot->status.ok()) {
+    self->state.rooms.erase(it);
+    std::string why = slot->status.code() == eventlog::errc::not_found ? "not_found" : "unavailable";
+    for (auto& [rp, sender] : waiters) rp.deliver(why, caf::actor());
+    return;
+  }
+  auto room = detail::spawn_room(self->system(), self->state.svc, std::move(slot->meta));
+  self->monitor(room);
+  it->second = entry{room, 0, steady_ms(), false, false, 0, {}};
+  for (auto& [rp, sender] : waiters) {
+    attach(self, sid, it->second, sender);
+    rp.deliver(std::string("ok"), room);
+  }
 }
 
 void stop_idle(registry_actor* self) {
   const auto idle = self->state.svc->config.idle_passivate.count();
   const auto now = steady_ms();
   for (auto& [sid, e] : self->state.rooms) {
-    if (e.stopping || e.attached > 0 || now - e.idle_since < idle) continue;
+    if (e.activating || e.stopping || e.attached > 0 || now - e.idle_since < idle) continue;
     e.stopping = true;
     std::string id = sid;
     self->request(e.room, caf::infinite, detail::stop_atom::value)
@@ -140,7 +211,7 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
         auto it = self->state.rooms.find(sid);
         if (it == self->state.rooms.end()) {
           resolve_into(self, sid, rp, sender);
-        } else if (it->second.stopping) {
+        } else if (it->second.stopping || it->second.activating) {
           it->second.waiters.emplace_back(rp, sender);
         } else {
           attach(self, sid, it->second, sender);
@@ -159,25 +230,45 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
         }
         detach(self, sid);
       },
-      [=](expire_atom, const std::string& sid, const std::string& by) -> std::string {
+      [=](expire_atom, const std::string& sid, const std::string& by) {
+        auto rp = self->make_response_promise();
         auto id = eventlog::session_id::parse(sid);
-        if (!id) return "not_found";
+        if (!id) {
+          rp.deliver(std::string("not_found"));
+          return rp;
+        }
         // Gone from the log first, so no resolve can reactivate it; then close its sockets.
-        auto status = self->state.svc->store->expire(*id);
-        auto it = self->state.rooms.find(sid);
+        auto ticket = self->state.next_ticket++;
+        self->state.expiring.emplace(ticket, registry_data::expire_request{rp, sid, by});
+        caf::actor me = caf::actor_cast<caf::actor>(self);
+        self->state.svc->store->expire_async(*id, [me, ticket](eventlog::status s) {
+          caf::anon_send(me, expired_atom::value, ticket, static_cast<int>(s.code()), s.to_string());
+        });
+        return rp;
+      },
+      [=](expired_atom, std::uint64_t ticket, int code, const std::string& text) {
+        auto done = self->state.expiring.find(ticket);
+        if (done == self->state.expiring.end()) return;
+        auto request = std::move(done->second);
+        self->state.expiring.erase(done);
+        auto it = self->state.rooms.find(request.sid);
         if (it != self->state.rooms.end()) {
-          self->demonitor(it->second.room);
-          self->send(it->second.room, expire_atom::value, by);
-          for (auto& [rp, sender] : it->second.waiters) rp.deliver(std::string("not_found"), caf::actor());
+          if (it->second.room) {
+            self->demonitor(it->second.room);
+            self->send(it->second.room, expire_atom::value, request.by);
+          }
+          for (auto& [waiter, sender] : it->second.waiters) waiter.deliver(std::string("not_found"), caf::actor());
           self->state.rooms.erase(it);
         }
-        if (status.ok()) return "ok";
-        return status.code() == eventlog::errc::not_found ? "not_found" : status.to_string();
+        auto errc = static_cast<eventlog::errc>(code);
+        request.rp.deliver(errc == eventlog::errc::ok ? std::string("ok") : errc == eventlog::errc::not_found ? std::string("not_found") : text);
       },
+      [=](swept_atom) { self->state.sweeping = false; },
+      [=](meta_read_atom, std::uint64_t ticket) { on_meta_read(self, ticket); },
       [=](live_atom, const std::string& sid) {
         auto rp = self->make_response_promise();
         auto it = self->state.rooms.find(sid);
-        if (it == self->state.rooms.end() || it->second.stopping) {
+        if (it == self->state.rooms.end() || it->second.stopping || it->second.activating) {
           rp.deliver(std::string("null"));
         } else {
           rp.delegate(it->second.room, live_atom::value);
@@ -186,21 +277,35 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
       },
       [=](list_atom) -> std::string {
         nlohmann::json out = nlohmann::json::object();
-        for (const auto& [sid, e] : self->state.rooms) out[sid] = e.attached;
+        for (const auto& [sid, e] : self->state.rooms)
+          if (!e.activating) out[sid] = e.attached;
         return out.dump();
       },
       [=](tick_atom) {
         stop_idle(self);
         auto now = steady_ms();
-        if (now - self->state.last_sweep >= self->state.svc->config.sweep_every.count()) {
+        if (!self->state.sweeping && now - self->state.last_sweep >= self->state.svc->config.sweep_every.count()) {
           self->state.last_sweep = now;
-          (void)self->state.svc->store->sweep_expired();  // errors show up in /health
+          self->state.sweeping = true;
+          caf::actor me = caf::actor_cast<caf::actor>(self);
+          // Errors show up in /health.
+          self->state.svc->store->sweep_expired_async([me](eventlog::result<std::size_t>) { caf::anon_send(me, swept_atom::value); });
         }
         auto period = std::min<std::int64_t>(1000, std::max<std::int64_t>(10, self->state.svc->config.idle_passivate.count() / 4));
         self->delayed_send(self, std::chrono::milliseconds(period), tick_atom::value);
       },
       [=](shutdown_atom) {
         auto rp = self->make_response_promise();
+        // Activations not done yet: nothing to stop; their resolves are refused.
+        for (auto it = self->state.rooms.begin(); it != self->state.rooms.end();) {
+          if (!it->second.activating) {
+            ++it;
+            continue;
+          }
+          for (auto& [waiter, sender] : it->second.waiters) waiter.deliver(std::string("unavailable"), caf::actor());
+          it = self->state.rooms.erase(it);
+        }
+        self->state.reading.clear();
         if (self->state.rooms.empty()) {
           rp.deliver(std::string("ok"));
           return rp;

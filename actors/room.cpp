@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "actors/detail/ids.hpp"
+#include "actors/detail/packed_changes.hpp"
 #include "actors/detail/room_actor.hpp"
 #include "actors/domain/changeset.hpp"
 #include "actors/domain/commands.hpp"
@@ -41,6 +42,8 @@ namespace {
 
 using append_done_atom = caf::atom_constant<caf::atom("app_done")>;
 using snapshot_done_atom = caf::atom_constant<caf::atom("snap_done")>;
+using log_read_atom = caf::atom_constant<caf::atom("log_read")>;
+using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using run_done_atom = caf::atom_constant<caf::atom("run_done")>;
 using run_output_atom = caf::atom_constant<caf::atom("run_out")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
@@ -62,19 +65,40 @@ struct outbound {
   caf::message msg;
 };
 
-/// An append in flight, and what to publish when it is durable.
+/// An append in flight, or a read of the log for one client's pull, and what to publish once
+/// it is done. They are published in submission order; a read may finish before the appends
+/// ahead of it are durable, so each keeps its outcome until those are.
 struct pending_append {
   std::uint64_t ticket = 0;
   std::chrono::steady_clock::time_point submitted;
-  std::size_t events = 0;
+  std::size_t events = 0;  ///< 0 for a read: its reply is out[0]
   std::vector<outbound> out;
+  bool done = false;
+  int code = 0;  ///< the store's errc once done
+  std::string message;
 };
 
-/// One logged code update, kept for pull, resume and cursor mapping.
+/// One logged code update, kept for pull, resume and cursor mapping: the change set packed
+/// (a keystroke fits inside the entry) and its clientID and participant as an index into
+/// room_data::authors, about 48 bytes where a JSON tree took a kilobyte.
 struct history_entry {
   std::uint64_t version = 0;  ///< version it produced
-  json update;                ///< {"clientID","changes","participantId"}
-  changeset changes;
+  std::uint32_t author = 0;   ///< index into room_data::authors
+  detail::packed_changes changes;
+};
+
+/// Who sent updates in the history: few, one per client session.
+struct history_author {
+  std::string client_id;
+  std::string pid;
+};
+
+/// What a load read from the log, filled on the store's reader thread.
+struct loaded_log {
+  std::optional<room_state> state;  ///< the newest snapshot, decoded
+  std::vector<event> events;        ///< the events after it
+  eventlog::status status;
+  std::map<std::string, std::string> resume_tokens;  ///< recovering: members' tokens, by participant
 };
 
 struct room_data {
@@ -88,6 +112,11 @@ struct room_data {
   std::deque<pending_append> pending;
   std::uint64_t next_ticket = 1;
   std::deque<history_entry> history;
+  std::vector<history_author> authors;
+  std::size_t history_bytes = 0;  ///< of `history`, entries and their heap bytes
+  std::uint64_t snapshot_durable_seq = 0;  ///< newest snapshot known to be written
+  bool snapshot_given_up = false;  ///< stopping: a snapshot failed; the log has it all anyway
+  std::shared_ptr<loaded_log> loading;  ///< a load in the store's hands
   std::uint64_t snapshot_seq = 0;
   bool failed = false;    ///< an append failed: reload from the log once in-flight ones end
   bool stopping = false;  ///< passivation requested: drain, snapshot, quit
@@ -120,35 +149,61 @@ class room {
  public:
   explicit room(room_actor* self) : self_(self), st_(self->state) {}
 
-  /// Loads the newest snapshot and folds the events after it.
+  /// Reads the newest snapshot and the events after it on the store's reader thread, without
+  /// waiting; on_loaded folds them. Meanwhile the room holds other messages back (its loading
+  /// behaviour) or, recovering, answers busy.
   void load() {
-    auto& store = *st_.svc->store;
-    auto snap = store.snapshot_at_or_below(st_.meta.id, UINT64_MAX);
-    if (snap.ok() && snap->has_value()) {
-      if (auto s = decode_snapshot((*snap)->bytes)) {
-        st_.state = std::move(*s);
-        st_.snapshot_seq = st_.state.seq;
+    auto into = std::make_shared<loaded_log>();
+    st_.loading = into;
+    caf::actor me = caf::actor_cast<caf::actor>(self_);
+    auto* store = st_.svc->store;
+    auto id = st_.meta.id;
+    store->read_async([me, store, id, into](eventlog::status s) {
+      if (s.ok()) {
+        auto snap = store->snapshot_at_or_below(id, UINT64_MAX);
+        if (snap.ok() && snap->has_value()) into->state = decode_snapshot((*snap)->bytes);
+        std::uint64_t from = into->state ? into->state->seq + 1 : 1;
+        s = store->scan(id, from, [&](const event& e) {
+          into->events.push_back(e);
+          return true;
+        });
       }
+      into->status = std::move(s);
+      caf::anon_send(me, loaded_atom::value);
+    });
+  }
+
+  /// Folds what load() read: the snapshot, then the events after it.
+  void on_loaded() {
+    if (!st_.loading) return;
+    auto log = std::move(st_.loading);
+    if (log->state) {
+      st_.state = std::move(*log->state);
+      st_.snapshot_seq = st_.state.seq;
+      st_.snapshot_durable_seq = st_.state.seq;
     }
-    auto status = store.scan(st_.meta.id, st_.state.seq + 1, [&](const event& e) {
+    for (const auto& e : log->events) {
       if (auto err = apply(st_.state, e)) {
         st_.load_error = "event " + std::to_string(e.seq) + ": " + err->message;
-        return false;
+        break;
       }
       remember(e);
-      return true;
-    });
-    if (!status.ok() && st_.load_error.empty()) st_.load_error = status.to_string();
+    }
+    if (!log->status.ok() && st_.load_error.empty()) st_.load_error = log->status.to_string();
     // Participants still in the log were connected when the server stopped: they may resume.
     for (const auto& [pid, p] : st_.state.participants) {
       member m;
       m.pid = pid;
       m.interviewer = p.role == "interviewer";
+      auto token = log->resume_tokens.find(pid);
+      if (token != log->resume_tokens.end()) m.resume_token = token->second;
       st_.members[pid] = m;
       start_grace(pid);
     }
     st_.svc->stats->rooms_live.fetch_add(1);
     st_.svc->stats->rooms_activated.fetch_add(1);
+    st_.failed = false;  // recovered, when it was
+    if (st_.stopping && st_.pending.empty()) on_drained();
   }
 
   // -- inbound frames --
@@ -477,44 +532,78 @@ class room {
   void on_snapshot_done(std::uint64_t seq, std::uint64_t previous, bool ok) {
     if (ok) {
       st_.svc->stats->snapshots_written.fetch_add(1, std::memory_order_relaxed);
-    } else if (st_.snapshot_seq == seq) {
-      st_.snapshot_seq = previous;  // try again after the next append
+      st_.snapshot_durable_seq = std::max(st_.snapshot_durable_seq, seq);
+    } else {
+      if (st_.snapshot_seq == seq) st_.snapshot_seq = previous;  // try again after the next append
+      // Stopping: do not retry forever (an expired session refuses snapshots); the log has
+      // every event, a snapshot only makes the next activation faster.
+      if (st_.stopping) st_.snapshot_given_up = true;
     }
+    if (st_.stopping && st_.pending.empty()) on_drained();
   }
 
   void on_append_done(std::uint64_t ticket, int code, const std::string& message) {
-    if (st_.pending.empty() || st_.pending.front().ticket != ticket) return;  // cannot happen: FIFO
-    pending_append done = std::move(st_.pending.front());
-    st_.pending.pop_front();
+    auto it = std::find_if(st_.pending.begin(), st_.pending.end(), [&](const pending_append& p) { return p.ticket == ticket; });
+    if (it == st_.pending.end()) return;  // cannot happen: every ticket is answered once
+    it->done = true;
+    it->code = code;
+    it->message = message;
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - it->submitted).count();
+    if (code == 0 && it->events > 0) st_.svc->stats->append_latency.record(static_cast<std::uint64_t>(micros));
+    publish_done();
+  }
+
+  /// A read of the log for a pull is done: its reply (or error) takes its place in the order.
+  void on_log_read(std::uint64_t ticket, const std::string& frame_text) {
+    auto it = std::find_if(st_.pending.begin(), st_.pending.end(), [&](const pending_append& p) { return p.ticket == ticket; });
+    if (it == st_.pending.end() || it->out.empty()) return;
+    it->out.front().msg = caf::make_message(ws_out_atom::value, frame_text);
+    it->done = true;
+    publish_done();
+  }
+
+  /// Publishes what is done at the front of `pending`, in submission order.
+  void publish_done() {
     auto& stats = *st_.svc->stats;
-    if (code == 0 && !st_.failed) {
-      auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - done.submitted).count();
-      stats.append_latency.record(static_cast<std::uint64_t>(micros));
-      stats.events_appended.fetch_add(done.events, std::memory_order_relaxed);
-      for (auto& o : done.out) send(o);
-    } else {
-      if (!st_.failed) {
-        stats.append_failures.fetch_add(1);
-        // Nothing of this append or the ones behind it was published; tell the clients why.
-        json err = {{"type", "error"}, {"code", "busy"}, {"message", "the event log refused the write (" + message + "); reconnect to resume"}};
-        for (const auto& [addr, pid] : st_.by_conn) self_->send(st_.members[pid].conn, ws_out_atom::value, dump(err));
+    while (!st_.pending.empty() && st_.pending.front().done) {
+      pending_append done = std::move(st_.pending.front());
+      st_.pending.pop_front();
+      if (done.code == 0 && !st_.failed) {
+        stats.events_appended.fetch_add(done.events, std::memory_order_relaxed);
+        for (auto& o : done.out) send(o);
+      } else {
+        if (!st_.failed) {
+          stats.append_failures.fetch_add(1);
+          // Nothing of this append or the ones behind it was published; tell the clients why.
+          json err = {{"type", "error"}, {"code", "busy"}, {"message", "the event log refused the write (" + done.message + "); reconnect to resume"}};
+          for (const auto& [addr, pid] : st_.by_conn) self_->send(st_.members[pid].conn, ws_out_atom::value, dump(err));
+        }
+        st_.failed = true;
       }
-      st_.failed = true;
     }
     if (st_.pending.empty()) on_drained();
   }
 
   /// Everything appended is durable and published: recover, snapshot or stop.
   void on_drained() {
-    if (st_.failed) return recover();
-    // Stopping: the last snapshot is written before the room answers, so the next activation
-    // (and shutdown) finds it. Periodic snapshots are queued by submit() without waiting.
-    if (st_.stopping && st_.state.seq > st_.snapshot_seq) write_snapshot();
-    if (st_.stopping && st_.stop_promise) {
-      st_.stop_promise->deliver(true);
-      st_.stop_promise.reset();
-      quit();
+    if (st_.failed) {
+      if (!st_.loading) recover();  // else on_loaded comes back here
+      return;
     }
+    // Nobody connected or resumable: no client can pull from the history any more (a joiner
+    // gets the document itself).
+    if (st_.members.empty()) clear_history();
+    if (!st_.stopping || !st_.stop_promise) return;
+    // Stopping: the room answers once its last snapshot is written, so the next activation
+    // (and shutdown) finds it; meanwhile the room keeps answering (on_snapshot_done comes back
+    // here). Periodic snapshots are queued by submit() without waiting.
+    if (st_.snapshot_durable_seq < st_.state.seq && !st_.snapshot_given_up) {
+      if (st_.snapshot_seq < st_.state.seq) write_snapshot();
+      return;
+    }
+    st_.stop_promise->deliver(true);
+    st_.stop_promise.reset();
+    quit();
   }
 
   /// After a failed append the in-memory state is ahead of the log: reload it from the log
@@ -528,25 +617,18 @@ class room {
     auto tokens = std::move(st_.members);
     st_.members.clear();
     st_.state = room_state{};
-    st_.history.clear();
+    clear_history();
     st_.snapshot_seq = 0;
+    st_.snapshot_durable_seq = 0;
     st_.load_error.clear();
     st_.svc->stats->rooms_live.fetch_sub(1);
-    load();
-    for (auto& [pid, m] : st_.members) {
-      auto old = tokens.find(pid);
-      if (old != tokens.end()) m.resume_token = old->second.resume_token;
-    }
-    st_.failed = false;
+    load();  // on_loaded clears `failed`; until then frames are answered busy
+    for (auto& [pid, m] : tokens) st_.loading->resume_tokens[pid] = m.resume_token;
   }
 
-  void write_snapshot() {
-    auto status = st_.svc->store->put_snapshot(st_.meta.id, st_.state.seq, encode_snapshot(st_.state));
-    if (status.ok()) {
-      st_.snapshot_seq = st_.state.seq;
-      st_.svc->stats->snapshots_written.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
+  /// The snapshot at passivation: queued like the periodic ones; on_snapshot_done answers the
+  /// stop once it is written.
+  void write_snapshot() { snapshot_async(); }
 
   // -- registry requests --
 
@@ -617,15 +699,61 @@ class room {
     return record(txn, events::type_of(payload), pid, events::to_json(payload));
   }
 
-  /// Keeps code updates for pull, resume and cursor mapping.
+  /// Keeps code updates for pull, resume and cursor mapping, packed, within the history's
+  /// count and byte limits (older ones are read from the log).
   void remember(const event& e) {
     if (e.type != event_type::code_changed) return;
-    auto cs = changeset::from_json(e.payload.value("changes", json()));
-    if (!cs) return;
-    st_.history.push_back({e.payload.value("version", std::uint64_t{0}),
-                           {{"clientID", e.payload.value("clientID", "")}, {"changes", e.payload["changes"]}, {"participantId", e.participant_id}},
-                           std::move(*cs)});
-    while (st_.history.size() > st_.svc->config.history_window) st_.history.pop_front();
+    auto changes = e.payload.find("changes");
+    if (changes == e.payload.end() || !changes->is_array()) return;
+    const std::string client_id = e.payload.value("clientID", "");
+    auto& authors = st_.authors;
+    std::size_t author = authors.size();
+    for (std::size_t i = authors.size(); i-- > 0;) {
+      if (authors[i].client_id == client_id && authors[i].pid == e.participant_id) {
+        author = i;
+        break;
+      }
+    }
+    if (author == authors.size()) authors.push_back({client_id, e.participant_id});
+    history_entry h;
+    h.version = e.payload.value("version", std::uint64_t{0});
+    h.author = static_cast<std::uint32_t>(author);
+    h.changes = detail::packed_changes(*changes);
+    st_.history_bytes += entry_bytes(h);
+    st_.history.push_back(std::move(h));
+    const auto& cfg = st_.svc->config;
+    while (!st_.history.empty() && (st_.history.size() > cfg.history_window || st_.history_bytes > cfg.history_max_bytes)) {
+      st_.history_bytes -= entry_bytes(st_.history.front());
+      st_.history.pop_front();
+    }
+    if (authors.size() > 64) compact_authors();
+  }
+
+  static std::size_t entry_bytes(const history_entry& h) { return sizeof(history_entry) + h.changes.heap_bytes(); }
+
+  void clear_history() {
+    st_.history.clear();
+    st_.history.shrink_to_fit();
+    st_.authors.clear();
+    st_.history_bytes = 0;
+  }
+
+  /// Drops authors no entry refers to any more (a long room sees many client sessions).
+  void compact_authors() {
+    std::vector<history_author> kept;
+    std::map<std::uint32_t, std::uint32_t> renumbered;
+    for (auto& h : st_.history) {
+      auto [it, fresh] = renumbered.try_emplace(h.author, static_cast<std::uint32_t>(kept.size()));
+      if (fresh) kept.push_back(st_.authors[h.author]);
+      h.author = it->second;
+    }
+    st_.authors = std::move(kept);
+  }
+
+  /// An update as code_changed carries it.
+  json update_json(const history_entry& h) const {
+    const auto& a = st_.authors[h.author];
+    return {{"clientID", a.client_id}, {"changes", h.changes.to_json()}, {"participantId", a.pid}};
   }
 
   /// A validated change failed to apply: a bug, not a client error. Reload from the log.
@@ -770,24 +898,47 @@ class room {
     return out;
   }
 
-  /// code_changed {from, updates} with every update after `from`, from memory or the log.
+  /// code_changed {from, updates} with every update after `from`, from memory or, further
+  /// back, from the log without waiting: the reply keeps its place among what is sent after it.
   void send_updates_since(const caf::actor& conn, std::uint64_t from, const json& ref) {
     json updates = json::array();
-    if (!st_.history.empty() && st_.history.front().version <= from + 1) {
-      for (const auto& h : st_.history)
-        if (h.version > from) updates.push_back(h.update);
-    } else if (from < st_.state.version) {
-      auto status = st_.svc->store->scan(st_.meta.id, 1, [&](const event& e) {
-        if (e.type == event_type::code_changed && e.payload.value("version", std::uint64_t{0}) > from)
-          updates.push_back({{"clientID", e.payload.value("clientID", "")}, {"changes", e.payload["changes"]}, {"participantId", e.participant_id}});
-        return true;
-      });
-      if (!status.ok()) return error_to(conn, "busy", "cannot read the log: " + status.to_string(), ref);
-      // Updates still in flight are in history but not yet in the log.
-      for (const auto& h : st_.history)
-        if (h.version > from + updates.size()) updates.push_back(h.update);
+    bool in_memory = !st_.history.empty() && st_.history.front().version <= from + 1;
+    if (in_memory || from >= st_.state.version) {
+      if (in_memory)
+        for (const auto& h : st_.history)
+          if (h.version > from) updates.push_back(update_json(h));
+      return reply(conn, with_ref({{"type", "code_changed"}, {"from", from}, {"updates", std::move(updates)}}, ref));
     }
-    reply(conn, with_ref({{"type", "code_changed"}, {"from", from}, {"updates", std::move(updates)}}, ref));
+    pending_append p;
+    p.ticket = st_.next_ticket++;
+    p.submitted = std::chrono::steady_clock::now();
+    p.out.push_back({{conn}, caf::message()});
+    st_.pending.push_back(std::move(p));
+    // The store runs the scan after the appends queued so far: it sees every event up to the
+    // current seq; later ones are sent after the reply.
+    const auto upto = st_.state.version, last_seq = st_.state.seq, ticket = st_.pending.back().ticket;
+    auto found = std::make_shared<json>(json::array());
+    caf::actor me = caf::actor_cast<caf::actor>(self_);
+    auto* stats = st_.svc->stats;
+    st_.svc->store->scan_async(
+        st_.meta.id, 1,
+        [found, from, upto, last_seq](const event& e) {
+          if (e.seq > last_seq) return false;
+          auto v = e.type == event_type::code_changed ? e.payload.value("version", std::uint64_t{0}) : 0;
+          if (v > from && v <= upto)
+            found->push_back({{"clientID", e.payload.value("clientID", "")}, {"changes", e.payload["changes"]}, {"participantId", e.participant_id}});
+          return true;
+        },
+        [found, from, ref, me, ticket, stats](eventlog::status s) {
+          json out;
+          if (s.ok()) {
+            out = with_ref({{"type", "code_changed"}, {"from", from}, {"updates", std::move(*found)}}, ref);
+          } else {
+            stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
+            out = with_ref({{"type", "error"}, {"code", "busy"}, {"message", "cannot read the log: " + s.to_string()}}, ref);
+          }
+          caf::anon_send(me, log_read_atom::value, ticket, dump(out));
+        });
   }
 
   room_actor* self_;
@@ -806,7 +957,7 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
   self->state.meta = std::move(meta);
   room(self).load();
   self->set_down_handler([=](caf::down_msg& down) { room(self).on_conn_down(down.source); });
-  return {
+  caf::behavior running{
       [=](ws_in_atom, const caf::actor& conn, const std::string& text) {
         try {
           room(self).on_frame(conn, text);
@@ -825,6 +976,7 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
       [=](append_done_atom, std::uint64_t ticket, int code, const std::string& message) {
         room(self).on_append_done(ticket, code, message);
       },
+      [=](log_read_atom, std::uint64_t ticket, const std::string& frame_text) { room(self).on_log_read(ticket, frame_text); },
       [=](run_done_atom, const std::string& run_id, const std::string& result) { room(self).on_run_done(run_id, result); },
       [=](run_output_atom, const std::string& run_id, const std::string& stream, const std::string& data) {
         room(self).on_run_output(run_id, stream, data);
@@ -834,6 +986,16 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
       [=](detail::halt_atom) { return room(self).on_stop(false); },
       [=](expire_atom, const std::string& by) { return room(self).on_expire(by); },
       [=](live_atom) { return room(self).live_participants(); },
+      [=](loaded_atom) { room(self).on_loaded(); },  // a reload after a failed append
+  };
+  // Loading: every other message waits in the mailbox until the log is read.
+  self->set_default_handler(caf::skip);
+  return {
+      [=](loaded_atom) {
+        room(self).on_loaded();
+        self->set_default_handler(caf::print_and_drop);
+        self->become(running);
+      },
   };
 }
 

@@ -67,8 +67,13 @@ struct room_config {
   /// Snapshot every this many events. Default: 5000 (tools/benchmarks/bench_replay: state at any
   /// seq stays under 10 ms while snapshots cost about 1% of append throughput).
   std::uint64_t snapshot_every = 5000;
-  /// Recent code updates kept in memory for pull, resume and cursor mapping. Default: 4096.
+  /// Recent code updates kept in memory for pull, resume and cursor mapping (older ones are
+  /// read from the log, without blocking the room). Default: 4096.
   std::size_t history_window = 4096;
+  /// Bytes the in-memory history may hold, entries and their inserted text (a keystroke takes
+  /// 48 bytes, a large paste its size); past it, older updates are read from the log.
+  /// Default: 4 MiB.
+  std::size_t history_max_bytes = 4u << 20;
   /// Longest participant name in characters. Default: 64.
   std::size_t max_name_chars = domain::default_max_name_chars;
   /// Longest note in bytes. Default: 10,000.

@@ -101,6 +101,50 @@ class session_prefix final : public rocksdb::SliceTransform {
   bool InDomain(const rocksdb::Slice& key) const override { return key.size() == seq_key_size; }
 };
 
+/// One thread running tasks in order: the store's reads that must not block their caller.
+class task_thread {
+ public:
+  task_thread() : thread_([this] { loop(); }) {}
+  /// Runs every task posted before, then joins.
+  ~task_thread() {
+    {
+      std::lock_guard lk(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  task_thread(const task_thread&) = delete;
+  task_thread& operator=(const task_thread&) = delete;
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard lk(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return stopping_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the rest is constructed
+};
+
 /// Bound on cached sessions; the cache only saves meta reads, so dropping it all is safe.
 constexpr std::size_t max_cached_sessions = 1u << 17;
 
@@ -110,7 +154,9 @@ class store::impl {
  public:
   // -- pending writes (all writes go through the writer thread, so they are serialised) --
 
-  enum class op_kind { create, append, snapshot, expire };
+  /// `read`: no write; when the writer reaches it (every write before it done) its `done`
+  /// runs on the reader thread with an ok status and performs the read.
+  enum class op_kind { create, append, snapshot, expire, read };
 
   struct pending_op {
     op_kind kind = op_kind::append;
@@ -149,6 +195,7 @@ class store::impl {
   std::deque<pending_op> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  std::unique_ptr<task_thread> reader_;  ///< after the writer: stopped once it is drained
 
   /// Session metas as last written; only the writer thread mutates it.
   mutable std::shared_mutex cache_mu_;
@@ -176,6 +223,7 @@ class store::impl {
     }
     queue_cv_.notify_all();
     if (writer_.joinable()) writer_.join();
+    reader_.reset();  // runs the reads the writer handed over
     if (db_ != nullptr) {
       // Flush the memtables so the next open has no write-ahead log to replay: start-up then
       // costs the same whatever was written before a clean stop (a crash still replays).
@@ -274,6 +322,7 @@ class store::impl {
     meta_cf_ = handles_[1];
     events_cf_ = handles_[2];
     snapshots_cf_ = handles_[3];
+    reader_ = std::make_unique<task_thread>();
     if (!options_.read_only) writer_ = std::thread([this] { writer_loop(); });
     return {};
   }
@@ -282,6 +331,10 @@ class store::impl {
 
   /// Queues an op; its callback runs on the writer thread (or here, if there is none).
   void submit(pending_op op) {
+    if (options_.read_only && op.kind == op_kind::read) {
+      reader_->post([done = std::move(op.done)] { done({}); });  // no writes to wait for
+      return;
+    }
     if (options_.read_only) {
       if (op.done) op.done({errc::read_only, "store at " + options_.path + " is read-only"});
       return;
@@ -314,22 +367,43 @@ class store::impl {
 
   void writer_loop() {
     std::vector<pending_op> ops;
+    std::vector<pending_op> reads;
     for (;;) {
       {
         std::unique_lock lk(queue_mu_);
         queue_cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping, and everything is drained
+        // Either the reads at the front (every write before them is done) or a batch of writes
+        // up to the next read: a read never overtakes a write submitted before it.
+        while (!queue_.empty() && queue_.front().kind == op_kind::read) {
+          reads.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
         std::size_t bytes = 0;
-        while (!queue_.empty() &&
+        while (reads.empty() && !queue_.empty() && queue_.front().kind != op_kind::read &&
                (ops.empty() || bytes + queue_.front().bytes <= options_.max_batch_bytes)) {
           bytes += queue_.front().bytes;
           ops.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
-      flush(ops);
+      for (auto& r : reads) reader_->post([done = std::move(r.done)] { done({}); });
+      reads.clear();
+      if (!ops.empty()) flush(ops);
       ops.clear();
     }
+  }
+
+  /// sweep_expired's work, on the reader thread.
+  void sweep(sweep_callback done);
+
+  /// Queues `read` behind the writes submitted so far; it runs on the reader thread, or gets
+  /// the error when the store is closing.
+  void submit_read(std::function<void(status)> read) {
+    pending_op op;
+    op.kind = op_kind::read;
+    op.done = std::move(read);
+    submit(std::move(op));
   }
 
   /// Session state while a batch is built: nullopt = no such session (or deleted in this batch).
@@ -418,6 +492,8 @@ class store::impl {
             {entry::put, snapshots_index, seq_key(op.id, op.first_seq), {}, &op.values[0]});
         return {};
       }
+      case op_kind::read:
+        return {errc::invalid_argument, "a read is not part of a batch"};
       case op_kind::expire: {
         if (!slot.meta) return {errc::not_found, "session " + op.id.str() + " not found"};
         if (op.only_if_due_at && slot.meta->expires_at > *op.only_if_due_at) {
@@ -744,6 +820,15 @@ status store::scan(const session_id& id, std::uint64_t from,
   return impl_->scan(id, from, [&](event& e) { return visit(e); });
 }
 
+void store::scan_async(const session_id& id, std::uint64_t from, scan_visitor visit, append_callback done) {
+  impl_->submit_read([im = impl_.get(), id, from, visit = std::move(visit), done = std::move(done)](status s) {
+    if (!s.ok()) return done(std::move(s));
+    done(im->scan(id, from, [&](event& e) { return visit(e); }));
+  });
+}
+
+void store::read_async(std::function<void(status)> read) { impl_->submit_read(std::move(read)); }
+
 result<std::uint64_t> store::last_seq(const session_id& id) const {
   {
     std::shared_lock lk(impl_->cache_mu_);
@@ -794,16 +879,38 @@ status store::expire(const session_id& id) {
   return impl_->submit_and_wait(std::move(op));
 }
 
+void store::expire_async(const session_id& id, append_callback done) {
+  impl::pending_op op;
+  op.kind = impl::op_kind::expire;
+  op.id = id;
+  op.done = std::move(done);
+  impl_->submit(std::move(op));
+}
+
 result<std::size_t> store::sweep_expired() {
-  if (impl_->options_.read_only) return status{errc::read_only, "store is read-only"};
-  std::int64_t now = impl_->now();
+  std::promise<result<std::size_t>> promise;
+  auto future = promise.get_future();
+  sweep_expired_async([&promise](result<std::size_t> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void store::sweep_expired_async(sweep_callback done) {
+  if (impl_->options_.read_only) return done(status{errc::read_only, "store is read-only"});
+  impl_->submit_read([im = impl_.get(), done = std::move(done)](status s) mutable {
+    if (!s.ok()) return done(std::move(s));
+    im->sweep(std::move(done));
+  });
+}
+
+void store::impl::sweep(sweep_callback done) {
+  std::int64_t now = this->now();
   std::vector<session_id> due;
   {
     // A scan of every session's meta: kept out of the block cache, so memory does not grow
     // with the number of stored sessions.
     rocksdb::ReadOptions scan;
     scan.fill_cache = false;
-    std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(scan, impl_->meta_cf_));
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan, meta_cf_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       if (it->key().size() != id_size) continue;  // not ours; verify reports it, sweep goes on
       auto id = id_of_key({it->key().data(), it->key().size()});
@@ -811,32 +918,38 @@ result<std::size_t> store::sweep_expired() {
       // A corrupt meta is deliberately skipped: one bad row must not stop every other expiry.
       if (meta && meta->expires_at <= now) due.push_back(id);
     }
-    if (!it->status().ok()) return from_rocks(it->status(), "scanning sessions to expire");
+    if (!it->status().ok()) return done(from_rocks(it->status(), "scanning sessions to expire"));
   }
-  // Queue them all at once so they share group commits, then wait for every outcome.
-  std::vector<std::promise<status>> outcomes(due.size());
-  std::vector<std::future<status>> futures;
-  for (auto& outcome : outcomes) futures.push_back(outcome.get_future());
-  for (std::size_t i = 0; i < due.size(); ++i) {
-    impl::pending_op op;
-    op.kind = impl::op_kind::expire;
-    op.id = due[i];
+  if (due.empty()) return done(std::size_t{0});
+  // Queued all at once so they share group commits; the last outcome answers.
+  struct tally {
+    std::mutex mu;  // outcomes come from the writer, or from here when the store is closing
+    std::size_t left = 0, expired = 0;
+    status failure;
+    sweep_callback done;
+  };
+  auto t = std::make_shared<tally>();
+  t->left = due.size();
+  t->done = std::move(done);
+  for (auto& id : due) {
+    pending_op op;
+    op.kind = op_kind::expire;
+    op.id = id;
     op.only_if_due_at = now;
-    op.done = [&outcomes, i](status s) { outcomes[i].set_value(std::move(s)); };
-    impl_->submit(std::move(op));
+    op.done = [t](status s) {
+      std::unique_lock lk(t->mu);
+      if (s.ok()) {
+        ++t->expired;
+      } else if (s.code() != errc::not_found && t->failure.ok()) {
+        t->failure = std::move(s);  // not_found = an append kept it alive meanwhile: not an error
+      }
+      if (--t->left > 0) return;
+      lk.unlock();  // the last outcome: nobody else touches the tally now
+      if (!t->failure.ok()) return t->done(std::move(t->failure));
+      t->done(t->expired);
+    };
+    submit(std::move(op));
   }
-  std::size_t expired = 0;
-  status failure;
-  for (auto& future : futures) {
-    status s = future.get();
-    if (s.ok()) {
-      ++expired;
-    } else if (s.code() != errc::not_found && failure.ok()) {
-      failure = std::move(s);  // not_found = an append kept it alive meanwhile: not an error
-    }
-  }
-  if (!failure.ok()) return failure;
-  return expired;
 }
 
 status store::compact() {
@@ -856,6 +969,15 @@ std::uint64_t store::live_sst_bytes() const {
   for (auto* cf : impl_->handles_) {
     std::uint64_t bytes = 0;
     if (impl_->db_->GetIntProperty(cf, "rocksdb.live-sst-files-size", &bytes)) total += bytes;
+  }
+  return total;
+}
+
+std::uint64_t store::memtable_bytes() const {
+  std::uint64_t total = 0;
+  for (auto* cf : impl_->handles_) {
+    std::uint64_t bytes = 0;
+    if (impl_->db_->GetIntProperty(cf, "rocksdb.cur-size-all-mem-tables", &bytes)) total += bytes;
   }
   return total;
 }

@@ -73,7 +73,9 @@ struct store_stats {
 ///
 /// Thread safety: every member may be called from any thread at once. Appends of many callers
 /// are coalesced by one writer thread into one WriteBatch per flush (group commit); callbacks
-/// run on that writer thread, in submission order, and must not block.
+/// run on that writer thread, in submission order, and must not block. The *_async reads run
+/// on one reader thread, each after the writes submitted before it; blocking calls are for
+/// threads that may wait (tools, tests, start-up), never an actor's.
 /// An expired session is gone from every read at once (its meta, events and snapshots are
 /// deleted in one WriteBatch); compaction reclaims its bytes.
 class store {
@@ -112,6 +114,16 @@ class store {
   /// Calls `visit` for every event with seq >= from in order until it returns false.
   status scan(const session_id& id, std::uint64_t from,
               const std::function<bool(const event&)>& visit) const;
+  using scan_visitor = std::function<bool(const event&)>;
+  /// scan() without waiting: runs on the store's reader thread once every write submitted
+  /// before it (appends, snapshots, expiries) is done, so it sees those that succeeded. `visit`
+  /// and then `done` (with scan()'s status) run on the reader thread and must not block.
+  void scan_async(const session_id& id, std::uint64_t from, scan_visitor visit, append_callback done);
+  /// Runs `read` on the reader thread once every write submitted before it is done, with an
+  /// ok status (or with the error, on any thread, when the store is closing). It may call the
+  /// blocking reads (read, scan, snapshot_at_or_below, meta, last_seq), never a write, and must
+  /// not wait for anything else.
+  void read_async(std::function<void(status)> read);
   /// Newest seq of a session (0 for none); not_found for an unknown session.
   result<std::uint64_t> last_seq(const session_id& id) const;
 
@@ -134,12 +146,21 @@ class store {
 
   /// Deletes the session now (meta, events, snapshots in one batch). not_found if unknown.
   status expire(const session_id& id);
+  /// expire() without waiting: joins the write queue in order with the appends around it;
+  /// `done` runs on the writer thread and must not block.
+  void expire_async(const session_id& id, append_callback done);
   /// Expires every session whose expires_at <= clock(); returns how many.
   result<std::size_t> sweep_expired();
+  using sweep_callback = std::function<void(result<std::size_t>)>;
+  /// sweep_expired() without waiting: the scan of the metas runs on the reader thread, the
+  /// deletions on the writer thread; `done` runs on one of them and must not block.
+  void sweep_expired_async(sweep_callback done);
   /// Compacts every column family (reclaims deleted bytes).
   status compact();
   /// Live SST bytes of all column families (to show reclaimed space).
   std::uint64_t live_sst_bytes() const;
+  /// Bytes held by the memtables of all column families (memory benchmarks subtract them).
+  std::uint64_t memtable_bytes() const;
 
   // -- health --
 

@@ -16,6 +16,10 @@
 /// every client of an affected room must end on the room's version and document; --drop-typists
 /// rooms also keep a typist typing through the whole drop and resume.
 ///
+/// --passivate-rooms N: N more rooms with one idle participant each (holding the --doc-bytes
+/// document) that all leave at the start of the measured window: with a short --idle-passivate
+/// on roomd they passivate at once (each writes its snapshot) while the typists type.
+///
 /// --seed-sessions N --data-dir DIR: writes N sessions straight into a stopped roomd's data
 /// directory (as POST /api/sessions would), for the start-up benchmark (target 7).
 
@@ -85,6 +89,10 @@ struct options {
   int drop_typists = 100;
   int connect_window = 1000;  ///< connects + joins in flight while ramping up
   double resume_limit_s = 30;
+  // --passivate-rooms: more rooms, one idle participant each (with the --doc-bytes document),
+  // all left at once at the start of the measured window so they passivate together while the
+  // typists type (the "passivation storm"; roomd runs with a short --idle-passivate).
+  int passivate_rooms = 0;
   // --seed-sessions
   int seed_sessions = 0;
   std::string data_dir;
@@ -833,6 +841,7 @@ int main(int argc, char** argv) {
   app.add_option("--drop-typists", opt.drop_typists, "--ceiling: affected rooms with a typist typing through the drop")->capture_default_str();
   app.add_option("--connect-window", opt.connect_window, "--ceiling: connects + joins in flight while ramping up")->capture_default_str();
   app.add_option("--resume-limit", opt.resume_limit_s, "--ceiling: seconds to wait for every resume")->capture_default_str();
+  app.add_option("--passivate-rooms", opt.passivate_rooms, "more rooms, one idle participant each, all left at the start of the measured window (passivation storm)")->capture_default_str();
   app.add_option("--seed-sessions", opt.seed_sessions, "write this many sessions into --data-dir (roomd stopped) and exit");
   app.add_option("--data-dir", opt.data_dir, "roomd data directory for --seed-sessions");
   app.add_flag("!--no-compact", opt.seed_compact, "--seed-sessions: leave the sessions in the WAL (no compaction)");
@@ -884,6 +893,20 @@ int main(int argc, char** argv) {
   std::size_t next_node = 0;
   for (auto& room : rooms)
     for (auto& c : room) c->start(nodes[next_node++ % nodes.size()]);
+  // The rooms that will passivate: one idle participant each, indexes after the typists' rooms.
+  room_list leaving(static_cast<std::size_t>(std::max(0, opt.passivate_rooms)));
+  try {
+    session_creator creator(opt);
+    int index = opt.rooms * opt.participants;
+    for (auto& room : leaving) {
+      room.push_back(std::make_shared<client>(ioc, opt, t, creator.create(), index++, false));
+      room[0]->room = &room;
+      room[0]->start(nodes[next_node++ % nodes.size()]);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "loadgen: " << e.what() << "\n";
+    return 1;
+  }
 
   // Wait for every join, then run the schedule.
   auto all = [&](auto pred) {
@@ -892,16 +915,23 @@ int main(int argc, char** argv) {
         if (!pred(*c)) return false;
     return true;
   };
-  run_until(ioc, [&] { return all([](const client& c) { return c.joined(); }); }, std::chrono::seconds(60));
-  if (!all([](const client& c) { return c.joined(); })) {
+  auto everyone = [&](auto pred) {
+    if (!all(pred)) return false;
+    for (auto& room : leaving)
+      if (!pred(*room[0])) return false;
+    return true;
+  };
+  run_until(ioc, [&] { return everyone([](const client& c) { return c.joined(); }); }, std::chrono::seconds(60));
+  if (!everyone([](const client& c) { return c.joined(); })) {
     std::cerr << "loadgen: not every client joined within 60 s\n";
     return 1;
   }
   if (opt.doc_bytes > 0) {
     // One participant per room pastes the document; everyone must hold it before typing starts.
     for (auto& room : rooms) room[0]->preload(opt.doc_bytes);
-    run_until(ioc, [&] { return all([&](const client& c) { return c.doc().size() >= opt.doc_bytes; }); }, std::chrono::seconds(60));
-    if (!all([&](const client& c) { return c.doc().size() >= opt.doc_bytes; })) {
+    for (auto& room : leaving) room[0]->preload(opt.doc_bytes);
+    run_until(ioc, [&] { return everyone([&](const client& c) { return c.doc().size() >= opt.doc_bytes; }); }, std::chrono::seconds(60));
+    if (!everyone([&](const client& c) { return c.doc().size() >= opt.doc_bytes; })) {
       std::cerr << "loadgen: the preloaded document did not reach every client within 60 s\n";
       return 1;
     }
@@ -915,6 +945,7 @@ int main(int argc, char** argv) {
   auto sent0 = t.sent, recv0 = t.received, edits0 = t.edits, rejects0 = t.rejects, pushes0 = t.pushes;
   t.measuring = true;
   auto m0 = clock_type::now();
+  for (auto& room : leaving) room[0]->close();  // all at once: they passivate together
   ioc.run_for(std::chrono::milliseconds(static_cast<std::int64_t>(opt.duration_s * 1000)));
   auto m1 = clock_type::now();
   t.measuring = false;
@@ -963,6 +994,7 @@ int main(int argc, char** argv) {
   json out = {{"rooms", opt.rooms},
               {"participants", opt.participants},
               {"typists", opt.typists},
+              {"passivateRooms", opt.passivate_rooms},
               {"editRate", opt.edit_rate},
               {"cursorRate", opt.cursor_rate},
               {"seconds", secs},
