@@ -2,6 +2,8 @@
 /// per Markdown file (questions/markdown_format.hpp). The same commands online (admin API) and
 /// offline (--db); cli/question_sources.cpp holds the two.
 
+#include "cli/questions.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +12,6 @@
 
 #include "cli/error.hpp"
 #include "cli/format.hpp"
-#include "cli/questions.hpp"
 #include "questions/markdown_format.hpp"
 
 namespace rooms::cli {
@@ -43,7 +44,8 @@ void write_whole(const fs::path& path, const std::string& text) {
 /// A question file, parsed (not validated: the server or the store does that, naming fields).
 q::question parse_file(const std::string& path) {
   auto parsed = q::parse_markdown(read_whole(path));
-  if (!parsed.ok()) throw cli_error(exit_code::failure, path + ": " + q::to_string(parsed.errors()));
+  if (!parsed.ok())
+    throw cli_error(exit_code::failure, path + ": " + q::to_string(parsed.errors()));
   return std::move(parsed).value();
 }
 
@@ -56,7 +58,8 @@ bool same_content(q::question a, q::question b) {
 
 std::string joined(const json& list) {
   std::string out;
-  for (const auto& item : list) out += (out.empty() ? "" : ",") + printable(item.get<std::string>());
+  for (const auto& item : list)
+    out += (out.empty() ? "" : ",") + printable(item.get<std::string>());
   return out;
 }
 
@@ -70,11 +73,13 @@ int run_list(context& ctx) {
     std::cout << "no questions\n";
     return 0;
   }
-  table t({"ID", "TITLE", "DIFFICULTY", "TAGS", "LANGUAGES", "TESTS"}, {false, false, false, false, false, true});
+  table t({"ID", "TITLE", "DIFFICULTY", "TAGS", "LANGUAGES", "TESTS"},
+          {false, false, false, false, false, true});
   for (const auto& row : rows)
-    t.add_row({printable(row.value("questionId", "")), truncate(printable(row.value("title", "")), 40),
-               row.value("difficulty", ""), joined(row.value("tags", json::array())),
-               joined(row.value("languages", json::array())), std::to_string(row.value("tests", 0))});
+    t.add_row(
+        {printable(row.value("questionId", "")), truncate(printable(row.value("title", "")), 40),
+         row.value("difficulty", ""), joined(row.value("tags", json::array())),
+         joined(row.value("languages", json::array())), std::to_string(row.value("tests", 0))});
   t.print(std::cout);
   return 0;
 }
@@ -84,21 +89,32 @@ int run_show(context& ctx, const questions_args& args) {
   if (!found) throw cli_error(exit_code::not_found, "no question " + args.id);
   const auto& question = *found;
   if (ctx.options().json) {
-    std::cout << q::to_json(question, args.solutions ? q::with_solutions::yes : q::with_solutions::no).dump(2) << '\n';
+    std::cout << q::to_json(question,
+                            args.solutions ? q::with_solutions::yes : q::with_solutions::no)
+                     .dump(2)
+              << '\n';
     return 0;
   }
-  std::size_t hidden = std::count_if(question.tests.begin(), question.tests.end(), [](const auto& t) { return t.hidden; });
+  std::size_t hidden = std::count_if(question.tests.begin(), question.tests.end(),
+                                     [](const auto& t) { return t.hidden; });
   std::cout << printable(question.question_id) << ": " << printable(question.title) << "\n"
-            << "version " << question.version << ", " << question.difficulty << ", updated " << iso_time(question.updated_at) << "\n"
+            << "version " << question.version << ", " << question.difficulty << ", updated "
+            << iso_time(question.updated_at) << "\n"
             << "tags: " << joined(json(question.tags)) << "\n";
   std::string languages;
-  for (const auto& [name, entry] : question.languages) languages += (languages.empty() ? "" : ",") + name;
+  for (const auto& [name, entry] : question.languages)
+    languages += (languages.empty() ? "" : ",") + name;
   std::cout << "languages: " << languages << "\n"
-            << "tests: " << question.tests.size() << " (" << question.tests.size() - hidden << " visible, " << hidden << " hidden)\n";
-  for (const auto& t : question.tests) std::cout << "  " << printable(t.name) << (t.hidden ? " (hidden)" : "") << "\n";
-  std::cout << "\n" << question.statement << (question.statement.empty() || question.statement.back() == '\n' ? "" : "\n");
+            << "tests: " << question.tests.size() << " (" << question.tests.size() - hidden
+            << " visible, " << hidden << " hidden)\n";
+  for (const auto& t : question.tests)
+    std::cout << "  " << printable(t.name) << (t.hidden ? " (hidden)" : "") << "\n";
+  std::cout << "\n"
+            << question.statement
+            << (question.statement.empty() || question.statement.back() == '\n' ? "" : "\n");
   if (args.solutions)
-    for (const auto& [name, code] : question.solutions) std::cout << "\n-- solution: " << name << " --\n" << code;
+    for (const auto& [name, code] : question.solutions)
+      std::cout << "\n-- solution: " << name << " --\n" << code;
   return 0;
 }
 
@@ -112,7 +128,8 @@ int run_add(context& ctx, const questions_args& args) {
 int run_edit(context& ctx, const questions_args& args) {
   auto question = parse_file(args.file);
   if (question.question_id != args.id)
-    throw cli_error(exit_code::failure, args.file + " is question \"" + question.question_id + "\", not \"" + args.id + "\"");
+    throw cli_error(exit_code::failure, args.file + " is question \"" + question.question_id +
+                                            "\", not \"" + args.id + "\"");
   auto stored = open_source(ctx, true)->update(question);
   std::cout << "updated " << stored.question_id << " (version " << stored.version << ")\n";
   return 0;
@@ -120,7 +137,8 @@ int run_edit(context& ctx, const questions_args& args) {
 
 int run_rm(context& ctx, const questions_args& args) {
   open_source(ctx, true)->remove(args.id);
-  std::cout << "deleted " << args.id << " (earlier versions stay readable for interviews that used them)\n";
+  std::cout << "deleted " << args.id
+            << " (earlier versions stay readable for interviews that used them)\n";
   return 0;
 }
 
@@ -132,7 +150,8 @@ std::vector<std::string> import_files(const std::vector<std::string>& paths) {
     if (fs::is_directory(p, ec)) {
       std::vector<std::string> found;
       for (const auto& entry : fs::directory_iterator(p, ec))
-        if (entry.is_regular_file() && entry.path().extension() == ".md") found.push_back(entry.path().string());
+        if (entry.is_regular_file() && entry.path().extension() == ".md")
+          found.push_back(entry.path().string());
       if (ec) throw cli_error(exit_code::failure, "cannot list " + p + ": " + ec.message());
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
@@ -178,15 +197,18 @@ int run_export(context& ctx, const questions_args& args) {
     auto found = source->find(args.id);
     if (!found) throw cli_error(exit_code::not_found, "no question " + args.id);
     auto text = q::serialize_markdown(*found);
-    if (args.output.empty() || args.output == "-") std::cout << text;
-    else write_whole(args.output, text);
+    if (args.output.empty() || args.output == "-")
+      std::cout << text;
+    else
+      write_whole(args.output, text);
     return 0;
   }
   // --all DIR: one <questionId>.md per question, the canonical form `import` reads back.
   fs::path dir = args.id;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw cli_error(exit_code::failure, "cannot create " + dir.string() + ": " + ec.message());
+  if (ec)
+    throw cli_error(exit_code::failure, "cannot create " + dir.string() + ": " + ec.message());
   std::size_t written = 0;
   for (const auto& row : source->list()) {
     std::string id = row.value("questionId", "");
@@ -204,25 +226,32 @@ int run_export(context& ctx, const questions_args& args) {
 std::unique_ptr<questions_command> add_questions_command(CLI::App& app) {
   auto cmd = std::make_unique<questions_command>();
   auto& a = cmd->args;
-  cmd->root = app.add_subcommand("questions", "the question library: one question per Markdown file");
+  cmd->root =
+      app.add_subcommand("questions", "the question library: one question per Markdown file");
   cmd->root->require_subcommand(1);
   cmd->root->fallthrough();  // global options (--db, --json) may follow
   cmd->list = cmd->root->add_subcommand("list", "list questions (latest versions), by id");
   cmd->show = cmd->root->add_subcommand("show", "show one question (the latest version)");
   cmd->show->add_option("id", a.id, "question id")->required();
   cmd->show->add_flag("--solutions", a.solutions, "include the reference solutions");
-  cmd->add = cmd->root->add_subcommand("add", "add a new question from a Markdown file (refuses an existing id)");
+  cmd->add = cmd->root->add_subcommand(
+      "add", "add a new question from a Markdown file (refuses an existing id)");
   cmd->add->add_option("file", a.file, "the question's .md file")->required();
-  cmd->edit = cmd->root->add_subcommand("edit", "store FILE as the next version of question <id> (the file replaces it)");
+  cmd->edit = cmd->root->add_subcommand(
+      "edit", "store FILE as the next version of question <id> (the file replaces it)");
   cmd->edit->add_option("id", a.id, "question id")->required();
   cmd->edit->add_option("file", a.file, "the question's .md file")->required();
   cmd->rm = cmd->root->add_subcommand("rm", "delete a question (earlier versions stay readable)");
   cmd->rm->add_option("id", a.id, "question id")->required();
-  cmd->import = cmd->root->add_subcommand("import", "add or update questions from .md files and directories (unchanged ones are skipped)");
+  cmd->import = cmd->root->add_subcommand(
+      "import",
+      "add or update questions from .md files and directories (unchanged ones are skipped)");
   cmd->import->add_option("paths", a.paths, "files, or directories of .md files")->required();
-  cmd->exp = cmd->root->add_subcommand("export", "write a question as Markdown, or every question into a directory (--all DIR)");
+  cmd->exp = cmd->root->add_subcommand(
+      "export", "write a question as Markdown, or every question into a directory (--all DIR)");
   cmd->exp->add_option("id", a.id, "question id; with --all: the directory")->required();
-  cmd->exp->add_flag("--all", a.all, "export every question into the directory, as <questionId>.md");
+  cmd->exp->add_flag("--all", a.all,
+                     "export every question into the directory, as <questionId>.md");
   cmd->exp->add_option("-o,--output", a.output, "write to this file instead of stdout");
   return cmd;
 }

@@ -3,12 +3,11 @@
 /// Markdown file. Online through roomd's /api/questions (admin token), offline (--db) on the
 /// data dir's "questions" column family through the same questions::question_store roomd uses.
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "questions/question.hpp"
@@ -52,8 +51,8 @@ struct questions_args {
 /// The `questions` subcommands, registered on the app.
 struct questions_command {
   CLI::App* root = nullptr;
-  CLI::App *list = nullptr, *show = nullptr, *add = nullptr, *edit = nullptr, *rm = nullptr, *import = nullptr,
-           *exp = nullptr;
+  CLI::App *list = nullptr, *show = nullptr, *add = nullptr, *edit = nullptr, *rm = nullptr,
+           *import = nullptr, *exp = nullptr;
   questions_args args;
 };
 

@@ -25,19 +25,22 @@ enum class caller { admin, interviewer };
 std::variant<caller, response> identify(context& ctx, const request& req, const target_parts& t) {
   if (has_admin_token(ctx, req)) return caller::admin;
   if (bearer(req).empty())
-    return json_error(req, http::status::unauthorized, "unauthorized",
-                      "send the admin token, or an interviewer key with X-Session-Id, as a Bearer token");
+    return json_error(
+        req, http::status::unauthorized, "unauthorized",
+        "send the admin token, or an interviewer key with X-Session-Id, as a Bearer token");
   std::string sid(req["X-Session-Id"]);
   if (sid.empty() && t.query.count("session")) sid = t.query.at("session");
   if (sid.empty())
     return json_error(req, http::status::forbidden, "forbidden",
                       "wrong admin token (an interviewer key needs X-Session-Id: <sessionId>)");
   auto id = eventlog::session_id::parse(sid);
-  if (!id) return json_error(req, http::status::forbidden, "forbidden", "unknown session in X-Session-Id");
+  if (!id)
+    return json_error(req, http::status::forbidden, "forbidden", "unknown session in X-Session-Id");
   auto meta = ctx.query.meta(*id);
   if (!meta.ok()) {
     if (meta.error().code() == eventlog::errc::not_found)
-      return json_error(req, http::status::forbidden, "forbidden", "unknown or expired session in X-Session-Id");
+      return json_error(req, http::status::forbidden, "forbidden",
+                        "unknown or expired session in X-Session-Id");
     return log_error(req, meta.error());
   }
   if (auto denied = check_session_access(ctx, req, *meta)) return std::move(*denied);
@@ -47,18 +50,24 @@ std::variant<caller, response> identify(context& ctx, const request& req, const 
 /// The HTTP answer for a store status that is not ok.
 response store_error(const request& req, const q::store_status& s) {
   switch (s.code) {
-    case q::store_errc::not_found: return json_error(req, http::status::not_found, "not_found", "unknown question");
+    case q::store_errc::not_found:
+      return json_error(req, http::status::not_found, "not_found", "unknown question");
     case q::store_errc::invalid: {
-      json body = {{"error", "invalid_question"}, {"message", q::to_string(s.fields)}, {"fields", json::array()}};
-      for (const auto& f : s.fields) body["fields"].push_back({{"field", f.field}, {"message", f.message}});
+      json body = {{"error", "invalid_question"},
+                   {"message", q::to_string(s.fields)},
+                   {"fields", json::array()}};
+      for (const auto& f : s.fields)
+        body["fields"].push_back({{"field", f.field}, {"message", f.message}});
       if (!s.fields.empty()) body["field"] = s.fields.front().field;
       return json_response(req, http::status::bad_request, body.dump());
     }
     case q::store_errc::corruption:
     case q::store_errc::storage:
-    case q::store_errc::ok: break;
+    case q::store_errc::ok:
+      break;
   }
-  return json_error(req, http::status::service_unavailable, "unavailable", "the question library failed: " + s.message);
+  return json_error(req, http::status::service_unavailable, "unavailable",
+                    "the question library failed: " + s.message);
 }
 
 response invalid(const request& req, const std::vector<q::field_error>& errors) {
@@ -69,7 +78,8 @@ response invalid(const request& req, const std::vector<q::field_error>& errors) 
 std::variant<q::question, response> read_body(const request& req) {
   json body = json::parse(req.body(), nullptr, false);
   if (body.is_discarded() || !body.is_object())
-    return json_error(req, http::status::bad_request, "bad_json", "the body must be a JSON object (a question)");
+    return json_error(req, http::status::bad_request, "bad_json",
+                      "the body must be a JSON object (a question)");
   auto decoded = q::from_json(body);
   if (!decoded.ok()) return invalid(req, decoded.errors());
   return std::move(decoded).value();
@@ -87,14 +97,18 @@ response list_questions(context& ctx, const request& req) {
   return json_response(req, http::status::ok, json{{"questions", std::move(rows)}}.dump());
 }
 
-response get_question(context& ctx, const request& req, const std::string& id, const target_parts& t, caller who) {
+response get_question(context& ctx, const request& req, const std::string& id,
+                      const target_parts& t, caller who) {
   bool solutions = t.query.count("solutions") && t.query.at("solutions") == "1";
   if (solutions && who != caller::admin)
-    return json_error(req, http::status::forbidden, "forbidden", "only the admin sees reference solutions");
+    return json_error(req, http::status::forbidden, "forbidden",
+                      "only the admin sees reference solutions");
   std::optional<q::store_result<q::question>> found;
   if (t.query.count("version")) {
     auto v = parse_uint(t.query.at("version"));
-    if (!v || *v == 0) return json_error(req, http::status::bad_request, "bad_request", "\"version\" must be 1, 2, ...");
+    if (!v || *v == 0)
+      return json_error(req, http::status::bad_request, "bad_request",
+                        "\"version\" must be 1, 2, ...");
     found.emplace(ctx.questions->get(id, static_cast<std::int64_t>(*v)));
   } else {
     found.emplace(ctx.questions->get(id));
@@ -110,8 +124,9 @@ response post_question(context& ctx, const request& req) {
   auto& question = std::get<q::question>(parsed);
   // Two admins racing on one new id may both pass this check; the later put is then version 2.
   if (!question.question_id.empty() && ctx.questions->get(question.question_id).ok())
-    return json_error(req, http::status::conflict, "already_exists",
-                      "question \"" + question.question_id + "\" exists: PUT /api/questions/<id> to change it");
+    return json_error(
+        req, http::status::conflict, "already_exists",
+        "question \"" + question.question_id + "\" exists: PUT /api/questions/<id> to change it");
   auto stored = ctx.questions->put(std::move(question));
   if (!stored.ok()) return store_error(req, stored.status());
   ROOMS_LOG(info, "question " << stored->question_id << " created");
@@ -124,7 +139,8 @@ response put_question(context& ctx, const request& req, const std::string& id) {
   auto& question = std::get<q::question>(parsed);
   if (question.question_id.empty()) question.question_id = id;
   if (question.question_id != id)
-    return invalid(req, {{"questionId", "\"" + question.question_id + "\" differs from the URL's \"" + id + "\""}});
+    return invalid(req, {{"questionId", "\"" + question.question_id +
+                                            "\" differs from the URL's \"" + id + "\""}});
   auto existing = ctx.questions->get(id);
   if (!existing.ok()) return store_error(req, existing.status());
   auto stored = ctx.questions->put(std::move(question));
@@ -155,15 +171,18 @@ std::unique_ptr<questions::question_store> open_question_store(const actors::ser
 
 response question_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
                          const target_parts& t) {
-  if (parts.size() > 3) return json_error(req, http::status::not_found, "not_found", "no such endpoint");
+  if (parts.size() > 3)
+    return json_error(req, http::status::not_found, "not_found", "no such endpoint");
   auto role = identify(ctx, req, t);
   if (auto* refused = std::get_if<response>(&role)) return std::move(*refused);
   caller who = std::get<caller>(role);
   if (!ctx.questions)
-    return json_error(req, http::status::service_unavailable, "unavailable", "this data dir has no question library");
+    return json_error(req, http::status::service_unavailable, "unavailable",
+                      "this data dir has no question library");
   bool write = req.method() != http::verb::get;
   if (write && who != caller::admin)
-    return json_error(req, http::status::forbidden, "forbidden", "only the admin changes the question library");
+    return json_error(req, http::status::forbidden, "forbidden",
+                      "only the admin changes the question library");
   if (parts.size() == 2) {
     if (req.method() == http::verb::get) return list_questions(ctx, req);
     if (req.method() == http::verb::post) return post_question(ctx, req);

@@ -4,6 +4,7 @@
 /// 3 not found).
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,13 +13,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "tests/testing/roomd_process.hpp"
 #include "tests/testing/temp_dir.hpp"
@@ -62,7 +61,8 @@ class roomctl_questions : public ::testing::Test {
 
   /// roomd with the local runner: the starter set uses python, javascript, java and cpp.
   void start_roomd() {
-    roomd_ = std::make_unique<roomd_process>(data_dir_, std::vector<std::string>{"--runner", "local"});
+    roomd_ =
+        std::make_unique<roomd_process>(data_dir_, std::vector<std::string>{"--runner", "local"});
     token_ = roomd_->admin_token();
   }
   void stop_roomd() {
@@ -71,7 +71,8 @@ class roomctl_questions : public ::testing::Test {
   }
 
   run_result online(std::vector<std::string> args) {
-    std::vector<std::string> full = {"--server", roomd_->base_url(), "--token", token_, "questions"};
+    std::vector<std::string> full = {"--server", roomd_->base_url(), "--token", token_,
+                                     "questions"};
     full.insert(full.end(), args.begin(), args.end());
     return run(full);
   }
@@ -110,7 +111,8 @@ class roomctl_questions : public ::testing::Test {
         ADD_FAILURE() << "roomctl did not finish";
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a child, not timing a test
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(5));  // polling a child, not timing a test
     }
     r.out = slurp(out);
     r.err = slurp(err);
@@ -125,10 +127,12 @@ class roomctl_questions : public ::testing::Test {
       ++count;
       auto twin = exported / entry.path().filename();
       ASSERT_TRUE(fs::exists(twin)) << twin;
-      EXPECT_TRUE(slurp(entry.path()) == slurp(twin)) << entry.path().filename() << " differs after the round trip";
+      EXPECT_TRUE(slurp(entry.path()) == slurp(twin))
+          << entry.path().filename() << " differs after the round trip";
     }
     EXPECT_GE(count, 10u);
-    EXPECT_EQ(std::distance(fs::directory_iterator(exported), fs::directory_iterator()), static_cast<long>(count));
+    EXPECT_EQ(std::distance(fs::directory_iterator(exported), fs::directory_iterator()),
+              static_cast<long>(count));
   }
 
   temp_dir tmp_;
@@ -191,7 +195,7 @@ TEST_F(roomctl_questions, list_show_add_edit_rm_exit_codes) {
   EXPECT_EQ(online({"show", "two-sum"}).code, 3);
   EXPECT_EQ(online({"rm", "two-sum"}).code, 3);
   EXPECT_EQ(online({"export", "two-sum"}).code, 3);
-  EXPECT_EQ(online({"show"}).code, 2);    // usage: no id
+  EXPECT_EQ(online({"show"}).code, 2);  // usage: no id
   EXPECT_EQ(online({"frobnicate"}).code, 2);
 
   auto source = starter_dir / "two-sum.md";
@@ -217,7 +221,8 @@ TEST_F(roomctl_questions, list_show_add_edit_rm_exit_codes) {
 
   // A refused question names the field; nothing is stored.
   auto broken = text;
-  broken.replace(broken.find("\"difficulty\": \"easy\""), std::string("\"difficulty\": \"easy\"").size(), "\"difficulty\": \"trivial\"");
+  broken.replace(broken.find("\"difficulty\": \"easy\""),
+                 std::string("\"difficulty\": \"easy\"").size(), "\"difficulty\": \"trivial\"");
   auto broken_file = tmp_.path() / "broken.md";
   write_file(broken_file, broken);
   auto refused = online({"edit", "two-sum", broken_file.string()});

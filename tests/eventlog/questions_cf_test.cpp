@@ -2,9 +2,8 @@
 /// before it existed still opens (a primary adds the CF, a read-only secondary goes without),
 /// and what is written there survives a reopen. Real RocksDB in a temp dir.
 
-#include <rocksdb/db.h>
-
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include "eventlog/store.hpp"
 #include "tests/eventlog/helpers.hpp"
@@ -19,7 +18,8 @@ void make_old_data_dir(const std::string& path) {
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const char* name : {rocksdb::kDefaultColumnFamilyName.c_str(), "meta", "events", "snapshots"})
+  for (const char* name :
+       {rocksdb::kDefaultColumnFamilyName.c_str(), "meta", "events", "snapshots"})
     cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -67,7 +67,10 @@ TEST(questions_cf, an_old_data_dir_opens_read_only_without_it_and_gains_it_when_
   auto reopened = store::open(rw);
   ASSERT_TRUE(reopened.ok()) << reopened.error().to_string();
   std::string value;
-  ASSERT_TRUE(reopened.value()->raw_db()->Get(rocksdb::ReadOptions(), reopened.value()->questions_cf(), "k", &value).ok());
+  ASSERT_TRUE(reopened.value()
+                  ->raw_db()
+                  ->Get(rocksdb::ReadOptions(), reopened.value()->questions_cf(), "k", &value)
+                  .ok());
   EXPECT_EQ(value, "v");
 }
 

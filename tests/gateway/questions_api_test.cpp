@@ -16,8 +16,10 @@ json sample(const std::string& id = "echo") {
           {"title", "Echo"},
           {"statement", "Print what you read. <script>alert(1)</script>"},
           {"languages", {{"plaintext", {{"starter", "type here\n"}}}}},
-          {"tests", json::array({{{"name", "basic"}, {"stdin", "1\n"}, {"expected", "1\n"}, {"hidden", false}},
-                                 {{"name", "secret"}, {"stdin", "2\n"}, {"expected", "2\n"}, {"hidden", true}}})},
+          {"tests",
+           json::array(
+               {{{"name", "basic"}, {"stdin", "1\n"}, {"expected", "1\n"}, {"hidden", false}},
+                {{"name", "secret"}, {"stdin", "2\n"}, {"expected", "2\n"}, {"hidden", true}}})},
           {"tags", json::array({"io"})},
           {"difficulty", "easy"},
           {"solutions", {{"plaintext", "REFERENCE-SOLUTION-TEXT"}}}};
@@ -25,9 +27,12 @@ json sample(const std::string& id = "echo") {
 
 class questions_api : public ::testing::Test {
  protected:
-  void SetUp() override { server_ = std::make_unique<roomd_process>((dir_.path() / "data").string()); }
+  void SetUp() override {
+    server_ = std::make_unique<roomd_process>((dir_.path() / "data").string());
+  }
   headers admin() const { return bearer(server_->admin_token()); }
-  http_reply call(const std::string& method, const std::string& target, const std::string& body = "") const {
+  http_reply call(const std::string& method, const std::string& target,
+                  const std::string& body = "") const {
     return http_call(server_->port(), method, target, body, admin());
   }
   http_reply list() const { return call("GET", "/api/questions"); }
@@ -52,8 +57,12 @@ TEST_F(questions_api, create_get_list_update_delete) {
 
   auto rows = body_of(list())["questions"];
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0], (json{{"questionId", "echo"}, {"title", "Echo"}, {"tags", {"io"}}, {"difficulty", "easy"},
-                           {"languages", {"plaintext"}}, {"tests", 2}}));
+  EXPECT_EQ(rows[0], (json{{"questionId", "echo"},
+                           {"title", "Echo"},
+                           {"tags", {"io"}},
+                           {"difficulty", "easy"},
+                           {"languages", {"plaintext"}},
+                           {"tests", 2}}));
 
   auto got = call("GET", "/api/questions/echo");
   ASSERT_EQ(got.status, 200) << got.body;
@@ -61,10 +70,11 @@ TEST_F(questions_api, create_get_list_update_delete) {
   EXPECT_EQ(q["title"], "Echo");
   EXPECT_EQ(q["tests"].size(), 2u);
   EXPECT_EQ(q["tests"][1]["expected"], "2\n");  // interviewers see hidden tests whole
-  EXPECT_FALSE(q.contains("solutions"));  // only with ?solutions=1
+  EXPECT_FALSE(q.contains("solutions"));        // only with ?solutions=1
   // HTML in a statement is stored as text, byte for byte (rendering sanitises it).
   EXPECT_EQ(q["statement"], sample()["statement"]);
-  EXPECT_EQ(body_of(call("GET", "/api/questions/echo?solutions=1"))["solutions"]["plaintext"], "REFERENCE-SOLUTION-TEXT");
+  EXPECT_EQ(body_of(call("GET", "/api/questions/echo?solutions=1"))["solutions"]["plaintext"],
+            "REFERENCE-SOLUTION-TEXT");
 
   // PUT makes a new version; GET answers the latest, ?version= an earlier one.
   json changed = sample();
@@ -94,7 +104,8 @@ TEST_F(questions_api, unknown_ids_and_duplicates) {
   EXPECT_EQ(again.status, 409) << again.body;
   EXPECT_EQ(body_of(again)["error"], "already_exists");
   // The URL's id and the body's must agree.
-  EXPECT_EQ(refused_field(call("PUT", "/api/questions/echo", sample("other").dump())), "questionId");
+  EXPECT_EQ(refused_field(call("PUT", "/api/questions/echo", sample("other").dump())),
+            "questionId");
   EXPECT_EQ(call("PATCH", "/api/questions/echo", "{}").status, 405);
 }
 
@@ -136,9 +147,10 @@ TEST_F(questions_api, invalid_questions_name_the_field_and_store_nothing) {
   // A body announced past the limit (16 MiB) is a 413 before it is read (headers only: the
   // server answers and closes without taking the body).
   raw_socket sock(server_->port());
-  ASSERT_TRUE(sock.write_all("POST /api/questions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                             server_->admin_token() + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                             std::to_string(17u << 20) + "\r\n\r\n"));
+  ASSERT_TRUE(sock.write_all(
+      "POST /api/questions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + server_->admin_token() +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(17u << 20) +
+      "\r\n\r\n"));
   std::string answer;
   ASSERT_TRUE(sock.read_until(answer, "\r\n\r\n", 10s)) << answer;
   EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
@@ -169,16 +181,23 @@ TEST_F(questions_api, admins_write_interviewers_read_without_solutions) {
   auto one = http_call(server_->port(), "GET", "/api/questions/echo", "", interviewer);
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(one.body.find("REFERENCE-SOLUTION-TEXT"), std::string::npos);
-  auto by_query = http_call(server_->port(), "GET", "/api/questions/echo?session=" + s.id, "", bearer(s.key));
+  auto by_query =
+      http_call(server_->port(), "GET", "/api/questions/echo?session=" + s.id, "", bearer(s.key));
   EXPECT_EQ(by_query.status, 200) << by_query.body;
-  auto asked = http_call(server_->port(), "GET", "/api/questions/echo?solutions=1", "", interviewer);
+  auto asked =
+      http_call(server_->port(), "GET", "/api/questions/echo?solutions=1", "", interviewer);
   EXPECT_EQ(asked.status, 403);
   EXPECT_EQ(asked.body.find("REFERENCE-SOLUTION-TEXT"), std::string::npos);
 
   // Interviewers cannot write; nothing changes.
-  EXPECT_EQ(http_call(server_->port(), "POST", "/api/questions", sample("mine").dump(), interviewer).status, 403);
-  EXPECT_EQ(http_call(server_->port(), "PUT", "/api/questions/echo", sample().dump(), interviewer).status, 403);
-  EXPECT_EQ(http_call(server_->port(), "DELETE", "/api/questions/echo", "", interviewer).status, 403);
+  EXPECT_EQ(http_call(server_->port(), "POST", "/api/questions", sample("mine").dump(), interviewer)
+                .status,
+            403);
+  EXPECT_EQ(
+      http_call(server_->port(), "PUT", "/api/questions/echo", sample().dump(), interviewer).status,
+      403);
+  EXPECT_EQ(http_call(server_->port(), "DELETE", "/api/questions/echo", "", interviewer).status,
+            403);
   EXPECT_EQ(body_of(call("GET", "/api/questions/echo"))["version"], 1);
   EXPECT_EQ(body_of(list())["questions"].size(), 1u);
 }
