@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "base/log.hpp"
 #include "cli/error.hpp"
 #include "cli/http_client.hpp"
 #include "cli/questions.hpp"
@@ -199,6 +200,8 @@ std::set<std::string> offline_languages() {
   runner::local_options options;
   options.probe = false;
   options.use_cgroups = false;
+  // The runner logs its sandbox layers at info: roomd's start-up line, noise on roomctl's stderr.
+  if (log::enabled(log::level::info)) log::set_level(log::level::warn);
   std::set<std::string> out = {"plaintext"};
   for (const auto& rt : runner::make_local_runner(options)->runtimes()) out.insert(rt.language);
   return out;

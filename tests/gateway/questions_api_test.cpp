@@ -202,6 +202,28 @@ TEST_F(questions_api, admins_write_interviewers_read_without_solutions) {
   EXPECT_EQ(body_of(list())["questions"].size(), 1u);
 }
 
+/// What a request announcing `length` body bytes to `target` gets before sending any of them.
+std::string head_answer(int port, const std::string& target, std::size_t length) {
+  raw_socket sock(port);
+  EXPECT_TRUE(sock.write_all("POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                             std::to_string(length) + "\r\n\r\n"));
+  std::string answer;
+  sock.read_until(answer, "\r\n\r\n", 2s);  // a target that reads the body answers nothing yet
+  return answer;
+}
+
+TEST_F(questions_api, each_target_has_its_own_body_limit) {
+  // The header is checked against the target's limit as soon as it is read: 1 MiB for a
+  // session, 16 MiB for a question, 256 MiB for an import (which then waits for its body).
+  EXPECT_EQ(head_answer(server_->port(), "/api/sessions", 2u << 20).rfind("HTTP/1.1 413", 0), 0u);
+  EXPECT_EQ(head_answer(server_->port(), "/api/questions", 17u << 20).rfind("HTTP/1.1 413", 0), 0u);
+  EXPECT_EQ(head_answer(server_->port(), "/api/questions", 2u << 20), "");
+  EXPECT_EQ(head_answer(server_->port(), "/api/admin/import", 2u << 20), "");
+  // A 2 MiB import is read and judged by its content (here: not the export format).
+  auto r = call("POST", "/api/admin/import", std::string(2u << 20, 'x'));
+  EXPECT_EQ(r.status, 400) << r.body.substr(0, 200);
+}
+
 TEST_F(questions_api, questions_survive_a_restart) {
   ASSERT_EQ(call("POST", "/api/questions", sample().dump()).status, 201);
   server_.reset();
