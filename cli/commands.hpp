@@ -38,9 +38,10 @@ class context {
   /// For writing commands: the server, or the data dir opened read-write (refused while a
   /// roomd holds its lock).
   backend& writer();
+  /// The admin token: --token, else $ROOMD_ADMIN_TOKEN, else <data_dir>/admin.token.
+  std::string resolve_token() const;
 
  private:
-  std::string resolve_token() const;
 
   global_options options_;
   std::unique_ptr<backend> backend_;

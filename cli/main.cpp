@@ -8,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/error.hpp"
+#include "cli/questions.hpp"
 
 namespace {
 
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
 
   auto* stats_cmd = app.add_subcommand("stats", "rooms live and stored, events, bytes, append rate");
   auto* compact_cmd = app.add_subcommand("compact", "drop overdue sessions and compact the log");
+  auto questions_cmd = add_questions_command(app);
 
   try {
     app.parse(argc, argv);
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
     if (*import_cmd) return run_import(ctx, imp);
     if (*stats_cmd) return run_stats(ctx);
     if (*compact_cmd) return run_compact(ctx);
+    if (*questions_cmd->root) return run_questions(ctx, *questions_cmd);
     return static_cast<int>(exit_code::usage);
   } catch (const cli_error& e) {
     std::cerr << "roomctl: " << e.what() << '\n';

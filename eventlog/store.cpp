@@ -187,6 +187,7 @@ class store::impl {
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* events_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* questions_cf_ = nullptr;  ///< the question library's (store.hpp)
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  ///< every opened CF, for cleanup
   std::string secondary_path_;                         ///< read_only: our private dir
 
@@ -278,7 +279,7 @@ class store::impl {
 
     // Open every CF the DB has (a newer build may have added some) plus ours.
     std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, cf_meta, cf_events,
-                                      cf_snapshots};
+                                      cf_snapshots, cf_questions};
     std::vector<std::string> existing;
     auto listed = rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing);
     if (listed.ok()) {
@@ -291,11 +292,17 @@ class store::impl {
     }
     std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
     for (auto& name : names) {
-      if (options_.read_only &&
-          std::find(existing.begin(), existing.end(), name) == existing.end()) {
+      bool missing = std::find(existing.begin(), existing.end(), name) == existing.end();
+      // A data dir from before the question library: a primary creates the CF, a secondary
+      // goes without it.
+      if (options_.read_only && missing && name == cf_questions) continue;
+      if (options_.read_only && missing) {
         return {errc::corruption, "store at " + options_.path + " has no column family " + name};
       }
-      descriptors.emplace_back(name, name == cf_meta ? meta_options : cf_options);
+      // The questions CF has its own key layout: RocksDB's defaults, not the session hint.
+      descriptors.emplace_back(name, name == cf_meta        ? meta_options
+                                     : name == cf_questions ? rocksdb::ColumnFamilyOptions()
+                                                            : cf_options);
     }
 
     rocksdb::Status s;
@@ -323,6 +330,8 @@ class store::impl {
     events_cf_ = handles_[2];
     snapshots_cf_ = handles_[3];
     reader_ = std::make_unique<task_thread>();
+    for (auto* h : handles_)
+      if (h->GetName() == cf_questions) questions_cf_ = h;
     if (!options_.read_only) writer_ = std::thread([this] { writer_loop(); });
     return {};
   }
@@ -1004,5 +1013,8 @@ status store::refresh() {
   if (!s.ok()) return from_rocks(s, "catching up with the primary at " + impl_->options_.path);
   return {};
 }
+
+rocksdb::DB* store::raw_db() const { return impl_->db_; }
+rocksdb::ColumnFamilyHandle* store::questions_cf() const { return impl_->questions_cf_; }
 
 }  // namespace rooms::eventlog

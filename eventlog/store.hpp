@@ -12,6 +12,11 @@
 #include "eventlog/event.hpp"
 #include "eventlog/status.hpp"
 
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
 namespace rooms::eventlog {
 
 /// Options of a store. Plain values; every field has a default.
@@ -170,6 +175,14 @@ class store {
   const store_options& options() const;
   /// For read_only stores: catch up with the primary's writes.
   status refresh();
+
+  // -- the question library's column family --
+
+  /// The database and its "questions" column family, for a questions::question_store the
+  /// caller builds (eventlog knows nothing of questions). Both stay owned by this store.
+  /// questions_cf() is nullptr on a read-only store of a data dir made before it existed.
+  rocksdb::DB* raw_db() const;
+  rocksdb::ColumnFamilyHandle* questions_cf() const;
 
   class impl;
 

@@ -72,6 +72,7 @@ response route(context& ctx, const request& req, const std::string& client) {
   if (parts[1] == "runtimes" && parts.size() == 2) return only(req, http::verb::get, [&] { return get_runtimes(ctx, req); });
   if (parts[1] == "sessions") return session_routes(ctx, req, parts, t, client);
   if (parts[1] == "admin") return admin_routes(ctx, req, parts, t);
+  if (parts[1] == "questions") return question_routes(ctx, req, parts, t);
   return not_found(req);
 }
 

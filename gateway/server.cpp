@@ -30,6 +30,9 @@ bool origin_allowed(const context& ctx, const request& req) {
 
 /// Largest body of POST /api/admin/import (an exported session). Admin only.
 constexpr std::uint64_t import_body_limit = 256ull << 20;
+/// Largest body of POST/PUT /api/questions: above the largest valid question (~7.5 MiB at the
+/// library's limits), so an oversized field is a 400 that names it, not a bare 413.
+constexpr std::uint64_t question_body_limit = 16ull << 20;
 
 /// Reads HTTP requests on one connection; upgrades to WebSocket on /ws/<id>.
 class http_session : public std::enable_shared_from_this<http_session> {
@@ -51,15 +54,23 @@ class http_session : public std::enable_shared_from_this<http_session> {
  private:
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(ctx_.options.max_body_bytes);
+    // The largest limit of any target while the header is read (Beast checks a Content-Length
+    // against it as soon as the header is complete), then the target's own.
+    parser_->body_limit(std::max<std::uint64_t>(import_body_limit, ctx_.options.max_body_bytes));
     parser_->header_limit(16 * 1024);
     // A client that dribbles (or never finishes) its headers is cut at the deadline (slowloris).
     stream_.expires_after(ctx_.options.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->on_read(ec);
       self->stream_.expires_after(self->ctx_.options.body_timeout);
-      // Only an admin import may carry a whole exported session.
-      if (self->parser_->get().target() == "/api/admin/import") self->parser_->body_limit(import_body_limit);
+      // Only an admin import may carry a whole exported session, a question write a question.
+      auto target = self->parser_->get().target();
+      std::uint64_t limit = self->ctx_.options.max_body_bytes;
+      if (target == "/api/admin/import") limit = import_body_limit;
+      else if (target.rfind("/api/questions", 0) == 0) limit = question_body_limit;
+      auto announced = self->parser_->content_length();
+      if (announced && *announced > limit) return self->on_read(http::error::body_limit);
+      self->parser_->body_limit(limit);
       http::async_read(self->stream_, self->buffer_, *self->parser_,
                        [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
     });

@@ -26,6 +26,7 @@ enum class error_code {
   unavailable,           ///< REST: the log, the registry or a node cannot answer (503)
   internal,              ///< REST: a bug or an unexpected failure (500)
   cluster_mismatch,      ///< REST: a peer with another cluster secret (cluster forwarding)
+  invalid_question,      ///< REST: a question fails validation (the answer names the fields)
 };
 
 /// "bad_json", "unknown_type", ... (the wire spelling).
@@ -48,6 +49,7 @@ constexpr std::string_view to_string(error_code code) {
     case error_code::unavailable: return "unavailable";
     case error_code::internal: return "internal";
     case error_code::cluster_mismatch: return "cluster_mismatch";
+    case error_code::invalid_question: return "invalid_question";
   }
   return "busy";
 }

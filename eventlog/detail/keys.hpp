@@ -15,6 +15,8 @@ namespace rooms::eventlog::detail {
 inline constexpr const char* cf_meta = "meta";
 inline constexpr const char* cf_events = "events";
 inline constexpr const char* cf_snapshots = "snapshots";
+/// The question library's versions (questions::question_store; eventlog only opens it).
+inline constexpr const char* cf_questions = "questions";
 
 inline constexpr std::size_t id_size = 16;
 inline constexpr std::size_t seq_key_size = id_size + 8;

@@ -18,6 +18,7 @@
 #include "actors/room.hpp"
 #include "gateway/server.hpp"
 #include "query/service.hpp"
+#include "questions/question_store.hpp"
 
 namespace rooms::gateway::detail {
 
@@ -70,10 +71,14 @@ class address_limiter {
   std::map<std::string, token_bucket> buckets_;
 };
 
+/// The question library on the event log's "questions" column family, with the runner's
+/// languages plus plaintext (routes_questions.cpp); nullptr when the store has no such CF.
+std::unique_ptr<questions::question_store> open_question_store(const actors::services& svc);
+
 struct context {
   context(gateway_options o, caf::actor_system& sys, caf::actor reg, std::shared_ptr<const actors::services> s)
       : options(std::move(o)), system(sys), registry(std::move(reg)), svc(std::move(s)), query(*svc->store),
-        create_limiter(options.create_per_minute) {}
+        questions(open_question_store(*svc)), create_limiter(options.create_per_minute) {}
 
   gateway_options options;
   caf::actor_system& system;
@@ -82,6 +87,7 @@ struct context {
   cluster_options cluster;  ///< empty nodes: a single node
   std::shared_ptr<const actors::services> svc;
   query::service query;  ///< every REST answer about stored sessions, and their creation
+  std::unique_ptr<questions::question_store> questions;  ///< /api/questions (routes_questions.cpp)
   net::io_context ioc;
   net::thread_pool blocking{2};  ///< REST handlers that read the log or ask actors
   address_limiter create_limiter;

@@ -77,6 +77,10 @@ response admin_import(context& ctx, const request& req);
 response admin_stats(context& ctx, const request& req);
 response admin_compact(context& ctx, const request& req);
 
+/// /api/questions[/<id>] (routes_questions.cpp): checks the caller itself (admin, or an
+/// interviewer key with X-Session-Id for reads).
+response question_routes(context& ctx, const request& req, const std::vector<std::string>& parts, const target_parts& t);
+
 /// The Piston v2 API from our own runner (--serve-piston): for this client?
 bool serves_piston(const context& ctx, const std::string& client);
 response piston_runtimes(context& ctx, const request& req);

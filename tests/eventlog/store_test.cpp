@@ -396,7 +396,8 @@ void poke(const std::string& path, const char* cf_name, const std::string& key,
           const std::string& value) {
   rocksdb::DBOptions o;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, {}}, {"meta", {}}, {"events", {}}, {"snapshots", {}}};
+      {rocksdb::kDefaultColumnFamilyName, {}}, {"meta", {}}, {"events", {}}, {"snapshots", {}},
+      {"questions", {}}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(o, path, cfs, &handles, &raw).ok());

@@ -1,0 +1,250 @@
+/// `roomctl questions ...` against a real roomd (online) and its data dir (--db), roomctl run as
+/// a child process: the starter set's import/export round trip is byte-identical both ways,
+/// and list/show/add/edit/rm answer with roomctl's exit codes (0 ok, 1 failure, 2 usage,
+/// 3 not found).
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/testing/roomd_process.hpp"
+#include "tests/testing/temp_dir.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using rooms::testing::roomd_process;
+using rooms::testing::temp_dir;
+
+const fs::path starter_dir = ROOMS_QUESTIONS_STARTER_DIR;
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+struct run_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class roomctl_questions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::unsetenv("ROOMD_ADMIN_TOKEN");
+    ::unsetenv("ROOMCTL_SERVER");
+    data_dir_ = (tmp_.path() / "data").string();
+    io_dir_ = tmp_.path() / "io";
+    fs::create_directories(io_dir_);
+  }
+
+  /// roomd with the local runner: the starter set uses python, javascript, java and cpp.
+  void start_roomd() {
+    roomd_ =
+        std::make_unique<roomd_process>(data_dir_, std::vector<std::string>{"--runner", "local"});
+    token_ = roomd_->admin_token();
+  }
+  void stop_roomd() {
+    roomd_->stop();
+    roomd_.reset();
+  }
+
+  run_result online(std::vector<std::string> args) {
+    std::vector<std::string> full = {"--server", roomd_->base_url(), "--token", token_,
+                                     "questions"};
+    full.insert(full.end(), args.begin(), args.end());
+    return run(full);
+  }
+  run_result offline(std::vector<std::string> args) {
+    std::vector<std::string> full = {"--db", data_dir_, "questions"};
+    full.insert(full.end(), args.begin(), args.end());
+    return run(full);
+  }
+
+  run_result run(std::vector<std::string> args) {
+    args.insert(args.begin(), rooms::testing::bin_path("roomctl"));
+    auto out = io_dir_ / "stdout", err = io_dir_ / "stderr";
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(o, 1);
+      ::dup2(e, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    run_result r;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    int status = 0;
+    for (;;) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        ADD_FAILURE() << "roomctl did not finish";
+        break;
+      }
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(5));  // polling a child, not timing a test
+    }
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  /// Every starter file has a byte-identical twin in `exported`, and nothing else is there.
+  void expect_same_files(const fs::path& exported) {
+    std::size_t count = 0;
+    for (const auto& entry : fs::directory_iterator(starter_dir)) {
+      if (entry.path().extension() != ".md") continue;
+      ++count;
+      auto twin = exported / entry.path().filename();
+      ASSERT_TRUE(fs::exists(twin)) << twin;
+      EXPECT_TRUE(slurp(entry.path()) == slurp(twin))
+          << entry.path().filename() << " differs after the round trip";
+    }
+    EXPECT_GE(count, 10u);
+    EXPECT_EQ(std::distance(fs::directory_iterator(exported), fs::directory_iterator()),
+              static_cast<long>(count));
+  }
+
+  temp_dir tmp_;
+  std::string data_dir_;
+  fs::path io_dir_;
+  std::unique_ptr<roomd_process> roomd_;
+  std::string token_;
+};
+
+TEST_F(roomctl_questions, starter_set_round_trips_byte_identical_online_then_offline) {
+  start_roomd();
+  auto imported = online({"import", starter_dir.string()});
+  ASSERT_EQ(imported.code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("11 added"), std::string::npos) << imported.out;
+  // A second import writes nothing.
+  auto again = online({"import", starter_dir.string()});
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 added, 0 updated, 11 unchanged"), std::string::npos) << again.out;
+
+  auto out_online = tmp_.path() / "online";
+  auto exported = online({"export", "--all", out_online.string()});
+  ASSERT_EQ(exported.code, 0) << exported.err;
+  expect_same_files(out_online);
+
+  auto listed = online({"list", "--json"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  auto rows = json::parse(listed.out)["questions"];
+  ASSERT_EQ(rows.size(), 11u);
+  EXPECT_EQ(rows[0]["questionId"], "course-schedule");  // ordered by id
+
+  // Offline, with roomd stopped: the same library in the data dir, the same bytes out.
+  stop_roomd();
+  auto out_offline = tmp_.path() / "offline";
+  auto exported_offline = offline({"export", "--all", out_offline.string()});
+  ASSERT_EQ(exported_offline.code, 0) << exported_offline.err;
+  expect_same_files(out_offline);
+}
+
+TEST_F(roomctl_questions, import_into_a_data_dir_offline_round_trips) {
+  start_roomd();  // makes the data dir
+  stop_roomd();
+  auto imported = offline({"import", starter_dir.string()});
+  ASSERT_EQ(imported.code, 0) << imported.err;
+  auto out = tmp_.path() / "out";
+  ASSERT_EQ(offline({"export", "--all", out.string()}).code, 0);
+  expect_same_files(out);
+  // roomd serves what was imported offline.
+  start_roomd();
+  auto shown = online({"show", "two-sum", "--json"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_EQ(json::parse(shown.out)["title"], "Two Sum");
+  EXPECT_FALSE(json::parse(shown.out).contains("solutions"));
+}
+
+TEST_F(roomctl_questions, list_show_add_edit_rm_exit_codes) {
+  start_roomd();
+  auto empty = online({"list"});
+  EXPECT_EQ(empty.code, 0) << empty.err;
+  EXPECT_NE(empty.out.find("no questions"), std::string::npos);
+  EXPECT_EQ(online({"show", "two-sum"}).code, 3);
+  EXPECT_EQ(online({"rm", "two-sum"}).code, 3);
+  EXPECT_EQ(online({"export", "two-sum"}).code, 3);
+  EXPECT_EQ(online({"show"}).code, 2);  // usage: no id
+  EXPECT_EQ(online({"frobnicate"}).code, 2);
+
+  auto source = starter_dir / "two-sum.md";
+  ASSERT_EQ(online({"add", source.string()}).code, 0);
+  auto twice = online({"add", source.string()});
+  EXPECT_EQ(twice.code, 1);  // the id exists
+  EXPECT_NE(twice.err.find("exists"), std::string::npos) << twice.err;
+
+  // edit: the file replaces the question as its next version.
+  std::string text = slurp(source);
+  auto at = text.find("\"title\": \"Two Sum\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("\"title\": \"Two Sum\"").size(), "\"title\": \"Two Sum, edited\"");
+  auto edited_file = tmp_.path() / "edited.md";
+  write_file(edited_file, text);
+  ASSERT_EQ(online({"edit", "two-sum", edited_file.string()}).code, 0);
+  auto shown = online({"show", "two-sum"});
+  ASSERT_EQ(shown.code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("Two Sum, edited"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("version 2"), std::string::npos) << shown.out;
+  EXPECT_EQ(online({"edit", "other-id", edited_file.string()}).code, 1);  // the file's id differs
+  EXPECT_EQ(online({"export", "two-sum"}).out, text);
+
+  // A refused question names the field; nothing is stored.
+  auto broken = text;
+  broken.replace(broken.find("\"difficulty\": \"easy\""),
+                 std::string("\"difficulty\": \"easy\"").size(), "\"difficulty\": \"trivial\"");
+  auto broken_file = tmp_.path() / "broken.md";
+  write_file(broken_file, broken);
+  auto refused = online({"edit", "two-sum", broken_file.string()});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.err.find("difficulty"), std::string::npos) << refused.err;
+  write_file(broken_file, "not a question file\n");
+  EXPECT_EQ(online({"import", broken_file.string()}).code, 1);
+
+  ASSERT_EQ(online({"rm", "two-sum"}).code, 0);
+  EXPECT_EQ(online({"show", "two-sum"}).code, 3);
+  EXPECT_EQ(online({"rm", "two-sum"}).code, 3);
+
+  // Offline the same codes.
+  stop_roomd();
+  EXPECT_EQ(offline({"show", "two-sum"}).code, 3);
+  EXPECT_EQ(offline({"rm", "two-sum"}).code, 3);
+  ASSERT_EQ(offline({"add", source.string()}).code, 0);
+  EXPECT_EQ(offline({"add", source.string()}).code, 1);
+  auto listed = offline({"list", "--json"});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_EQ(json::parse(listed.out)["questions"].size(), 1u);
+  EXPECT_EQ(offline({"rm", "two-sum"}).code, 0);
+}
+
+}  // namespace
