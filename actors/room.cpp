@@ -575,7 +575,7 @@ class room {
         if (!st_.failed) {
           stats.append_failures.fetch_add(1);
           // Nothing of this append or the ones behind it was published; tell the clients why.
-          json err = {{"type", "error"}, {"code", "busy"}, {"message", "the event log refused the write (" + done.message + "); reconnect to resume"}};
+          json err = {{"type", "error"}, {"code", to_string(error_code::busy)}, {"message", "the event log refused the write (" + done.message + "); reconnect to resume"}};
           for (const auto& [addr, pid] : st_.by_conn) self_->send(st_.members[pid].conn, ws_out_atom::value, dump(err));
         }
         st_.failed = true;
@@ -610,7 +610,7 @@ class room {
   /// and make every client resume, so what they see is exactly what was logged.
   void recover() {
     for (const auto& [addr, pid] : st_.by_conn) {
-      self_->send(st_.members[pid].conn, ws_close_atom::value, 1011, std::string("event log error; resume"));
+      self_->send(st_.members[pid].conn, ws_close_atom::value, int{value(close_code::internal_error)}, std::string("event log error; resume"));
       st_.svc->stats->participants_connected.fetch_sub(1);
     }
     st_.by_conn.clear();
@@ -653,7 +653,7 @@ class room {
 
   std::string on_expire(const std::string& by) {
     for (const auto& [addr, pid] : st_.by_conn) {
-      self_->send(st_.members[pid].conn, ws_close_atom::value, 4410, std::string("session expired by " + by));
+      self_->send(st_.members[pid].conn, ws_close_atom::value, int{value(close_code::expired)}, std::string("session expired by " + by));
       st_.svc->stats->participants_connected.fetch_sub(1);
     }
     st_.by_conn.clear();
@@ -814,11 +814,6 @@ class room {
     st_.svc->stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
     reply(conn, with_ref({{"type", "error"}, {"code", to_string(code)}, {"message", message}}, ref));
   }
-  /// Kept for callers that still spell the code (the append pipeline).
-  void error_to(const caf::actor& conn, const std::string& code, const std::string& message, const json& ref) {
-    st_.svc->stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
-    reply(conn, with_ref({{"type", "error"}, {"code", code}, {"message", message}}, ref));
-  }
 
   void leave(const std::string& pid, const std::string& reason) {
     std::vector<event> txn;
@@ -935,7 +930,7 @@ class room {
             out = with_ref({{"type", "code_changed"}, {"from", from}, {"updates", std::move(*found)}}, ref);
           } else {
             stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
-            out = with_ref({{"type", "error"}, {"code", "busy"}, {"message", "cannot read the log: " + s.to_string()}}, ref);
+            out = with_ref({{"type", "error"}, {"code", to_string(error_code::busy)}, {"message", "cannot read the log: " + s.to_string()}}, ref);
           }
           caf::anon_send(me, log_read_atom::value, ticket, dump(out));
         });
