@@ -27,7 +27,8 @@ eventlog::status bad(std::string message) {
 
 /// Checks an optional string field of `j`: absent passes, anything else must satisfy `ok`.
 template <class Ok>
-std::optional<std::string> check_string(const json& j, const char* key, Ok ok, const std::string& what) {
+std::optional<std::string> check_string(const json& j, const char* key, Ok ok,
+                                        const std::string& what) {
   auto it = j.find(key);
   if (it == j.end()) return std::nullopt;
   if (!it->is_string()) return std::string("\"") + key + "\" must be a string";
@@ -37,19 +38,24 @@ std::optional<std::string> check_string(const json& j, const char* key, Ok ok, c
 
 /// An optional decoded field: absent passes, present must satisfy `ok`.
 template <class Ok>
-std::optional<std::string> check(const std::optional<std::string>& value, Ok ok, const std::string& what) {
+std::optional<std::string> check(const std::optional<std::string>& value, Ok ok,
+                                 const std::string& what) {
   if (value && !ok(*value)) return what;
   return std::nullopt;
 }
 
 const std::string bad_id = "must be 1..64 letters, digits, '_' or '-'";
-const std::string bad_language = "the language is not a language name (letters, digits, + # . _ -, up to 32)";
+const std::string bad_language =
+    "the language is not a language name (letters, digits, + # . _ -, up to 32)";
 
 std::string bad_title(const import_limits& limits) {
-  return "the title has more than " + std::to_string(limits.max_title_bytes) + " bytes or control characters";
+  return "the title has more than " + std::to_string(limits.max_title_bytes) +
+         " bytes or control characters";
 }
 
-bool valid_language(const std::string& s) { return domain::valid_language_name(s); }
+bool valid_language(const std::string& s) {
+  return domain::valid_language_name(s);
+}
 
 /// Decodes `e`'s payload as `Payload` (events.hpp, the decoder the fold uses), then checks its
 /// values with `check_values`.
@@ -65,58 +71,78 @@ std::optional<std::string> decoded(const eventlog::event& e, Check check_values)
 /// same rules the room and REST apply. The fold checks the rest (versions, change sets).
 std::optional<std::string> check_event(const eventlog::event& e, const import_limits& limits) {
   namespace ev = domain::events;
-  if (!e.participant_id.empty() && !domain::valid_id(e.participant_id)) return "participantId " + bad_id;
+  if (!e.participant_id.empty() && !domain::valid_id(e.participant_id))
+    return "participantId " + bad_id;
   switch (e.type) {
     case event_type::session_created:
       if (e.seq != 1) return "session_created may only be event 1";
-      return decoded<ev::session_created>(e, [&](const ev::session_created& p) -> std::optional<std::string> {
-        if (auto err = check(p.language, valid_language, bad_language)) return err;
-        return check(p.title, [&](const std::string& t) { return domain::valid_title(t, limits.max_title_bytes); }, bad_title(limits));
-      });
+      return decoded<ev::session_created>(
+          e, [&](const ev::session_created& p) -> std::optional<std::string> {
+            if (auto err = check(p.language, valid_language, bad_language)) return err;
+            return check(
+                p.title,
+                [&](const std::string& t) {
+                  return domain::valid_title(t, limits.max_title_bytes);
+                },
+                bad_title(limits));
+          });
     case event_type::participant_joined:
-      return decoded<ev::participant_joined>(e, [&](const ev::participant_joined& p) -> std::optional<std::string> {
-        const auto& who = p.participant;
-        if (!domain::valid_id(who.participant_id)) return "participant.participantId " + bad_id;
-        if (!who.name) return "participant.name must be a string";
-        if (!domain::valid_name(*who.name, limits.max_name_chars))
-          return "a participant name has 1 to " + std::to_string(limits.max_name_chars) + " characters and no control characters";
-        if (auto err = check(who.role, domain::valid_role, "participant.role must be candidate or interviewer")) return err;
-        if (auto err = check(who.color, domain::valid_color, "participant.color must be #rrggbb")) return err;
-        return check(p.resume_hash, domain::valid_sha256_hex_or_empty, "resumeHash must be a SHA-256 in hex");
-      });
+      return decoded<ev::participant_joined>(
+          e, [&](const ev::participant_joined& p) -> std::optional<std::string> {
+            const auto& who = p.participant;
+            if (!domain::valid_id(who.participant_id)) return "participant.participantId " + bad_id;
+            if (!who.name) return "participant.name must be a string";
+            if (!domain::valid_name(*who.name, limits.max_name_chars))
+              return "a participant name has 1 to " + std::to_string(limits.max_name_chars) +
+                     " characters and no control characters";
+            if (auto err = check(who.role, domain::valid_role,
+                                 "participant.role must be candidate or interviewer"))
+              return err;
+            if (auto err =
+                    check(who.color, domain::valid_color, "participant.color must be #rrggbb"))
+              return err;
+            return check(p.resume_hash, domain::valid_sha256_hex_or_empty,
+                         "resumeHash must be a SHA-256 in hex");
+          });
     case event_type::participant_left:
       return decoded<ev::participant_left>(e, [](const ev::participant_left& p) {
         return check(p.reason, domain::valid_reason, "reason is too long");
       });
     case event_type::code_changed:
-      return decoded<ev::code_changed>(e, [](const ev::code_changed& p) -> std::optional<std::string> {
-        if (!p.client_id || !domain::valid_client_id(*p.client_id))
-          return "clientID must be a string of at most " + std::to_string(domain::max_client_id_bytes) + " bytes";
-        return std::nullopt;
-      });
+      return decoded<ev::code_changed>(
+          e, [](const ev::code_changed& p) -> std::optional<std::string> {
+            if (!p.client_id || !domain::valid_client_id(*p.client_id))
+              return "clientID must be a string of at most " +
+                     std::to_string(domain::max_client_id_bytes) + " bytes";
+            return std::nullopt;
+          });
     case event_type::cursor_moved:
     case event_type::focus_changed:
       return std::nullopt;  // the fold decodes them; they carry no free text
     case event_type::language_changed:
-      return decoded<ev::language_changed>(e, [](const ev::language_changed& p) -> std::optional<std::string> {
-        if (!valid_language(p.language)) return bad_language;
-        return std::nullopt;
-      });
+      return decoded<ev::language_changed>(
+          e, [](const ev::language_changed& p) -> std::optional<std::string> {
+            if (!valid_language(p.language)) return bad_language;
+            return std::nullopt;
+          });
     case event_type::run_started:
-      return decoded<ev::run_started>(e, [](const ev::run_started& p) -> std::optional<std::string> {
-        if (auto err = check(p.run_id, domain::valid_id, "runId " + bad_id)) return err;
-        return check(p.language, valid_language, bad_language);
-      });
+      return decoded<ev::run_started>(
+          e, [](const ev::run_started& p) -> std::optional<std::string> {
+            if (auto err = check(p.run_id, domain::valid_id, "runId " + bad_id)) return err;
+            return check(p.language, valid_language, bad_language);
+          });
     case event_type::run_finished:
-      return decoded<ev::run_finished>(e, [&](const ev::run_finished& p) -> std::optional<std::string> {
-        if (auto err = check(p.run_id, domain::valid_id, "runId " + bad_id)) return err;
-        auto fits = [&](const std::string& s) { return s.size() <= limits.max_output_bytes; };
-        const std::string too_long = " is longer than " + std::to_string(limits.max_output_bytes) + " bytes";
-        if (auto err = check(p.stdout_text, fits, "stdout" + too_long)) return err;
-        if (auto err = check(p.stderr_text, fits, "stderr" + too_long)) return err;
-        if (auto err = check(p.compile_output, fits, "compileOutput" + too_long)) return err;
-        return check(p.error, fits, "error" + too_long);
-      });
+      return decoded<ev::run_finished>(
+          e, [&](const ev::run_finished& p) -> std::optional<std::string> {
+            if (auto err = check(p.run_id, domain::valid_id, "runId " + bad_id)) return err;
+            auto fits = [&](const std::string& s) { return s.size() <= limits.max_output_bytes; };
+            const std::string too_long =
+                " is longer than " + std::to_string(limits.max_output_bytes) + " bytes";
+            if (auto err = check(p.stdout_text, fits, "stdout" + too_long)) return err;
+            if (auto err = check(p.stderr_text, fits, "stderr" + too_long)) return err;
+            if (auto err = check(p.compile_output, fits, "compileOutput" + too_long)) return err;
+            return check(p.error, fits, "error" + too_long);
+          });
     case event_type::note_added:
       return decoded<ev::note_added>(e, [&](const ev::note_added& p) -> std::optional<std::string> {
         if (!domain::valid_note(p.text, limits.max_note_bytes))
@@ -131,10 +157,13 @@ std::optional<std::string> check_event(const eventlog::event& e, const import_li
 
 }  // namespace
 
-json export_header(const std::string& session_id, std::int64_t created_at, const std::string& language,
-                   const std::string& title, const std::string& key_hash) {
-  return {{"type", "session"}, {"format", export_format_version}, {"sessionId", session_id}, {"createdAt", created_at},
-          {"language", language}, {"title", title}, {"keyHash", key_hash}};
+json export_header(const std::string& session_id, std::int64_t created_at,
+                   const std::string& language, const std::string& title,
+                   const std::string& key_hash) {
+  return {{"type", "session"},       {"format", export_format_version},
+          {"sessionId", session_id}, {"createdAt", created_at},
+          {"language", language},    {"title", title},
+          {"keyHash", key_hash}};
 }
 
 eventlog::result<session_import> parse_import(std::string_view text, const import_limits& limits) {
@@ -142,7 +171,9 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
   bool have_header = false;
   std::size_t line_no = 0;
   domain::room_state state;
-  auto at_line = [&](const std::string& why) { return bad("line " + std::to_string(line_no) + ": " + why); };
+  auto at_line = [&](const std::string& why) {
+    return bad("line " + std::to_string(line_no) + ": " + why);
+  };
   while (!text.empty()) {
     auto nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
@@ -150,25 +181,34 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
-    if (line.size() > limits.max_line_bytes) return at_line("longer than " + std::to_string(limits.max_line_bytes) + " bytes");
+    if (line.size() > limits.max_line_bytes)
+      return at_line("longer than " + std::to_string(limits.max_line_bytes) + " bytes");
     // Nesting is bounded before parsing (a deep line would recurse in the parser).
     if (domain::json_too_deep(line, 64)) return at_line("JSON nested more than 64 levels");
     auto j = json::parse(line, nullptr, false);
     if (j.is_discarded()) return at_line("not JSON");
     if (!j.is_object()) return at_line("not a JSON object");
     if (!have_header) {
-      if (j.value("type", json()) != "session") return at_line("the first line must be the \"session\" header");
+      if (j.value("type", json()) != "session")
+        return at_line("the first line must be the \"session\" header");
       if (j.contains("format") && j["format"] != export_format_version)
-        return at_line("export format " + j["format"].dump() + " is not one this roomd reads (" + std::to_string(export_format_version) + ")");
-      auto id = j.contains("sessionId") && j["sessionId"].is_string() ? eventlog::session_id::parse(j["sessionId"].get<std::string>())
-                                                                       : std::nullopt;
+        return at_line("export format " + j["format"].dump() + " is not one this roomd reads (" +
+                       std::to_string(export_format_version) + ")");
+      auto id = j.contains("sessionId") && j["sessionId"].is_string()
+                    ? eventlog::session_id::parse(j["sessionId"].get<std::string>())
+                    : std::nullopt;
       if (!id) return at_line("bad sessionId (a UUID)");
-      if (!j.contains("createdAt") || !j["createdAt"].is_number_integer()) return at_line("createdAt must be unix milliseconds");
-      if (auto err = check_string(j, "language", valid_language, bad_language)) return at_line(*err);
-      if (auto err = check_string(j, "title", [&](const std::string& t) { return domain::valid_title(t, limits.max_title_bytes); },
-                                  bad_title(limits)))
+      if (!j.contains("createdAt") || !j["createdAt"].is_number_integer())
+        return at_line("createdAt must be unix milliseconds");
+      if (auto err = check_string(j, "language", valid_language, bad_language))
         return at_line(*err);
-      if (auto err = check_string(j, "keyHash", domain::valid_sha256_hex_or_empty, "keyHash must be a SHA-256 in hex"))
+      if (auto err = check_string(
+              j, "title",
+              [&](const std::string& t) { return domain::valid_title(t, limits.max_title_bytes); },
+              bad_title(limits)))
+        return at_line(*err);
+      if (auto err = check_string(j, "keyHash", domain::valid_sha256_hex_or_empty,
+                                  "keyHash must be a SHA-256 in hex"))
         return at_line(*err);
       out.meta.id = *id;
       out.meta.created_at = j["createdAt"].get<std::int64_t>();
@@ -184,14 +224,18 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
     if (e->seq != due)
       return at_line("seq " + std::to_string(e->seq) + " where " + std::to_string(due) +
                      " was due: events must run from 1 without gaps or duplicates");
-    if (due == 1 && e->type != event_type::session_created) return at_line("event 1 must be session_created");
+    if (due == 1 && e->type != event_type::session_created)
+      return at_line("event 1 must be session_created");
     if (e->ts < 0 || (!out.events.empty() && e->ts < out.events.back().ts))
       return at_line("event " + std::to_string(e->seq) + ": ts goes backwards");
-    if (auto err = check_event(*e, limits)) return at_line("event " + std::to_string(e->seq) + ": " + *err);
+    if (auto err = check_event(*e, limits))
+      return at_line("event " + std::to_string(e->seq) + ": " + *err);
     // The whole log must fold before anything is written (all or nothing).
-    if (auto err = apply(state, *e)) return at_line("event " + std::to_string(e->seq) + " does not apply: " + err->message);
+    if (auto err = apply(state, *e))
+      return at_line("event " + std::to_string(e->seq) + " does not apply: " + err->message);
     if (state.doc.size() > limits.max_doc_units)
-      return at_line("event " + std::to_string(e->seq) + ": the document exceeds " + std::to_string(limits.max_doc_units) + " characters");
+      return at_line("event " + std::to_string(e->seq) + ": the document exceeds " +
+                     std::to_string(limits.max_doc_units) + " characters");
     out.events.push_back(std::move(*e));
   }
   if (!have_header) return bad("no \"session\" header line");
@@ -200,7 +244,8 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
   return out;
 }
 
-eventlog::result<session_import> import_session(eventlog::store& store, std::string_view text, const import_limits& limits) {
+eventlog::result<session_import> import_session(eventlog::store& store, std::string_view text,
+                                                const import_limits& limits) {
   auto parsed = parse_import(text, limits);
   if (!parsed.ok()) return parsed;
   auto& [meta, events] = *parsed;
@@ -210,12 +255,15 @@ eventlog::result<session_import> import_session(eventlog::store& store, std::str
   meta.expires_at = (clock ? clock() : eventlog::now_ms()) + store.options().retention.count();
   auto created = store.create_session(meta, events.front());
   if (created.code() == errc::already_exists)
-    return eventlog::status{errc::already_exists, "session " + meta.id.str() + " already exists (an import never overwrites)"};
+    return eventlog::status{
+        errc::already_exists,
+        "session " + meta.id.str() + " already exists (an import never overwrites)"};
   if (!created.ok()) return created;
   constexpr std::size_t chunk = 1000;
   for (std::size_t i = 1; i < events.size(); i += chunk) {
-    std::vector<eventlog::event> part(events.begin() + static_cast<std::ptrdiff_t>(i),
-                                      events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + chunk)));
+    std::vector<eventlog::event> part(
+        events.begin() + static_cast<std::ptrdiff_t>(i),
+        events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + chunk)));
     auto s = store.append(meta.id, std::move(part));
     if (!s.ok()) {
       (void)store.expire(meta.id);  // all or nothing; the append's error is the one to report

@@ -54,12 +54,14 @@ struct session_import {
 };
 
 /// The header line of an export.
-nlohmann::json export_header(const std::string& session_id, std::int64_t created_at, const std::string& language,
-                             const std::string& title, const std::string& key_hash);
+nlohmann::json export_header(const std::string& session_id, std::int64_t created_at,
+                             const std::string& language, const std::string& title,
+                             const std::string& key_hash);
 
 /// Parses and validates an export without writing anything. invalid_argument with a message
 /// naming the line or the event at fault.
-eventlog::result<session_import> parse_import(std::string_view text, const import_limits& limits = {});
+eventlog::result<session_import> parse_import(std::string_view text,
+                                              const import_limits& limits = {});
 
 /// parse_import, then writes the session: all or nothing. Errors: invalid_argument (the file),
 /// already_exists (the id is taken; the existing session is untouched), or the store's error.

@@ -10,8 +10,8 @@ namespace rooms::actors {
 /// A fixed-bucket latency histogram (microseconds), Prometheus-style cumulative on output.
 struct latency_histogram {
   /// Upper bounds in microseconds; the last bucket is +Inf.
-  static constexpr std::array<std::uint64_t, 12> bounds_us = {100,   250,   500,    1000,   2500,  5000,
-                                                              10000, 25000, 50000, 100000, 250000, 1000000};
+  static constexpr std::array<std::uint64_t, 12> bounds_us = {
+      100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
   std::array<std::atomic<std::uint64_t>, bounds_us.size() + 1> buckets{};
   std::atomic<std::uint64_t> sum_us{0};
   std::atomic<std::uint64_t> count{0};
@@ -32,8 +32,8 @@ struct metrics {
   std::atomic<std::uint64_t> append_failures{0};
   std::atomic<std::uint64_t> messages_in{0};
   std::atomic<std::uint64_t> messages_out{0};
-  std::atomic<std::uint64_t> updates_rejected{0};   ///< code_update_rejected answers
-  std::atomic<std::uint64_t> errors_sent{0};        ///< `error` messages
+  std::atomic<std::uint64_t> updates_rejected{0};  ///< code_update_rejected answers
+  std::atomic<std::uint64_t> errors_sent{0};       ///< `error` messages
   std::atomic<std::uint64_t> runs_started{0};
   std::atomic<std::uint64_t> runs_finished{0};
   std::atomic<std::uint64_t> snapshots_written{0};

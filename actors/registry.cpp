@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/detail/room_actor.hpp"
-#include "base/log.hpp"
 #include "actors/room.hpp"
+#include "base/log.hpp"
 
 namespace rooms::actors {
 
@@ -24,11 +24,11 @@ using meta_read_atom = caf::atom_constant<caf::atom("meta_read")>;
 /// One live room and who holds its handle.
 struct entry {
   caf::actor room;
-  int attached = 0;                 ///< connections that resolved it and have not detached
-  std::int64_t idle_since = 0;      ///< steady ms when `attached` dropped to 0
-  bool stopping = false;            ///< a stop request is in flight
-  bool activating = false;          ///< its meta is being read; `room` is not spawned yet
-  std::uint64_t activation = 0;     ///< activating: the ticket of its meta read
+  int attached = 0;              ///< connections that resolved it and have not detached
+  std::int64_t idle_since = 0;   ///< steady ms when `attached` dropped to 0
+  bool stopping = false;         ///< a stop request is in flight
+  bool activating = false;       ///< its meta is being read; `room` is not spawned yet
+  std::uint64_t activation = 0;  ///< activating: the ticket of its meta read
   /// Resolves that arrived while stopping or activating, with their senders.
   std::vector<std::pair<caf::response_promise, caf::strong_actor_ptr>> waiters;
 };
@@ -65,12 +65,15 @@ struct registry_data {
 using registry_actor = caf::stateful_actor<registry_data>;
 
 std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 /// Starts activating a room for a stored, unexpired session: its meta is read on the store's
 /// reader thread (on_meta_read spawns the room, which loads itself); `rp` is answered then.
-void activate(registry_actor* self, const std::string& sid, caf::response_promise rp, caf::strong_actor_ptr sender) {
+void activate(registry_actor* self, const std::string& sid, caf::response_promise rp,
+              caf::strong_actor_ptr sender) {
   auto id = eventlog::session_id::parse(sid);
   if (!id) {
     rp.deliver(std::string("not_found"), caf::actor());
@@ -102,7 +105,8 @@ void activate(registry_actor* self, const std::string& sid, caf::response_promis
 
 /// Counts an attachment; one made from another node is also counted against its router.
 /// `sender` is the resolve's sender, taken before make_response_promise (which moves it out).
-void attach(registry_actor* self, const std::string& sid, entry& e, const caf::strong_actor_ptr& sender) {
+void attach(registry_actor* self, const std::string& sid, entry& e,
+            const caf::strong_actor_ptr& sender) {
   ++e.attached;
   if (!sender || sender->node() == self->node()) return;
   auto addr = caf::actor_cast<caf::actor_addr>(sender);
@@ -118,7 +122,8 @@ void detach(registry_actor* self, const std::string& sid, int count = 1) {
   if (it->second.attached == 0) it->second.idle_since = steady_ms();
 }
 
-void resolve_into(registry_actor* self, const std::string& sid, caf::response_promise& rp, const caf::strong_actor_ptr& sender) {
+void resolve_into(registry_actor* self, const std::string& sid, caf::response_promise& rp,
+                  const caf::strong_actor_ptr& sender) {
   auto it = self->state.rooms.find(sid);
   if (it != self->state.rooms.end() && it->second.activating) {
     it->second.waiters.emplace_back(rp, sender);
@@ -135,11 +140,13 @@ void on_meta_read(registry_actor* self, std::uint64_t ticket) {
   self->state.reading.erase(slot_it);
   auto it = self->state.rooms.find(sid);
   // Expired meanwhile (and maybe activating again, with another read).
-  if (it == self->state.rooms.end() || !it->second.activating || it->second.activation != ticket) return;
+  if (it == self->state.rooms.end() || !it->second.activating || it->second.activation != ticket)
+    return;
   auto waiters = std::move(it->second.waiters);
   if (!slot->status.ok()) {
     self->state.rooms.erase(it);
-    std::string why = slot->status.code() == eventlog::errc::not_found ? "not_found" : "unavailable";
+    std::string why =
+        slot->status.code() == eventlog::errc::not_found ? "not_found" : "unavailable";
     for (auto& [rp, sender] : waiters) rp.deliver(why, caf::actor());
     return;
   }
@@ -192,7 +199,8 @@ void stop_idle(registry_actor* self) {
 caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc) {
   self->state.svc = std::move(svc);
   self->set_down_handler([=](caf::down_msg& down) {
-    if (auto r = self->state.remote_attached.find(down.source); r != self->state.remote_attached.end()) {
+    if (auto r = self->state.remote_attached.find(down.source);
+        r != self->state.remote_attached.end()) {
       for (const auto& [sid, n] : r->second) detach(self, sid, n);
       self->state.remote_attached.erase(r);
       return;
@@ -242,7 +250,8 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
         self->state.expiring.emplace(ticket, registry_data::expire_request{rp, sid, by});
         caf::actor me = caf::actor_cast<caf::actor>(self);
         self->state.svc->store->expire_async(*id, [me, ticket](eventlog::status s) {
-          caf::anon_send(me, expired_atom::value, ticket, static_cast<int>(s.code()), s.to_string());
+          caf::anon_send(me, expired_atom::value, ticket, static_cast<int>(s.code()),
+                         s.to_string());
         });
         return rp;
       },
@@ -257,11 +266,14 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
             self->demonitor(it->second.room);
             self->send(it->second.room, expire_atom::value, request.by);
           }
-          for (auto& [waiter, sender] : it->second.waiters) waiter.deliver(std::string("not_found"), caf::actor());
+          for (auto& [waiter, sender] : it->second.waiters)
+            waiter.deliver(std::string("not_found"), caf::actor());
           self->state.rooms.erase(it);
         }
         auto errc = static_cast<eventlog::errc>(code);
-        request.rp.deliver(errc == eventlog::errc::ok ? std::string("ok") : errc == eventlog::errc::not_found ? std::string("not_found") : text);
+        request.rp.deliver(errc == eventlog::errc::ok          ? std::string("ok")
+                           : errc == eventlog::errc::not_found ? std::string("not_found")
+                                                               : text);
       },
       [=](swept_atom) { self->state.sweeping = false; },
       [=](meta_read_atom, std::uint64_t ticket) { on_meta_read(self, ticket); },
@@ -284,14 +296,17 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
       [=](tick_atom) {
         stop_idle(self);
         auto now = steady_ms();
-        if (!self->state.sweeping && now - self->state.last_sweep >= self->state.svc->config.sweep_every.count()) {
+        if (!self->state.sweeping &&
+            now - self->state.last_sweep >= self->state.svc->config.sweep_every.count()) {
           self->state.last_sweep = now;
           self->state.sweeping = true;
           caf::actor me = caf::actor_cast<caf::actor>(self);
           // Errors show up in /health.
-          self->state.svc->store->sweep_expired_async([me](eventlog::result<std::size_t>) { caf::anon_send(me, swept_atom::value); });
+          self->state.svc->store->sweep_expired_async(
+              [me](eventlog::result<std::size_t>) { caf::anon_send(me, swept_atom::value); });
         }
-        auto period = std::min<std::int64_t>(1000, std::max<std::int64_t>(10, self->state.svc->config.idle_passivate.count() / 4));
+        auto period = std::min<std::int64_t>(
+            1000, std::max<std::int64_t>(10, self->state.svc->config.idle_passivate.count() / 4));
         self->delayed_send(self, std::chrono::milliseconds(period), tick_atom::value);
       },
       [=](shutdown_atom) {
@@ -302,7 +317,8 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
             ++it;
             continue;
           }
-          for (auto& [waiter, sender] : it->second.waiters) waiter.deliver(std::string("unavailable"), caf::actor());
+          for (auto& [waiter, sender] : it->second.waiters)
+            waiter.deliver(std::string("unavailable"), caf::actor());
           it = self->state.rooms.erase(it);
         }
         self->state.reading.clear();
@@ -320,7 +336,8 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
               self->state.shutdown_promise.reset();
             }
           };
-          self->request(e.room, std::chrono::seconds(10), detail::halt_atom::value).then([=](bool) { done(); }, [=](caf::error&) { done(); });
+          self->request(e.room, std::chrono::seconds(10), detail::halt_atom::value)
+              .then([=](bool) { done(); }, [=](caf::error&) { done(); });
         }
         self->state.rooms.clear();
         return rp;

@@ -17,7 +17,8 @@ eventlog::result<room_state> state_at(const eventlog::store& store, const eventl
   auto scanned = store.scan(id, state.seq + 1, [&](const eventlog::event& e) {
     if (e.seq > seq) return false;
     if (auto err = apply(state, e)) {
-      failure = status(errc::corruption, "event " + std::to_string(e.seq) + " does not apply: " + err->message);
+      failure = status(errc::corruption,
+                       "event " + std::to_string(e.seq) + " does not apply: " + err->message);
       return false;
     }
     return true;

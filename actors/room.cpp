@@ -25,17 +25,17 @@
 namespace rooms::actors {
 
 using json = nlohmann::json;
-using eventlog::event;
-using eventlog::event_type;
 using domain::changeset;
 using domain::close_code;
 using domain::color_for;
 using domain::decode_snapshot;
 using domain::encode_snapshot;
-using domain::json_too_deep;
-using domain::utf16_to_utf8;
 using domain::error_code;
+using domain::json_too_deep;
 using domain::room_state;
+using domain::utf16_to_utf8;
+using eventlog::event;
+using eventlog::event_type;
 namespace events = domain::events;
 
 namespace {
@@ -53,8 +53,8 @@ constexpr std::size_t max_json_depth = 64;
 /// A participant as the room knows it live (the folded state has the logged part).
 struct member {
   std::string pid;
-  caf::actor conn;            ///< invalid while disconnected and resumable
-  std::string resume_token;   ///< empty after a restart (only its hash survives, in the state)
+  caf::actor conn;           ///< invalid while disconnected and resumable
+  std::string resume_token;  ///< empty after a restart (only its hash survives, in the state)
   bool interviewer = false;
   std::uint64_t grace_gen = 0;
 };
@@ -98,7 +98,8 @@ struct loaded_log {
   std::optional<room_state> state;  ///< the newest snapshot, decoded
   std::vector<event> events;        ///< the events after it
   eventlog::status status;
-  std::map<std::string, std::string> resume_tokens;  ///< recovering: members' tokens, by participant
+  std::map<std::string, std::string>
+      resume_tokens;  ///< recovering: members' tokens, by participant
 };
 
 struct room_data {
@@ -113,9 +114,9 @@ struct room_data {
   std::uint64_t next_ticket = 1;
   std::deque<history_entry> history;
   std::vector<history_author> authors;
-  std::size_t history_bytes = 0;  ///< of `history`, entries and their heap bytes
+  std::size_t history_bytes = 0;           ///< of `history`, entries and their heap bytes
   std::uint64_t snapshot_durable_seq = 0;  ///< newest snapshot known to be written
-  bool snapshot_given_up = false;  ///< stopping: a snapshot failed; the log has it all anyway
+  bool snapshot_given_up = false;       ///< stopping: a snapshot failed; the log has it all anyway
   std::shared_ptr<loaded_log> loading;  ///< a load in the store's hands
   std::uint64_t snapshot_seq = 0;
   bool failed = false;    ///< an append failed: reload from the log once in-flight ones end
@@ -134,9 +135,13 @@ std::int64_t now(const room_data& st) {
   return std::max(t, st.state.last_ts);  // ts never goes backwards within a session
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
-caf::message frame(const json& j) { return caf::make_message(ws_out_atom::value, dump(j)); }
+caf::message frame(const json& j) {
+  return caf::make_message(ws_out_atom::value, dump(j));
+}
 
 json with_ref(json j, const json& ref) {
   if (!ref.is_null()) j["ref"] = ref;
@@ -214,38 +219,54 @@ class room {
       self_->send(conn, reroute_atom::value, text);
       return;
     }
-    if (json_too_deep(text, max_json_depth)) return error_to(conn, error_code::bad_json, "JSON nested too deeply", nullptr);
+    if (json_too_deep(text, max_json_depth))
+      return error_to(conn, error_code::bad_json, "JSON nested too deeply", nullptr);
     json msg = json::parse(text, nullptr, false);
-    if (msg.is_discarded()) return error_to(conn, error_code::bad_json, "a message must be one JSON object", nullptr);
+    if (msg.is_discarded())
+      return error_to(conn, error_code::bad_json, "a message must be one JSON object", nullptr);
     auto parsed = domain::parse_command(msg, command_limits());
     const json& ref = parsed.ref;
     auto* refused = std::get_if<domain::command_error>(&parsed.value);
     // Checked in the order clients have always seen: the envelope, ping, the room's health,
     // the join state, and only then the message's own fields.
     if (parsed.type.empty()) return error_to(conn, refused->code, refused->message, ref);
-    if (std::holds_alternative<domain::ping>(parsed.value)) return reply(conn, with_ref({{"type", "pong"}}, ref));
+    if (std::holds_alternative<domain::ping>(parsed.value))
+      return reply(conn, with_ref({{"type", "pong"}}, ref));
     if (!st_.load_error.empty())
-      return error_to(conn, error_code::busy, "the session cannot be loaded: " + st_.load_error, ref);
-    if (st_.failed) return error_to(conn, error_code::busy, "the event log is unavailable; retry shortly", ref);
+      return error_to(conn, error_code::busy, "the session cannot be loaded: " + st_.load_error,
+                      ref);
+    if (st_.failed)
+      return error_to(conn, error_code::busy, "the event log is unavailable; retry shortly", ref);
     auto it = st_.by_conn.find(conn.address());
     if (auto* join = std::get_if<domain::join_session>(&parsed.value)) {
-      if (it != st_.by_conn.end()) return error_to(conn, error_code::forbidden, "already joined", ref);
+      if (it != st_.by_conn.end())
+        return error_to(conn, error_code::forbidden, "already joined", ref);
       return on_join(conn, *join, ref);
     }
-    if (!domain::is_command_type(parsed.type)) return error_to(conn, refused->code, refused->message, ref);
-    if (it == st_.by_conn.end()) return error_to(conn, error_code::not_joined, "send join_session first", ref);
+    if (!domain::is_command_type(parsed.type))
+      return error_to(conn, refused->code, refused->message, ref);
+    if (it == st_.by_conn.end())
+      return error_to(conn, error_code::not_joined, "send join_session first", ref);
     member& who = st_.members[it->second];
     std::visit(
         [&](const auto& command) {
           using type = std::decay_t<decltype(command)>;
-          if constexpr (std::is_same_v<type, domain::command_error>) error_to(who.conn, command.code, command.message, ref);
-          else if constexpr (std::is_same_v<type, domain::code_update>) on_code_update(who, command, ref);
-          else if constexpr (std::is_same_v<type, domain::pull>) on_pull(who, command, ref);
-          else if constexpr (std::is_same_v<type, domain::cursor_update>) on_cursor(who, command, ref);
-          else if constexpr (std::is_same_v<type, domain::language_change>) on_language(who, command, ref);
-          else if constexpr (std::is_same_v<type, domain::run_code>) on_run(who, command, ref);
-          else if constexpr (std::is_same_v<type, domain::add_note>) on_note(who, command, ref);
-          else if constexpr (std::is_same_v<type, domain::focus_change>) on_focus(who, command, ref);
+          if constexpr (std::is_same_v<type, domain::command_error>)
+            error_to(who.conn, command.code, command.message, ref);
+          else if constexpr (std::is_same_v<type, domain::code_update>)
+            on_code_update(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::pull>)
+            on_pull(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::cursor_update>)
+            on_cursor(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::language_change>)
+            on_language(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::run_code>)
+            on_run(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::add_note>)
+            on_note(who, command, ref);
+          else if constexpr (std::is_same_v<type, domain::focus_change>)
+            on_focus(who, command, ref);
           // join_session and ping were answered above.
         },
         parsed.value);
@@ -264,13 +285,15 @@ class room {
       const std::string hash = eventlog::sha256_hex(token);
       for (auto& [pid, m] : st_.members) {
         auto p = st_.state.participants.find(pid);
-        bool match = (!m.resume_token.empty() && detail::constant_time_equal(m.resume_token, token)) ||
-                     (p != st_.state.participants.end() && !p->second.resume_hash.empty() &&
-                      detail::constant_time_equal(p->second.resume_hash, hash));
+        bool match =
+            (!m.resume_token.empty() && detail::constant_time_equal(m.resume_token, token)) ||
+            (p != st_.state.participants.end() && !p->second.resume_hash.empty() &&
+             detail::constant_time_equal(p->second.resume_hash, hash));
         if (!match) continue;
         if (m.conn) {  // the old socket is still open: the new one replaces it
           st_.by_conn.erase(m.conn.address());
-          self_->send(m.conn, ws_close_atom::value, int{value(close_code::replaced)}, std::string("replaced by a newer connection"));
+          self_->send(m.conn, ws_close_atom::value, int{value(close_code::replaced)},
+                      std::string("replaced by a newer connection"));
           st_.svc->stats->participants_connected.fetch_sub(1);
         }
         m.conn = conn;
@@ -281,23 +304,31 @@ class room {
         st_.svc->stats->participants_connected.fetch_add(1);
         emit({conn}, caf::make_message(joined_atom::value));
         emit({conn}, frame(with_ref(session_state(m), ref)));
-        if (join.version && *join.version < st_.state.version) send_updates_since(conn, *join.version, json());
+        if (join.version && *join.version < st_.state.version)
+          send_updates_since(conn, *join.version, json());
         return;
       }
     }
-    if (join.fresh_join_error) return error_to(conn, join.fresh_join_error->code, join.fresh_join_error->message, ref);
+    if (join.fresh_join_error)
+      return error_to(conn, join.fresh_join_error->code, join.fresh_join_error->message, ref);
     if (join.role == "interviewer") {
-      if (join.key.empty() || !detail::constant_time_equal(eventlog::sha256_hex(join.key), st_.meta.key_hash)) {
+      if (join.key.empty() ||
+          !detail::constant_time_equal(eventlog::sha256_hex(join.key), st_.meta.key_hash)) {
         error_to(conn, error_code::forbidden,
-                 join.key.empty() ? "the interviewer role needs the interviewer key" : "wrong interviewer key", ref);
+                 join.key.empty() ? "the interviewer role needs the interviewer key"
+                                  : "wrong interviewer key",
+                 ref);
         // Queued like the error before it: sent directly, the close could overtake the error
         // (held behind appends in flight) and the gateway would drop the error unsent.
-        emit({conn}, caf::make_message(ws_close_atom::value, int{value(close_code::bad_key)}, std::string("bad interviewer key")));
+        emit({conn}, caf::make_message(ws_close_atom::value, int{value(close_code::bad_key)},
+                                       std::string("bad interviewer key")));
         return;
       }
     }
     if (st_.members.size() >= cfg.max_participants)
-      return error_to(conn, error_code::busy, "the room is full (" + std::to_string(cfg.max_participants) + " participants)", ref);
+      return error_to(
+          conn, error_code::busy,
+          "the room is full (" + std::to_string(cfg.max_participants) + " participants)", ref);
 
     member m;
     m.pid = "p_" + detail::random_hex(8);
@@ -316,7 +347,8 @@ class room {
     st_.svc->stats->participants_connected.fetch_add(1);
     emit({conn}, caf::make_message(joined_atom::value));
     emit({conn}, frame(with_ref(session_state(st_.members[m.pid]), ref)));
-    emit(others(m.pid), frame({{"type", "participant_joined"}, {"participant", participant_view(m.pid)}}));
+    emit(others(m.pid),
+         frame({{"type", "participant_joined"}, {"participant", participant_view(m.pid)}}));
   }
 
   void on_code_update(member& who, const domain::code_update& update, const json& ref) {
@@ -324,20 +356,28 @@ class room {
     const auto version = update.version;
     if (version > st_.state.version)
       return error_to(who.conn, error_code::invalid_changes,
-                      "version " + std::to_string(version) + " is ahead of the server's " + std::to_string(st_.state.version), ref);
+                      "version " + std::to_string(version) + " is ahead of the server's " +
+                          std::to_string(st_.state.version),
+                      ref);
     if (version < st_.state.version) {
       st_.svc->stats->updates_rejected.fetch_add(1, std::memory_order_relaxed);
-      return reply(who.conn, with_ref({{"type", "code_update_rejected"}, {"version", st_.state.version}}, ref));
+      return reply(
+          who.conn,
+          with_ref({{"type", "code_update_rejected"}, {"version", st_.state.version}}, ref));
     }
     // The whole chain must fit the document first: all or nothing.
     std::size_t length = st_.state.doc.size();
     for (const auto& u : update.updates) {
       if (u.parsed.length() != length)
         return error_to(who.conn, error_code::invalid_changes,
-                        "change set of length " + std::to_string(u.parsed.length()) + " does not fit a document of length " + std::to_string(length), ref);
+                        "change set of length " + std::to_string(u.parsed.length()) +
+                            " does not fit a document of length " + std::to_string(length),
+                        ref);
       length = u.parsed.new_length();
       if (length > cfg.max_doc_units)
-        return error_to(who.conn, error_code::too_large, "the document would exceed " + std::to_string(cfg.max_doc_units) + " characters", ref);
+        return error_to(
+            who.conn, error_code::too_large,
+            "the document would exceed " + std::to_string(cfg.max_doc_units) + " characters", ref);
     }
     std::vector<event> txn;
     json out_updates = json::array();
@@ -351,15 +391,18 @@ class room {
         rollback_unexpected(*err);
         return;
       }
-      out_updates.push_back({{"clientID", u.client_id}, {"changes", u.changes}, {"participantId", who.pid}});
+      out_updates.push_back(
+          {{"clientID", u.client_id}, {"changes", u.changes}, {"participantId", who.pid}});
     }
     submit(std::move(txn));
-    emit(connected(), frame({{"type", "code_changed"}, {"from", version}, {"updates", out_updates}}));
+    emit(connected(),
+         frame({{"type", "code_changed"}, {"from", version}, {"updates", out_updates}}));
   }
 
   void on_pull(member& who, const domain::pull& pull, const json& ref) {
     if (pull.version > st_.state.version)
-      return error_to(who.conn, error_code::invalid_changes, "pull needs a \"version\" no newer than the server's", ref);
+      return error_to(who.conn, error_code::invalid_changes,
+                      "pull needs a \"version\" no newer than the server's", ref);
     send_updates_since(who.conn, pull.version, ref);
   }
 
@@ -368,11 +411,13 @@ class room {
     auto anchor = cursor.anchor;
     auto head = cursor.head;
     if (version > st_.state.version)
-      return error_to(who.conn, error_code::invalid_changes, "cursor version is ahead of the document", ref);
+      return error_to(who.conn, error_code::invalid_changes,
+                      "cursor version is ahead of the document", ref);
     if (version < st_.state.version) {
       // Map a stale cursor through the updates since its version (CodeMirror's mapPos, assoc -1).
       if (st_.history.empty() || st_.history.front().version > version + 1)
-        return error_to(who.conn, error_code::invalid_changes, "cursor version is too old to map", ref);
+        return error_to(who.conn, error_code::invalid_changes, "cursor version is too old to map",
+                        ref);
       for (const auto& h : st_.history) {
         if (h.version <= version) continue;
         anchor = h.changes.map_pos(anchor, -1);
@@ -385,18 +430,24 @@ class room {
     if (auto err = record(txn, who.pid, events::cursor_moved{st_.state.version, anchor, head}))
       return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
-    emit(others(who.pid), frame({{"type", "cursor_updated"}, {"participantId", who.pid}, {"version", st_.state.version},
-                                 {"anchor", anchor}, {"head", head}}));
+    emit(others(who.pid), frame({{"type", "cursor_updated"},
+                                 {"participantId", who.pid},
+                                 {"version", st_.state.version},
+                                 {"anchor", anchor},
+                                 {"head", head}}));
   }
 
   void on_language(member& who, const domain::language_change& change, const json& ref) {
     if (!is_known_language(*st_.svc, change.language))
-      return error_to(who.conn, error_code::unsupported_language, "unsupported language; see GET /api/runtimes", ref);
+      return error_to(who.conn, error_code::unsupported_language,
+                      "unsupported language; see GET /api/runtimes", ref);
     std::vector<event> txn;
     if (auto err = record(txn, who.pid, events::language_changed{change.language}))
       return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
-    emit(connected(), frame({{"type", "language_changed"}, {"participantId", who.pid}, {"language", change.language}}));
+    emit(connected(), frame({{"type", "language_changed"},
+                             {"participantId", who.pid},
+                             {"language", change.language}}));
   }
 
   void on_run(member& who, const domain::run_code& run, const json& ref) {
@@ -404,8 +455,10 @@ class room {
     std::string language;
     if (!runs.supports(st_.state.language, &language))
       return error_to(who.conn, error_code::unsupported_language,
-                      "\"" + st_.state.language + "\" cannot be run here; see GET /api/runtimes", ref);
-    if (!st_.state.running.is_null()) return error_to(who.conn, error_code::busy, "a run is already in progress", ref);
+                      "\"" + st_.state.language + "\" cannot be run here; see GET /api/runtimes",
+                      ref);
+    if (!st_.state.running.is_null())
+      return error_to(who.conn, error_code::busy, "a run is already in progress", ref);
     const std::string run_id = "r_" + detail::random_hex(8);
     runner::run_request request;
     request.language = st_.state.language;
@@ -426,43 +479,53 @@ class room {
       if (!r.error.empty()) result.error = r.error;
       caf::anon_send(me, run_done_atom::value, run_id, dump(events::to_json(result)));
     });
-    if (!queued) return error_to(who.conn, error_code::busy, "too many runs are queued; retry shortly", ref);
+    if (!queued)
+      return error_to(who.conn, error_code::busy, "too many runs are queued; retry shortly", ref);
     std::vector<event> txn;
-    if (auto err = record(txn, who.pid, events::run_started{run_id, st_.state.language, st_.state.version}))
+    if (auto err = record(txn, who.pid,
+                          events::run_started{run_id, st_.state.language, st_.state.version}))
       return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
     st_.svc->stats->runs_started.fetch_add(1, std::memory_order_relaxed);
-    emit(connected(), frame({{"type", "run_started"}, {"runId", run_id}, {"participantId", who.pid},
-                             {"language", st_.state.language}, {"version", st_.state.version}}));
+    emit(connected(), frame({{"type", "run_started"},
+                             {"runId", run_id},
+                             {"participantId", who.pid},
+                             {"language", st_.state.language},
+                             {"version", st_.state.version}}));
   }
 
   /// Live output for `run_output`, batched on the runner's thread: at most one message per
   /// stream every 100 ms. The runner's chunks are whole UTF-8 characters, so batches are too.
   /// What is still held when the run ends is not sent: `run_finished` carries the whole output,
   /// and clients replace what they streamed with it. Not logged: the replay has run_finished.
-  static std::function<void(std::string_view, std::string_view)> output_streamer(caf::actor me, std::string run_id) {
+  static std::function<void(std::string_view, std::string_view)> output_streamer(
+      caf::actor me, std::string run_id) {
     struct batch {
       std::string held[2];  // stdout, stderr
       std::chrono::steady_clock::time_point last{};
     };
     auto b = std::make_shared<batch>();
-    return [me = std::move(me), run_id = std::move(run_id), b](std::string_view stream, std::string_view chunk) {
+    return [me = std::move(me), run_id = std::move(run_id), b](std::string_view stream,
+                                                               std::string_view chunk) {
       b->held[stream == "stderr" ? 1 : 0].append(chunk);
       auto now = std::chrono::steady_clock::now();
       if (now - b->last < std::chrono::milliseconds(100)) return;
       b->last = now;
       for (int k = 0; k < 2; ++k) {
         if (b->held[k].empty()) continue;
-        caf::anon_send(me, run_output_atom::value, run_id, std::string(k ? "stderr" : "stdout"), std::move(b->held[k]));
+        caf::anon_send(me, run_output_atom::value, run_id, std::string(k ? "stderr" : "stdout"),
+                       std::move(b->held[k]));
         b->held[k].clear();
       }
     };
   }
 
-  void on_run_output(const std::string& run_id, const std::string& stream, const std::string& data) {
+  void on_run_output(const std::string& run_id, const std::string& stream,
+                     const std::string& data) {
     if (!st_.state.running.is_object() || st_.state.running.value("runId", "") != run_id) return;
     if (st_.failed || st_.stopping) return;
-    emit(connected(), frame({{"type", "run_output"}, {"runId", run_id}, {"stream", stream}, {"data", data}}));
+    emit(connected(),
+         frame({{"type", "run_output"}, {"runId", run_id}, {"stream", stream}, {"data", data}}));
   }
 
   void on_run_done(const std::string& run_id, const std::string& result_text) {
@@ -473,7 +536,8 @@ class room {
     result["runId"] = run_id;
     std::string starter = st_.state.running.value("participantId", "");
     std::vector<event> txn;
-    if (record(txn, event_type::run_finished, starter, result)) return;  // the fold checks it against events::run_finished
+    if (record(txn, event_type::run_finished, starter, result))
+      return;  // the fold checks it against events::run_finished
     submit(std::move(txn));
     st_.svc->stats->runs_finished.fetch_add(1, std::memory_order_relaxed);
     json out = result;
@@ -482,21 +546,28 @@ class room {
   }
 
   void on_note(member& who, const domain::add_note& note, const json& ref) {
-    if (!who.interviewer) return error_to(who.conn, error_code::forbidden, "only interviewers add notes", ref);
+    if (!who.interviewer)
+      return error_to(who.conn, error_code::forbidden, "only interviewers add notes", ref);
     const std::string note_id = "n_" + detail::random_hex(8);
     std::vector<event> txn;
     if (auto err = record(txn, who.pid, events::note_added{note_id, note.text, st_.state.version}))
       return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
-    emit(interviewers(""), frame({{"type", "note_added"}, {"noteId", note_id}, {"participantId", who.pid},
-                                  {"text", note.text}, {"version", st_.state.version}}));
+    emit(interviewers(""), frame({{"type", "note_added"},
+                                  {"noteId", note_id},
+                                  {"participantId", who.pid},
+                                  {"text", note.text},
+                                  {"version", st_.state.version}}));
   }
 
   void on_focus(member& who, const domain::focus_change& focus, const json& ref) {
     std::vector<event> txn;
-    if (auto err = record(txn, who.pid, events::focus_changed{focus.focused})) return error_to(who.conn, error_code::busy, *err, ref);
+    if (auto err = record(txn, who.pid, events::focus_changed{focus.focused}))
+      return error_to(who.conn, error_code::busy, *err, ref);
     submit(std::move(txn));
-    emit(interviewers(who.pid), frame({{"type", "participant_focus"}, {"participantId", who.pid}, {"focused", focus.focused}}));
+    emit(interviewers(who.pid), frame({{"type", "participant_focus"},
+                                       {"participantId", who.pid},
+                                       {"focused", focus.focused}}));
   }
 
   // -- connection lifecycle --
@@ -543,19 +614,24 @@ class room {
   }
 
   void on_append_done(std::uint64_t ticket, int code, const std::string& message) {
-    auto it = std::find_if(st_.pending.begin(), st_.pending.end(), [&](const pending_append& p) { return p.ticket == ticket; });
+    auto it = std::find_if(st_.pending.begin(), st_.pending.end(),
+                           [&](const pending_append& p) { return p.ticket == ticket; });
     if (it == st_.pending.end()) return;  // cannot happen: every ticket is answered once
     it->done = true;
     it->code = code;
     it->message = message;
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - it->submitted).count();
-    if (code == 0 && it->events > 0) st_.svc->stats->append_latency.record(static_cast<std::uint64_t>(micros));
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - it->submitted)
+                      .count();
+    if (code == 0 && it->events > 0)
+      st_.svc->stats->append_latency.record(static_cast<std::uint64_t>(micros));
     publish_done();
   }
 
   /// A read of the log for a pull is done: its reply (or error) takes its place in the order.
   void on_log_read(std::uint64_t ticket, const std::string& frame_text) {
-    auto it = std::find_if(st_.pending.begin(), st_.pending.end(), [&](const pending_append& p) { return p.ticket == ticket; });
+    auto it = std::find_if(st_.pending.begin(), st_.pending.end(),
+                           [&](const pending_append& p) { return p.ticket == ticket; });
     if (it == st_.pending.end() || it->out.empty()) return;
     it->out.front().msg = caf::make_message(ws_out_atom::value, frame_text);
     it->done = true;
@@ -575,8 +651,12 @@ class room {
         if (!st_.failed) {
           stats.append_failures.fetch_add(1);
           // Nothing of this append or the ones behind it was published; tell the clients why.
-          json err = {{"type", "error"}, {"code", to_string(error_code::busy)}, {"message", "the event log refused the write (" + done.message + "); reconnect to resume"}};
-          for (const auto& [addr, pid] : st_.by_conn) self_->send(st_.members[pid].conn, ws_out_atom::value, dump(err));
+          json err = {{"type", "error"},
+                      {"code", to_string(error_code::busy)},
+                      {"message", "the event log refused the write (" + done.message +
+                                      "); reconnect to resume"}};
+          for (const auto& [addr, pid] : st_.by_conn)
+            self_->send(st_.members[pid].conn, ws_out_atom::value, dump(err));
         }
         st_.failed = true;
       }
@@ -610,7 +690,8 @@ class room {
   /// and make every client resume, so what they see is exactly what was logged.
   void recover() {
     for (const auto& [addr, pid] : st_.by_conn) {
-      self_->send(st_.members[pid].conn, ws_close_atom::value, int{value(close_code::internal_error)}, std::string("event log error; resume"));
+      self_->send(st_.members[pid].conn, ws_close_atom::value,
+                  int{value(close_code::internal_error)}, std::string("event log error; resume"));
       st_.svc->stats->participants_connected.fetch_sub(1);
     }
     st_.by_conn.clear();
@@ -653,7 +734,8 @@ class room {
 
   std::string on_expire(const std::string& by) {
     for (const auto& [addr, pid] : st_.by_conn) {
-      self_->send(st_.members[pid].conn, ws_close_atom::value, int{value(close_code::expired)}, std::string("session expired by " + by));
+      self_->send(st_.members[pid].conn, ws_close_atom::value, int{value(close_code::expired)},
+                  std::string("session expired by " + by));
       st_.svc->stats->participants_connected.fetch_sub(1);
     }
     st_.by_conn.clear();
@@ -680,7 +762,8 @@ class room {
   // -- logging --
 
   /// Applies a new event to the state and adds it to `txn`; the error text if it does not apply.
-  std::optional<std::string> record(std::vector<event>& txn, event_type type, const std::string& pid, json payload) {
+  std::optional<std::string> record(std::vector<event>& txn, event_type type,
+                                    const std::string& pid, json payload) {
     event e;
     e.seq = st_.state.seq + 1;
     e.ts = now(st_);
@@ -695,7 +778,8 @@ class room {
 
   /// record() of a typed payload (events.hpp): the event type follows from the struct.
   template <class Payload>
-  std::optional<std::string> record(std::vector<event>& txn, const std::string& pid, const Payload& payload) {
+  std::optional<std::string> record(std::vector<event>& txn, const std::string& pid,
+                                    const Payload& payload) {
     return record(txn, events::type_of(payload), pid, events::to_json(payload));
   }
 
@@ -722,14 +806,17 @@ class room {
     st_.history_bytes += entry_bytes(h);
     st_.history.push_back(std::move(h));
     const auto& cfg = st_.svc->config;
-    while (!st_.history.empty() && (st_.history.size() > cfg.history_window || st_.history_bytes > cfg.history_max_bytes)) {
+    while (!st_.history.empty() &&
+           (st_.history.size() > cfg.history_window || st_.history_bytes > cfg.history_max_bytes)) {
       st_.history_bytes -= entry_bytes(st_.history.front());
       st_.history.pop_front();
     }
     if (authors.size() > 64) compact_authors();
   }
 
-  static std::size_t entry_bytes(const history_entry& h) { return sizeof(history_entry) + h.changes.heap_bytes(); }
+  static std::size_t entry_bytes(const history_entry& h) {
+    return sizeof(history_entry) + h.changes.heap_bytes();
+  }
 
   void clear_history() {
     st_.history.clear();
@@ -758,7 +845,8 @@ class room {
 
   /// A validated change failed to apply: a bug, not a client error. Reload from the log.
   void rollback_unexpected(const std::string& why) {
-    ROOMS_LOG(error, "session " << st_.meta.id.str() << ": state diverged from the log, reloading: " << why);
+    ROOMS_LOG(error, "session " << st_.meta.id.str()
+                                << ": state diverged from the log, reloading: " << why);
     st_.failed = true;
     if (st_.pending.empty()) recover();
   }
@@ -787,17 +875,19 @@ class room {
     auto previous = st_.snapshot_seq;
     st_.snapshot_seq = seq;  // the next one is due snapshot_every events from here
     caf::actor me = caf::actor_cast<caf::actor>(self_);
-    st_.svc->store->put_snapshot_async(st_.meta.id, seq, encode_snapshot(st_.state), [me, seq, previous](eventlog::status s) {
-      caf::anon_send(me, snapshot_done_atom::value, seq, previous, s.ok());
-    });
+    st_.svc->store->put_snapshot_async(
+        st_.meta.id, seq, encode_snapshot(st_.state), [me, seq, previous](eventlog::status s) {
+          caf::anon_send(me, snapshot_done_atom::value, seq, previous, s.ok());
+        });
   }
-
 
   /// Sends now, or after the appends in flight so clients see events in seq order.
   void emit(std::vector<caf::actor> to, caf::message msg) {
     outbound o{std::move(to), std::move(msg)};
-    if (st_.pending.empty()) send(o);
-    else st_.pending.back().out.push_back(std::move(o));
+    if (st_.pending.empty())
+      send(o);
+    else
+      st_.pending.back().out.push_back(std::move(o));
   }
 
   void send(const outbound& o) {
@@ -810,9 +900,11 @@ class room {
 
   void reply(const caf::actor& conn, const json& j) { emit({conn}, frame(j)); }
 
-  void error_to(const caf::actor& conn, error_code code, const std::string& message, const json& ref) {
+  void error_to(const caf::actor& conn, error_code code, const std::string& message,
+                const json& ref) {
     st_.svc->stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
-    reply(conn, with_ref({{"type", "error"}, {"code", to_string(code)}, {"message", message}}, ref));
+    reply(conn,
+          with_ref({{"type", "error"}, {"code", to_string(code)}, {"message", message}}, ref));
   }
 
   void leave(const std::string& pid, const std::string& reason) {
@@ -820,7 +912,8 @@ class room {
     if (record(txn, pid, events::participant_left{reason})) return;
     submit(std::move(txn));
     st_.members.erase(pid);
-    emit(others(pid), frame({{"type", "participant_left"}, {"participantId", pid}, {"reason", reason}}));
+    emit(others(pid),
+         frame({{"type", "participant_left"}, {"participantId", pid}, {"reason", reason}}));
   }
 
   void start_grace(const std::string& pid) {
@@ -863,7 +956,8 @@ class room {
     p["online"] = m != st_.members.end() && static_cast<bool>(m->second.conn);
     auto c = st_.state.cursors.find(pid);
     if (c != st_.state.cursors.end())
-      p["cursor"] = {{"version", c->second.version}, {"anchor", c->second.anchor}, {"head", c->second.head}};
+      p["cursor"] = {
+          {"version", c->second.version}, {"anchor", c->second.anchor}, {"head", c->second.head}};
     return p;
   }
 
@@ -878,16 +972,17 @@ class room {
       participants.push_back(std::move(p));
     }
     auto self_view = st_.state.participants.find(m.pid);
-    json out = {{"type", "session_state"},
-                {"sessionId", st_.meta.id.str()},
-                {"participantId", m.pid},
-                {"resumeToken", m.resume_token},
-                {"role", self_view != st_.state.participants.end() ? self_view->second.role : "candidate"},
-                {"version", st_.state.version},
-                {"doc", utf16_to_utf8(st_.state.doc)},
-                {"language", st_.state.language},
-                {"title", st_.state.title},
-                {"participants", std::move(participants)}};
+    json out = {
+        {"type", "session_state"},
+        {"sessionId", st_.meta.id.str()},
+        {"participantId", m.pid},
+        {"resumeToken", m.resume_token},
+        {"role", self_view != st_.state.participants.end() ? self_view->second.role : "candidate"},
+        {"version", st_.state.version},
+        {"doc", utf16_to_utf8(st_.state.doc)},
+        {"language", st_.state.language},
+        {"title", st_.state.title},
+        {"participants", std::move(participants)}};
     if (!st_.state.last_run.is_null()) out["lastRun"] = st_.state.last_run;
     if (!st_.state.running.is_null()) out["running"] = st_.state.running;
     return out;
@@ -902,7 +997,10 @@ class room {
       if (in_memory)
         for (const auto& h : st_.history)
           if (h.version > from) updates.push_back(update_json(h));
-      return reply(conn, with_ref({{"type", "code_changed"}, {"from", from}, {"updates", std::move(updates)}}, ref));
+      return reply(
+          conn,
+          with_ref({{"type", "code_changed"}, {"from", from}, {"updates", std::move(updates)}},
+                   ref));
     }
     pending_append p;
     p.ticket = st_.next_ticket++;
@@ -911,7 +1009,8 @@ class room {
     st_.pending.push_back(std::move(p));
     // The store runs the scan after the appends queued so far: it sees every event up to the
     // current seq; later ones are sent after the reply.
-    const auto upto = st_.state.version, last_seq = st_.state.seq, ticket = st_.pending.back().ticket;
+    const auto upto = st_.state.version, last_seq = st_.state.seq,
+               ticket = st_.pending.back().ticket;
     auto found = std::make_shared<json>(json::array());
     caf::actor me = caf::actor_cast<caf::actor>(self_);
     auto* stats = st_.svc->stats;
@@ -919,18 +1018,25 @@ class room {
         st_.meta.id, 1,
         [found, from, upto, last_seq](const event& e) {
           if (e.seq > last_seq) return false;
-          auto v = e.type == event_type::code_changed ? e.payload.value("version", std::uint64_t{0}) : 0;
+          auto v =
+              e.type == event_type::code_changed ? e.payload.value("version", std::uint64_t{0}) : 0;
           if (v > from && v <= upto)
-            found->push_back({{"clientID", e.payload.value("clientID", "")}, {"changes", e.payload["changes"]}, {"participantId", e.participant_id}});
+            found->push_back({{"clientID", e.payload.value("clientID", "")},
+                              {"changes", e.payload["changes"]},
+                              {"participantId", e.participant_id}});
           return true;
         },
         [found, from, ref, me, ticket, stats](eventlog::status s) {
           json out;
           if (s.ok()) {
-            out = with_ref({{"type", "code_changed"}, {"from", from}, {"updates", std::move(*found)}}, ref);
+            out = with_ref(
+                {{"type", "code_changed"}, {"from", from}, {"updates", std::move(*found)}}, ref);
           } else {
             stats->errors_sent.fetch_add(1, std::memory_order_relaxed);
-            out = with_ref({{"type", "error"}, {"code", to_string(error_code::busy)}, {"message", "cannot read the log: " + s.to_string()}}, ref);
+            out = with_ref({{"type", "error"},
+                            {"code", to_string(error_code::busy)},
+                            {"message", "cannot read the log: " + s.to_string()}},
+                           ref);
           }
           caf::anon_send(me, log_read_atom::value, ticket, dump(out));
         });
@@ -946,8 +1052,9 @@ bool is_known_language(const services& svc, const std::string& language) {
   return language == "plaintext" || (svc.runs && svc.runs->supports(language));
 }
 
-static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::shared_ptr<const services> svc,
-                            eventlog::session_meta meta) {
+static caf::behavior room_behavior(caf::stateful_actor<room_data>* self,
+                                   std::shared_ptr<const services> svc,
+                                   eventlog::session_meta meta) {
   self->state.svc = std::move(svc);
   self->state.meta = std::move(meta);
   room(self).load();
@@ -959,23 +1066,31 @@ static caf::behavior room_behavior(caf::stateful_actor<room_data>* self, std::sh
         } catch (const std::exception& e) {
           // A validation bug must cost one message, never the room (events are applied
           // atomically, so the state is intact).
-          ROOMS_LOG(error, "session " << self->state.meta.id.str() << ": message failed: " << e.what());
+          ROOMS_LOG(error,
+                    "session " << self->state.meta.id.str() << ": message failed: " << e.what());
           self->send(conn, ws_out_atom::value,
-                     dump({{"type", "error"}, {"code", to_string(error_code::invalid_changes)}, {"message", "the message could not be processed"}}));
+                     dump({{"type", "error"},
+                           {"code", to_string(error_code::invalid_changes)},
+                           {"message", "the message could not be processed"}}));
         }
       },
-      [=](ws_closed_atom, const caf::actor& conn, int code) { room(self).on_closed(conn.address(), code); },
+      [=](ws_closed_atom, const caf::actor& conn, int code) {
+        room(self).on_closed(conn.address(), code);
+      },
       [=](snapshot_done_atom, std::uint64_t seq, std::uint64_t previous, bool ok) {
         room(self).on_snapshot_done(seq, previous, ok);
       },
       [=](append_done_atom, std::uint64_t ticket, int code, const std::string& message) {
         room(self).on_append_done(ticket, code, message);
       },
-      [=](log_read_atom, std::uint64_t ticket, const std::string& frame_text) { room(self).on_log_read(ticket, frame_text); },
-      [=](run_done_atom, const std::string& run_id, const std::string& result) { room(self).on_run_done(run_id, result); },
-      [=](run_output_atom, const std::string& run_id, const std::string& stream, const std::string& data) {
-        room(self).on_run_output(run_id, stream, data);
+      [=](log_read_atom, std::uint64_t ticket, const std::string& frame_text) {
+        room(self).on_log_read(ticket, frame_text);
       },
+      [=](run_done_atom, const std::string& run_id, const std::string& result) {
+        room(self).on_run_done(run_id, result);
+      },
+      [=](run_output_atom, const std::string& run_id, const std::string& stream,
+          const std::string& data) { room(self).on_run_output(run_id, stream, data); },
       [=](grace_atom, const std::string& pid, std::uint64_t gen) { room(self).on_grace(pid, gen); },
       [=](detail::stop_atom) { return room(self).on_stop(true); },
       [=](detail::halt_atom) { return room(self).on_stop(false); },

@@ -50,7 +50,8 @@ using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 /// Close code a gateway reports when the server itself drops the socket (shutdown): the
 /// participant is disconnected, not gone, and may resume.
-inline constexpr std::uint16_t close_server_going_away = domain::value(domain::close_code::server_restart);
+inline constexpr std::uint16_t close_server_going_away =
+    domain::value(domain::close_code::server_restart);
 
 /// Room behaviour limits and timings. Every field has a default.
 struct room_config {

@@ -38,7 +38,9 @@ bool run_queue::supports(const std::string& language, std::string* canonical) co
   return false;
 }
 
-std::string run_queue::backend_name() const { return backend_ ? backend_->name() : "none"; }
+std::string run_queue::backend_name() const {
+  return backend_ ? backend_->name() : "none";
+}
 
 bool run_queue::submit(runner::run_request request, done_fn done) {
   {

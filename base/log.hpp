@@ -22,11 +22,11 @@ void write(level l, std::string_view message);
 
 /// ROOMS_LOG(info, "room " << id << " activated"): the stream expression is evaluated only
 /// when the level is enabled.
-#define ROOMS_LOG(lvl, expr)                                          \
-  do {                                                                \
-    if (::rooms::log::enabled(::rooms::log::level::lvl)) {            \
-      std::ostringstream rooms_log_os_;                               \
-      rooms_log_os_ << expr;                                          \
+#define ROOMS_LOG(lvl, expr)                                              \
+  do {                                                                    \
+    if (::rooms::log::enabled(::rooms::log::level::lvl)) {                \
+      std::ostringstream rooms_log_os_;                                   \
+      rooms_log_os_ << expr;                                              \
       ::rooms::log::write(::rooms::log::level::lvl, rooms_log_os_.str()); \
-    }                                                                 \
+    }                                                                     \
   } while (false)

@@ -29,18 +29,23 @@ std::string sha256(std::string_view data) {
   // Fails only when libcrypto cannot allocate or has no SHA-256: a digest we cannot compute
   // must not pass for a valid one, so stop.
   const EVP_MD* md = sha256_md();
-  if (md == nullptr || EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr) != 1) std::abort();
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), digest, &size, md, nullptr) != 1)
+    std::abort();
   return std::string(reinterpret_cast<const char*>(digest), size);
 }
 
-std::string sha256_hex(std::string_view data) { return to_hex(sha256(data)); }
+std::string sha256_hex(std::string_view data) {
+  return to_hex(sha256(data));
+}
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-bool same_secret(std::string_view a, std::string_view b) { return constant_time_equal(sha256(a), sha256(b)); }
+bool same_secret(std::string_view a, std::string_view b) {
+  return constant_time_equal(sha256(a), sha256(b));
+}
 
 void random_bytes(void* out, std::size_t size) {
   auto* bytes = static_cast<unsigned char*>(out);

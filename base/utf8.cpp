@@ -102,6 +102,8 @@ std::string utf8_sanitizer::finish() {
   return convert(input, true, nullptr);
 }
 
-std::string to_valid_utf8(std::string_view bytes) { return convert(bytes, true, nullptr); }
+std::string to_valid_utf8(std::string_view bytes) {
+  return convert(bytes, true, nullptr);
+}
 
 }  // namespace rooms::base

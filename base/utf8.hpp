@@ -25,7 +25,7 @@ struct utf8_sequence {
   };
   kind what = kind::valid;
   char32_t code_point = replacement_character;  ///< U+FFFD unless valid
-  std::size_t length = 1;                        ///< bytes consumed, >= 1
+  std::size_t length = 1;                       ///< bytes consumed, >= 1
 };
 
 /// Decodes the sequence starting at text[pos] (pos < text.size()).

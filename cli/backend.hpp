@@ -35,7 +35,8 @@ class backend {
   virtual json events(const std::string& id, std::uint64_t from, std::size_t limit) = 0;
   /// `GET /api/sessions/<id>/state`: the state after event `seq`, after the last event with
   /// ts <= `at_ms`, or the latest when both are empty.
-  virtual json state(const std::string& id, std::optional<std::uint64_t> seq, std::optional<std::int64_t> at_ms) = 0;
+  virtual json state(const std::string& id, std::optional<std::uint64_t> seq,
+                     std::optional<std::int64_t> at_ms) = 0;
   /// Expires a session now (online: live participants are closed with 4410).
   virtual void expire(const std::string& id) = 0;
   /// Imports a session in the export format; answers {"sessionId","events"}.

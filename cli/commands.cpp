@@ -28,9 +28,13 @@ constexpr std::size_t list_page = 1000;     // the server's largest listing page
 
 std::atomic<bool> g_interrupted{false};
 
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+extern "C" void on_interrupt(int) {
+  g_interrupted.store(true);
+}
 
-std::int64_t now() { return eventlog::now_ms(); }
+std::int64_t now() {
+  return eventlog::now_ms();
+}
 
 std::string read_token_file(const std::string& path) {
   std::ifstream in(path);
@@ -40,7 +44,9 @@ std::string read_token_file(const std::string& path) {
   return token;
 }
 
-std::string yes_no(bool v) { return v ? "yes" : "no"; }
+std::string yes_no(bool v) {
+  return v ? "yes" : "no";
+}
 
 std::string participants_cell(const json& row) {
   if (!row.value("live", false)) return "-";
@@ -49,7 +55,9 @@ std::string participants_cell(const json& row) {
 
 }  // namespace
 
-std::string row_title(const json& row) { return printable(row.value("title", "")); }
+std::string row_title(const json& row) {
+  return printable(row.value("title", ""));
+}
 
 // -- context --
 
@@ -62,18 +70,24 @@ std::string context::resolve_token() const {
 }
 
 backend& context::reader() {
-  if (!backend_) backend_ = offline() ? make_offline_backend(options_.db, false) : make_online_backend(options_.server, resolve_token());
+  if (!backend_)
+    backend_ = offline() ? make_offline_backend(options_.db, false)
+                         : make_online_backend(options_.server, resolve_token());
   return *backend_;
 }
 
 backend& context::writer() {
-  if (!backend_) backend_ = offline() ? make_offline_backend(options_.db, true) : make_online_backend(options_.server, resolve_token());
+  if (!backend_)
+    backend_ = offline() ? make_offline_backend(options_.db, true)
+                         : make_online_backend(options_.server, resolve_token());
   return *backend_;
 }
 
 // -- helpers --
 
-bool interrupted() { return g_interrupted.load(); }
+bool interrupted() {
+  return g_interrupted.load();
+}
 
 void install_interrupt_handler() {
   struct sigaction sa {};
@@ -86,13 +100,15 @@ void install_interrupt_handler() {
 void sleep_interruptible(std::int64_t ms) {
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (!interrupted() && std::chrono::steady_clock::now() < until) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
     std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(50)));
   }
 }
 
 void check_session_id(const std::string& id) {
-  if (!eventlog::session_id::parse(id)) throw cli_error(exit_code::usage, "\"" + id + "\" is not a session id (a UUID)");
+  if (!eventlog::session_id::parse(id))
+    throw cli_error(exit_code::usage, "\"" + id + "\" is not a session id (a UUID)");
 }
 
 std::vector<json> all_sessions(backend& b, const std::string& state) {
@@ -107,7 +123,8 @@ std::vector<json> all_sessions(backend& b, const std::string& state) {
   return rows;
 }
 
-std::vector<json> fetch_events(backend& b, const std::string& id, std::uint64_t from, std::uint64_t max) {
+std::vector<json> fetch_events(backend& b, const std::string& id, std::uint64_t from,
+                               std::uint64_t max) {
   std::vector<json> out;
   progress bar("events");
   for (;;) {
@@ -138,7 +155,9 @@ int run_list(context& ctx, const list_args& args) {
     }
   } else {
     rows = all_sessions(b, args.state);
-    const char* key = args.sort == "created" ? "createdAt" : args.sort == "events" ? "events" : "bytes";
+    const char* key = args.sort == "created"  ? "createdAt"
+                      : args.sort == "events" ? "events"
+                                              : "bytes";
     std::stable_sort(rows.begin(), rows.end(), [&](const json& a, const json& z) {
       return a.value(key, std::int64_t{0}) > z.value(key, std::int64_t{0});
     });
@@ -152,15 +171,18 @@ int run_list(context& ctx, const list_args& args) {
     std::cout << "no sessions\n";
     return 0;
   }
-  if (!b.knows_live()) std::cerr << "note: reading " << b.describe() << " directly: who is connected is unknown\n";
-  table t({"ID", "LANGUAGE", "TITLE", "EVENTS", "SIZE", "PARTICIPANTS", "LIVE", "LAST ACTIVITY", "EXPIRES"},
+  if (!b.knows_live())
+    std::cerr << "note: reading " << b.describe() << " directly: who is connected is unknown\n";
+  table t({"ID", "LANGUAGE", "TITLE", "EVENTS", "SIZE", "PARTICIPANTS", "LIVE", "LAST ACTIVITY",
+           "EXPIRES"},
           {false, false, false, true, true, true, false, false, false});
   const auto at = now();
   for (const auto& row : rows) {
     auto expires = row.value("expiresAt", std::int64_t{0});
     t.add_row({row.value("sessionId", ""), row.value("language", ""), truncate(row_title(row), 30),
-               std::to_string(row.value("events", std::uint64_t{0})), human_bytes(row.value("bytes", std::uint64_t{0})),
-               participants_cell(row), b.knows_live() ? yes_no(row.value("live", false)) : "?",
+               std::to_string(row.value("events", std::uint64_t{0})),
+               human_bytes(row.value("bytes", std::uint64_t{0})), participants_cell(row),
+               b.knows_live() ? yes_no(row.value("live", false)) : "?",
                relative_time(row.value("lastActivityAt", std::int64_t{0}), at),
                expires > at ? relative_time(expires, at) : "due"});
   }
@@ -187,41 +209,49 @@ int run_inspect(context& ctx, const inspect_args& args) {
   std::ostream& out = std::cout;
   out << "session        " << body.value("sessionId", "") << '\n'
       << "title          " << printable(state.value("title", body.value("title", ""))) << '\n'
-      << "language       " << state.value("language", "") << " (created as " << body.value("language", "") << ")\n"
+      << "language       " << state.value("language", "") << " (created as "
+      << body.value("language", "") << ")\n"
       << "created        " << when("createdAt") << '\n'
       << "last activity  " << when("lastActivityAt") << '\n'
       << "expires        " << when("expiresAt") << '\n'
-      << "events         " << body.value("events", std::uint64_t{0}) << " (" << human_bytes(body.value("bytes", std::uint64_t{0}))
-      << ")\n";
+      << "events         " << body.value("events", std::uint64_t{0}) << " ("
+      << human_bytes(body.value("bytes", std::uint64_t{0})) << ")\n";
   const json by_type = body.value("eventsByType", json::object());
   for (const auto& [type, count] : by_type.items())
-    out << "  " << type << std::string(type.size() < 20 ? 20 - type.size() : 1, ' ') << count.dump() << '\n';
+    out << "  " << type << std::string(type.size() < 20 ? 20 - type.size() : 1, ' ') << count.dump()
+        << '\n';
   if (b.knows_live()) {
     const auto& live = body.value("participants", json::array());
-    out << "live           " << (body.value("live", false) ? "yes, " + std::to_string(live.size()) + " connected" : "no") << '\n';
+    out << "live           "
+        << (body.value("live", false) ? "yes, " + std::to_string(live.size()) + " connected" : "no")
+        << '\n';
     for (const auto& p : live)
-      out << "  " << p.value("participantId", "") << "  " << printable(p.value("name", "")) << "  " << p.value("role", "") << '\n';
+      out << "  " << p.value("participantId", "") << "  " << printable(p.value("name", "")) << "  "
+          << p.value("role", "") << '\n';
   } else {
     out << "live           unknown (reading " << b.describe() << " directly)\n";
   }
   const auto& logged = state.value("participants", json::array());
   out << "participants   " << logged.size() << " joined and not left, as logged\n";
   for (const auto& p : logged)
-    out << "  " << p.value("participantId", "") << "  " << printable(p.value("name", "")) << "  " << p.value("role", "") << '\n';
+    out << "  " << p.value("participantId", "") << "  " << printable(p.value("name", "")) << "  "
+        << p.value("role", "") << '\n';
   if (state.contains("lastRun") && state["lastRun"].is_object()) {
     const auto& run = state["lastRun"];
-    out << "last run       exit " << run.value("exitCode", json(nullptr)).dump() << (run.value("timedOut", false) ? ", timed out" : "")
-        << '\n';
+    out << "last run       exit " << run.value("exitCode", json(nullptr)).dump()
+        << (run.value("timedOut", false) ? ", timed out" : "") << '\n';
   }
   const std::string doc = state.value("doc", "");
-  std::size_t lines = doc.empty() ? 0 : static_cast<std::size_t>(std::count(doc.begin(), doc.end(), '\n')) + 1;
-  out << "document       version " << state.value("version", std::uint64_t{0}) << ", " << lines << " lines, "
-      << human_bytes(doc.size()) << '\n';
+  std::size_t lines =
+      doc.empty() ? 0 : static_cast<std::size_t>(std::count(doc.begin(), doc.end(), '\n')) + 1;
+  out << "document       version " << state.value("version", std::uint64_t{0}) << ", " << lines
+      << " lines, " << human_bytes(doc.size()) << '\n';
   std::istringstream text(doc);
   std::string line;
   for (std::size_t n = 1; n <= args.lines && std::getline(text, line); ++n) {
     std::string num = std::to_string(n);
-    out << std::string(num.size() < 4 ? 4 - num.size() : 0, ' ') << num << " | " << printable(line) << '\n';
+    out << std::string(num.size() < 4 ? 4 - num.size() : 0, ' ') << num << " | " << printable(line)
+        << '\n';
   }
   if (lines > args.lines) out << "     ... " << lines - args.lines << " more lines\n";
   return 0;
@@ -237,7 +267,8 @@ int run_events(context& ctx, const events_args& args) {
   std::uint64_t printed = 0;
   for (;;) {
     std::size_t want = event_page;
-    if (args.limit != 0) want = static_cast<std::size_t>(std::min<std::uint64_t>(want, args.limit - printed));
+    if (args.limit != 0)
+      want = static_cast<std::size_t>(std::min<std::uint64_t>(want, args.limit - printed));
     json page;
     try {
       page = b.events(args.id, from, want);

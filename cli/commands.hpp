@@ -42,7 +42,6 @@ class context {
   std::string resolve_token() const;
 
  private:
-
   global_options options_;
   std::unique_ptr<backend> backend_;
 };
@@ -104,7 +103,8 @@ int run_compact(context& ctx);
 std::vector<json> all_sessions(backend& b, const std::string& state);
 /// Events of a session from `from`, at most `max` (0: all), paging 10000 at a time; shows
 /// progress on a terminal for long sessions.
-std::vector<json> fetch_events(backend& b, const std::string& id, std::uint64_t from, std::uint64_t max);
+std::vector<json> fetch_events(backend& b, const std::string& id, std::uint64_t from,
+                               std::uint64_t max);
 /// A row's title, safe to print on a terminal.
 std::string row_title(const json& row);
 /// Throws usage when `id` is not a UUID (the server would say 404; a typo deserves better).

@@ -21,7 +21,8 @@ enum class exit_code : int {
 /// A failure with the exit code it maps to; `what()` is the one-line message for stderr.
 class cli_error : public std::runtime_error {
  public:
-  cli_error(exit_code code, const std::string& message) : std::runtime_error(message), code_(code) {}
+  cli_error(exit_code code, const std::string& message)
+      : std::runtime_error(message), code_(code) {}
   exit_code code() const { return code_; }
 
  private:

@@ -13,7 +13,9 @@ namespace rooms::cli {
 namespace {
 
 std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 /// Reads exactly `n` digits at `pos`; advances `pos`.
@@ -74,8 +76,9 @@ std::string iso_time(std::int64_t unix_ms) {
   std::tm tm{};
   ::gmtime_r(&secs, &tm);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(unix_ms % 1000));
   return buf;
 }
 
@@ -118,7 +121,9 @@ std::optional<std::int64_t> parse_iso_time(std::string_view text) {
       if (pos == start) return std::nullopt;
     }
   }
-  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || second > 60) return std::nullopt;
+  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
+      second > 60)
+    return std::nullopt;
   tm.tm_year = *year - 1900;
   tm.tm_mon = *month - 1;
   tm.tm_mday = *day;
@@ -189,14 +194,17 @@ void table::print(std::ostream& out) const {
   std::vector<std::size_t> widths(header_.size(), 0);
   for (std::size_t i = 0; i < header_.size(); ++i) widths[i] = display_width(header_[i]);
   for (const auto& row : rows_)
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], display_width(row[i]));
+    for (std::size_t i = 0; i < row.size(); ++i)
+      widths[i] = std::max(widths[i], display_width(row[i]));
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (std::size_t i = 0; i < cells.size(); ++i) {
       std::string pad(widths[i] - display_width(cells[i]), ' ');
       bool last = i + 1 == cells.size();
-      if (right_[i]) text += pad + cells[i];
-      else text += cells[i] + (last ? "" : pad);
+      if (right_[i])
+        text += pad + cells[i];
+      else
+        text += cells[i] + (last ? "" : pad);
       if (!last) text += "  ";
     }
     out << text << '\n';
@@ -205,7 +213,8 @@ void table::print(std::ostream& out) const {
   for (const auto& row : rows_) line(row);
 }
 
-progress::progress(std::string label) : label_(std::move(label)), enabled_(::isatty(STDERR_FILENO) == 1) {}
+progress::progress(std::string label)
+    : label_(std::move(label)), enabled_(::isatty(STDERR_FILENO) == 1) {}
 
 progress::~progress() {
   if (drawn_) std::cerr << "\r\x1b[K" << std::flush;

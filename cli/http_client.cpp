@@ -19,7 +19,8 @@ struct curl_global {
 
 }  // namespace
 
-http_client::http_client(std::string base_url, std::string token) : base_url_(std::move(base_url)), token_(std::move(token)) {
+http_client::http_client(std::string base_url, std::string token)
+    : base_url_(std::move(base_url)), token_(std::move(token)) {
   static curl_global global;
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
   curl_ = curl_easy_init();
@@ -30,13 +31,15 @@ http_client::~http_client() {
 }
 
 std::string http_client::escape(const std::string& value) {
-  char* out = curl_easy_escape(static_cast<CURL*>(curl_), value.c_str(), static_cast<int>(value.size()));
+  char* out =
+      curl_easy_escape(static_cast<CURL*>(curl_), value.c_str(), static_cast<int>(value.size()));
   std::string text = out ? out : "";
   curl_free(out);
   return text;
 }
 
-http_response http_client::call(const std::string& method, const std::string& target, const std::string& body) {
+http_response http_client::call(const std::string& method, const std::string& target,
+                                const std::string& body) {
   http_response out;
   auto* curl = static_cast<CURL*>(curl_);
   if (!curl) {

@@ -25,7 +25,8 @@ class http_client {
   http_client& operator=(const http_client&) = delete;
 
   /// Sends `method` to base_url + `target` ("/api/..."); a body is sent as application/json.
-  http_response call(const std::string& method, const std::string& target, const std::string& body = {});
+  http_response call(const std::string& method, const std::string& target,
+                     const std::string& body = {});
   const std::string& base_url() const { return base_url_; }
   /// Percent-encodes a query value.
   std::string escape(const std::string& value);

@@ -22,7 +22,9 @@ const char* env_or(const char* name, const char* fallback) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"roomctl: administer Interview Rooms through a running roomd, or read its data dir directly (--db)"};
+  CLI::App app{
+      "roomctl: administer Interview Rooms through a running roomd, or read its data dir directly "
+      "(--db)"};
   app.set_version_flag("--version", std::string("roomctl ") + ROOMS_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the command name
@@ -30,61 +32,90 @@ int main(int argc, char** argv) {
   global_options g;
   g.server = env_or("ROOMCTL_SERVER", g.server.c_str());
   app.add_option("--server", g.server, "roomd base URL (ROOMCTL_SERVER)")->capture_default_str();
-  app.add_option("--token", g.token, "admin token (default: ROOMD_ADMIN_TOKEN, else <data-dir>/admin.token)");
-  app.add_option("--data-dir", g.data_dir, "where to find admin.token when no token is given")->capture_default_str();
-  app.add_option("--db", g.db, "offline: read this roomd data dir directly (works while roomd runs, read-only)");
+  app.add_option("--token", g.token,
+                 "admin token (default: ROOMD_ADMIN_TOKEN, else <data-dir>/admin.token)");
+  app.add_option("--data-dir", g.data_dir, "where to find admin.token when no token is given")
+      ->capture_default_str();
+  app.add_option("--db", g.db,
+                 "offline: read this roomd data dir directly (works while roomd runs, read-only)");
   app.add_flag("--json", g.json, "machine-readable JSON output");
 
   list_args list;
   auto* list_cmd = app.add_subcommand("list", "list sessions, most recently active first");
-  list_cmd->add_option("--state", list.state, "live, stored or all")->check(CLI::IsMember({"live", "stored", "all"}))->capture_default_str();
-  list_cmd->add_option("--limit", list.limit, "at most this many rows")->check(CLI::Range(1, 1'000'000))->capture_default_str();
-  list_cmd->add_option("--sort", list.sort, "activity, created, events or size (largest/newest first)")
+  list_cmd->add_option("--state", list.state, "live, stored or all")
+      ->check(CLI::IsMember({"live", "stored", "all"}))
+      ->capture_default_str();
+  list_cmd->add_option("--limit", list.limit, "at most this many rows")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  list_cmd
+      ->add_option("--sort", list.sort, "activity, created, events or size (largest/newest first)")
       ->check(CLI::IsMember({"activity", "created", "events", "size"}))
       ->capture_default_str();
 
   inspect_args inspect;
-  auto* inspect_cmd = app.add_subcommand("inspect", "show one session: participants, events by type, document");
+  auto* inspect_cmd =
+      app.add_subcommand("inspect", "show one session: participants, events by type, document");
   inspect_cmd->add_option("id", inspect.id, "session id")->required();
-  inspect_cmd->add_option("--lines", inspect.lines, "document lines to show")->capture_default_str();
+  inspect_cmd->add_option("--lines", inspect.lines, "document lines to show")
+      ->capture_default_str();
 
   events_args events;
   auto* events_cmd = app.add_subcommand("events", "print a session's events as JSON lines");
   events_cmd->add_option("id", events.id, "session id")->required();
-  events_cmd->add_option("--from", events.from, "first seq")->check(CLI::PositiveNumber)->capture_default_str();
-  events_cmd->add_option("--limit", events.limit, "at most this many events (0: all)")->capture_default_str();
-  events_cmd->add_flag("-f,--follow", events.follow, "keep polling and print new events until interrupted");
-  events_cmd->add_option("--interval", events.interval_ms, "--follow poll interval in ms")->check(CLI::Range(10, 3'600'000))->capture_default_str();
+  events_cmd->add_option("--from", events.from, "first seq")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  events_cmd->add_option("--limit", events.limit, "at most this many events (0: all)")
+      ->capture_default_str();
+  events_cmd->add_flag("-f,--follow", events.follow,
+                       "keep polling and print new events until interrupted");
+  events_cmd->add_option("--interval", events.interval_ms, "--follow poll interval in ms")
+      ->check(CLI::Range(10, 3'600'000))
+      ->capture_default_str();
 
   replay_args replay;
-  auto* replay_cmd = app.add_subcommand("replay", "print the document as of a point, or play the session in the terminal");
+  auto* replay_cmd = app.add_subcommand(
+      "replay", "print the document as of a point, or play the session in the terminal");
   replay_cmd->add_option("id", replay.id, "session id")->required();
-  replay_cmd->add_option("--at", replay.at, "a seq, unix ms or ISO 8601 time: print the document as of that point (a newline is added when it does not end with one; --json has it exactly)");
+  replay_cmd->add_option("--at", replay.at,
+                         "a seq, unix ms or ISO 8601 time: print the document as of that point (a "
+                         "newline is added when it does not end with one; --json has it exactly)");
   replay_cmd->add_option("--speed", replay.speed, "playback speed factor")->capture_default_str();
-  replay_cmd->add_option("--max-gap", replay.max_gap, "longest pause between two steps when playing")->capture_default_str();
+  replay_cmd
+      ->add_option("--max-gap", replay.max_gap, "longest pause between two steps when playing")
+      ->capture_default_str();
 
   verify_args verify;
-  auto* verify_cmd = app.add_subcommand("verify", "check a session's log: gap-free seqs, every event decodes, the fold succeeds");
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "check a session's log: gap-free seqs, every event decodes, the fold succeeds");
   auto* verify_id = verify_cmd->add_option("id", verify.id, "session id");
   verify_cmd->add_flag("--all", verify.all, "verify every session")->excludes(verify_id);
 
   expire_args expire;
-  auto* expire_cmd = app.add_subcommand("expire", "expire a session now (live participants are disconnected with 4410)");
+  auto* expire_cmd = app.add_subcommand(
+      "expire", "expire a session now (live participants are disconnected with 4410)");
   auto* expire_id = expire_cmd->add_option("id", expire.id, "session id");
-  expire_cmd->add_option("--idle-for", expire.idle_for, "expire every session idle at least this long (90s, 30m, 24h, 7d)")->excludes(expire_id);
+  expire_cmd
+      ->add_option("--idle-for", expire.idle_for,
+                   "expire every session idle at least this long (90s, 30m, 24h, 7d)")
+      ->excludes(expire_id);
   expire_cmd->add_flag("-y,--yes", expire.yes, "do not ask for confirmation");
   expire_cmd->add_flag("--dry-run", expire.dry_run, "only list what would be expired");
 
   export_args exp;
-  auto* export_cmd = app.add_subcommand("export", "write a session as JSON lines (the import format)");
+  auto* export_cmd =
+      app.add_subcommand("export", "write a session as JSON lines (the import format)");
   export_cmd->add_option("id", exp.id, "session id")->required();
   export_cmd->add_option("-o,--output", exp.output, "write to this file instead of stdout");
 
   import_args imp;
-  auto* import_cmd = app.add_subcommand("import", "import a session exported by `roomctl export` (refuses an existing id)");
+  auto* import_cmd = app.add_subcommand(
+      "import", "import a session exported by `roomctl export` (refuses an existing id)");
   import_cmd->add_option("file", imp.file, "the export file, or - for stdin")->required();
 
-  auto* stats_cmd = app.add_subcommand("stats", "rooms live and stored, events, bytes, append rate");
+  auto* stats_cmd =
+      app.add_subcommand("stats", "rooms live and stored, events, bytes, append rate");
   auto* compact_cmd = app.add_subcommand("compact", "drop overdue sessions and compact the log");
   auto questions_cmd = add_questions_command(app);
 

@@ -17,7 +17,9 @@ namespace rooms::cli {
 
 namespace {
 
-std::int64_t now() { return eventlog::now_ms(); }
+std::int64_t now() {
+  return eventlog::now_ms();
+}
 
 /// Asks on stderr, reads a line from stdin; only "y"/"yes" agree. EOF is a no.
 bool confirm(const std::string& question) {
@@ -27,7 +29,8 @@ bool confirm(const std::string& question) {
     std::cerr << '\n';
     return false;
   }
-  std::transform(answer.begin(), answer.end(), answer.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(answer.begin(), answer.end(), answer.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return answer == "y" || answer == "yes";
 }
 
@@ -37,7 +40,8 @@ bool confirm(const std::string& question) {
 
 int run_expire(context& ctx, const expire_args& args) {
   if (args.id.empty() == args.idle_for.empty())
-    throw cli_error(exit_code::usage, "expire: give a session id or --idle-for DURATION (one of them)");
+    throw cli_error(exit_code::usage,
+                    "expire: give a session id or --idle-for DURATION (one of them)");
   std::vector<json> doomed;
   auto& b = (args.dry_run ? ctx.reader() : ctx.writer());
   if (!args.id.empty()) {
@@ -45,7 +49,9 @@ int run_expire(context& ctx, const expire_args& args) {
     doomed.push_back(b.inspect(args.id));
   } else {
     auto idle = base::parse_duration(args.idle_for);
-    if (!idle) throw cli_error(exit_code::usage, "--idle-for: \"" + args.idle_for + "\" is not a duration like 90s, 30m, 24h, 7d");
+    if (!idle)
+      throw cli_error(exit_code::usage, "--idle-for: \"" + args.idle_for +
+                                            "\" is not a duration like 90s, 30m, 24h, 7d");
     const auto cutoff = now() - idle->count();
     for (auto& row : all_sessions(b, "all"))
       if (row.value("lastActivityAt", std::int64_t{0}) <= cutoff) doomed.push_back(std::move(row));
@@ -53,10 +59,12 @@ int run_expire(context& ctx, const expire_args& args) {
   const auto at = now();
   auto describe = [&](const json& row) {
     std::string text = row.value("sessionId", "") + "  " + truncate(row_title(row), 30) + "  " +
-                       std::to_string(row.value("events", std::uint64_t{0})) + " events, last activity " +
+                       std::to_string(row.value("events", std::uint64_t{0})) +
+                       " events, last activity " +
                        relative_time(row.value("lastActivityAt", std::int64_t{0}), at);
     if (row.value("live", false))
-      text += ", LIVE with " + std::to_string(row.value("participants", json::array()).size()) + " connected";
+      text += ", LIVE with " + std::to_string(row.value("participants", json::array()).size()) +
+              " connected";
     return text;
   };
   if (args.dry_run) {
@@ -66,7 +74,8 @@ int run_expire(context& ctx, const expire_args& args) {
       std::cout << json{{"wouldExpire", ids}}.dump() << '\n';
       return 0;
     }
-    std::cout << "would expire " << doomed.size() << " session" << (doomed.size() == 1 ? "" : "s") << '\n';
+    std::cout << "would expire " << doomed.size() << " session" << (doomed.size() == 1 ? "" : "s")
+              << '\n';
     for (const auto& row : doomed) std::cout << "  " << describe(row) << '\n';
     return 0;
   }
@@ -76,7 +85,8 @@ int run_expire(context& ctx, const expire_args& args) {
   }
   if (!args.yes) {
     for (const auto& row : doomed) std::cerr << "  " << describe(row) << '\n';
-    if (!confirm("expire these " + std::to_string(doomed.size()) + " session(s) now? Their events are deleted")) {
+    if (!confirm("expire these " + std::to_string(doomed.size()) +
+                 " session(s) now? Their events are deleted")) {
       std::cerr << "roomctl: nothing expired (pass --yes to skip this question)\n";
       return static_cast<int>(exit_code::failure);
     }
@@ -106,12 +116,14 @@ int run_export(context& ctx, const export_args& args) {
   std::string key_hash = body.value("keyHash", "");
   if (key_hash.empty())
     std::cerr << "roomctl: warning: " << b.describe()
-              << " does not disclose the interviewer key hash; the imported copy keeps every event but its old "
+              << " does not disclose the interviewer key hash; the imported copy keeps every event "
+                 "but its old "
                  "interviewer key will not work (export with --db DIR for a complete copy)\n";
   auto events = fetch_events(b, args.id, 1, 0);
   std::ostringstream text;
-  text << actors::export_header(body.value("sessionId", args.id), body.value("createdAt", std::int64_t{0}), body.value("language", "plaintext"),
-                        body.value("title", ""), key_hash)
+  text << actors::export_header(
+              body.value("sessionId", args.id), body.value("createdAt", std::int64_t{0}),
+              body.value("language", "plaintext"), body.value("title", ""), key_hash)
               .dump()
        << '\n';
   for (const auto& e : events) text << e.dump() << '\n';
@@ -129,8 +141,11 @@ int run_export(context& ctx, const export_args& args) {
   }
   std::error_code ec;
   std::filesystem::rename(tmp, args.output, ec);
-  if (ec) throw cli_error(exit_code::failure, "cannot rename " + tmp + " to " + args.output + ": " + ec.message());
-  std::cerr << "exported " << events.size() << " events of " << args.id << " to " << args.output << '\n';
+  if (ec)
+    throw cli_error(exit_code::failure,
+                    "cannot rename " + tmp + " to " + args.output + ": " + ec.message());
+  std::cerr << "exported " << events.size() << " events of " << args.id << " to " << args.output
+            << '\n';
   return 0;
 }
 
@@ -156,7 +171,8 @@ int run_import(context& ctx, const import_args& args) {
     std::cout << answer.dump() << '\n';
     return 0;
   }
-  std::cout << "imported session " << answer.value("sessionId", "") << " (" << answer.value("events", std::uint64_t{0}) << " events)\n";
+  std::cout << "imported session " << answer.value("sessionId", "") << " ("
+            << answer.value("events", std::uint64_t{0}) << " events)\n";
   return 0;
 }
 
@@ -179,8 +195,10 @@ int run_stats(context& ctx) {
   out["events"] = events;
   out["bytes"] = bytes;
   // roomd reports a counter and its uptime, not a rate: the average is what can be said.
-  if (!out.contains("appendRate") && out.contains("eventsAppended") && out.value("uptimeMs", std::int64_t{0}) > 0)
-    out["appendRatePerSecAvg"] = out["eventsAppended"].get<double>() * 1000.0 / out["uptimeMs"].get<double>();
+  if (!out.contains("appendRate") && out.contains("eventsAppended") &&
+      out.value("uptimeMs", std::int64_t{0}) > 0)
+    out["appendRatePerSecAvg"] =
+        out["eventsAppended"].get<double>() * 1000.0 / out["uptimeMs"].get<double>();
   if (ctx.options().json) {
     std::cout << out.dump() << '\n';
     return 0;
@@ -188,18 +206,23 @@ int run_stats(context& ctx) {
   std::ostream& o = std::cout;
   o << "source            " << b.describe() << '\n';
   o << "sessions stored   " << rows.size() << '\n';
-  o << "sessions live     " << (b.knows_live() ? std::to_string(live) : std::string("unknown (offline)")) << '\n';
+  o << "sessions live     "
+    << (b.knows_live() ? std::to_string(live) : std::string("unknown (offline)")) << '\n';
   if (out.contains("roomsLive")) o << "rooms in memory   " << out["roomsLive"].dump() << '\n';
-  if (out.contains("participantsConnected")) o << "connected         " << out["participantsConnected"].dump() << '\n';
+  if (out.contains("participantsConnected"))
+    o << "connected         " << out["participantsConnected"].dump() << '\n';
   o << "events            " << events << '\n';
   o << "event bytes       " << human_bytes(bytes) << '\n';
-  if (out.contains("liveSstBytes")) o << "on disk (SST)     " << human_bytes(out["liveSstBytes"].get<std::uint64_t>()) << '\n';
-  if (out.contains("appendRate")) o << "append rate       " << out["appendRate"].dump() << " events/s\n";
+  if (out.contains("liveSstBytes"))
+    o << "on disk (SST)     " << human_bytes(out["liveSstBytes"].get<std::uint64_t>()) << '\n';
+  if (out.contains("appendRate"))
+    o << "append rate       " << out["appendRate"].dump() << " events/s\n";
   if (out.contains("appendRatePerSecAvg")) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.2f", out["appendRatePerSecAvg"].get<double>());
-    o << "appended          " << out["eventsAppended"].dump() << " since start (" << buf << " events/s on average over "
-      << short_duration(out["uptimeMs"].get<std::int64_t>()) << ")\n";
+    o << "appended          " << out["eventsAppended"].dump() << " since start (" << buf
+      << " events/s on average over " << short_duration(out["uptimeMs"].get<std::int64_t>())
+      << ")\n";
   }
   return 0;
 }
@@ -210,7 +233,8 @@ int run_compact(context& ctx) {
     std::cout << answer.dump() << '\n';
     return 0;
   }
-  std::cout << "expired " << answer.value("expired", std::uint64_t{0}) << " overdue session(s); live SST bytes now "
+  std::cout << "expired " << answer.value("expired", std::uint64_t{0})
+            << " overdue session(s); live SST bytes now "
             << human_bytes(answer.value("liveSstBytes", std::uint64_t{0})) << '\n';
   return 0;
 }

@@ -37,7 +37,8 @@ class offline_backend final : public backend {
     return value(query_.events(meta(id), from, limit), id);
   }
 
-  json state(const std::string& id, std::optional<std::uint64_t> seq, std::optional<std::int64_t> at_ms) override {
+  json state(const std::string& id, std::optional<std::uint64_t> seq,
+             std::optional<std::int64_t> at_ms) override {
     auto m = meta(id);
     auto target = value(query_.resolve_seq(m, seq, at_ms), id);
     return value(query_.state(m.id, target), id);
@@ -52,8 +53,10 @@ class offline_backend final : public backend {
     auto imported = query_.import(jsonl);
     if (!imported.ok()) {
       const auto& err = imported.error();
-      if (err.code() == errc::already_exists) throw cli_error(exit_code::failure, "import: " + err.message() + " in " + dir_);
-      if (err.code() == errc::invalid_argument) throw cli_error(exit_code::failure, "import: " + err.message());
+      if (err.code() == errc::already_exists)
+        throw cli_error(exit_code::failure, "import: " + err.message() + " in " + dir_);
+      if (err.code() == errc::invalid_argument)
+        throw cli_error(exit_code::failure, "import: " + err.message());
       fail(err, {});
     }
     return *imported;
@@ -76,7 +79,9 @@ class offline_backend final : public backend {
     return *sid;
   }
 
-  eventlog::session_meta meta(const std::string& id) const { return value(query_.meta(parse(id)), id); }
+  eventlog::session_meta meta(const std::string& id) const {
+    return value(query_.meta(parse(id)), id);
+  }
 
   /// The answer, or the failure as roomctl says it.
   template <class T>
@@ -87,7 +92,8 @@ class offline_backend final : public backend {
 
   [[noreturn]] void fail(const eventlog::status& s, const std::string& session) const {
     if (s.code() == errc::not_found && !session.empty())
-      throw cli_error(exit_code::not_found, "no session " + session + " in " + dir_ + " (unknown or expired)");
+      throw cli_error(exit_code::not_found,
+                      "no session " + session + " in " + dir_ + " (unknown or expired)");
     if (s.code() == errc::invalid_argument) throw cli_error(exit_code::failure, s.message());
     throw cli_error(exit_code::failure, "the event log in " + dir_ + " failed: " + s.to_string());
   }
@@ -105,15 +111,18 @@ std::unique_ptr<backend> make_offline_backend(const std::string& dir, bool writa
   std::error_code ec;
   // A read-only open must not create anything, and a write must not start an empty log in a typo.
   if (!fs::exists(fs::path(dir) / "CURRENT", ec))
-    throw cli_error(exit_code::failure, "no event log in " + dir + " (expected a roomd --data-dir)");
+    throw cli_error(exit_code::failure,
+                    "no event log in " + dir + " (expected a roomd --data-dir)");
   eventlog::store_options options;
   options.path = dir;
   options.read_only = !writable;
   auto opened = eventlog::store::open(options);
   if (!opened.ok()) {
     if (opened.error().code() == errc::locked)
-      throw cli_error(exit_code::failure, "the data dir " + dir + " is in use by a running roomd; use --server");
-    throw cli_error(exit_code::failure, "cannot open the event log in " + dir + ": " + opened.error().to_string());
+      throw cli_error(exit_code::failure,
+                      "the data dir " + dir + " is in use by a running roomd; use --server");
+    throw cli_error(exit_code::failure,
+                    "cannot open the event log in " + dir + ": " + opened.error().to_string());
   }
   return std::make_unique<offline_backend>(dir, std::move(*opened));
 }

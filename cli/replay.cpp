@@ -21,7 +21,9 @@ namespace {
 /// Below this an --at number is a seq; above it unix milliseconds (10^11 ms is 1973).
 constexpr std::uint64_t seq_or_time_threshold = 100'000'000'000ULL;
 
-std::string doc_of(const actors::room_state& state) { return actors::utf16_to_utf8(state.doc); }
+std::string doc_of(const actors::room_state& state) {
+  return actors::utf16_to_utf8(state.doc);
+}
 
 /// The state view roomd's /state answers, from a local fold; for comparing the two.
 json state_view(const actors::room_state& state) {
@@ -31,10 +33,12 @@ json state_view(const actors::room_state& state) {
 }
 
 /// One frame of the terminal player: a status line, then the document.
-void draw(const std::string& id, const actors::room_state& state, std::uint64_t last_seq, std::int64_t t0) {
+void draw(const std::string& id, const actors::room_state& state, std::uint64_t last_seq,
+          std::int64_t t0) {
   std::string frame = "\x1b[2J\x1b[H";
-  frame += "\x1b[7m session " + id + "  seq " + std::to_string(state.seq) + "/" + std::to_string(last_seq) + "  t+" +
-           short_duration(state.last_ts - t0) + "  v" + std::to_string(state.version) + "  " + state.language + " \x1b[0m\n";
+  frame += "\x1b[7m session " + id + "  seq " + std::to_string(state.seq) + "/" +
+           std::to_string(last_seq) + "  t+" + short_duration(state.last_ts - t0) + "  v" +
+           std::to_string(state.version) + "  " + state.language + " \x1b[0m\n";
   frame += doc_of(state);
   std::cout << frame << std::flush;
 }
@@ -45,21 +49,29 @@ void draw(const std::string& id, const actors::room_state& state, std::uint64_t 
 
 int run_replay(context& ctx, const replay_args& args) {
   check_session_id(args.id);
-  if (!(args.speed > 0) || !std::isfinite(args.speed)) throw cli_error(exit_code::usage, "--speed must be a positive number");
+  if (!(args.speed > 0) || !std::isfinite(args.speed))
+    throw cli_error(exit_code::usage, "--speed must be a positive number");
   auto max_gap = base::parse_duration(args.max_gap);
-  if (!max_gap) throw cli_error(exit_code::usage, "--max-gap: \"" + args.max_gap + "\" is not a duration like 500ms or 2s");
+  if (!max_gap)
+    throw cli_error(exit_code::usage,
+                    "--max-gap: \"" + args.max_gap + "\" is not a duration like 500ms or 2s");
   auto& b = ctx.reader();
 
   if (!args.at.empty()) {
     std::optional<std::uint64_t> seq;
     std::optional<std::int64_t> at_ms;
     if (auto n = parse_uint(args.at)) {
-      if (*n < seq_or_time_threshold) seq = *n;
-      else at_ms = static_cast<std::int64_t>(*n);
+      if (*n < seq_or_time_threshold)
+        seq = *n;
+      else
+        at_ms = static_cast<std::int64_t>(*n);
     } else if (auto t = parse_iso_time(args.at)) {
       at_ms = *t;
     } else {
-      throw cli_error(exit_code::usage, "--at: \"" + args.at + "\" is neither a seq, unix milliseconds nor an ISO time like 2024-05-01T12:00:00Z");
+      throw cli_error(
+          exit_code::usage,
+          "--at: \"" + args.at +
+              "\" is neither a seq, unix milliseconds nor an ISO time like 2024-05-01T12:00:00Z");
     }
     auto state = b.state(args.id, seq, at_ms);
     if (ctx.options().json) {
@@ -68,8 +80,9 @@ int run_replay(context& ctx, const replay_args& args) {
     }
     const bool tty = ::isatty(STDOUT_FILENO) == 1;
     if (tty)
-      std::cerr << "# " << args.id << " at seq " << state.value("seq", std::uint64_t{0}) << ", version "
-                << state.value("version", std::uint64_t{0}) << ", " << state.value("language", "") << '\n';
+      std::cerr << "# " << args.id << " at seq " << state.value("seq", std::uint64_t{0})
+                << ", version " << state.value("version", std::uint64_t{0}) << ", "
+                << state.value("language", "") << '\n';
     // The document ends with exactly one added newline when it has none (a text file's last
     // line, and the prompt off it), terminal or not; an empty document prints nothing. The
     // exact bytes are in `--json`'s "doc".
@@ -88,11 +101,14 @@ int run_replay(context& ctx, const replay_args& args) {
   bool first = true;
   for (const auto& j : events) {
     auto e = eventlog::event_from_json(j);
-    if (!e.ok()) throw cli_error(exit_code::failure, "event does not decode: " + e.error().message());
+    if (!e.ok())
+      throw cli_error(exit_code::failure, "event does not decode: " + e.error().message());
     if (auto err = actors::apply(state, *e))
-      throw cli_error(exit_code::failure, "event " + std::to_string(e->seq) + " does not apply: " + err->message);
+      throw cli_error(exit_code::failure,
+                      "event " + std::to_string(e->seq) + " does not apply: " + err->message);
     // A step is whatever changes what the viewer sees: the code or its language.
-    bool step = first || e->type == eventlog::event_type::code_changed || e->type == eventlog::event_type::language_changed;
+    bool step = first || e->type == eventlog::event_type::code_changed ||
+                e->type == eventlog::event_type::language_changed;
     if (!step) continue;
     if (!tty) {
       auto doc = doc_of(state);
@@ -111,7 +127,8 @@ int run_replay(context& ctx, const replay_args& args) {
     first = false;
     draw(args.id, state, last_seq, t0);
   }
-  if (tty) std::cout << "\n\x1b[7m end of session " << args.id << " (seq " << state.seq << ") \x1b[0m\n";
+  if (tty)
+    std::cout << "\n\x1b[7m end of session " << args.id << " (seq " << state.seq << ") \x1b[0m\n";
   std::cout.flush();
   return 0;
 }
@@ -154,18 +171,22 @@ verify_report verify_one(backend& b, const std::string& id, std::optional<json> 
     ++r.checked;
     auto seq = j.value("seq", std::uint64_t{0});
     if (seq != expected)
-      r.problems.push_back(seq > expected ? "gap: seq " + std::to_string(seq) + " follows " + std::to_string(expected - 1)
-                                          : "seq " + std::to_string(seq) + " out of order after " + std::to_string(expected - 1));
+      r.problems.push_back(seq > expected ? "gap: seq " + std::to_string(seq) + " follows " +
+                                                std::to_string(expected - 1)
+                                          : "seq " + std::to_string(seq) + " out of order after " +
+                                                std::to_string(expected - 1));
     expected = seq + 1;
     auto e = eventlog::event_from_json(j);
     if (!e.ok()) {
-      r.problems.push_back("event " + std::to_string(seq) + " does not decode: " + e.error().message());
+      r.problems.push_back("event " + std::to_string(seq) +
+                           " does not decode: " + e.error().message());
       folding = false;
       continue;
     }
     if (!folding) continue;
     if (auto err = actors::apply(state, *e)) {
-      r.problems.push_back("event " + std::to_string(seq) + " does not apply (" + err->code + "): " + err->message);
+      r.problems.push_back("event " + std::to_string(seq) + " does not apply (" + err->code +
+                           "): " + err->message);
       folding = false;  // every later state would be wrong: one report is enough
     }
   }
@@ -174,7 +195,8 @@ verify_report verify_one(backend& b, const std::string& id, std::optional<json> 
     auto meta_events = row->value("events", std::uint64_t{0});
     // A live room may append while we read: more events than the meta said is fine then.
     if (last < meta_events || (last > meta_events && !row->value("live", false)))
-      r.problems.push_back("the session meta counts " + std::to_string(meta_events) + " events, the log ends at seq " + std::to_string(last));
+      r.problems.push_back("the session meta counts " + std::to_string(meta_events) +
+                           " events, the log ends at seq " + std::to_string(last));
   }
   if (events.empty() && r.problems.empty()) r.problems.push_back("the session has no events");
   r.version = state.version;
@@ -189,8 +211,10 @@ verify_report verify_one(backend& b, const std::string& id, std::optional<json> 
       if (stored != ours) {
         std::string fields;
         for (const auto& [key, value] : ours.items())
-          if (!stored.contains(key) || stored[key] != value) fields += (fields.empty() ? "" : ", ") + key;
-        r.problems.push_back("the stored state at seq " + std::to_string(last) + " (snapshot + fold) differs from the fold of all events in: " +
+          if (!stored.contains(key) || stored[key] != value)
+            fields += (fields.empty() ? "" : ", ") + key;
+        r.problems.push_back("the stored state at seq " + std::to_string(last) +
+                             " (snapshot + fold) differs from the fold of all events in: " +
                              (fields.empty() ? std::string("extra fields") : fields));
       }
     } catch (const cli_error& e) {
@@ -204,7 +228,8 @@ verify_report verify_one(backend& b, const std::string& id, std::optional<json> 
 }  // namespace
 
 int run_verify(context& ctx, const verify_args& args) {
-  if (args.all == !args.id.empty()) throw cli_error(exit_code::usage, "verify: give a session id or --all (one of them)");
+  if (args.all == !args.id.empty())
+    throw cli_error(exit_code::usage, "verify: give a session id or --all (one of them)");
   auto& b = ctx.reader();
   std::vector<verify_report> reports;
   if (args.all) {
@@ -229,20 +254,28 @@ int run_verify(context& ctx, const verify_args& args) {
   for (const auto& r : reports) {
     all_ok = all_ok && r.problems.empty();
     if (ctx.options().json) {
-      out.push_back({{"sessionId", r.id}, {"ok", r.problems.empty()}, {"events", r.checked}, {"version", r.version}, {"problems", r.problems}});
+      out.push_back({{"sessionId", r.id},
+                     {"ok", r.problems.empty()},
+                     {"events", r.checked},
+                     {"version", r.version},
+                     {"problems", r.problems}});
       continue;
     }
     if (r.problems.empty()) {
-      std::cout << "ok    " << r.id << "  " << r.checked << " events: seq 1.." << r.checked << " gap-free, all decode, fold ok (version "
-                << r.version << ", " << human_bytes(r.doc_bytes) << " document)"
+      std::cout << "ok    " << r.id << "  " << r.checked << " events: seq 1.." << r.checked
+                << " gap-free, all decode, fold ok (version " << r.version << ", "
+                << human_bytes(r.doc_bytes) << " document)"
                 << (r.compared ? ", stored state agrees" : "") << '\n';
     } else {
       std::cout << "FAIL  " << r.id << "  " << r.checked << " events read\n";
       for (const auto& p : r.problems) std::cout << "      - " << p << '\n';
     }
   }
-  if (ctx.options().json) std::cout << json{{"ok", all_ok}, {"sessions", out}}.dump() << '\n';
-  else if (args.all) std::cout << reports.size() << " session(s) checked, " << (all_ok ? "all ok" : "PROBLEMS FOUND") << '\n';
+  if (ctx.options().json)
+    std::cout << json{{"ok", all_ok}, {"sessions", out}}.dump() << '\n';
+  else if (args.all)
+    std::cout << reports.size() << " session(s) checked, " << (all_ok ? "all ok" : "PROBLEMS FOUND")
+              << '\n';
   return all_ok ? 0 : static_cast<int>(exit_code::failure);
 }
 

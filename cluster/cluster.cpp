@@ -14,14 +14,16 @@ std::optional<std::pair<std::string, std::uint16_t>> host_port(std::string_view 
   unsigned port = 0;
   auto digits = text.substr(colon + 1);
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535) return std::nullopt;
+  if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535)
+    return std::nullopt;
   return std::pair{std::string(text.substr(0, colon)), static_cast<std::uint16_t>(port)};
 }
 
 bool valid_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
   });
 }
 

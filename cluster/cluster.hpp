@@ -31,8 +31,8 @@ namespace rooms::cluster {
 
 /// One line of the cluster file.
 struct node {
-  std::string id;         ///< unique, [A-Za-z0-9_.-]{1,64}
-  std::string caf_host;   ///< where its registry is published (CAF middleman)
+  std::string id;        ///< unique, [A-Za-z0-9_.-]{1,64}
+  std::string caf_host;  ///< where its registry is published (CAF middleman)
   std::uint16_t caf_port = 0;
   std::string http_host;  ///< its HTTP/WebSocket address
   std::uint16_t http_port = 0;
@@ -49,7 +49,8 @@ const node& owner_of(const std::vector<node>& nodes, std::string_view session_id
 
 /// Close code for a WebSocket whose session's node is unreachable (like HTTP 503); the
 /// session is intact and clients may resume once the node is back.
-inline constexpr std::uint16_t close_node_unavailable = domain::value(domain::close_code::unavailable);
+inline constexpr std::uint16_t close_node_unavailable =
+    domain::value(domain::close_code::unavailable);
 
 /// The status a router answers a resolve with when the owner cannot be reached.
 inline constexpr const char* unavailable = "unavailable";
@@ -63,11 +64,12 @@ caf::actor spawn_router(caf::actor_system& system, std::vector<node> nodes, std:
                         std::chrono::milliseconds retry_after = std::chrono::milliseconds(1000));
 
 /// Publishes `registry` on this node's CAF address. Returns an error text, or empty.
-std::string publish_registry(caf::actor_system& system, const node& self, const caf::actor& registry);
+std::string publish_registry(caf::actor_system& system, const node& self,
+                             const caf::actor& registry);
 
 /// An HTTP exchange forwarded to another node.
 struct http_result {
-  int status = 0;          ///< 0: no answer (see error)
+  int status = 0;  ///< 0: no answer (see error)
   std::string content_type;
   std::string body;
   std::string error;

@@ -14,8 +14,8 @@ namespace http = beast::http;
 namespace net = boost::asio;
 
 http_result forward_http(const node& to, const std::string& method, const std::string& target,
-                         const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body,
-                         std::chrono::milliseconds timeout) {
+                         const std::vector<std::pair<std::string, std::string>>& headers,
+                         const std::string& body, std::chrono::milliseconds timeout) {
   http_result out;
   try {
     net::io_context ioc;

@@ -40,14 +40,19 @@ struct router_data {
 };
 using router_actor = caf::stateful_actor<router_data>;
 
-void deliver_unavailable(caf::response_promise& rp) { rp.deliver(std::string(unavailable), caf::actor()); }
+void deliver_unavailable(caf::response_promise& rp) {
+  rp.deliver(std::string(unavailable), caf::actor());
+}
 
-void resolve_remote(router_actor* self, const std::string& node_id, caf::response_promise rp, const std::string& sid) {
+void resolve_remote(router_actor* self, const std::string& node_id, caf::response_promise rp,
+                    const std::string& sid) {
   auto& p = self->state.peers[node_id];
   self->request(p.registry, remote_resolve_timeout, resolve_atom::value, sid)
-      .then([rp](const std::string& status, const caf::actor& room) mutable { rp.deliver(status, room); },
+      .then([rp](const std::string& status,
+                 const caf::actor& room) mutable { rp.deliver(status, room); },
             [rp, node_id, sid](caf::error& err) mutable {
-              ROOMS_LOG(warn, "cluster: node " << node_id << " did not resolve session " << sid << ": " << caf::to_string(err));
+              ROOMS_LOG(warn, "cluster: node " << node_id << " did not resolve session " << sid
+                                               << ": " << caf::to_string(err));
               deliver_unavailable(rp);
             });
 }
@@ -59,7 +64,8 @@ void connect(router_actor* self, const node& to) {
   auto mm = self->system().middleman().actor_handle();
   self->request(mm, connect_timeout, caf::connect_atom::value, to.caf_host, to.caf_port)
       .then(
-          [self, id](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+          [self, id](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                     const std::set<std::string>&) {
             auto& p = self->state.peers[id];
             p.connecting = false;
             p.registry = caf::actor_cast<caf::actor>(ptr);
@@ -80,15 +86,16 @@ void connect(router_actor* self, const node& to) {
           [self, id](caf::error& err) {
             auto& p = self->state.peers[id];
             p.connecting = false;
-            if (!p.failed_at) ROOMS_LOG(warn, "cluster: node " << id << " unreachable: " << caf::to_string(err));
+            if (!p.failed_at)
+              ROOMS_LOG(warn, "cluster: node " << id << " unreachable: " << caf::to_string(err));
             p.failed_at = clock_type::now();
             for (auto& [rp, sid] : p.waiting) deliver_unavailable(rp);
             p.waiting.clear();
           });
 }
 
-caf::behavior router(router_actor* self, std::vector<node> nodes, std::string self_id, caf::actor local,
-                     std::chrono::milliseconds retry_after) {
+caf::behavior router(router_actor* self, std::vector<node> nodes, std::string self_id,
+                     caf::actor local, std::chrono::milliseconds retry_after) {
   self->state.nodes = std::move(nodes);
   self->state.self_id = std::move(self_id);
   self->state.local = std::move(local);
@@ -108,7 +115,8 @@ caf::behavior router(router_actor* self, std::vector<node> nodes, std::string se
         const node& owner = owner_of(self->state.nodes, sid);
         if (owner.id == self->state.self_id) {
           self->request(self->state.local, caf::infinite, resolve_atom::value, sid)
-              .then([rp](const std::string& status, const caf::actor& room) mutable { rp.deliver(status, room); },
+              .then([rp](const std::string& status,
+                         const caf::actor& room) mutable { rp.deliver(status, room); },
                     [rp](caf::error&) mutable { deliver_unavailable(rp); });
           return rp;
         }
@@ -125,7 +133,8 @@ caf::behavior router(router_actor* self, std::vector<node> nodes, std::string se
       },
       [self](detach_atom, const std::string& sid) {
         const node& owner = owner_of(self->state.nodes, sid);
-        if (owner.id == self->state.self_id) return self->send(self->state.local, detach_atom::value, sid);
+        if (owner.id == self->state.self_id)
+          return self->send(self->state.local, detach_atom::value, sid);
         auto& p = self->state.peers[owner.id];
         if (p.registry) self->send(p.registry, detach_atom::value, sid);
       },
@@ -134,14 +143,18 @@ caf::behavior router(router_actor* self, std::vector<node> nodes, std::string se
 
 }  // namespace
 
-caf::actor spawn_router(caf::actor_system& system, std::vector<node> nodes, std::string self_id, caf::actor local_registry,
-                        std::chrono::milliseconds retry_after) {
-  return system.spawn(router, std::move(nodes), std::move(self_id), std::move(local_registry), retry_after);
+caf::actor spawn_router(caf::actor_system& system, std::vector<node> nodes, std::string self_id,
+                        caf::actor local_registry, std::chrono::milliseconds retry_after) {
+  return system.spawn(router, std::move(nodes), std::move(self_id), std::move(local_registry),
+                      retry_after);
 }
 
-std::string publish_registry(caf::actor_system& system, const node& self, const caf::actor& registry) {
+std::string publish_registry(caf::actor_system& system, const node& self,
+                             const caf::actor& registry) {
   auto port = system.middleman().publish(registry, self.caf_port, self.caf_host.c_str(), true);
-  if (!port) return "cannot publish the registry on " + self.caf_host + ":" + std::to_string(self.caf_port) + ": " + system.render(port.error());
+  if (!port)
+    return "cannot publish the registry on " + self.caf_host + ":" + std::to_string(self.caf_port) +
+           ": " + system.render(port.error());
   return {};
 }
 

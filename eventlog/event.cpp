@@ -12,15 +12,28 @@ namespace rooms::eventlog {
 namespace {
 
 constexpr std::string_view type_names[] = {
-    "",          "session_created", "participant_joined", "participant_left",
-    "code_changed", "cursor_moved", "language_changed",  "run_started",
-    "run_finished", "note_added",   "focus_changed",     "session_expired",
+    "",
+    "session_created",
+    "participant_joined",
+    "participant_left",
+    "code_changed",
+    "cursor_moved",
+    "language_changed",
+    "run_started",
+    "run_finished",
+    "note_added",
+    "focus_changed",
+    "session_expired",
 };
 constexpr std::uint8_t max_type = 11;
 
-bool valid_type(std::uint64_t raw) { return raw >= 1 && raw <= max_type; }
+bool valid_type(std::uint64_t raw) {
+  return raw >= 1 && raw <= max_type;
+}
 
-status corrupt(std::string what) { return {errc::corruption, std::move(what)}; }
+status corrupt(std::string what) {
+  return {errc::corruption, std::move(what)};
+}
 
 /// Format 1 body: msgpack array [ts, type, participant, payload]. An array, not a map, because
 /// the field names would otherwise be repeated in every stored event.
@@ -30,7 +43,8 @@ result<event> decode_v1(std::string_view body) {
     detail::msgpack_reader in(body);
     std::size_t fields = 0;
     std::uint64_t type = 0;
-    if (!in.read_array_header(fields) || fields != 4) return corrupt("event body is not a 4-element array");
+    if (!in.read_array_header(fields) || fields != 4)
+      return corrupt("event body is not a 4-element array");
     if (!in.read_int(e.ts)) return corrupt("event ts is not an integer");
     if (!in.read_uint(type) || !valid_type(type)) return corrupt("event type is unknown");
     e.type = static_cast<event_type>(type);
@@ -117,10 +131,12 @@ result<event> event_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return bad("event is not a JSON object");
   event e;
   auto seq = j.find("seq");
-  if (seq == j.end() || !seq->is_number_unsigned()) return bad("event \"seq\" is missing or negative");
+  if (seq == j.end() || !seq->is_number_unsigned())
+    return bad("event \"seq\" is missing or negative");
   e.seq = seq->get<std::uint64_t>();
   auto ts = j.find("ts");
-  if (ts == j.end() || !ts->is_number_integer()) return bad("event \"ts\" is missing or not an integer");
+  if (ts == j.end() || !ts->is_number_integer())
+    return bad("event \"ts\" is missing or not an integer");
   e.ts = ts->get<std::int64_t>();
   auto type = j.find("type");
   if (type == j.end() || !type->is_string()) return bad("event \"type\" is missing");
@@ -166,13 +182,16 @@ result<event> decode(std::string_view bytes) {
   if (bytes.empty()) return corrupt("empty event value");
   auto version = static_cast<std::uint8_t>(bytes[0]);
   switch (version) {
-    case 1: return decode_v1(bytes.substr(1));
+    case 1:
+      return decode_v1(bytes.substr(1));
     default:
       return corrupt("unknown event format version " + std::to_string(version));
   }
 }
 
-std::string sha256_hex(std::string_view data) { return base::sha256_hex(data); }
+std::string sha256_hex(std::string_view data) {
+  return base::sha256_hex(data);
+}
 
 std::int64_t now_ms() {
   using namespace std::chrono;

@@ -53,10 +53,10 @@ std::optional<event_type> event_type_from_string(std::string_view name);
 /// One logged event. The payload holds the type's own fields exactly as PROTOCOL.md names them
 /// (e.g. code_changed: {"version","clientID","changes"}).
 struct event {
-  std::uint64_t seq = 0;        ///< 1, 2, 3, ... per session, no gap
-  std::int64_t ts = 0;          ///< server unix milliseconds
+  std::uint64_t seq = 0;  ///< 1, 2, 3, ... per session, no gap
+  std::int64_t ts = 0;    ///< server unix milliseconds
   event_type type = event_type::session_created;
-  std::string participant_id;   ///< who acted; empty when nobody did
+  std::string participant_id;  ///< who acted; empty when nobody did
   nlohmann::json payload = nlohmann::json::object();
 
   bool operator==(const event&) const = default;

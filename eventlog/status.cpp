@@ -4,17 +4,28 @@ namespace rooms::eventlog {
 
 const char* to_string(errc code) {
   switch (code) {
-    case errc::ok: return "ok";
-    case errc::not_found: return "not_found";
-    case errc::already_exists: return "already_exists";
-    case errc::wrong_seq: return "wrong_seq";
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::corruption: return "corruption";
-    case errc::locked: return "locked";
-    case errc::io_error: return "io_error";
-    case errc::no_space: return "no_space";
-    case errc::read_only: return "read_only";
-    case errc::shutting_down: return "shutting_down";
+    case errc::ok:
+      return "ok";
+    case errc::not_found:
+      return "not_found";
+    case errc::already_exists:
+      return "already_exists";
+    case errc::wrong_seq:
+      return "wrong_seq";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::corruption:
+      return "corruption";
+    case errc::locked:
+      return "locked";
+    case errc::io_error:
+      return "io_error";
+    case errc::no_space:
+      return "no_space";
+    case errc::read_only:
+      return "read_only";
+    case errc::shutting_down:
+      return "shutting_down";
   }
   return "unknown";
 }

@@ -54,7 +54,9 @@ bool is_lock_error(const rocksdb::Status& s) {
   return text.find("/LOCK") != std::string::npos || text.find("lock hold") != std::string::npos;
 }
 
-bool is_live(const session_meta& meta, std::int64_t now) { return meta.expires_at > now; }
+bool is_live(const session_meta& meta, std::int64_t now) {
+  return meta.expires_at > now;
+}
 
 status expired_status(const session_id& id) {
   return {errc::not_found, "session " + id.str() + " not found or expired"};
@@ -164,10 +166,10 @@ class store::impl {
     std::vector<std::string> values;  ///< encoded events (create/append) or the snapshot
     std::uint64_t first_seq = 0;      ///< append: seq of values[0]; snapshot: its seq
     std::int64_t newest_ts = std::numeric_limits<std::int64_t>::min();
-    session_meta meta;                ///< create
+    session_meta meta;  ///< create
     /// expire from a sweep: only if still due at this time, so a racing append keeps it alive.
     std::optional<std::int64_t> only_if_due_at;
-    status precheck;                  ///< an error found on the caller's thread
+    status precheck;  ///< an error found on the caller's thread
     std::size_t bytes = 0;
     append_callback done;
   };
@@ -188,8 +190,8 @@ class store::impl {
   rocksdb::ColumnFamilyHandle* events_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* questions_cf_ = nullptr;  ///< the question library's (store.hpp)
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  ///< every opened CF, for cleanup
-  std::string secondary_path_;                         ///< read_only: our private dir
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;    ///< every opened CF, for cleanup
+  std::string secondary_path_;                           ///< read_only: our private dir
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -212,7 +214,8 @@ class store::impl {
   /// Bytes available to this process on the data dir's filesystem; max() when unknown.
   std::uint64_t free_bytes() const {
     struct statvfs st {};
-    if (::statvfs(options_.path.c_str(), &st) != 0) return std::numeric_limits<std::uint64_t>::max();
+    if (::statvfs(options_.path.c_str(), &st) != 0)
+      return std::numeric_limits<std::uint64_t>::max();
     return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
   }
   std::atomic<std::uint64_t> batches_{0}, events_{0}, bytes_{0}, failures_{0};
@@ -231,7 +234,8 @@ class store::impl {
       if (!options_.read_only) {
         rocksdb::FlushOptions flush;
         flush.wait = true;
-        db_->Flush(flush, handles_).PermitUncheckedError();  // a failed flush only costs replay time
+        db_->Flush(flush, handles_)
+            .PermitUncheckedError();  // a failed flush only costs replay time
       }
       for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
       db_->Close().PermitUncheckedError();  // nothing left to do with a close error
@@ -252,7 +256,8 @@ class store::impl {
     std::error_code ec;
     if (!options_.read_only) {
       fs::create_directories(options_.path, ec);
-      if (ec) return {errc::io_error, "cannot create data dir " + options_.path + ": " + ec.message()};
+      if (ec)
+        return {errc::io_error, "cannot create data dir " + options_.path + ": " + ec.message()};
     } else if (!fs::is_directory(options_.path, ec)) {
       return {errc::io_error, "no store at " + options_.path};
     }
@@ -321,8 +326,8 @@ class store::impl {
     if (!s.ok()) {
       db_ = nullptr;
       if (is_lock_error(s)) {
-        return {errc::locked, "data dir " + options_.path +
-                                  " is in use by another store (" + s.ToString() + ")"};
+        return {errc::locked,
+                "data dir " + options_.path + " is in use by another store (" + s.ToString() + ")"};
       }
       return from_rocks(s, "cannot open store at " + options_.path);
     }
@@ -427,7 +432,7 @@ class store::impl {
     enum kind_t : std::uint8_t { put, remove, remove_range } kind = put;
     std::uint8_t cf = 0;  ///< index into handles_
     std::string key;
-    std::string end_key;                ///< remove_range only
+    std::string end_key;                 ///< remove_range only
     const std::string* value = nullptr;  ///< put only
   };
 
@@ -467,7 +472,8 @@ class store::impl {
         meta.last_activity_at = std::max({meta.created_at, meta.last_activity_at, op.newest_ts});
         // A caller may ask for a later expiry (an import of an old session lives a retention
         // period from its import), never an earlier one.
-        meta.expires_at = std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
+        meta.expires_at =
+            std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
         entries.push_back({entry::put, events_index, seq_key(op.id, 1), {}, &op.values[0]});
         slot = {std::move(meta), true};
         return {};
@@ -487,7 +493,8 @@ class store::impl {
         }
         meta.events += op.values.size();
         meta.last_activity_at = std::max(meta.last_activity_at, op.newest_ts);
-        meta.expires_at = std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
+        meta.expires_at =
+            std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
         slot.dirty = true;
         return {};
       }
@@ -589,7 +596,8 @@ class store::impl {
         const std::uint64_t needed = batch.GetDataSize() + options_.min_free_bytes;
         if (options_.min_free_bytes > 0 && free_bytes() < needed) {
           space_refused_ = true;
-          s = rocksdb::Status::NoSpace("less than " + std::to_string(needed) + " bytes free in " + options_.path);
+          s = rocksdb::Status::NoSpace("less than " + std::to_string(needed) + " bytes free in " +
+                                       options_.path);
         } else {
           rocksdb::WriteOptions write_options;
           write_options.sync = options_.sync;
@@ -699,8 +707,8 @@ status store::create_session(const session_meta& meta, const event& first) {
   op.values.push_back(encode(first));
   op.bytes = op.values[0].size();
   if (first.seq != 1) {
-    op.precheck = {errc::wrong_seq, "the first event of a session has seq 1, got " +
-                                        std::to_string(first.seq)};
+    op.precheck = {errc::wrong_seq,
+                   "the first event of a session has seq 1, got " + std::to_string(first.seq)};
   } else if (to_string(first.type) == "unknown") {
     op.precheck = {errc::invalid_argument, "unknown event type"};
   }
@@ -724,10 +732,13 @@ result<session_page> store::list(const list_options& options) const {
   std::optional<position> after;
   if (!options.cursor.empty()) {
     // 16 hex digits of the last activity (big-endian), then the id.
-    auto activity_bytes = options.cursor.size() == 16 + 36 ? base::from_hex(std::string_view(options.cursor).substr(0, 16)) : std::nullopt;
+    auto activity_bytes = options.cursor.size() == 16 + 36
+                              ? base::from_hex(std::string_view(options.cursor).substr(0, 16))
+                              : std::nullopt;
     std::uint64_t activity = 0;
     for (unsigned char b : activity_bytes.value_or("")) activity = activity << 8 | b;
-    auto id = activity_bytes ? session_id::parse(std::string_view(options.cursor).substr(16)) : std::nullopt;
+    auto id = activity_bytes ? session_id::parse(std::string_view(options.cursor).substr(16))
+                             : std::nullopt;
     if (!id) return status{errc::invalid_argument, "malformed list cursor"};
     after = position{static_cast<std::int64_t>(activity), *id};
   }
@@ -761,7 +772,8 @@ result<session_page> store::list(const list_options& options) const {
     all.resize(options.limit);
     auto activity = static_cast<std::uint64_t>(all.back().last_activity_at);
     std::string activity_bytes;
-    for (int shift = 56; shift >= 0; shift -= 8) activity_bytes.push_back(static_cast<char>(activity >> shift));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      activity_bytes.push_back(static_cast<char>(activity >> shift));
     page.next = base::to_hex(activity_bytes);
     page.next += all.back().id.str();
   } else {
@@ -784,9 +796,11 @@ void store::append_async(const session_id& id, std::vector<event> events, append
     for (std::size_t k = 0; k < events.size(); ++k) {
       const event& e = events[k];
       if (e.seq != op.first_seq + k) {
-        op.precheck = {errc::wrong_seq, "session " + id.str() + ": seqs of one append must be "
-                                        "consecutive, got " + std::to_string(e.seq) + " after " +
-                                        std::to_string(op.first_seq + k - 1)};
+        op.precheck = {errc::wrong_seq, "session " + id.str() +
+                                            ": seqs of one append must be "
+                                            "consecutive, got " +
+                                            std::to_string(e.seq) + " after " +
+                                            std::to_string(op.first_seq + k - 1)};
         break;
       }
       if (to_string(e.type) == "unknown") {
@@ -813,7 +827,7 @@ status store::append(const session_id& id, std::vector<event> events) {
 }
 
 result<std::vector<event>> store::read(const session_id& id, std::uint64_t from,
-                                        std::size_t limit) const {
+                                       std::size_t limit) const {
   std::vector<event> out;
   if (limit == 0) return out;
   auto s = impl_->scan(id, from, [&](event& e) {
@@ -829,14 +843,18 @@ status store::scan(const session_id& id, std::uint64_t from,
   return impl_->scan(id, from, [&](event& e) { return visit(e); });
 }
 
-void store::scan_async(const session_id& id, std::uint64_t from, scan_visitor visit, append_callback done) {
-  impl_->submit_read([im = impl_.get(), id, from, visit = std::move(visit), done = std::move(done)](status s) {
-    if (!s.ok()) return done(std::move(s));
-    done(im->scan(id, from, [&](event& e) { return visit(e); }));
-  });
+void store::scan_async(const session_id& id, std::uint64_t from, scan_visitor visit,
+                       append_callback done) {
+  impl_->submit_read(
+      [im = impl_.get(), id, from, visit = std::move(visit), done = std::move(done)](status s) {
+        if (!s.ok()) return done(std::move(s));
+        done(im->scan(id, from, [&](event& e) { return visit(e); }));
+      });
 }
 
-void store::read_async(std::function<void(status)> read) { impl_->submit_read(std::move(read)); }
+void store::read_async(std::function<void(status)> read) {
+  impl_->submit_read(std::move(read));
+}
 
 result<std::uint64_t> store::last_seq(const session_id& id) const {
   {
@@ -863,7 +881,7 @@ void store::put_snapshot_async(const session_id& id, std::uint64_t seq, std::str
 }
 
 result<std::optional<store::snapshot>> store::snapshot_at_or_below(const session_id& id,
-                                                                    std::uint64_t seq) const {
+                                                                   std::uint64_t seq) const {
   read_view view(impl_->db_, impl_->options_.read_only, impl_->catch_up_mu_);
   rocksdb::ReadOptions& read = view.options();
   if (auto meta = impl_->live_meta(read, id); !meta) return meta.error();
@@ -1004,7 +1022,9 @@ store_stats store::stats() const {
           impl_->failures_.load()};
 }
 
-const store_options& store::options() const { return impl_->options_; }
+const store_options& store::options() const {
+  return impl_->options_;
+}
 
 status store::refresh() {
   if (!impl_->options_.read_only) return {};
@@ -1014,7 +1034,11 @@ status store::refresh() {
   return {};
 }
 
-rocksdb::DB* store::raw_db() const { return impl_->db_; }
-rocksdb::ColumnFamilyHandle* store::questions_cf() const { return impl_->questions_cf_; }
+rocksdb::DB* store::raw_db() const {
+  return impl_->db_;
+}
+rocksdb::ColumnFamilyHandle* store::questions_cf() const {
+  return impl_->questions_cf_;
+}
 
 }  // namespace rooms::eventlog

@@ -47,12 +47,13 @@ struct session_meta {
   session_id id;
   std::int64_t created_at = 0;        ///< unix ms
   std::int64_t last_activity_at = 0;  ///< ts of the newest event
-  std::int64_t expires_at = 0;        ///< last_activity_at + retention (or later, e.g. an import: see create_session)
-  std::uint64_t events = 0;           ///< == last seq
-  std::uint64_t bytes = 0;            ///< encoded event bytes
-  std::string language;               ///< language at creation
+  std::int64_t expires_at =
+      0;  ///< last_activity_at + retention (or later, e.g. an import: see create_session)
+  std::uint64_t events = 0;  ///< == last seq
+  std::uint64_t bytes = 0;   ///< encoded event bytes
+  std::string language;      ///< language at creation
   std::string title;
-  std::string key_hash;               ///< sha256_hex of the interviewer key
+  std::string key_hash;  ///< sha256_hex of the interviewer key
 };
 
 /// Options of a listing, newest activity first.
@@ -68,10 +69,10 @@ struct session_page {
 
 /// Counters for /metrics and benchmarks.
 struct store_stats {
-  std::uint64_t batches = 0;      ///< group-commit writes
-  std::uint64_t events = 0;       ///< events appended
-  std::uint64_t bytes = 0;        ///< encoded bytes appended
-  std::uint64_t failures = 0;     ///< appends answered with an error
+  std::uint64_t batches = 0;   ///< group-commit writes
+  std::uint64_t events = 0;    ///< events appended
+  std::uint64_t bytes = 0;     ///< encoded bytes appended
+  std::uint64_t failures = 0;  ///< appends answered with an error
 };
 
 /// A RocksDB-backed event log of many sessions.
@@ -123,7 +124,8 @@ class store {
   /// scan() without waiting: runs on the store's reader thread once every write submitted
   /// before it (appends, snapshots, expiries) is done, so it sees those that succeeded. `visit`
   /// and then `done` (with scan()'s status) run on the reader thread and must not block.
-  void scan_async(const session_id& id, std::uint64_t from, scan_visitor visit, append_callback done);
+  void scan_async(const session_id& id, std::uint64_t from, scan_visitor visit,
+                  append_callback done);
   /// Runs `read` on the reader thread once every write submitted before it is done, with an
   /// ok status (or with the error, on any thread, when the store is closing). It may call the
   /// blocking reads (read, scan, snapshot_at_or_below, meta, last_seq), never a write, and must

@@ -50,14 +50,18 @@ bool has_query_param(std::string_view target, std::string_view param) {
 /// The session a request is about (/api/sessions/<id>..., /api/admin/sessions/<id>...).
 std::optional<std::string> session_of(const std::vector<std::string>& parts) {
   if (parts.size() >= 3 && parts[0] == "api" && parts[1] == "sessions") return parts[2];
-  if (parts.size() >= 4 && parts[0] == "api" && parts[1] == "admin" && parts[2] == "sessions") return parts[3];
+  if (parts.size() >= 4 && parts[0] == "api" && parts[1] == "admin" && parts[2] == "sessions")
+    return parts[3];
   return std::nullopt;
 }
 
 /// Headers worth carrying to another node.
-std::vector<std::pair<std::string, std::string>> forwarded_headers(const context& ctx, const request& req, const std::string& client) {
+std::vector<std::pair<std::string, std::string>> forwarded_headers(const context& ctx,
+                                                                   const request& req,
+                                                                   const std::string& client) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (auto field : {http::field::authorization, http::field::content_type, http::field::accept, http::field::if_none_match}) {
+  for (auto field : {http::field::authorization, http::field::content_type, http::field::accept,
+                     http::field::if_none_match}) {
     auto it = req.find(field);
     if (it != req.end()) out.emplace_back(std::string(it->name_string()), std::string(it->value()));
   }
@@ -67,12 +71,15 @@ std::vector<std::pair<std::string, std::string>> forwarded_headers(const context
   return out;
 }
 
-response forward(context& ctx, const request& req, const cluster::node& to, const std::string& client) {
+response forward(context& ctx, const request& req, const cluster::node& to,
+                 const std::string& client) {
   auto r = cluster::forward_http(to, std::string(req.method_string()), std::string(req.target()),
-                                 forwarded_headers(ctx, req, client), req.body(), ctx.cluster.forward_timeout);
+                                 forwarded_headers(ctx, req, client), req.body(),
+                                 ctx.cluster.forward_timeout);
   if (r.status == 0) {
     std::string path(req.target().substr(0, req.target().find('?')));
-    ROOMS_LOG(warn, "cluster: node " << to.id << " did not answer " << req.method_string() << " " << path << ": " << r.error);
+    ROOMS_LOG(warn, "cluster: node " << to.id << " did not answer " << req.method_string() << " "
+                                     << path << ": " << r.error);
     return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
                       "the node holding this session (" + to.id + ") is unavailable; retry later");
   }
@@ -103,7 +110,9 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
     std::string kv = query.substr(i, j - i);
     if (kv.rfind("cursor=", 0) == 0) {
       auto parsed = json::parse(base::from_hex(kv.substr(7)).value_or(""), nullptr, false);
-      if (!parsed.is_object()) return json_error(req, http::status::bad_request, domain::error_code::bad_request, "bad \"cursor\"");
+      if (!parsed.is_object())
+        return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                          "bad \"cursor\"");
       cursors = parsed;
       continuing = true;
     } else if (!kv.empty()) {
@@ -131,7 +140,8 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
     json status = {{"id", n.id}, {"ok", ok}};
     if (!ok) {
       status["status"] = res.result_int();
-      if (res.result() != http::status::service_unavailable) return res;  // a bad query is bad on every node
+      if (res.result() != http::status::service_unavailable)
+        return res;  // a bad query is bad on every node
     } else {
       for (auto& row : body["sessions"]) {
         row["node"] = n.id;
@@ -144,7 +154,8 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
   std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
     return a.value("lastActivityAt", std::int64_t{0}) > b.value("lastActivityAt", std::int64_t{0});
   });
-  json out = {{"sessions", std::move(rows)}, {"nodes", std::move(nodes)},
+  json out = {{"sessions", std::move(rows)},
+              {"nodes", std::move(nodes)},
               {"next", next.empty() ? json() : json(base::to_hex(next.dump()))}};
   return json_response(req, http::status::ok, out.dump());
 }
@@ -160,11 +171,14 @@ bool from_cluster_peer(const context& ctx, const request& req) {
 eventlog::session_id new_session_id(const context& ctx) {
   for (;;) {
     auto id = eventlog::session_id::random();
-    if (ctx.cluster.nodes.empty() || cluster::owner_of(ctx.cluster.nodes, id.str()).id == ctx.cluster.self_id) return id;
+    if (ctx.cluster.nodes.empty() ||
+        cluster::owner_of(ctx.cluster.nodes, id.str()).id == ctx.cluster.self_id)
+      return id;
   }
 }
 
-std::optional<response> route_in_cluster(context& ctx, const request& req, const std::string& client) {
+std::optional<response> route_in_cluster(context& ctx, const request& req,
+                                         const std::string& client) {
   if (ctx.cluster.nodes.empty()) return std::nullopt;
   auto parts = path_segments(req.target());
   bool peer = from_cluster_peer(ctx, req);
@@ -172,13 +186,15 @@ std::optional<response> route_in_cluster(context& ctx, const request& req, const
     const cluster::node& owner = cluster::owner_of(ctx.cluster.nodes, *sid);
     if (owner.id == ctx.cluster.self_id) return std::nullopt;
     if (peer) {
-      return json_error(req, http::status::bad_gateway, domain::error_code::cluster_mismatch,
-                        "forwarded here, but this node's cluster file gives the session to " + owner.id);
+      return json_error(
+          req, http::status::bad_gateway, domain::error_code::cluster_mismatch,
+          "forwarded here, but this node's cluster file gives the session to " + owner.id);
     }
     return forward(ctx, req, owner, client);
   }
   if (peer) return std::nullopt;
-  if (parts.size() == 2 && parts[0] == "api" && parts[1] == "sessions" && req.method() == http::verb::post) {
+  if (parts.size() == 2 && parts[0] == "api" && parts[1] == "sessions" &&
+      req.method() == http::verb::post) {
     // The creation limit counts here, where the client is; the chosen node trusts its peer.
     thread_local std::mt19937_64 rng{std::random_device{}()};
     const auto& nodes = ctx.cluster.nodes;
@@ -187,15 +203,16 @@ std::optional<response> route_in_cluster(context& ctx, const request& req, const
       const auto& n = nodes[(first + k) % nodes.size()];
       if (n.id == ctx.cluster.self_id) return std::nullopt;
       if (k == 0 && !has_admin_token(ctx, req) && !ctx.create_limiter.take(client))
-        return json_error(req, http::status::too_many_requests, domain::error_code::rate_limited, "too many sessions created from this address; retry in a minute");
+        return json_error(req, http::status::too_many_requests, domain::error_code::rate_limited,
+                          "too many sessions created from this address; retry in a minute");
       auto res = forward(ctx, req, n, client);
       if (res.result() != http::status::service_unavailable) return res;
       // That node is down: the next one (eventually this one) creates it.
     }
     return std::nullopt;
   }
-  if (parts.size() == 3 && parts[0] == "api" && parts[1] == "admin" && parts[2] == "sessions" && req.method() == http::verb::get &&
-      !has_query_param(req.target(), "scope=local")) {
+  if (parts.size() == 3 && parts[0] == "api" && parts[1] == "admin" && parts[2] == "sessions" &&
+      req.method() == http::verb::get && !has_query_param(req.target(), "scope=local")) {
     if (!has_admin_token(ctx, req)) return std::nullopt;  // the local handler answers 401/403
     return merged_listing(ctx, req, client);
   }

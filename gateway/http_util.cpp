@@ -22,8 +22,10 @@ target_parts split_target(std::string_view target) {
     auto amp = rest.find('&');
     auto pair = rest.substr(0, amp);
     auto eq = pair.find('=');
-    if (eq != std::string_view::npos) out.query[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
-    else out.query[std::string(pair)] = "";
+    if (eq != std::string_view::npos)
+      out.query[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+    else
+      out.query[std::string(pair)] = "";
     if (amp == std::string_view::npos) break;
     rest = rest.substr(amp + 1);
   }
@@ -51,49 +53,74 @@ std::optional<T> parse_number(const std::string& text) {
 
 }  // namespace
 
-std::optional<std::uint64_t> parse_uint(const std::string& text) { return parse_number<std::uint64_t>(text); }
-std::optional<std::int64_t> parse_int(const std::string& text) { return parse_number<std::int64_t>(text); }
+std::optional<std::uint64_t> parse_uint(const std::string& text) {
+  return parse_number<std::uint64_t>(text);
+}
+std::optional<std::int64_t> parse_int(const std::string& text) {
+  return parse_number<std::int64_t>(text);
+}
 
 std::string bearer(const request& req) {
   auto auth = std::string(req[http::field::authorization]);
   static const std::string prefix = "Bearer ";
-  if (auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0) return auth.substr(prefix.size());
+  if (auth.size() > prefix.size() && auth.compare(0, prefix.size(), prefix) == 0)
+    return auth.substr(prefix.size());
   return {};
 }
 
 bool has_admin_token(const context& ctx, const request& req) {
   auto token = bearer(req);
-  return !token.empty() && !ctx.options.admin_token.empty() && base::same_secret(token, ctx.options.admin_token);
+  return !token.empty() && !ctx.options.admin_token.empty() &&
+         base::same_secret(token, ctx.options.admin_token);
 }
 
 std::optional<response> check_admin(const context& ctx, const request& req) {
-  if (bearer(req).empty()) return json_error(req, http::status::unauthorized, domain::error_code::unauthorized, "send the admin token as a Bearer token");
-  if (!has_admin_token(ctx, req)) return json_error(req, http::status::forbidden, domain::error_code::forbidden, "wrong admin token");
+  if (bearer(req).empty())
+    return json_error(req, http::status::unauthorized, domain::error_code::unauthorized,
+                      "send the admin token as a Bearer token");
+  if (!has_admin_token(ctx, req))
+    return json_error(req, http::status::forbidden, domain::error_code::forbidden,
+                      "wrong admin token");
   return std::nullopt;
 }
 
-std::optional<response> check_session_access(const context& ctx, const request& req, const eventlog::session_meta& meta) {
+std::optional<response> check_session_access(const context& ctx, const request& req,
+                                             const eventlog::session_meta& meta) {
   if (has_admin_token(ctx, req)) return std::nullopt;
   auto token = bearer(req);
-  if (token.empty()) return json_error(req, http::status::unauthorized, domain::error_code::unauthorized, "send the interviewer key as a Bearer token");
+  if (token.empty())
+    return json_error(req, http::status::unauthorized, domain::error_code::unauthorized,
+                      "send the interviewer key as a Bearer token");
   // The stored hash against the token's: equal lengths, compared in constant time.
   if (!base::constant_time_equal(base::sha256_hex(token), meta.key_hash))
-    return json_error(req, http::status::forbidden, domain::error_code::forbidden, "wrong interviewer key");
+    return json_error(req, http::status::forbidden, domain::error_code::forbidden,
+                      "wrong interviewer key");
   return std::nullopt;
 }
 
 response log_error(const request& req, const eventlog::status& s) {
   switch (s.code()) {
-    case errc::not_found: return json_error(req, http::status::not_found, domain::error_code::not_found, "unknown or expired session");
-    case errc::invalid_argument: return json_error(req, http::status::bad_request, domain::error_code::bad_request, s.message());
-    case errc::already_exists: return json_error(req, http::status::conflict, domain::error_code::already_exists, s.message());
-    case errc::no_space: return json_error(req, http::status::service_unavailable, domain::error_code::unavailable, "the event log is full: " + s.message());
-    default: return json_error(req, http::status::service_unavailable, domain::error_code::unavailable, "the event log failed: " + s.to_string());
+    case errc::not_found:
+      return json_error(req, http::status::not_found, domain::error_code::not_found,
+                        "unknown or expired session");
+    case errc::invalid_argument:
+      return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                        s.message());
+    case errc::already_exists:
+      return json_error(req, http::status::conflict, domain::error_code::already_exists,
+                        s.message());
+    case errc::no_space:
+      return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
+                        "the event log is full: " + s.message());
+    default:
+      return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
+                        "the event log failed: " + s.to_string());
   }
 }
 
 response method_not_allowed(const request& req) {
-  return json_error(req, http::status::method_not_allowed, domain::error_code::method_not_allowed, "method not allowed here");
+  return json_error(req, http::status::method_not_allowed, domain::error_code::method_not_allowed,
+                    "method not allowed here");
 }
 
 query::live_sessions live_rooms(context& ctx, bool with_list) {
@@ -118,7 +145,8 @@ query::live_sessions live_rooms(context& ctx, bool with_list) {
 void add_security_headers(response& res) {
   res.set(http::field::server, "roomd/" ROOMS_VERSION);
   res.set("Content-Security-Policy",
-          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; "
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src "
+          "'self'; img-src 'self' data:; "
           "frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'");
   res.set("Referrer-Policy", "no-referrer");
   res.set("X-Content-Type-Options", "nosniff");
@@ -136,8 +164,10 @@ response json_response(const request& req, http::status status, const std::strin
   return res;
 }
 
-response json_error(const request& req, http::status status, domain::error_code code, const std::string& message) {
-  return json_response(req, status, json{{"error", domain::to_string(code)}, {"message", message}}.dump());
+response json_error(const request& req, http::status status, domain::error_code code,
+                    const std::string& message) {
+  return json_response(req, status,
+                       json{{"error", domain::to_string(code)}, {"message", message}}.dump());
 }
 
 }  // namespace rooms::gateway::detail

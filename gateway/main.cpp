@@ -58,7 +58,8 @@ std::string load_cluster(const gateway::roomd_options& o, gateway::cluster_optio
   if (auto* err = std::get_if<std::string>(&parsed)) return o.cluster_file + ": " + *err;
   cluster.nodes = std::get<std::vector<cluster::node>>(parsed);
   cluster.self_id = o.node_id;
-  if (std::none_of(cluster.nodes.begin(), cluster.nodes.end(), [&](const cluster::node& n) { return n.id == o.node_id; }))
+  if (std::none_of(cluster.nodes.begin(), cluster.nodes.end(),
+                   [&](const cluster::node& n) { return n.id == o.node_id; }))
     return "node \"" + o.node_id + "\" is not in " + o.cluster_file;
   return {};
 }
@@ -90,7 +91,8 @@ sigset_t prepare_process() {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   // Every connection is a descriptor: take the hard limit (the soft default is often 1024).
-  if (rlimit nofile{}; ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+  if (rlimit nofile{};
+      ::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
     nofile.rlim_cur = nofile.rlim_max;
     (void)::setrlimit(RLIMIT_NOFILE, &nofile);
   }
@@ -99,8 +101,8 @@ sigset_t prepare_process() {
 
 /// Starts the actors, the cluster membership and the server; waits for a stop signal; stops
 /// them in order. The exit code.
-int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> svc, gateway::cluster_options& cluster,
-          const sigset_t& stop_signals) {
+int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> svc,
+          gateway::cluster_options& cluster, const sigset_t& stop_signals) {
   const auto& gw = opts.gateway;
   const auto& node_id = opts.node_id;
   int exit_code = 0;
@@ -114,11 +116,14 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
   std::string cluster_error;
   if (!cluster.nodes.empty()) {
     // Other nodes reach this node's rooms through its published registry.
-    const auto& self_node = *std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const cluster::node& n) { return n.id == node_id; });
+    const auto& self_node = *std::find_if(cluster.nodes.begin(), cluster.nodes.end(),
+                                          [&](const cluster::node& n) { return n.id == node_id; });
     cluster_error = cluster::publish_registry(system, self_node, registry);
     cluster.router = cluster::spawn_router(system, cluster.nodes, node_id, registry);
     if (cluster_error.empty())
-      ROOMS_LOG(info, "cluster: node " << node_id << " of " << cluster.nodes.size() << ", registry on " << self_node.caf_host << ":" << self_node.caf_port);
+      ROOMS_LOG(info, "cluster: node " << node_id << " of " << cluster.nodes.size()
+                                       << ", registry on " << self_node.caf_host << ":"
+                                       << self_node.caf_port);
   }
   gateway::server server(gw, system, registry, svc, cluster);
   if (!cluster_error.empty()) {
@@ -128,8 +133,9 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
     std::cerr << "roomd: " << err << "\n";
     exit_code = 1;
   } else {
-    ROOMS_LOG(info, "roomd " << ROOMS_VERSION << " listening on http://" << gw.host << ":" << server.port() << " (data "
-                             << opts.data_dir << (opts.fsync ? ", fsync" : ", WAL") << ")");
+    ROOMS_LOG(info, "roomd " << ROOMS_VERSION << " listening on http://" << gw.host << ":"
+                             << server.port() << " (data " << opts.data_dir
+                             << (opts.fsync ? ", fsync" : ", WAL") << ")");
     if (const auto& port_file = opts.port_file; !port_file.empty()) {
       std::ofstream(port_file + ".tmp") << server.port() << '\n';
       std::error_code ec;
@@ -142,7 +148,9 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
     caf::scoped_actor self{system};
     self->request(registry, std::chrono::seconds(15), actors::shutdown_atom::value)
         .receive([](const std::string&) {},
-                 [](caf::error& err) { ROOMS_LOG(warn, "rooms did not all stop cleanly: " << caf::to_string(err)); });
+                 [](caf::error& err) {
+                   ROOMS_LOG(warn, "rooms did not all stop cleanly: " << caf::to_string(err));
+                 });
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     if (cluster.router) caf::anon_send_exit(cluster.router, caf::exit_reason::user_shutdown);
   }
@@ -179,7 +187,8 @@ int main(int argc, char** argv) {
   store_options.retention = opts.retention_ms;
   auto store = eventlog::store::open(store_options);
   if (!store.ok()) {
-    std::cerr << "roomd: cannot open the event log in " << data_dir << ": " << store.error().to_string() << "\n";
+    std::cerr << "roomd: cannot open the event log in " << data_dir << ": "
+              << store.error().to_string() << "\n";
     return 1;
   }
   opts.gateway.admin_token = admin_token(data_dir);
@@ -189,7 +198,8 @@ int main(int argc, char** argv) {
   {
     std::string names;
     for (const auto& rt : runs.runtimes()) names += " " + rt.language;
-    ROOMS_LOG(info, "runner " << runs.backend_name() << ":" << (names.empty() ? " no languages" : names));
+    ROOMS_LOG(info,
+              "runner " << runs.backend_name() << ":" << (names.empty() ? " no languages" : names));
   }
 
   auto svc = std::make_shared<actors::services>();

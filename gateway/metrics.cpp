@@ -8,8 +8,10 @@ namespace rooms::gateway::detail {
 
 namespace {
 
-void counter(std::ostringstream& out, const char* name, const char* help, const char* type, double value) {
-  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n' << name << ' ' << value << '\n';
+void counter(std::ostringstream& out, const char* name, const char* help, const char* type,
+             double value) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+      << name << ' ' << value << '\n';
 }
 
 }  // namespace
@@ -21,34 +23,52 @@ response get_metrics(context& ctx, const request& req) {
   auto s = ctx.svc->store->stats();
   std::ostringstream out;
   counter(out, "rooms_live", "Live room actors.", "gauge", m.rooms_live.load());
-  counter(out, "rooms_participants_connected", "Participants with an open socket.", "gauge", m.participants_connected.load());
-  counter(out, "rooms_ws_connections", "Open WebSocket connections.", "gauge", ctx.ws_connections.load());
-  counter(out, "rooms_http_connections", "Open HTTP connections.", "gauge", ctx.http_connections.load());
+  counter(out, "rooms_participants_connected", "Participants with an open socket.", "gauge",
+          m.participants_connected.load());
+  counter(out, "rooms_ws_connections", "Open WebSocket connections.", "gauge",
+          ctx.ws_connections.load());
+  counter(out, "rooms_http_connections", "Open HTTP connections.", "gauge",
+          ctx.http_connections.load());
   counter(out, "rooms_http_requests_total", "HTTP requests.", "counter", ctx.http_requests.load());
-  counter(out, "rooms_events_appended_total", "Events made durable by rooms.", "counter", m.events_appended.load());
-  counter(out, "rooms_append_failures_total", "Appends the log refused.", "counter", m.append_failures.load());
-  counter(out, "rooms_messages_in_total", "WebSocket messages received.", "counter", m.messages_in.load());
-  counter(out, "rooms_messages_out_total", "WebSocket messages sent.", "counter", m.messages_out.load());
-  counter(out, "rooms_code_updates_rejected_total", "code_update_rejected answers.", "counter", m.updates_rejected.load());
-  counter(out, "rooms_errors_sent_total", "error messages sent to clients.", "counter", m.errors_sent.load());
+  counter(out, "rooms_events_appended_total", "Events made durable by rooms.", "counter",
+          m.events_appended.load());
+  counter(out, "rooms_append_failures_total", "Appends the log refused.", "counter",
+          m.append_failures.load());
+  counter(out, "rooms_messages_in_total", "WebSocket messages received.", "counter",
+          m.messages_in.load());
+  counter(out, "rooms_messages_out_total", "WebSocket messages sent.", "counter",
+          m.messages_out.load());
+  counter(out, "rooms_code_updates_rejected_total", "code_update_rejected answers.", "counter",
+          m.updates_rejected.load());
+  counter(out, "rooms_errors_sent_total", "error messages sent to clients.", "counter",
+          m.errors_sent.load());
   counter(out, "rooms_runs_started_total", "Code runs started.", "counter", m.runs_started.load());
-  counter(out, "rooms_runs_finished_total", "Code runs finished.", "counter", m.runs_finished.load());
-  counter(out, "rooms_snapshots_written_total", "Room snapshots written.", "counter", m.snapshots_written.load());
-  counter(out, "rooms_activations_total", "Rooms activated from the log.", "counter", m.rooms_activated.load());
-  counter(out, "rooms_passivations_total", "Idle rooms passivated.", "counter", m.rooms_passivated.load());
-  counter(out, "rooms_ws_origin_rejected_total", "WebSockets refused for their Origin.", "counter", ctx.ws_rejected_origin.load());
-  counter(out, "rooms_ws_slow_consumers_closed_total", "Sockets closed as slow consumers.", "counter", ctx.ws_closed_slow.load());
-  counter(out, "rooms_ws_rate_limited_total", "Messages refused by the rate limit.", "counter", ctx.ws_rate_limited.load());
+  counter(out, "rooms_runs_finished_total", "Code runs finished.", "counter",
+          m.runs_finished.load());
+  counter(out, "rooms_snapshots_written_total", "Room snapshots written.", "counter",
+          m.snapshots_written.load());
+  counter(out, "rooms_activations_total", "Rooms activated from the log.", "counter",
+          m.rooms_activated.load());
+  counter(out, "rooms_passivations_total", "Idle rooms passivated.", "counter",
+          m.rooms_passivated.load());
+  counter(out, "rooms_ws_origin_rejected_total", "WebSockets refused for their Origin.", "counter",
+          ctx.ws_rejected_origin.load());
+  counter(out, "rooms_ws_slow_consumers_closed_total", "Sockets closed as slow consumers.",
+          "counter", ctx.ws_closed_slow.load());
+  counter(out, "rooms_ws_rate_limited_total", "Messages refused by the rate limit.", "counter",
+          ctx.ws_rate_limited.load());
   counter(out, "rooms_log_batches_total", "Group-commit writes of the log.", "counter", s.batches);
   counter(out, "rooms_log_bytes_total", "Encoded event bytes written.", "counter", s.bytes);
-  counter(out, "rooms_log_healthy", "1 when the event log accepts writes.", "gauge", ctx.svc->store->healthy() ? 1 : 0);
+  counter(out, "rooms_log_healthy", "1 when the event log accepts writes.", "gauge",
+          ctx.svc->store->healthy() ? 1 : 0);
   out << "# HELP rooms_append_latency_seconds Time from submitting an append to it being durable.\n"
          "# TYPE rooms_append_latency_seconds histogram\n";
   std::uint64_t cumulative = 0;
   const auto& h = m.append_latency;
   for (std::size_t i = 0; i < h.bounds_us.size(); ++i) {
     cumulative += h.buckets[i].load();
-    out << "rooms_append_latency_seconds_bucket{le=\"" << h.bounds_us[i] / 1e6 << "\"} " << cumulative << '\n';
+    out << "rooms_append_latency_seconds_bucket{le=\"" << h.bounds_us[i] / 1e6 << "\"} "
+        << cumulative << '\n';
   }
   cumulative += h.buckets[h.bounds_us.size()].load();
   out << "rooms_append_latency_seconds_bucket{le=\"+Inf\"} " << cumulative << '\n'

@@ -24,8 +24,8 @@ struct roomd_options {
   /// debug, info, warn, error, off. ROOMD_LOG_LEVEL. Default: info.
   std::string log_level = "info";
   /// Durations of the room and the gateway. Defaults: 5s, 30s, 60s, 10s, 30s.
-  std::string run_timeout = "5s", resume_grace = "30s", idle_passivate = "60s", join_timeout = "10s",
-              header_timeout = "30s";
+  std::string run_timeout = "5s", resume_grace = "30s", idle_passivate = "60s",
+              join_timeout = "10s", header_timeout = "30s";
 
   // -- used as given --
   /// RocksDB data directory. ROOMD_DATA_DIR. Default: ./data.

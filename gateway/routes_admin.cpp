@@ -11,14 +11,19 @@ using eventlog::session_id;
 response admin_list_sessions(context& ctx, const request& req, const target_parts& t) {
   std::string state = t.query.count("state") ? t.query.at("state") : "all";
   query::list_filter filter = query::list_filter::all;
-  if (state == "live") filter = query::list_filter::live;
-  else if (state == "stored") filter = query::list_filter::stored;
-  else if (state != "all") return json_error(req, http::status::bad_request, domain::error_code::bad_request, "\"state\" is live, stored or all");
+  if (state == "live")
+    filter = query::list_filter::live;
+  else if (state == "stored")
+    filter = query::list_filter::stored;
+  else if (state != "all")
+    return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                      "\"state\" is live, stored or all");
   std::size_t limit = 100;
   if (t.query.count("limit")) {
     auto v = parse_uint(t.query.at("limit"));
     if (!v || *v == 0 || *v > query::max_list_page)
-      return json_error(req, http::status::bad_request, domain::error_code::bad_request, "\"limit\" must be 1.." + std::to_string(query::max_list_page));
+      return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                        "\"limit\" must be 1.." + std::to_string(query::max_list_page));
     limit = *v;
   }
   std::string cursor = t.query.count("cursor") ? t.query.at("cursor") : "";
@@ -38,9 +43,15 @@ response admin_inspect_session(context& ctx, const request& req, const session_i
 response admin_delete_session(context& ctx, const request& req, const session_id& id) {
   // Through the registry: a live room closes its sockets with 4410 before the log forgets it.
   auto answer = ask(ctx, actors::expire_atom::value, id.str(), std::string("admin"));
-  if (!answer) return json_error(req, http::status::service_unavailable, domain::error_code::unavailable, "the registry did not answer");
-  if (*answer == "not_found") return json_error(req, http::status::not_found, domain::error_code::not_found, "unknown or expired session");
-  if (*answer != "ok") return json_error(req, http::status::service_unavailable, domain::error_code::unavailable, *answer);
+  if (!answer)
+    return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
+                      "the registry did not answer");
+  if (*answer == "not_found")
+    return json_error(req, http::status::not_found, domain::error_code::not_found,
+                      "unknown or expired session");
+  if (*answer != "ok")
+    return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
+                      *answer);
   ROOMS_LOG(info, "session " << id.str() << " expired by an admin");
   response res{http::status::no_content, req.version()};
   res.keep_alive(req.keep_alive());
@@ -52,7 +63,8 @@ response admin_delete_session(context& ctx, const request& req, const session_id
 response admin_import(context& ctx, const request& req) {
   auto imported = ctx.query.import(req.body());
   if (!imported.ok()) return log_error(req, imported.error());
-  ROOMS_LOG(info, "session " << (*imported)["sessionId"].get<std::string>() << " imported (" << (*imported)["events"] << " events)");
+  ROOMS_LOG(info, "session " << (*imported)["sessionId"].get<std::string>() << " imported ("
+                             << (*imported)["events"] << " events)");
   return json_response(req, http::status::created, imported->dump());
 }
 
@@ -62,7 +74,9 @@ response admin_stats(context& ctx, const request& req) {
   body["roomsLive"] = m.rooms_live.load();
   body["participantsConnected"] = m.participants_connected.load();
   body["eventsAppended"] = m.events_appended.load();
-  body["uptimeMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - ctx.started).count();
+  body["uptimeMs"] = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - ctx.started)
+                         .count();
   return json_response(req, http::status::ok, body.dump());
 }
 

@@ -35,7 +35,8 @@ std::variant<caller, response> identify(context& ctx, const request& req, const 
                       "wrong admin token (an interviewer key needs X-Session-Id: <sessionId>)");
   auto id = eventlog::session_id::parse(sid);
   if (!id)
-    return json_error(req, http::status::forbidden, domain::error_code::forbidden, "unknown session in X-Session-Id");
+    return json_error(req, http::status::forbidden, domain::error_code::forbidden,
+                      "unknown session in X-Session-Id");
   auto meta = ctx.query.meta(*id);
   if (!meta.ok()) {
     if (meta.error().code() == eventlog::errc::not_found)
@@ -51,7 +52,8 @@ std::variant<caller, response> identify(context& ctx, const request& req, const 
 response store_error(const request& req, const q::store_status& s) {
   switch (s.code) {
     case q::store_errc::not_found:
-      return json_error(req, http::status::not_found, domain::error_code::not_found, "unknown question");
+      return json_error(req, http::status::not_found, domain::error_code::not_found,
+                        "unknown question");
     case q::store_errc::invalid: {
       json body = {{"error", domain::to_string(domain::error_code::invalid_question)},
                    {"message", q::to_string(s.fields)},
@@ -172,7 +174,8 @@ std::unique_ptr<questions::question_store> open_question_store(const actors::ser
 response question_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
                          const target_parts& t) {
   if (parts.size() > 3)
-    return json_error(req, http::status::not_found, domain::error_code::not_found, "no such endpoint");
+    return json_error(req, http::status::not_found, domain::error_code::not_found,
+                      "no such endpoint");
   auto role = identify(ctx, req, t);
   if (auto* refused = std::get_if<response>(&role)) return std::move(*refused);
   caller who = std::get<caller>(role);

@@ -60,20 +60,23 @@ class http_session : public std::enable_shared_from_this<http_session> {
     parser_->header_limit(16 * 1024);
     // A client that dribbles (or never finishes) its headers is cut at the deadline (slowloris).
     stream_.expires_after(ctx_.options.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->on_read(ec);
-      self->stream_.expires_after(self->ctx_.options.body_timeout);
-      // Only an admin import may carry a whole exported session, a question write a question.
-      auto target = self->parser_->get().target();
-      std::uint64_t limit = self->ctx_.options.max_body_bytes;
-      if (target == "/api/admin/import") limit = import_body_limit;
-      else if (target.rfind("/api/questions", 0) == 0) limit = question_body_limit;
-      auto announced = self->parser_->content_length();
-      if (announced && *announced > limit) return self->on_read(http::error::body_limit);
-      self->parser_->body_limit(limit);
-      http::async_read(self->stream_, self->buffer_, *self->parser_,
-                       [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
-    });
+    http::async_read_header(
+        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->on_read(ec);
+          self->stream_.expires_after(self->ctx_.options.body_timeout);
+          // Only an admin import may carry a whole exported session, a question write a question.
+          auto target = self->parser_->get().target();
+          std::uint64_t limit = self->ctx_.options.max_body_bytes;
+          if (target == "/api/admin/import")
+            limit = import_body_limit;
+          else if (target.rfind("/api/questions", 0) == 0)
+            limit = question_body_limit;
+          auto announced = self->parser_->content_length();
+          if (announced && *announced > limit) return self->on_read(http::error::body_limit);
+          self->parser_->body_limit(limit);
+          http::async_read(self->stream_, self->buffer_, *self->parser_,
+                           [self](beast::error_code ec, std::size_t) { self->on_read(ec); });
+        });
   }
 
   void on_read(beast::error_code ec) {
@@ -82,18 +85,23 @@ class http_session : public std::enable_shared_from_this<http_session> {
       request req;
       req.version(11);
       req.keep_alive(false);
-      return write(json_error(req, http::status::payload_too_large, domain::error_code::too_large, "the request body is too large"));
+      return write(json_error(req, http::status::payload_too_large, domain::error_code::too_large,
+                              "the request body is too large"));
     }
     if (ec) return;  // timeouts and resets: nothing to answer
     ctx_.http_requests.fetch_add(1, std::memory_order_relaxed);
     request req = parser_->release();
     if (websocket::is_upgrade(req)) {
       std::string target(req.target());
-      if (target.rfind("/ws/", 0) != 0) return write(json_error(req, http::status::not_found, domain::error_code::not_found, "no WebSocket endpoint here"));
+      if (target.rfind("/ws/", 0) != 0)
+        return write(json_error(req, http::status::not_found, domain::error_code::not_found,
+                                "no WebSocket endpoint here"));
       if (!origin_allowed(ctx_, req)) {
         ctx_.ws_rejected_origin.fetch_add(1);
-        ROOMS_LOG(warn, "websocket from " << address_ << " refused: origin " << req[http::field::origin]);
-        return write(json_error(req, http::status::forbidden, domain::error_code::forbidden, "cross-origin WebSocket refused"));
+        ROOMS_LOG(warn,
+                  "websocket from " << address_ << " refused: origin " << req[http::field::origin]);
+        return write(json_error(req, http::status::forbidden, domain::error_code::forbidden,
+                                "cross-origin WebSocket refused"));
       }
       std::string sid = target.substr(4);
       if (auto q = sid.find('?'); q != std::string::npos) sid.resize(q);
@@ -104,7 +112,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
       // The log and the actors may block: answer from the blocking pool, write on our strand.
       net::post(ctx_.blocking, [self = shared_from_this(), req = std::move(req)]() mutable {
         auto res = handle_api(self->ctx_, req, self->address_);
-        net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
+        net::post(self->stream_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->write(std::move(res)); });
       });
       return;
     }
@@ -116,11 +125,12 @@ class http_session : public std::enable_shared_from_this<http_session> {
     auto sp = std::make_shared<response>(std::move(res));
     sp->prepare_payload();
     bool close = sp->need_eof();
-    http::async_write(stream_, *sp, [self = shared_from_this(), sp, close](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      if (close) return self->shutdown();
-      self->do_read();
-    });
+    http::async_write(stream_, *sp,
+                      [self = shared_from_this(), sp, close](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (close) return self->shutdown();
+                        self->do_read();
+                      });
   }
 
   void shutdown() {
@@ -150,20 +160,23 @@ class listener : public std::enable_shared_from_this<listener> {
 
  private:
   void do_accept() {
-    acceptor_.async_accept(net::make_strand(ctx_.ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-      if (!self->acceptor_.is_open()) return;
-      if (!ec) {
-        std::make_shared<http_session>(self->ctx_, std::move(socket))->run();
-        return self->do_accept();
-      }
-      // Out of file descriptors (EMFILE/ENFILE) or memory: accepting again at once would spin a
-      // core while the pending connection stays in the backlog. Pause, then retry.
-      ROOMS_LOG(warn, "accept failed: " << ec.message() << "; retrying in 100 ms");
-      self->retry_.expires_after(std::chrono::milliseconds(100));
-      self->retry_.async_wait([self](beast::error_code wait_ec) {
-        if (!wait_ec) self->do_accept();
-      });
-    });
+    acceptor_.async_accept(net::make_strand(ctx_.ioc),
+                           [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                             if (!self->acceptor_.is_open()) return;
+                             if (!ec) {
+                               std::make_shared<http_session>(self->ctx_, std::move(socket))->run();
+                               return self->do_accept();
+                             }
+                             // Out of file descriptors (EMFILE/ENFILE) or memory: accepting again
+                             // at once would spin a core while the pending connection stays in the
+                             // backlog. Pause, then retry.
+                             ROOMS_LOG(warn,
+                                       "accept failed: " << ec.message() << "; retrying in 100 ms");
+                             self->retry_.expires_after(std::chrono::milliseconds(100));
+                             self->retry_.async_wait([self](beast::error_code wait_ec) {
+                               if (!wait_ec) self->do_accept();
+                             });
+                           });
   }
 
   context& ctx_;
@@ -175,8 +188,8 @@ class listener : public std::enable_shared_from_this<listener> {
 
 class server::impl {
  public:
-  impl(gateway_options options, caf::actor_system& system, caf::actor registry, std::shared_ptr<const actors::services> svc,
-       cluster_options cluster)
+  impl(gateway_options options, caf::actor_system& system, caf::actor registry,
+       std::shared_ptr<const actors::services> svc, cluster_options cluster)
       : ctx(std::move(options), system, std::move(registry), std::move(svc)) {
     ctx.cluster = std::move(cluster);
     ctx.ws_registry = ctx.cluster.router ? ctx.cluster.router : ctx.registry;
@@ -190,9 +203,12 @@ class server::impl {
 
 server::server(gateway_options options, caf::actor_system& system, caf::actor registry,
                std::shared_ptr<const actors::services> services, cluster_options cluster)
-    : impl_(std::make_unique<impl>(std::move(options), system, std::move(registry), std::move(services), std::move(cluster))) {}
+    : impl_(std::make_unique<impl>(std::move(options), system, std::move(registry),
+                                   std::move(services), std::move(cluster))) {}
 
-server::~server() { stop(); }
+server::~server() {
+  stop();
+}
 
 std::string server::start() {
   auto& ctx = impl_->ctx;
@@ -205,16 +221,21 @@ std::string server::start() {
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return "cannot listen on " + ctx.options.host + ":" + std::to_string(ctx.options.port) + ": " + ec.message();
+  if (ec)
+    return "cannot listen on " + ctx.options.host + ":" + std::to_string(ctx.options.port) + ": " +
+           ec.message();
   impl_->port = acceptor.local_endpoint().port();
   impl_->accept_loop = std::make_shared<listener>(ctx, std::move(acceptor));
   impl_->accept_loop->run();
   impl_->work.emplace(ctx.ioc.get_executor());
-  for (int i = 0; i < std::max(1, ctx.options.io_threads); ++i) impl_->threads.emplace_back([&ctx] { ctx.ioc.run(); });
+  for (int i = 0; i < std::max(1, ctx.options.io_threads); ++i)
+    impl_->threads.emplace_back([&ctx] { ctx.ioc.run(); });
   return {};
 }
 
-std::uint16_t server::port() const { return impl_->port; }
+std::uint16_t server::port() const {
+  return impl_->port;
+}
 
 void server::stop() {
   auto& ctx = impl_->ctx;
@@ -226,7 +247,8 @@ void server::stop() {
     for (auto& [ptr, weak] : ctx.sockets)
       if (auto s = weak.lock()) open.push_back(s);
   }
-  for (auto& s : open) s->close_from_server(domain::value(domain::close_code::going_away), "server shutting down");
+  for (auto& s : open)
+    s->close_from_server(domain::value(domain::close_code::going_away), "server shutting down");
   // Give the close handshakes a moment, then end the I/O threads.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
   while (std::chrono::steady_clock::now() < deadline) {

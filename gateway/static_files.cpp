@@ -21,11 +21,18 @@ struct cached_file {
 
 std::string content_type(const std::filesystem::path& p) {
   static const std::map<std::string, std::string> types = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-      {".ico", "image/x-icon"}, {".woff2", "font/woff2"}, {".txt", "text/plain; charset=utf-8"},
-      {".map", "application/json"}, {".webmanifest", "application/manifest+json"}};
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".map", "application/json"},
+      {".webmanifest", "application/manifest+json"}};
   auto it = types.find(p.extension().string());
   return it == types.end() ? "application/octet-stream" : it->second;
 }
@@ -80,7 +87,8 @@ std::optional<std::string> percent_decode(std::string_view in) {
 
 /// The file under `root` that `relative` names, or nullopt when it resolves (through "..",
 /// an absolute path or a symlink) to anything outside `root` or to something not a regular file.
-std::optional<std::filesystem::path> inside(const std::filesystem::path& root, const std::string& relative) {
+std::optional<std::filesystem::path> inside(const std::filesystem::path& root,
+                                            const std::string& relative) {
   namespace fs = std::filesystem;
   std::error_code ec;
   auto base = fs::canonical(root, ec);
@@ -97,25 +105,30 @@ std::optional<std::filesystem::path> inside(const std::filesystem::path& root, c
 
 response handle_static(context& ctx, const request& req) {
   if (req.method() != http::verb::get && req.method() != http::verb::head)
-    return json_error(req, http::status::method_not_allowed, domain::error_code::method_not_allowed, "method not allowed here");
+    return json_error(req, http::status::method_not_allowed, domain::error_code::method_not_allowed,
+                      "method not allowed here");
   std::string raw(req.target());
   if (auto q = raw.find('?'); q != std::string::npos) raw.resize(q);
   auto decoded = percent_decode(raw);
-  if (!decoded || decoded->empty() || decoded->front() != '/') return json_error(req, http::status::bad_request, domain::error_code::bad_request, "bad path");
+  if (!decoded || decoded->empty() || decoded->front() != '/')
+    return json_error(req, http::status::bad_request, domain::error_code::bad_request, "bad path");
   const std::string& target = *decoded;
   // Never a file outside web_dir: no "..", backslashes, NUL or absolute paths ("//etc/passwd"),
   // checked after percent-decoding; symlinks are resolved and must stay inside too.
-  if (target.find("..") != std::string::npos || target.find('\\') != std::string::npos || target.find('\0') != std::string::npos ||
-      target.rfind("//", 0) == 0)
+  if (target.find("..") != std::string::npos || target.find('\\') != std::string::npos ||
+      target.find('\0') != std::string::npos || target.rfind("//", 0) == 0)
     return json_error(req, http::status::bad_request, domain::error_code::bad_request, "bad path");
   const std::filesystem::path root(ctx.options.web_dir);
-  bool app_route = target == "/" || target == "/index.html" || target.rfind("/room/", 0) == 0 || target.rfind("/replay/", 0) == 0;
+  bool app_route = target == "/" || target == "/index.html" || target.rfind("/room/", 0) == 0 ||
+                   target.rfind("/replay/", 0) == 0;
   auto path = inside(root, app_route ? std::string("index.html") : target.substr(1));
   auto file = path ? load(*path) : std::nullopt;
   response res{http::status::ok, req.version()};
   res.keep_alive(req.keep_alive());
   if (!file) {
-    if (!app_route) return json_error(req, http::status::not_found, domain::error_code::not_found, "no such file");
+    if (!app_route)
+      return json_error(req, http::status::not_found, domain::error_code::not_found,
+                        "no such file");
     res.set(http::field::content_type, "text/html; charset=utf-8");
     res.set(http::field::cache_control, "no-store");
     res.body() = placeholder;
@@ -123,7 +136,8 @@ response handle_static(context& ctx, const request& req) {
   }
   // Hashed assets never change; the page itself must be revalidated to pick up new builds.
   bool immutable = target.rfind("/assets/", 0) == 0;
-  res.set(http::field::cache_control, immutable ? "public, max-age=31536000, immutable" : "no-cache");
+  res.set(http::field::cache_control,
+          immutable ? "public, max-age=31536000, immutable" : "no-cache");
   res.set(http::field::etag, file->etag);
   res.set(http::field::content_type, file->type);
   if (req[http::field::if_none_match] == file->etag) {

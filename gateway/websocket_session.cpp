@@ -38,7 +38,8 @@ struct draining_teardown_op {
       started = true;
       beast::error_code ignored;
       // The server sends its FIN first (RFC 6455 7.1.1); a client waits for the server's.
-      if (role == beast::role_type::server) stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      if (role == beast::role_type::server)
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
       stream.expires_after(teardown_drain_time);  // the stream closes the socket when it passes
     } else {
       drained += bytes;
@@ -86,51 +87,68 @@ void resolve(conn_actor* self, std::optional<std::string> resend) {
               self->monitor(room);
               if (self->state.closed) {
                 // The socket went away while we were resolving.
-                self->send(room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self), int{domain::value(domain::close_code::abnormal)});
+                self->send(room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self),
+                           int{domain::value(domain::close_code::abnormal)});
                 self->send(self->state.registry, detach_atom::value, self->state.session_id);
                 return self->quit();
               }
-              if (resend) self->send(room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), *resend);
+              if (resend)
+                self->send(room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), *resend);
               return;
             }
             if (auto ws = self->state.ws.lock()) {
-              if (status == "not_found") ws->close(domain::value(domain::close_code::unknown_session), "unknown or expired session");
-              else if (status == cluster::unavailable) ws->close(cluster::close_node_unavailable, "the session's node is unavailable; retry later");
-              else ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
+              if (status == "not_found")
+                ws->close(domain::value(domain::close_code::unknown_session),
+                          "unknown or expired session");
+              else if (status == cluster::unavailable)
+                ws->close(cluster::close_node_unavailable,
+                          "the session's node is unavailable; retry later");
+              else
+                ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
             }
           },
           [=](caf::error&) {
-            if (auto ws = self->state.ws.lock()) ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
+            if (auto ws = self->state.ws.lock())
+              ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
           });
 }
 
-caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws, caf::actor registry, std::string sid) {
+caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws, caf::actor registry,
+                         std::string sid) {
   self->state.ws = std::move(ws);
   self->state.registry = std::move(registry);
   self->state.session_id = std::move(sid);
   resolve(self, std::nullopt);
   self->set_down_handler([=](caf::down_msg& down) {
-    if (!self->state.room || down.source != self->state.room.address() || self->state.close_sent) return;
+    if (!self->state.room || down.source != self->state.room.address() || self->state.close_sent)
+      return;
     // Our room ended without closing us: its node went away (or it failed). The session is
     // intact in its node's log; the client resumes once the node is back.
     bool remote = down.source.node() != self->node();
     self->state.room = caf::actor();
     if (auto ws = self->state.ws.lock())
-      ws->close(remote ? cluster::close_node_unavailable : domain::value(domain::close_code::internal_error), remote ? "the session's node is unavailable; resume later" : "session unavailable; resume");
+      ws->close(remote ? cluster::close_node_unavailable
+                       : domain::value(domain::close_code::internal_error),
+                remote ? "the session's node is unavailable; resume later"
+                       : "session unavailable; resume");
   });
   return {
       [=](ws_in_atom, std::string& text) {
-        if (self->state.room) self->send(self->state.room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), std::move(text));
+        if (self->state.room)
+          self->send(self->state.room, ws_in_atom::value, caf::actor_cast<caf::actor>(self),
+                     std::move(text));
       },
       [=](ws_closed_atom, int code) {
         self->state.closed = true;
         if (!self->state.room) return;  // resolve failed; nothing to tell
-        self->send(self->state.room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self), code);
+        self->send(self->state.room, ws_closed_atom::value, caf::actor_cast<caf::actor>(self),
+                   code);
         self->send(self->state.registry, detach_atom::value, self->state.session_id);
         self->quit();
       },
       [=](ws_out_atom, const std::string&) {
-        if (auto ws = self->state.ws.lock()) ws->deliver(self->current_mailbox_element()->copy_content_to_message());
+        if (auto ws = self->state.ws.lock())
+          ws->deliver(self->current_mailbox_element()->copy_content_to_message());
       },
       [=](ws_close_atom, int code, const std::string& reason) {
         self->state.close_sent = true;
@@ -147,7 +165,9 @@ caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws, 
   };
 }
 
-std::string_view payload_of(const caf::message& m) { return m.get_as<std::string>(1); }
+std::string_view payload_of(const caf::message& m) {
+  return m.get_as<std::string>(1);
+}
 
 websocket::close_reason make_close_reason(std::uint16_t code, const std::string& reason) {
   websocket::close_reason cr;
@@ -158,11 +178,13 @@ websocket::close_reason make_close_reason(std::uint16_t code, const std::string&
 
 }  // namespace
 
-void start_websocket(context& ctx, beast::tcp_stream&& stream, request req, const std::string& session_id) {
+void start_websocket(context& ctx, beast::tcp_stream&& stream, request req,
+                     const std::string& session_id) {
   std::make_shared<websocket_session>(ctx, std::move(stream), session_id)->run(std::move(req));
 }
 
-websocket_session::websocket_session(context& ctx, beast::tcp_stream&& stream, std::string session_id)
+websocket_session::websocket_session(context& ctx, beast::tcp_stream&& stream,
+                                     std::string session_id)
     : ctx_(ctx),
       ws_(std::move(stream)),
       session_id_(std::move(session_id)),
@@ -173,10 +195,13 @@ websocket_session::websocket_session(context& ctx, beast::tcp_stream&& stream, s
   ctx_.ws_connections.fetch_add(1);
 }
 
-websocket_session::~websocket_session() { ctx_.ws_connections.fetch_sub(1); }
+websocket_session::~websocket_session() {
+  ctx_.ws_connections.fetch_sub(1);
+}
 
 void websocket_session::run(request req) {
-  websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::server);
+  websocket::stream_base::timeout timeouts =
+      websocket::stream_base::timeout::suggested(beast::role_type::server);
   timeouts.idle_timeout = ctx_.options.idle_timeout;
   timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
@@ -192,7 +217,8 @@ void websocket_session::on_accept(beast::error_code ec) {
     std::lock_guard lock(ctx_.sockets_mutex);
     ctx_.sockets[this] = weak_from_this();
   }
-  if (ctx_.stopping) return start_close(domain::value(domain::close_code::going_away), "server shutting down");
+  if (ctx_.stopping)
+    return start_close(domain::value(domain::close_code::going_away), "server shutting down");
   conn_ = ctx_.system.spawn(connection, weak_from_this(), ctx_.ws_registry, session_id_);
   join_timer_.expires_after(ctx_.options.join_timeout);
   join_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
@@ -205,13 +231,16 @@ namespace {
 
 /// An `error` message the gateway answers itself (before the room sees the frame).
 std::string error_frame(domain::error_code code, std::string_view message) {
-  return nlohmann::json{{"type", "error"}, {"code", domain::to_string(code)}, {"message", message}}.dump();
+  return nlohmann::json{{"type", "error"}, {"code", domain::to_string(code)}, {"message", message}}
+      .dump();
 }
 
 }  // namespace
 
 void websocket_session::do_read() {
-  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    self->on_read(ec);
+  });
 }
 
 void websocket_session::on_read(beast::error_code ec) {
@@ -226,7 +255,8 @@ void websocket_session::on_read(beast::error_code ec) {
     // (a flood) empties it within a burst and is closed rather than answered frame by frame.
     // (Resetting a strike count on every accepted message would let a client sending at any
     // rate below rate x burst go on forever, doubling its traffic with our errors.)
-    if (!refused_.take()) return start_close(domain::value(domain::close_code::policy), "message flood");
+    if (!refused_.take())
+      return start_close(domain::value(domain::close_code::policy), "message flood");
     send_local(error_frame(domain::error_code::rate_limited, "too many messages; slow down"));
     return do_read();
   }
@@ -250,7 +280,8 @@ void websocket_session::deliver(caf::message frame) {
         self->queued_bytes_ + size > self->ctx_.options.max_send_queue_bytes) {
       // A slow consumer must never slow its room or grow memory without bound.
       self->ctx_.ws_closed_slow.fetch_add(1);
-      ROOMS_LOG(info, "session " << self->session_id_ << ": closing a slow consumer (" << self->queue_.size() << " frames queued)");
+      ROOMS_LOG(info, "session " << self->session_id_ << ": closing a slow consumer ("
+                                 << self->queue_.size() << " frames queued)");
       return self->start_close(domain::value(domain::close_code::policy), "slow consumer");
     }
     self->queued_bytes_ += size;
@@ -263,8 +294,9 @@ void websocket_session::write_next() {
   writing_ = true;
   auto text = payload_of(queue_.front());
   ws_.text(true);
-  ws_.async_write(net::buffer(text.data(), text.size()),
-                  [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  ws_.async_write(
+      net::buffer(text.data(), text.size()),
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
 }
 
 void websocket_session::on_write(beast::error_code ec) {
@@ -275,21 +307,25 @@ void websocket_session::on_write(beast::error_code ec) {
   }
   if (ec) return;
   if (!queue_.empty()) return write_next();
-  if (closing_) ws_.async_close(make_close_reason(close_code_, close_reason_), [self = shared_from_this()](beast::error_code) {});
+  if (closing_)
+    ws_.async_close(make_close_reason(close_code_, close_reason_),
+                    [self = shared_from_this()](beast::error_code) {});
 }
 
 void websocket_session::close(std::uint16_t code, std::string reason) {
   // The room's own closes (4401, 4410, ...) come after frames it sent first (the error that
   // explains them): flush those, then close.
-  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    self->start_close(code, std::move(reason), true);
-  });
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+              self->start_close(code, std::move(reason), true);
+            });
 }
 
 void websocket_session::close_from_server(std::uint16_t code, std::string reason) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    self->start_close(code, std::move(reason));
-  });
+  net::post(ws_.get_executor(),
+            [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+              self->start_close(code, std::move(reason));
+            });
 }
 
 void websocket_session::joined() {
@@ -318,7 +354,8 @@ void websocket_session::start_close(std::uint16_t code, std::string reason, bool
   }
   if (writing_) return;  // on_write sends the rest, then the close
   if (!queue_.empty()) return write_next();
-  ws_.async_close(make_close_reason(close_code_, close_reason_), [self = shared_from_this()](beast::error_code) {});
+  ws_.async_close(make_close_reason(close_code_, close_reason_),
+                  [self = shared_from_this()](beast::error_code) {});
 }
 
 void websocket_session::finish() {
@@ -333,8 +370,10 @@ void websocket_session::finish() {
   // What the room hears: the peer's close code, or "server going away" when we closed it, so a
   // shutdown or a dropped slow consumer is a disconnect (resumable), never a leave.
   int code = domain::value(domain::close_code::abnormal);
-  if (closing_) code = close_code_ >= 4000 ? close_code_ : close_server_going_away;
-  else if (ws_.reason().code != 0) code = ws_.reason().code;
+  if (closing_)
+    code = close_code_ >= 4000 ? close_code_ : close_server_going_away;
+  else if (ws_.reason().code != 0)
+    code = ws_.reason().code;
   if (conn_) caf::anon_send(conn_, ws_closed_atom::value, code);
 }
 

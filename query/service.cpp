@@ -38,9 +38,12 @@ json insert_changes(const std::string& doc) {
 
 // -- reads --
 
-result<session_meta> service::meta(const session_id& id) const { return store_.meta(id); }
+result<session_meta> service::meta(const session_id& id) const {
+  return store_.meta(id);
+}
 
-result<std::uint64_t> service::resolve_seq(const session_meta& meta, std::optional<std::uint64_t> seq,
+result<std::uint64_t> service::resolve_seq(const session_meta& meta,
+                                           std::optional<std::uint64_t> seq,
                                            std::optional<std::int64_t> at_ms) const {
   if (seq) {
     if (*seq < 1 || *seq > meta.events)
@@ -50,7 +53,8 @@ result<std::uint64_t> service::resolve_seq(const session_meta& meta, std::option
   if (at_ms) {
     auto found = actors::seq_at_time(store_, meta.id, *at_ms);
     if (!found.ok()) return found.error();
-    if (!found->has_value()) return status(errc::invalid_argument, "the session began after \"at\"");
+    if (!found->has_value())
+      return status(errc::invalid_argument, "the session began after \"at\"");
     return **found;
   }
   return meta.events;
@@ -65,7 +69,8 @@ result<json> service::state(const session_id& id, std::uint64_t seq) const {
   return body;
 }
 
-result<json> service::events(const session_meta& meta, std::uint64_t from, std::size_t limit) const {
+result<json> service::events(const session_meta& meta, std::uint64_t from,
+                             std::size_t limit) const {
   auto events = store_.read(meta.id, from, std::min(limit, max_event_page));
   if (!events.ok()) return events.error();
   json list = json::array();
@@ -113,7 +118,8 @@ result<json> service::list(list_filter filter, std::size_t limit, const std::str
     if (!page.ok()) return page.error();
     for (const auto& m : page->sessions) {
       bool is_live = live.is_live(m.id.str());
-      if ((filter == list_filter::live && !is_live) || (filter == list_filter::stored && is_live)) continue;
+      if ((filter == list_filter::live && !is_live) || (filter == list_filter::stored && is_live))
+        continue;
       rows.push_back(admin_row(m, live));
     }
     cursor = page->next;
@@ -145,7 +151,10 @@ result<json> service::inspect(const session_meta& meta, const live_sessions& liv
 
 json service::store_stats() const {
   auto s = store_.stats();
-  return {{"storeBatches", s.batches}, {"storeEvents", s.events}, {"storeBytes", s.bytes}, {"liveSstBytes", store_.live_sst_bytes()}};
+  return {{"storeBatches", s.batches},
+          {"storeEvents", s.events},
+          {"storeBytes", s.bytes},
+          {"liveSstBytes", store_.live_sst_bytes()}};
 }
 
 // -- writes --
@@ -180,7 +189,8 @@ result<created_session> service::create(const new_session& spec) {
   return out;
 }
 
-result<created_session> service::fork(const session_meta& source, std::uint64_t seq, const session_id& new_id) {
+result<created_session> service::fork(const session_meta& source, std::uint64_t seq,
+                                      const session_id& new_id) {
   if (seq < 1 || seq > source.events)
     return status(errc::invalid_argument, "\"seq\" must be 1.." + std::to_string(source.events));
   auto state = actors::state_at(store_, source.id, seq);

@@ -35,9 +35,13 @@ inline constexpr std::size_t max_list_page = 1000;
 /// What the running rooms know. The defaults say "nothing is live" (roomctl --db).
 struct live_sessions {
   /// True when the session's room runs (the registry's list).
-  std::function<bool(const std::string& session_id)> is_live = [](const std::string&) { return false; };
+  std::function<bool(const std::string& session_id)> is_live = [](const std::string&) {
+    return false;
+  };
   /// Participants connected to a live session: [participant...]. Default: none.
-  std::function<json(const eventlog::session_id&)> participants = [](const eventlog::session_id&) { return json::array(); };
+  std::function<json(const eventlog::session_id&)> participants = [](const eventlog::session_id&) {
+    return json::array();
+  };
 };
 
 /// Which sessions a listing shows.
@@ -77,17 +81,20 @@ class service {
 
   /// The seq `?seq=` or `?at=` names (the latest when both are empty). invalid_argument when
   /// seq is outside 1..events or the session began after at_ms.
-  eventlog::result<std::uint64_t> resolve_seq(const eventlog::session_meta& meta, std::optional<std::uint64_t> seq,
+  eventlog::result<std::uint64_t> resolve_seq(const eventlog::session_meta& meta,
+                                              std::optional<std::uint64_t> seq,
                                               std::optional<std::int64_t> at_ms) const;
 
   /// `GET /state`: the folded state after event `seq` plus "title" and "ts".
   eventlog::result<json> state(const eventlog::session_id& id, std::uint64_t seq) const;
 
   /// `GET /events`: {"events":[...], "next": seq|null}; `limit` is capped at max_event_page.
-  eventlog::result<json> events(const eventlog::session_meta& meta, std::uint64_t from, std::size_t limit) const;
+  eventlog::result<json> events(const eventlog::session_meta& meta, std::uint64_t from,
+                                std::size_t limit) const;
 
   /// `GET /api/sessions/<id>`: what anyone with the link may see (no secret).
-  eventlog::result<json> session_info(const eventlog::session_meta& meta, const live_sessions& live) const;
+  eventlog::result<json> session_info(const eventlog::session_meta& meta,
+                                      const live_sessions& live) const;
 
   /// One row of the admin listing.
   static json admin_row(const eventlog::session_meta& meta, const live_sessions& live);
@@ -98,7 +105,8 @@ class service {
                               const live_sessions& live) const;
 
   /// `GET /api/admin/sessions/<id>`: the row plus "eventsByType", "state" and "keyHash".
-  eventlog::result<json> inspect(const eventlog::session_meta& meta, const live_sessions& live) const;
+  eventlog::result<json> inspect(const eventlog::session_meta& meta,
+                                 const live_sessions& live) const;
 
   /// The log's part of `GET /api/admin/stats`: storeBatches, storeEvents, storeBytes, liveSstBytes.
   json store_stats() const;

@@ -36,7 +36,9 @@ bool write_text(const std::string& path, const std::string& value) {
   return n == static_cast<ssize_t>(value.size());
 }
 
-bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+bool exists(const std::string& path) {
+  return ::access(path.c_str(), F_OK) == 0;
+}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -98,7 +100,8 @@ std::string unescape(const std::string& s) {
 
 /// The directory of cgroup `path` in a hierarchy mounted at `mount_point` whose mount shows
 /// `mount_root` of the hierarchy; empty when the group is outside what is mounted.
-std::string join_mount(const std::string& mount_point, const std::string& mount_root, const std::string& path) {
+std::string join_mount(const std::string& mount_point, const std::string& mount_root,
+                       const std::string& path) {
   if (mount_root == "/") return path == "/" ? mount_point : mount_point + path;
   if (path == mount_root) return mount_point;
   if (path.rfind(mount_root + "/", 0) == 0) return mount_point + path.substr(mount_root.size());
@@ -172,8 +175,10 @@ cgroup_location locate_cgroups(const std::string& proc_self_cgroup, const std::s
     if (dash == std::string::npos) continue;
     std::istringstream left(line.substr(0, dash)), right(line.substr(dash + 3));
     std::string id, parent, dev, root, point, type, source, options;
-    if (!(left >> id >> parent >> dev >> root >> point) || !(right >> type >> source >> options)) continue;
-    if (type == "cgroup" || type == "cgroup2") mounts.push_back({type, options, unescape(root), unescape(point)});
+    if (!(left >> id >> parent >> dev >> root >> point) || !(right >> type >> source >> options))
+      continue;
+    if (type == "cgroup" || type == "cgroup2")
+      mounts.push_back({type, options, unescape(root), unescape(point)});
   }
   cgroup_location out;
   std::istringstream pc(proc_self_cgroup);
@@ -182,7 +187,8 @@ cgroup_location locate_cgroups(const std::string& proc_self_cgroup, const std::s
     auto a = line.find(':');
     auto b = a == std::string::npos ? a : line.find(':', a + 1);
     if (b == std::string::npos) continue;
-    std::string id = line.substr(0, a), controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+    std::string id = line.substr(0, a), controllers = line.substr(a + 1, b - a - 1),
+                path = line.substr(b + 1);
     if (id == "0" && controllers.empty()) {
       for (const auto& m : mounts) {
         if (m.type != "cgroup2") continue;
@@ -210,7 +216,9 @@ cgroup_location locate_cgroups(const std::string& proc_self_cgroup, const std::s
   return out;
 }
 
-bool cgroup_manager::remove_group(const std::string& dir, int version) { return remove_group_dir(dir, version); }
+bool cgroup_manager::remove_group(const std::string& dir, int version) {
+  return remove_group_dir(dir, version);
+}
 
 cgroup_manager::cgroup_manager() : parent_name_(make_parent_name()) {
   auto where = locate_cgroups(read_text("/proc/self/cgroup"), read_text("/proc/self/mountinfo"));
@@ -251,7 +259,8 @@ bool cgroup_manager::setup_v2(const std::string& own, std::string& why) {
       return false;
     }
     if (!write_text(own + "/cgroup.subtree_control", "+memory +pids")) {
-      why = "cannot enable controllers in " + own + " (other processes in it?): " + std::strerror(errno);
+      why = "cannot enable controllers in " + own +
+            " (other processes in it?): " + std::strerror(errno);
       return false;
     }
   }
@@ -326,7 +335,8 @@ void cgroup_manager::retry_deferred() {
   }
 }
 
-std::unique_ptr<cgroup_run> cgroup_manager::create(const cgroup_limits& limits, std::string& error) {
+std::unique_ptr<cgroup_run> cgroup_manager::create(const cgroup_limits& limits,
+                                                   std::string& error) {
   if (version_ == 0) return nullptr;
   retry_deferred();
   std::string name = "/run-" + std::to_string(++counter_);
@@ -342,7 +352,9 @@ std::unique_ptr<cgroup_run> cgroup_manager::create(const cgroup_limits& limits, 
     if (::mkdir(memory_dir.c_str(), 0755) != 0) return fail("cannot create " + memory_dir);
     dirs.push_back(memory_dir);
   }
-  std::string pids_dir = version_ == 2 ? memory_dir : pids_parent_.empty() ? "" : pids_parent_ + name;
+  std::string pids_dir = version_ == 2          ? memory_dir
+                         : pids_parent_.empty() ? ""
+                                                : pids_parent_ + name;
   if (version_ == 1 && !pids_dir.empty()) {
     if (::mkdir(pids_dir.c_str(), 0755) != 0) return fail("cannot create " + pids_dir);
     dirs.push_back(pids_dir);
@@ -354,18 +366,22 @@ std::unique_ptr<cgroup_run> cgroup_manager::create(const cgroup_limits& limits, 
       // No swap beyond the limit (the file exists only with swap accounting).
       if (exists(memory_dir + "/memory.swap.max")) write_text(memory_dir + "/memory.swap.max", "0");
     } else {
-      if (!write_text(memory_dir + "/memory.limit_in_bytes", memory)) return fail("cannot set memory.limit_in_bytes");
+      if (!write_text(memory_dir + "/memory.limit_in_bytes", memory))
+        return fail("cannot set memory.limit_in_bytes");
       // memory+swap = memory: no swap beyond the limit (only with swap accounting).
-      if (exists(memory_dir + "/memory.memsw.limit_in_bytes")) write_text(memory_dir + "/memory.memsw.limit_in_bytes", memory);
+      if (exists(memory_dir + "/memory.memsw.limit_in_bytes"))
+        write_text(memory_dir + "/memory.memsw.limit_in_bytes", memory);
     }
   }
   if (limits.pids > 0 && !pids_dir.empty()) {
-    if (!write_text(pids_dir + "/pids.max", std::to_string(limits.pids))) return fail("cannot set pids.max");
+    if (!write_text(pids_dir + "/pids.max", std::to_string(limits.pids)))
+      return fail("cannot set pids.max");
   }
   return std::unique_ptr<cgroup_run>(new cgroup_run(this, std::move(dirs), memory_dir, version_));
 }
 
-cgroup_run::cgroup_run(cgroup_manager* owner, std::vector<std::string> dirs, std::string memory_dir, int version)
+cgroup_run::cgroup_run(cgroup_manager* owner, std::vector<std::string> dirs, std::string memory_dir,
+                       int version)
     : owner_(owner), dirs_(std::move(dirs)), memory_dir_(std::move(memory_dir)), version_(version) {
   for (const auto& d : dirs_) procs_.push_back(d + "/cgroup.procs");
 }

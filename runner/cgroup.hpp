@@ -5,8 +5,8 @@
 ///
 /// cgroup v2 when this process's cgroup offers the memory and pids controllers, else the v1
 /// memory and pids hierarchies when mounted and writable, else nothing (rlimits only).
-/// Groups live below one parent per runner, `<own cgroup>/rooms-runner-<pid>-<n>/run-<k>`; parents of
-/// runners that died are removed at start.
+/// Groups live below one parent per runner, `<own cgroup>/rooms-runner-<pid>-<n>/run-<k>`; parents
+/// of runners that died are removed at start.
 
 #include <atomic>
 #include <cstdint>
@@ -49,7 +49,8 @@ class cgroup_run {
 
  private:
   friend class cgroup_manager;
-  cgroup_run(cgroup_manager* owner, std::vector<std::string> dirs, std::string memory_dir, int version);
+  cgroup_run(cgroup_manager* owner, std::vector<std::string> dirs, std::string memory_dir,
+             int version);
   cgroup_manager* owner_;
   std::vector<std::string> dirs_;
   std::vector<std::string> procs_;

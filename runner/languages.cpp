@@ -9,10 +9,14 @@ namespace rooms::runner::detail {
 // programs are short and start-up dominates, no hsperfdata files, and a fixed CPU count so
 // the JVM does not start a thread per host core (threads count against RLIMIT_NPROC).
 static const std::vector<std::string> jvm_flags = {
-    "-XX:+UseSerialGC",          "-XX:TieredStopAtLevel=1",
-    "-XX:ReservedCodeCacheSize=32m", "-XX:CompressedClassSpaceSize=64m",
-    "-XX:MaxMetaspaceSize=128m", "-XX:-UsePerfData",
-    "-XX:ActiveProcessorCount=2", "-Xss8m",
+    "-XX:+UseSerialGC",
+    "-XX:TieredStopAtLevel=1",
+    "-XX:ReservedCodeCacheSize=32m",
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:MaxMetaspaceSize=128m",
+    "-XX:-UsePerfData",
+    "-XX:ActiveProcessorCount=2",
+    "-Xss8m",
 };
 
 static std::vector<std::string> javac_command() {
@@ -31,36 +35,66 @@ static std::vector<std::string> java_command() {
 
 const std::vector<language>& language_table() {
   static const std::vector<language> table = {
-      {"python", {"py", "python3"}, "main.py", {},
+      {"python",
+       {"py", "python3"},
+       "main.py",
+       {},
        // -u: unbuffered, so output printed before a timeout kill is not lost.
-       {"/usr/bin/python3", "-u", "{src}"}, {"/usr/bin/python3", "--version"},
-       {"PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8"}, memory_model::native,
-       "print('hello, world')\n", {"/usr/bin/python3"}},
-      {"javascript", {"js", "node", "nodejs"}, "main.js", {},
+       {"/usr/bin/python3", "-u", "{src}"},
+       {"/usr/bin/python3", "--version"},
+       {"PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8"},
+       memory_model::native,
+       "print('hello, world')\n",
+       {"/usr/bin/python3"}},
+      {"javascript",
+       {"js", "node", "nodejs"},
+       "main.js",
+       {},
        // --v8-pool-size and UV_THREADPOOL_SIZE: a fixed number of worker threads instead of
        // one per host core (threads count against RLIMIT_NPROC).
        {"/usr/bin/node", "--max-old-space-size={heap_mb}", "--v8-pool-size=2", "{src}"},
-       {"/usr/bin/node", "--version"}, {"UV_THREADPOOL_SIZE=2"}, memory_model::managed,
-       "console.log('hello, world');\n", {"/usr/bin/node"}},
-      {"c", {"gcc", "c17"}, "main.c",
+       {"/usr/bin/node", "--version"},
+       {"UV_THREADPOOL_SIZE=2"},
+       memory_model::managed,
+       "console.log('hello, world');\n",
+       {"/usr/bin/node"}},
+      {"c",
+       {"gcc", "c17"},
+       "main.c",
        {"/usr/bin/gcc", "-std=gnu17", "-O2", "-pipe", "-o", "/work/main", "{src}", "-lm"},
-       {"/work/main"}, {"/usr/bin/gcc", "-dumpfullversion"}, {}, memory_model::native,
+       {"/work/main"},
+       {"/usr/bin/gcc", "-dumpfullversion"},
+       {},
+       memory_model::native,
        "#include <stdio.h>\nint main(void) { puts(\"hello, world\"); return 0; }\n",
        {"/usr/bin/gcc"}},
-      {"cpp", {"c++", "cxx", "g++", "cpp20"}, "main.cpp",
+      {"cpp",
+       {"c++", "cxx", "g++", "cpp20"},
+       "main.cpp",
        {"/usr/bin/g++", "-std=gnu++20", "-O2", "-pipe", "-o", "/work/main", "{src}"},
-       {"/work/main"}, {"/usr/bin/g++", "-dumpfullversion"}, {}, memory_model::native,
+       {"/work/main"},
+       {"/usr/bin/g++", "-dumpfullversion"},
+       {},
+       memory_model::native,
        "#include <iostream>\nint main() { std::cout << \"hello, world\" << std::endl; }\n",
        {"/usr/bin/g++"}},
-      {"java", {"jdk"}, "{class}.java", javac_command(), java_command(),
+      {"java",
+       {"jdk"},
+       "{class}.java",
+       javac_command(),
+       java_command(),
        {"/usr/bin/java", "-Xmx64m", "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=32m",
         "-XX:CompressedClassSpaceSize=64m", "-version"},
-       {"MALLOC_ARENA_MAX=2"}, memory_model::managed,
+       {"MALLOC_ARENA_MAX=2"},
+       memory_model::managed,
        "public class Main {\n  public static void main(String[] args) {\n"
        "    System.out.println(\"hello, world\");\n  }\n}\n",
        {"/usr/bin/java", "/usr/bin/javac"}},
-      {"go", {"golang"}, "main.go",
-       {"/usr/bin/go", "build", "-o", "/work/main", "{src}"}, {"/work/main"},
+      {"go",
+       {"golang"},
+       "main.go",
+       {"/usr/bin/go", "build", "-o", "/work/main", "{src}"},
+       {"/work/main"},
        {"/usr/bin/go", "version"},
        // The build cache lives on the sandbox's tmpfs: each run compiles from a cold cache,
        // which is fine because Debian ships the standard library precompiled.
@@ -69,13 +103,26 @@ const std::vector<language>& language_table() {
        memory_model::managed,
        "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hello, world\")\n}\n",
        {"/usr/bin/go"}},
-      {"rust", {"rs", "rustc"}, "main.rs",
+      {"rust",
+       {"rs", "rustc"},
+       "main.rs",
        {"/usr/bin/rustc", "--edition", "2021", "-C", "opt-level=1", "-C", "debuginfo=0", "-o",
         "/work/main", "{src}"},
-       {"/work/main"}, {"/usr/bin/rustc", "--version"}, {}, memory_model::native,
-       "fn main() {\n    println!(\"hello, world\");\n}\n", {"/usr/bin/rustc", "/usr/bin/cc"}},
-      {"bash", {"sh", "shell"}, "main.sh", {}, {"/usr/bin/bash", "{src}"},
-       {"/usr/bin/bash", "--version"}, {}, memory_model::native, "echo 'hello, world'\n",
+       {"/work/main"},
+       {"/usr/bin/rustc", "--version"},
+       {},
+       memory_model::native,
+       "fn main() {\n    println!(\"hello, world\");\n}\n",
+       {"/usr/bin/rustc", "/usr/bin/cc"}},
+      {"bash",
+       {"sh", "shell"},
+       "main.sh",
+       {},
+       {"/usr/bin/bash", "{src}"},
+       {"/usr/bin/bash", "--version"},
+       {},
+       memory_model::native,
+       "echo 'hello, world'\n",
        {"/usr/bin/bash"}},
   };
   return table;
@@ -124,10 +171,9 @@ std::string expand(const std::string& word, const std::string& src, const std::s
       }
       return false;
     };
-    if (word[i] == '{' &&
-        (replace("{src}", src) || replace("{class}", java_class) ||
-         replace("{heap_mb}", std::to_string(memory_bytes / 2 / (1u << 20))) ||
-         replace("{mem}", std::to_string(memory_bytes)))) {
+    if (word[i] == '{' && (replace("{src}", src) || replace("{class}", java_class) ||
+                           replace("{heap_mb}", std::to_string(memory_bytes / 2 / (1u << 20))) ||
+                           replace("{mem}", std::to_string(memory_bytes)))) {
       continue;
     }
     out += word[i++];

@@ -25,13 +25,13 @@ enum class memory_model {
 struct language {
   std::string name;
   std::vector<std::string> aliases;
-  std::string source_file;                  ///< file name in /work; may contain {class}
-  std::vector<std::string> compile;         ///< empty for interpreted languages
+  std::string source_file;           ///< file name in /work; may contain {class}
+  std::vector<std::string> compile;  ///< empty for interpreted languages
   std::vector<std::string> run;
-  std::vector<std::string> version;         ///< prints a version (stdout or stderr)
-  std::vector<std::string> env;             ///< extra "K=V" for every stage
+  std::vector<std::string> version;  ///< prints a version (stdout or stderr)
+  std::vector<std::string> env;      ///< extra "K=V" for every stage
   memory_model memory = memory_model::native;
-  std::string hello;                        ///< prints "hello, world" and a newline
+  std::string hello;  ///< prints "hello, world" and a newline
   /// Host paths that must exist for the language to be offered (the first is the toolchain's
   /// main executable).
   std::vector<std::string> requires_paths;

@@ -108,10 +108,13 @@ class local_runner final : public runner {
     if (!init_error_.empty() && layers_.empty()) layers_ = "none: " + init_error_;
     build_base_args();
     for (const auto& lang : detail::language_table()) {
-      bool installed = std::all_of(lang.requires_paths.begin(), lang.requires_paths.end(),
-                                   [](const std::string& p) { return ::access(p.c_str(), X_OK) == 0; });
-      if (installed) installed_.push_back(&lang);
-      else failures_[lang.name] = "not installed on this host (" + lang.requires_paths.front() + ")";
+      bool installed =
+          std::all_of(lang.requires_paths.begin(), lang.requires_paths.end(),
+                      [](const std::string& p) { return ::access(p.c_str(), X_OK) == 0; });
+      if (installed)
+        installed_.push_back(&lang);
+      else
+        failures_[lang.name] = "not installed on this host (" + lang.requires_paths.front() + ")";
     }
     if (!init_error_.empty()) {
       installed_.clear();
@@ -215,7 +218,10 @@ class local_runner final : public runner {
     std::string usage = h.stdout_data + h.stderr_data;
     disable_userns_ = usage.find("--disable-userns") != std::string::npos;
     std::vector<std::string> layers = {"bubblewrap (all namespaces" +
-                                       std::string(disable_userns_ ? ", --disable-userns" : ", no --disable-userns in this bwrap") + ")"};
+                                       std::string(disable_userns_
+                                                       ? ", --disable-userns"
+                                                       : ", no --disable-userns in this bwrap") +
+                                       ")"};
     if (switch_uid_) {
       layers.push_back("uid " + std::to_string(options_.sandbox_uid) + ".." +
                        std::to_string(options_.sandbox_uid + options_.max_parallel_runs - 1));
@@ -236,7 +242,8 @@ class local_runner final : public runner {
         ROOMS_LOG(error, "sandbox: " << init_error_);
         return;
       }
-      layers.push_back("seccomp (" + std::to_string(seccomp_program_.size() / 8) + " BPF instructions)");
+      layers.push_back("seccomp (" + std::to_string(seccomp_program_.size() / 8) +
+                       " BPF instructions)");
     } else {
       layers.push_back("no seccomp (disabled)");
     }
@@ -256,9 +263,9 @@ class local_runner final : public runner {
   /// How one bubblewrap invocation went.
   struct stage_outcome {
     process_result p;
-    bool started = false;              ///< bwrap set the sandbox up
-    std::uint64_t oom_kills = 0;       ///< processes the memory cgroup's OOM killer killed
-    std::uint64_t memory_limit = 0;    ///< that cgroup's limit, bytes
+    bool started = false;            ///< bwrap set the sandbox up
+    std::uint64_t oom_kills = 0;     ///< processes the memory cgroup's OOM killer killed
+    std::uint64_t memory_limit = 0;  ///< that cgroup's limit, bytes
   };
 
   /// One bubblewrap invocation. `on_output` (may be empty) gets the output as it arrives.
@@ -325,8 +332,8 @@ class local_runner final : public runner {
     spec.limits.address_space = memory;
     bool tool = s != stage::run;
     // Compilers (go build, javac) run several processes and threads and open more files.
-    spec.limits.processes = static_cast<std::uint64_t>(
-        tool ? std::max(options_.max_processes, 128) : options_.max_processes);
+    spec.limits.processes = static_cast<std::uint64_t>(tool ? std::max(options_.max_processes, 128)
+                                                            : options_.max_processes);
     spec.limits.open_files = static_cast<std::uint64_t>(
         tool ? std::max(options_.max_open_files, 256) : options_.max_open_files);
     spec.limits.file_size = options_.max_file_bytes;
@@ -428,11 +435,14 @@ class local_runner final : public runner {
 
     run_result result;
     if (!lang.compile.empty()) {
-      auto c = sandboxed(lang, stage::compile, lang.compile, work.path(), "", java_class, guard.slot);
+      auto c =
+          sandboxed(lang, stage::compile, lang.compile, work.path(), "", java_class, guard.slot);
       if (!c.p.error.empty()) return failed(c.p.error);
-      if (!c.started && !c.p.timed_out) return failed("sandbox failed to start: " + c.p.stderr_data);
+      if (!c.started && !c.p.timed_out)
+        return failed("sandbox failed to start: " + c.p.stderr_data);
       result.compile_output = detail::to_valid_utf8(c.p.stdout_data + c.p.stderr_data);
-      if (c.oom_kills > 0) result.compile_output += memory_note(result.compile_output, c.memory_limit);
+      if (c.oom_kills > 0)
+        result.compile_output += memory_note(result.compile_output, c.memory_limit);
       if (c.p.timed_out || c.p.term_signal != 0 || c.p.exit_code != 0) {
         result.compile_failed = true;
         fill_status(c.p, result);
@@ -487,12 +497,12 @@ class local_runner final : public runner {
         if (r.error.empty() && r.exit_code == 0 && r.stdout_data == "hello, world\n") {
           outcomes[i].ok = true;
         } else {
-          outcomes[i].failure = "start-up probe failed: " +
-                                (!r.error.empty() ? r.error
-                                 : r.timed_out    ? std::string("timed out")
-                                                  : "exit " + std::to_string(r.exit_code) + " " +
-                                                     r.signal + " " + r.compile_output +
-                                                     r.stderr_data.substr(0, 2000));
+          outcomes[i].failure =
+              "start-up probe failed: " +
+              (!r.error.empty() ? r.error
+               : r.timed_out    ? std::string("timed out")
+                                : "exit " + std::to_string(r.exit_code) + " " + r.signal + " " +
+                                   r.compile_output + r.stderr_data.substr(0, 2000));
           continue;
         }
         int slot = acquire_slot();
@@ -521,10 +531,10 @@ class local_runner final : public runner {
 
   local_options options_;
   bool switch_uid_ = false;
-  bool disable_userns_ = false;      ///< this bwrap has --disable-userns
-  std::string seccomp_program_;      ///< compiled filter; empty with use_seccomp off
+  bool disable_userns_ = false;  ///< this bwrap has --disable-userns
+  std::string seccomp_program_;  ///< compiled filter; empty with use_seccomp off
   std::unique_ptr<detail::cgroup_manager> cgroups_;  ///< null: no cgroups (rlimits only)
-  std::string layers_;               ///< describe()
+  std::string layers_;                               ///< describe()
   std::string init_error_;
   std::vector<std::string> base_args_;
   std::vector<const language*> installed_;  ///< toolchain present on the host

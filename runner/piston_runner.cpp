@@ -22,7 +22,8 @@ struct name_pair {
   const char* theirs;
 };
 // Only names that differ; Piston calls node "javascript" too, python "python", and so on.
-constexpr name_pair renamed[] = {{"cpp", "c++"}, {"csharp", "csharp.net"}, {"fsharp", "fsharp.net"}};
+constexpr name_pair renamed[] = {
+    {"cpp", "c++"}, {"csharp", "csharp.net"}, {"fsharp", "fsharp.net"}};
 
 std::string str_or_empty(const json& j, const char* key) {
   auto it = j.find(key);
@@ -44,8 +45,10 @@ stage_view read_stage(const json& s) {
   v.signal = str_or_empty(s, "signal");
   v.status = str_or_empty(s, "status");
   v.message = str_or_empty(s, "message");
-  if (auto it = s.find("code"); it != s.end() && it->is_number_integer()) v.code = it->get<long long>();
-  if (auto it = s.find("wall_time"); it != s.end() && it->is_number()) v.wall_time = it->get<long long>();
+  if (auto it = s.find("code"); it != s.end() && it->is_number_integer())
+    v.code = it->get<long long>();
+  if (auto it = s.find("wall_time"); it != s.end() && it->is_number())
+    v.wall_time = it->get<long long>();
   return v;
 }
 
@@ -203,14 +206,15 @@ class piston_runner final : public runner {
       return r;
     }
     std::string theirs = detail::to_piston_language(rt->language);
-    std::string body = detail::piston_execute_body(
-        theirs, rt->version, file_name(rt->language, request.code), request,
-        static_cast<long>(options_.run_timeout.count()),
-        static_cast<long>(options_.compile_timeout.count()));
+    std::string body =
+        detail::piston_execute_body(theirs, rt->version, file_name(rt->language, request.code),
+                                    request, static_cast<long>(options_.run_timeout.count()),
+                                    static_cast<long>(options_.compile_timeout.count()));
     auto start = std::chrono::steady_clock::now();
     auto response = request_json("POST", "/api/v2/execute", body);
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - start).count();
+                       std::chrono::steady_clock::now() - start)
+                       .count();
     if (!response.error.empty()) {
       r.error = response.error;
       return r;
@@ -235,7 +239,8 @@ class piston_runner final : public runner {
     std::string message;
     auto j = json::parse(response.body, nullptr, false);
     if (!j.is_discarded() && j.is_object()) {
-      if (auto it = j.find("message"); it != j.end() && it->is_string()) message = it->get<std::string>();
+      if (auto it = j.find("message"); it != j.end() && it->is_string())
+        message = it->get<std::string>();
     }
     if (message.empty()) message = response.body.substr(0, 200);
     return "Piston at " + options_.url + " answered HTTP " + std::to_string(response.status) +
@@ -278,7 +283,8 @@ class piston_runner final : public runner {
     headers = curl_slist_append(headers, "Accept: application/json");
     curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: thread-safe
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options_.connect_timeout.count()));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);

@@ -93,7 +93,8 @@ void report(int fd, int kind, int a, int b) {
   if (!spec.cgroup_procs.empty()) {
     char digits[24];
     int len = 0;
-    for (auto v = static_cast<unsigned long>(::getpid()); v > 0 || len == 0; v /= 10) digits[len++] = static_cast<char>('0' + v % 10);
+    for (auto v = static_cast<unsigned long>(::getpid()); v > 0 || len == 0; v /= 10)
+      digits[len++] = static_cast<char>('0' + v % 10);
     char pid_text[24];
     for (int i = 0; i < len; ++i) pid_text[i] = digits[len - 1 - i];
     for (const auto& path : spec.cgroup_procs) {
@@ -204,14 +205,23 @@ void report(int fd, int kind, int a, int b) {
 
 const char* step_name(int step) {
   switch (step) {
-    case 1: return "setpgid";
-    case 7: return "fork";
-    case 2: case 3: return "fd setup";
-    case 4: return "setrlimit";
-    case 5: return "switching uid";
-    case 6: return "exec";
-    case 8: return "joining the cgroup";
-    default: return "start";
+    case 1:
+      return "setpgid";
+    case 7:
+      return "fork";
+    case 2:
+    case 3:
+      return "fd setup";
+    case 4:
+      return "setrlimit";
+    case 5:
+      return "switching uid";
+    case 6:
+      return "exec";
+    case 8:
+      return "joining the cgroup";
+    default:
+      return "start";
   }
 }
 
@@ -247,9 +257,10 @@ process_result run_process(const process_spec& spec) {
   envp.push_back(nullptr);
 
   pipe_pair in, out, err, reports;
-  std::vector<pipe_pair> extra(static_cast<std::size_t>(spec.extra_pipes > 0 ? spec.extra_pipes : 0));
-  bool pipes_ok = extra.size() <= 16 && make_pipe(in) && make_pipe(out) && make_pipe(err) &&
-                  make_pipe(reports);
+  std::vector<pipe_pair> extra(
+      static_cast<std::size_t>(spec.extra_pipes > 0 ? spec.extra_pipes : 0));
+  bool pipes_ok =
+      extra.size() <= 16 && make_pipe(in) && make_pipe(out) && make_pipe(err) && make_pipe(reports);
   for (auto& p : extra) pipes_ok = pipes_ok && make_pipe(p);
   if (!pipes_ok) {
     result.error = std::string("cannot create pipes: ") + std::strerror(errno);
@@ -373,10 +384,12 @@ process_result run_process(const process_spec& spec) {
         info.si_pid == reaper) {
       exited = true;
       auto now = clock::now();
-      result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count();
+      result.duration_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count();
       // Everything below the reaper is gone, so the pipes are at EOF once drained; a short
       // bound anyway, in case a descendant escaped into another process tree.
-      if (deadline > now + std::chrono::milliseconds(250)) deadline = now + std::chrono::milliseconds(250);
+      if (deadline > now + std::chrono::milliseconds(250))
+        deadline = now + std::chrono::milliseconds(250);
     }
   };
 
@@ -408,7 +421,8 @@ process_result run_process(const process_spec& spec) {
     for (std::size_t i = 0; i < extra.size(); ++i) {
       if (extra[i].read) add(extra[i].read.get(), POLLIN, k_extra, i);
     }
-    auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
+    auto wait_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
     // Without a pidfd (kernels before 5.3) check on the reaper every 50 ms.
     if (!pidfd && wait_ms > 50) wait_ms = 50;
     int n = ::poll(fds.data(), fds.size(), static_cast<int>(wait_ms));
@@ -487,7 +501,8 @@ process_result run_process(const process_spec& spec) {
       ssize_t r = ::read(extra[i].read.get(), buf.data(), buf.size());
       if (r > 0) {
         bool ignored = false;
-        append_capped(result.extra_output[i], buf.data(), static_cast<std::size_t>(r), 65536, ignored);
+        append_capped(result.extra_output[i], buf.data(), static_cast<std::size_t>(r), 65536,
+                      ignored);
         continue;
       }
       if (r < 0 && errno == EINTR) continue;

@@ -53,8 +53,8 @@ struct process_result {
   std::string stdout_data;
   std::string stderr_data;
   std::vector<std::string> extra_output;  ///< one per extra pipe (capped at 64 KiB each)
-  int exit_code = -1;   ///< -1 when killed by a signal or never started
-  int term_signal = 0;  ///< the signal that ended it, or 0
+  int exit_code = -1;                     ///< -1 when killed by a signal or never started
+  int term_signal = 0;                    ///< the signal that ended it, or 0
   bool timed_out = false;
   bool truncated = false;
   std::int64_t duration_ms = 0;

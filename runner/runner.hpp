@@ -29,14 +29,15 @@ struct run_request {
 /// Program output is valid UTF-8: invalid bytes became U+FFFD.
 struct run_result {
   std::string stdout_data;
-  std::string stderr_data;  ///< ends with "memory limit exceeded ..." when the memory cgroup killed a process
-  int exit_code = 0;           ///< -1 when killed by a signal or never started
-  std::string signal;          ///< "SIGKILL", ... or empty
+  std::string stderr_data;  ///< ends with "memory limit exceeded ..." when the memory cgroup killed
+                            ///< a process
+  int exit_code = 0;        ///< -1 when killed by a signal or never started
+  std::string signal;       ///< "SIGKILL", ... or empty
   bool timed_out = false;
-  bool truncated = false;      ///< stdout or stderr hit the output cap
+  bool truncated = false;  ///< stdout or stderr hit the output cap
   std::int64_t duration_ms = 0;
-  std::string compile_output;  ///< compiler diagnostics of compiled languages (may be empty)
-  bool compile_failed = false; ///< true when compilation failed and the program never ran
+  std::string compile_output;   ///< compiler diagnostics of compiled languages (may be empty)
+  bool compile_failed = false;  ///< true when compilation failed and the program never ran
   /// Set when the runner itself failed (unsupported language, Piston unreachable, sandbox
   /// missing); the other fields are then meaningless.
   std::string error;
@@ -65,25 +66,26 @@ class runner {
 
 /// Limits of the local sandbox. Every field has a default.
 struct local_options {
-  std::chrono::milliseconds run_timeout{5000};      ///< wall clock of the program. Default 5 s.
-  std::chrono::milliseconds compile_timeout{10000}; ///< wall clock of compilation. Default 10 s.
-  std::size_t memory_bytes = 256u << 20;            ///< RLIMIT_AS. Default 256 MiB.
-  std::size_t output_bytes = 64u << 10;             ///< cap of stdout and of stderr each. Default 64 KiB.
-  int max_processes = 64;                           ///< RLIMIT_NPROC. Default 64.
-  std::size_t max_file_bytes = 16u << 20;           ///< RLIMIT_FSIZE. Default 16 MiB.
-  int max_open_files = 64;                          ///< RLIMIT_NOFILE. Default 64.
-  std::string bwrap_path = "/usr/bin/bwrap";        ///< the bubblewrap binary.
-  bool probe = true;                                ///< run each language's hello world at start.
+  std::chrono::milliseconds run_timeout{5000};       ///< wall clock of the program. Default 5 s.
+  std::chrono::milliseconds compile_timeout{10000};  ///< wall clock of compilation. Default 10 s.
+  std::size_t memory_bytes = 256u << 20;             ///< RLIMIT_AS. Default 256 MiB.
+  std::size_t output_bytes = 64u << 10;       ///< cap of stdout and of stderr each. Default 64 KiB.
+  int max_processes = 64;                     ///< RLIMIT_NPROC. Default 64.
+  std::size_t max_file_bytes = 16u << 20;     ///< RLIMIT_FSIZE. Default 16 MiB.
+  int max_open_files = 64;                    ///< RLIMIT_NOFILE. Default 64.
+  std::string bwrap_path = "/usr/bin/bwrap";  ///< the bubblewrap binary.
+  bool probe = true;                          ///< run each language's hello world at start.
   /// RLIMIT_AS of the compile stage (compilers and JVM-based javac need more). Default 2 GiB.
   std::size_t compile_memory_bytes = std::size_t{2048} << 20;
-  std::size_t tmp_bytes = 64u << 20;  ///< size of the sandbox's private /tmp (tmpfs). Default 64 MiB.
+  std::size_t tmp_bytes =
+      64u << 20;  ///< size of the sandbox's private /tmp (tmpfs). Default 64 MiB.
   /// When the host process is root, each run drops to its own uid sandbox_uid + slot (slot <
   /// max_parallel_runs) before starting bubblewrap, so RLIMIT_NPROC (counted per uid) is a
   /// per-run limit and the program is no host root in any namespace. -1: never switch.
   int sandbox_uid = 61000;
-  int max_parallel_runs = 8;   ///< runs beyond this wait for a free slot. Default 8.
-  int probe_parallelism = 0;   ///< probes at once; 0: max(2, hardware threads).
-  std::string work_root;       ///< host dir for per-run work dirs; empty: the system temp dir.
+  int max_parallel_runs = 8;  ///< runs beyond this wait for a free slot. Default 8.
+  int probe_parallelism = 0;  ///< probes at once; 0: max(2, hardware threads).
+  std::string work_root;      ///< host dir for per-run work dirs; empty: the system temp dir.
   /// Put each stage in its own cgroup (v2, else v1) limiting memory (all processes together:
   /// memory_bytes + tmp_bytes for a run, compile_memory_bytes + tmp_bytes for a compile) and
   /// tasks (max_processes). Used when the host offers it; rlimits apply either way.
@@ -94,7 +96,7 @@ struct local_options {
 
 /// Piston v2 API settings.
 struct piston_options {
-  std::string url = "http://127.0.0.1:2000";      ///< base URL; /api/v2/... is appended
+  std::string url = "http://127.0.0.1:2000";  ///< base URL; /api/v2/... is appended
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds total_timeout{20000};
   std::chrono::milliseconds run_timeout{5000};

@@ -19,18 +19,61 @@ namespace {
 /// without one, which is the point of the filter.
 const char* const denied[] = {
     // namespaces and mounts: new user namespaces are the door to most kernel bugs
-    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
-    "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
+    "unshare",
+    "setns",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsconfig",
+    "fsmount",
+    "fspick",
+    "mount_setattr",
     // looking into or steering other processes
-    "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "pidfd_getfd", "kcmp",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "process_madvise",
+    "pidfd_getfd",
+    "kcmp",
     // large kernel attack surface reachable unprivileged
-    "bpf", "perf_event_open", "userfaultfd", "io_uring_setup", "io_uring_enter",
-    "io_uring_register", "keyctl", "add_key", "request_key",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "keyctl",
+    "add_key",
+    "request_key",
     // the host itself
-    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot",
-    "swapon", "swapoff", "acct", "quotactl", "quotactl_fd", "syslog", "iopl", "ioperm",
-    "settimeofday", "clock_settime", "sethostname", "setdomainname", "vhangup",
-    "lookup_dcookie", "open_by_handle_at", "fanotify_init", "nfsservctl", "uselib",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "acct",
+    "quotactl",
+    "quotactl_fd",
+    "syslog",
+    "iopl",
+    "ioperm",
+    "settimeofday",
+    "clock_settime",
+    "sethostname",
+    "setdomainname",
+    "vhangup",
+    "lookup_dcookie",
+    "open_by_handle_at",
+    "fanotify_init",
+    "nfsservctl",
+    "uselib",
 };
 
 bool add_rule(scmp_filter_ctx ctx, std::uint32_t action, const char* name, unsigned count,
@@ -104,7 +147,8 @@ std::string build_seccomp_filter(std::string& error) {
   // clone3 passes its flags in memory, which a filter cannot read: ENOSYS makes glibc (and
   // Go, Rust's std) fall back to clone, where the rule above applies.
   if (!add_rule(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, nullptr, error)) return {};
-  for (unsigned long request : {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
+  for (unsigned long request :
+       {static_cast<unsigned long>(TIOCSTI), static_cast<unsigned long>(TIOCLINUX)}) {
     // The kernel reads the request as 32 bits: compare only those.
     const scmp_arg_cmp is_request = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFul, request);
     if (!add_rule(ctx, eperm, "ioctl", 1, &is_request, error)) return {};

@@ -23,20 +23,26 @@ class packed_changes {
  public:
   packed_changes() = default;
   explicit packed_changes(const nlohmann::json& changes) {
-    if (!pack(changes)) bytes_ = "J" + changes.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!pack(changes))
+      bytes_ = "J" + changes.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 
   /// The JSON as it was packed.
   nlohmann::json to_json() const {
-    if (!bytes_.empty() && bytes_[0] == 'J') return nlohmann::json::parse(bytes_.begin() + 1, bytes_.end(), nullptr, false);
+    if (!bytes_.empty() && bytes_[0] == 'J')
+      return nlohmann::json::parse(bytes_.begin() + 1, bytes_.end(), nullptr, false);
     nlohmann::json out = nlohmann::json::array();
     std::size_t at = 1;
     while (at < bytes_.size()) {
       std::uint64_t head = varint(at);
       std::uint64_t n = head >> 2;
       switch (head & 3) {
-        case 0: out.push_back(n); break;
-        case 1: out.push_back(nlohmann::json::array({n})); break;
+        case 0:
+          out.push_back(n);
+          break;
+        case 1:
+          out.push_back(nlohmann::json::array({n}));
+          break;
         default: {
           nlohmann::json part = nlohmann::json::array({n});
           for (std::uint64_t lines = varint(at); lines > 0; --lines) {
@@ -72,7 +78,8 @@ class packed_changes {
       out.push_back(static_cast<char>(v));
     };
     auto count = [](const nlohmann::json& j) -> std::optional<std::uint64_t> {
-      if (!j.is_number_unsigned() || j.get<std::uint64_t>() > (UINT64_MAX >> 2)) return std::nullopt;
+      if (!j.is_number_unsigned() || j.get<std::uint64_t>() > (UINT64_MAX >> 2))
+        return std::nullopt;
       return j.get<std::uint64_t>();
     };
     for (const auto& part : changes) {

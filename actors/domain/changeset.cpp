@@ -88,7 +88,8 @@ std::u16string utf8_to_utf16(std::string_view text) {
       continue;
     }
     const auto seq = base::decode_utf8(text, i);
-    append_utf16(out, seq.what == base::utf8_sequence::kind::valid ? seq.code_point : base::replacement_character);
+    append_utf16(out, seq.what == base::utf8_sequence::kind::valid ? seq.code_point
+                                                                   : base::replacement_character);
     i += seq.length;
   }
   return out;

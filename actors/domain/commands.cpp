@@ -9,19 +9,25 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::array<std::string_view, 9> command_types = {
-    "join_session", "code_update", "pull", "cursor_update", "language_change", "run_code", "add_note", "focus_change", "ping"};
+    "join_session", "code_update", "pull",         "cursor_update", "language_change",
+    "run_code",     "add_note",    "focus_change", "ping"};
 
 bool is_uint(const json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
 }
 
-command_error refuse(error_code code, std::string message) { return {code, std::move(message)}; }
+command_error refuse(error_code code, std::string message) {
+  return {code, std::move(message)};
+}
 
 command parse_join(const json& msg, const command_limits& limits) {
   join_session join;
-  if (auto it = msg.find("resumeToken"); it != msg.end() && it->is_string()) join.resume_token = it->get<std::string>();
-  if (auto it = msg.find("version"); it != msg.end() && is_uint(*it)) join.version = it->get<std::uint64_t>();
-  if (auto it = msg.find("key"); it != msg.end() && it->is_string()) join.key = it->get<std::string>();
+  if (auto it = msg.find("resumeToken"); it != msg.end() && it->is_string())
+    join.resume_token = it->get<std::string>();
+  if (auto it = msg.find("version"); it != msg.end() && is_uint(*it))
+    join.version = it->get<std::uint64_t>();
+  if (auto it = msg.find("key"); it != msg.end() && it->is_string())
+    join.key = it->get<std::string>();
   auto fresh = [&]() -> std::optional<command_error> {
     auto role = msg.find("role");
     if (role != msg.end()) {
@@ -34,7 +40,8 @@ command parse_join(const json& msg, const command_limits& limits) {
       return refuse(error_code::invalid_changes, "join_session needs a \"name\" string");
     join.name = name->get<std::string>();
     if (!valid_name(join.name, limits.max_name_chars))
-      return refuse(error_code::forbidden, "a name has 1 to " + std::to_string(limits.max_name_chars) +
+      return refuse(error_code::forbidden, "a name has 1 to " +
+                                               std::to_string(limits.max_name_chars) +
                                                " characters and no control characters");
     return std::nullopt;
   };
@@ -45,17 +52,20 @@ command parse_join(const json& msg, const command_limits& limits) {
 command parse_code_update(const json& msg, const command_limits& limits) {
   code_update out;
   auto version = msg.find("version");
-  if (version == msg.end() || !is_uint(*version)) return refuse(error_code::invalid_changes, "code_update needs a \"version\"");
+  if (version == msg.end() || !is_uint(*version))
+    return refuse(error_code::invalid_changes, "code_update needs a \"version\"");
   out.version = version->get<std::uint64_t>();
   auto updates = msg.find("updates");
   if (updates == msg.end() || !updates->is_array() || updates->empty())
     return refuse(error_code::invalid_changes, "code_update needs a non-empty \"updates\" array");
   if (updates->size() > limits.max_updates_per_push)
-    return refuse(error_code::too_large, "at most " + std::to_string(limits.max_updates_per_push) + " updates per push");
+    return refuse(error_code::too_large,
+                  "at most " + std::to_string(limits.max_updates_per_push) + " updates per push");
   out.updates.reserve(updates->size());
   for (const auto& u : *updates) {
     auto client = u.is_object() ? u.find("clientID") : u.end();
-    if (!u.is_object() || client == u.end() || !client->is_string() || !valid_client_id(client->get_ref<const std::string&>()))
+    if (!u.is_object() || client == u.end() || !client->is_string() ||
+        !valid_client_id(client->get_ref<const std::string&>()))
       return refuse(error_code::invalid_changes, "each update needs a \"clientID\" string");
     client_update update;
     update.client_id = client->get<std::string>();
@@ -71,7 +81,8 @@ command parse_code_update(const json& msg, const command_limits& limits) {
 command parse_pull(const json& msg) {
   auto version = msg.find("version");
   if (version == msg.end() || !is_uint(*version))
-    return refuse(error_code::invalid_changes, "pull needs a \"version\" no newer than the server's");
+    return refuse(error_code::invalid_changes,
+                  "pull needs a \"version\" no newer than the server's");
   return pull{version->get<std::uint64_t>()};
 }
 
@@ -79,7 +90,8 @@ command parse_cursor(const json& msg) {
   for (const char* key : {"version", "anchor", "head"})
     if (!msg.contains(key) || !is_uint(msg[key]))
       return refuse(error_code::invalid_changes, "cursor_update needs version, anchor and head");
-  return cursor_update{msg["version"].get<std::uint64_t>(), msg["anchor"].get<std::uint64_t>(), msg["head"].get<std::uint64_t>()};
+  return cursor_update{msg["version"].get<std::uint64_t>(), msg["anchor"].get<std::uint64_t>(),
+                       msg["head"].get<std::uint64_t>()};
 }
 
 command parse_language(const json& msg) {
@@ -93,7 +105,8 @@ command parse_run(const json& msg, const command_limits& limits) {
   run_code run;
   if (auto it = msg.find("stdin"); it != msg.end()) {
     if (!it->is_string()) return refuse(error_code::invalid_changes, "\"stdin\" must be a string");
-    if (it->get_ref<const std::string&>().size() > limits.max_stdin_bytes) return refuse(error_code::too_large, "stdin is too large");
+    if (it->get_ref<const std::string&>().size() > limits.max_stdin_bytes)
+      return refuse(error_code::too_large, "stdin is too large");
     run.stdin_data = it->get<std::string>();
   }
   return run;

@@ -40,10 +40,11 @@ struct command_error {
 /// resumes nobody.
 struct join_session {
   std::optional<std::string> resume_token;
-  std::optional<std::uint64_t> version;  ///< resume: the client's version (ignored unless a non-negative integer)
+  std::optional<std::uint64_t>
+      version;  ///< resume: the client's version (ignored unless a non-negative integer)
   std::string name;
   std::string role = "candidate";
-  std::string key;                        ///< empty when absent or not a string
+  std::string key;  ///< empty when absent or not a string
   std::optional<command_error> fresh_join_error;
 };
 
@@ -90,8 +91,8 @@ struct focus_change {
 struct ping {};
 
 /// A parsed message: a command, or why it was refused.
-using command = std::variant<command_error, join_session, code_update, pull, cursor_update, language_change, run_code,
-                             add_note, focus_change, ping>;
+using command = std::variant<command_error, join_session, code_update, pull, cursor_update,
+                             language_change, run_code, add_note, focus_change, ping>;
 
 struct parsed_command {
   nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies

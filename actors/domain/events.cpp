@@ -6,7 +6,9 @@ namespace {
 
 using json = nlohmann::json;
 
-payload_error malformed(std::string message) { return {"malformed", std::move(message)}; }
+payload_error malformed(std::string message) {
+  return {"malformed", std::move(message)};
+}
 
 bool is_uint(const json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
@@ -85,9 +87,13 @@ json to_json(const code_changed& p) {
   return j;
 }
 
-json to_json(const cursor_moved& p) { return {{"version", p.version}, {"anchor", p.anchor}, {"head", p.head}}; }
+json to_json(const cursor_moved& p) {
+  return {{"version", p.version}, {"anchor", p.anchor}, {"head", p.head}};
+}
 
-json to_json(const language_changed& p) { return {{"language", p.language}}; }
+json to_json(const language_changed& p) {
+  return {{"language", p.language}};
+}
 
 json to_json(const run_started& p) {
   json j = json::object();
@@ -105,8 +111,10 @@ json to_json(const run_finished& p) {
   put(j, "exitCode", p.exit_code);
   // A room writes "signal" always, null when there was none; a signal-less result from the
   // runner (exitCode present) therefore gets null.
-  if (p.signal) j["signal"] = *p.signal;
-  else if (p.exit_code) j["signal"] = nullptr;
+  if (p.signal)
+    j["signal"] = *p.signal;
+  else if (p.exit_code)
+    j["signal"] = nullptr;
   put(j, "timedOut", p.timed_out);
   put(j, "truncated", p.truncated);
   put(j, "durationMs", p.duration_ms);
@@ -154,8 +162,10 @@ std::optional<payload_error> from_json(const json& p, participant_joined& out) {
     auto id = who.find("participantId");
     if (id == who.end() || !id->is_string()) return malformed("no participantId");
     out.participant.participant_id = id->get<std::string>();
-    if (!optional_string(who, "name", out.participant.name) || !optional_string(who, "role", out.participant.role) ||
-        !optional_string(who, "color", out.participant.color) || !optional_string(p, "resumeHash", out.resume_hash))
+    if (!optional_string(who, "name", out.participant.name) ||
+        !optional_string(who, "role", out.participant.role) ||
+        !optional_string(who, "color", out.participant.color) ||
+        !optional_string(p, "resumeHash", out.resume_hash))
       return malformed("participant fields must be strings");
     return std::nullopt;
   });
@@ -175,7 +185,8 @@ std::optional<payload_error> from_json(const json& p, code_changed& out) {
     auto version = p.find("version");
     if (version == p.end() || !is_uint(*version)) return malformed("no version");
     out.version = version->get<std::uint64_t>();
-    if (!optional_string(p, "clientID", out.client_id)) return malformed("clientID must be a string");
+    if (!optional_string(p, "clientID", out.client_id))
+      return malformed("clientID must be a string");
     out.changes = p.value("changes", json());
     auto parsed = changeset::from_json(out.changes);
     if (!parsed) return payload_error{"invalid_changes", "changes are not a ChangeSet"};
@@ -187,7 +198,8 @@ std::optional<payload_error> from_json(const json& p, code_changed& out) {
 std::optional<payload_error> from_json(const json& p, cursor_moved& out) {
   return guarded([&]() -> std::optional<payload_error> {
     if (!p.is_object()) return malformed("payload is not an object");
-    if (!is_uint(p.value("version", json())) || !is_uint(p.value("anchor", json())) || !is_uint(p.value("head", json())))
+    if (!is_uint(p.value("version", json())) || !is_uint(p.value("anchor", json())) ||
+        !is_uint(p.value("head", json())))
       return malformed("cursor needs version, anchor, head");
     out.version = p["version"].get<std::uint64_t>();
     out.anchor = p["anchor"].get<std::uint64_t>();
@@ -219,8 +231,10 @@ std::optional<payload_error> from_json(const json& p, run_started& out) {
 std::optional<payload_error> from_json(const json& p, run_finished& out) {
   return guarded([&]() -> std::optional<payload_error> {
     if (!p.is_object()) return malformed("payload is not an object");
-    if (!optional_string(p, "runId", out.run_id) || !optional_string(p, "stdout", out.stdout_text) ||
-        !optional_string(p, "stderr", out.stderr_text) || !optional_string(p, "compileOutput", out.compile_output) ||
+    if (!optional_string(p, "runId", out.run_id) ||
+        !optional_string(p, "stdout", out.stdout_text) ||
+        !optional_string(p, "stderr", out.stderr_text) ||
+        !optional_string(p, "compileOutput", out.compile_output) ||
         !optional_string(p, "error", out.error))
       return malformed("runId, stdout, stderr, compileOutput and error must be strings");
     out.signal.reset();
@@ -228,8 +242,10 @@ std::optional<payload_error> from_json(const json& p, run_finished& out) {
       if (!it->is_string()) return malformed("signal must be a string or null");
       out.signal = it->get<std::string>();
     }
-    if (!optional_int(p, "exitCode", out.exit_code) || !optional_int(p, "durationMs", out.duration_ms) ||
-        !optional_bool(p, "timedOut", out.timed_out) || !optional_bool(p, "truncated", out.truncated))
+    if (!optional_int(p, "exitCode", out.exit_code) ||
+        !optional_int(p, "durationMs", out.duration_ms) ||
+        !optional_bool(p, "timedOut", out.timed_out) ||
+        !optional_bool(p, "truncated", out.truncated))
       return malformed("exitCode and durationMs must be integers, timedOut and truncated booleans");
     return std::nullopt;
   });

@@ -138,17 +138,39 @@ nlohmann::json to_json(const focus_changed& p);
 nlohmann::json to_json(const session_expired& p);
 
 /// The event type each payload belongs to (lets code build an event from the struct alone).
-constexpr eventlog::event_type type_of(const session_created&) { return eventlog::event_type::session_created; }
-constexpr eventlog::event_type type_of(const participant_joined&) { return eventlog::event_type::participant_joined; }
-constexpr eventlog::event_type type_of(const participant_left&) { return eventlog::event_type::participant_left; }
-constexpr eventlog::event_type type_of(const code_changed&) { return eventlog::event_type::code_changed; }
-constexpr eventlog::event_type type_of(const cursor_moved&) { return eventlog::event_type::cursor_moved; }
-constexpr eventlog::event_type type_of(const language_changed&) { return eventlog::event_type::language_changed; }
-constexpr eventlog::event_type type_of(const run_started&) { return eventlog::event_type::run_started; }
-constexpr eventlog::event_type type_of(const run_finished&) { return eventlog::event_type::run_finished; }
-constexpr eventlog::event_type type_of(const note_added&) { return eventlog::event_type::note_added; }
-constexpr eventlog::event_type type_of(const focus_changed&) { return eventlog::event_type::focus_changed; }
-constexpr eventlog::event_type type_of(const session_expired&) { return eventlog::event_type::session_expired; }
+constexpr eventlog::event_type type_of(const session_created&) {
+  return eventlog::event_type::session_created;
+}
+constexpr eventlog::event_type type_of(const participant_joined&) {
+  return eventlog::event_type::participant_joined;
+}
+constexpr eventlog::event_type type_of(const participant_left&) {
+  return eventlog::event_type::participant_left;
+}
+constexpr eventlog::event_type type_of(const code_changed&) {
+  return eventlog::event_type::code_changed;
+}
+constexpr eventlog::event_type type_of(const cursor_moved&) {
+  return eventlog::event_type::cursor_moved;
+}
+constexpr eventlog::event_type type_of(const language_changed&) {
+  return eventlog::event_type::language_changed;
+}
+constexpr eventlog::event_type type_of(const run_started&) {
+  return eventlog::event_type::run_started;
+}
+constexpr eventlog::event_type type_of(const run_finished&) {
+  return eventlog::event_type::run_finished;
+}
+constexpr eventlog::event_type type_of(const note_added&) {
+  return eventlog::event_type::note_added;
+}
+constexpr eventlog::event_type type_of(const focus_changed&) {
+  return eventlog::event_type::focus_changed;
+}
+constexpr eventlog::event_type type_of(const session_expired&) {
+  return eventlog::event_type::session_expired;
+}
 
 /// Decodes `payload` (a JSON object) into `out`; nullopt on success, else why not (out is then
 /// unspecified). Never throws.

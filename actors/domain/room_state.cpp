@@ -57,7 +57,8 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       who.id = std::move(joined.participant.participant_id);
       who.name = joined.participant.name.value_or("");
       who.role = joined.participant.role.value_or("candidate");
-      who.color = joined.participant.color ? std::move(*joined.participant.color) : color_for(state.joins);
+      who.color =
+          joined.participant.color ? std::move(*joined.participant.color) : color_for(state.joins);
       who.resume_hash = joined.resume_hash.value_or("");
       state.participants[who.id] = who;
       ++state.joins;
@@ -74,12 +75,13 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       events::code_changed changed;
       if (auto err = events::from_json(p, changed)) return refused(*err);
       if (changed.version != state.version + 1) {
-        return apply_error{"invalid_changes", "code_changed produces version " +
-                                                  std::to_string(changed.version) + " but the document is at " +
-                                                  std::to_string(state.version)};
+        return apply_error{"invalid_changes",
+                           "code_changed produces version " + std::to_string(changed.version) +
+                               " but the document is at " + std::to_string(state.version)};
       }
       if (!changed.parsed.apply(state.doc)) {
-        return apply_error{"invalid_changes", "change set of length " + std::to_string(changed.parsed.length()) +
+        return apply_error{"invalid_changes", "change set of length " +
+                                                  std::to_string(changed.parsed.length()) +
                                                   " does not fit a document of length " +
                                                   std::to_string(state.doc.size())};
       }
@@ -89,8 +91,9 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
     case event_type::cursor_moved: {
       events::cursor_moved moved;
       if (auto err = events::from_json(p, moved)) return refused(*err);
-      state.cursors[e.participant_id] = cursor{moved.version, static_cast<std::size_t>(moved.anchor),
-                                               static_cast<std::size_t>(moved.head)};
+      state.cursors[e.participant_id] =
+          cursor{moved.version, static_cast<std::size_t>(moved.anchor),
+                 static_cast<std::size_t>(moved.head)};
       break;
     }
     case event_type::language_changed: {
@@ -175,13 +178,19 @@ std::string encode_snapshot(const room_state& state) {
     participants.push_back(std::move(j));
   }
   json cursors = json::object();
-  for (const auto& [id, c] : state.cursors) cursors[id] = json::array({c.version, c.anchor, c.head});
-  json body = {{"seq", state.seq},          {"version", state.version},
+  for (const auto& [id, c] : state.cursors)
+    cursors[id] = json::array({c.version, c.anchor, c.head});
+  json body = {{"seq", state.seq},
+               {"version", state.version},
                {"doc", json::binary(std::move(doc_bytes))},
-               {"language", state.language}, {"title", state.title},
-               {"createdAt", state.created_at}, {"lastTs", state.last_ts},
-               {"joins", state.joins},       {"participants", std::move(participants)},
-               {"cursors", std::move(cursors)}, {"lastRun", state.last_run},
+               {"language", state.language},
+               {"title", state.title},
+               {"createdAt", state.created_at},
+               {"lastTs", state.last_ts},
+               {"joins", state.joins},
+               {"participants", std::move(participants)},
+               {"cursors", std::move(cursors)},
+               {"lastRun", state.last_run},
                {"running", state.running}};
   auto bytes = json::to_msgpack(body);
   std::string out;
@@ -192,7 +201,8 @@ std::string encode_snapshot(const room_state& state) {
 }
 
 std::optional<room_state> decode_snapshot(std::string_view bytes) {
-  if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != snapshot_format_version) return std::nullopt;
+  if (bytes.empty() || static_cast<std::uint8_t>(bytes[0]) != snapshot_format_version)
+    return std::nullopt;
   try {
     json body = json::from_msgpack(bytes.substr(1), true, true);
     room_state s;
@@ -208,8 +218,12 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
     s.last_ts = body.at("lastTs").get<std::int64_t>();
     s.joins = body.at("joins").get<std::uint64_t>();
     for (const auto& j : body.at("participants")) {
-      participant p{j.at("participantId"), j.at("name"), j.at("role"), j.at("color"),
-                    j.at("focused").get<bool>(), j.value("resumeHash", "")};
+      participant p{j.at("participantId"),
+                    j.at("name"),
+                    j.at("role"),
+                    j.at("color"),
+                    j.at("focused").get<bool>(),
+                    j.value("resumeHash", "")};
       s.participants[p.id] = p;
     }
     for (const auto& [id, c] : body.at("cursors").items())

@@ -38,18 +38,18 @@ struct participant {
 
 /// Everything a room is, as folded from its events.
 struct room_state {
-  std::uint64_t seq = 0;       ///< last applied event
-  std::uint64_t version = 0;   ///< collab version = number of code updates applied
-  std::u16string doc;          ///< UTF-16, as CodeMirror counts
+  std::uint64_t seq = 0;      ///< last applied event
+  std::uint64_t version = 0;  ///< collab version = number of code updates applied
+  std::u16string doc;         ///< UTF-16, as CodeMirror counts
   std::string language = "plaintext";
   std::string title;
   std::int64_t created_at = 0;
   std::int64_t last_ts = 0;
-  std::uint64_t joins = 0;     ///< participant_joined events seen (picks colours)
+  std::uint64_t joins = 0;  ///< participant_joined events seen (picks colours)
   std::map<std::string, participant> participants;
   std::map<std::string, cursor> cursors;
-  nlohmann::json last_run;     ///< run_finished payload + runId, participantId; null if none
-  nlohmann::json running;      ///< run_started payload of a run not yet finished; null if none
+  nlohmann::json last_run;  ///< run_finished payload + runId, participantId; null if none
+  nlohmann::json running;   ///< run_started payload of a run not yet finished; null if none
 
   bool operator==(const room_state&) const = default;
 };

@@ -6,8 +6,12 @@ namespace rooms::domain {
 
 namespace {
 
-bool is_alnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_hex_digit(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_alnum(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_hex_digit(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 /// Every byte alphanumeric (ASCII) or one of `extra`.
 bool alnum_or(std::string_view s, std::string_view extra) {
@@ -39,21 +43,30 @@ bool valid_title(std::string_view title, std::size_t max_bytes) {
   return title.size() <= max_bytes && !has_control_chars(title);
 }
 
-bool valid_note(std::string_view text, std::size_t max_bytes) { return !text.empty() && text.size() <= max_bytes; }
+bool valid_note(std::string_view text, std::size_t max_bytes) {
+  return !text.empty() && text.size() <= max_bytes;
+}
 
 bool valid_language_name(std::string_view language) {
   return !language.empty() && language.size() <= max_language_bytes && alnum_or(language, "+#._-");
 }
 
-bool valid_id(std::string_view id) { return !id.empty() && id.size() <= max_id_bytes && alnum_or(id, "_-"); }
+bool valid_id(std::string_view id) {
+  return !id.empty() && id.size() <= max_id_bytes && alnum_or(id, "_-");
+}
 
-bool valid_client_id(std::string_view client_id) { return client_id.size() <= max_client_id_bytes; }
+bool valid_client_id(std::string_view client_id) {
+  return client_id.size() <= max_client_id_bytes;
+}
 
-bool valid_role(std::string_view role) { return role == "candidate" || role == "interviewer"; }
+bool valid_role(std::string_view role) {
+  return role == "candidate" || role == "interviewer";
+}
 
 bool valid_color(std::string_view color) {
   return color.size() == 7 && color[0] == '#' &&
-         std::all_of(color.begin() + 1, color.end(), [](char c) { return is_hex_digit(static_cast<unsigned char>(c)); });
+         std::all_of(color.begin() + 1, color.end(),
+                     [](char c) { return is_hex_digit(static_cast<unsigned char>(c)); });
 }
 
 bool valid_sha256_hex_or_empty(std::string_view hash) {
@@ -62,6 +75,8 @@ bool valid_sha256_hex_or_empty(std::string_view hash) {
                           }));
 }
 
-bool valid_reason(std::string_view reason) { return reason.size() <= max_reason_bytes && !has_control_chars(reason); }
+bool valid_reason(std::string_view reason) {
+  return reason.size() <= max_reason_bytes && !has_control_chars(reason);
+}
 
 }  // namespace rooms::domain

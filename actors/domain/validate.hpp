@@ -11,8 +11,8 @@ namespace rooms::domain {
 /// Limits that are not configurable (room_config and import_limits hold the ones that are).
 inline constexpr std::size_t max_client_id_bytes = 128;  ///< code_update clientID
 inline constexpr std::size_t max_language_bytes = 32;
-inline constexpr std::size_t max_id_bytes = 64;          ///< participantId, runId, noteId
-inline constexpr std::size_t max_reason_bytes = 32;      ///< participant_left reason
+inline constexpr std::size_t max_id_bytes = 64;      ///< participantId, runId, noteId
+inline constexpr std::size_t max_reason_bytes = 32;  ///< participant_left reason
 inline constexpr std::size_t default_max_name_chars = 64;
 inline constexpr std::size_t default_max_title_bytes = 200;
 inline constexpr std::size_t default_max_note_bytes = 10'000;

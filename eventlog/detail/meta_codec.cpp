@@ -59,7 +59,8 @@ result<session_meta> decode_meta(const session_id& id, std::string_view bytes) {
   if (bytes.empty()) return status{errc::corruption, "session " + id.str() + " meta is empty"};
   auto version = static_cast<std::uint8_t>(bytes[0]);
   switch (version) {
-    case 1: return decode_meta_v1(id, bytes.substr(1));
+    case 1:
+      return decode_meta_v1(id, bytes.substr(1));
     default:
       return status{errc::corruption, "session " + id.str() + " meta has unknown format version " +
                                           std::to_string(version)};

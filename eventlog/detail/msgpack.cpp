@@ -155,34 +155,117 @@ bool msgpack_reader::value(nlohmann::json& out, int depth) {
     return str_of(len, out.get_ref<nlohmann::json::string_t&>());
   }
   switch (tag) {
-    case 0xc0: out = nullptr; return true;
-    case 0xc2: out = false; return true;
-    case 0xc3: out = true; return true;
-    case 0xc4: case 0xc5: case 0xc6: {
+    case 0xc0:
+      out = nullptr;
+      return true;
+    case 0xc2:
+      out = false;
+      return true;
+    case 0xc3:
+      out = true;
+      return true;
+    case 0xc4:
+    case 0xc5:
+    case 0xc6: {
       std::uint32_t len = 0;
-      if (tag == 0xc4) { std::uint8_t n; if (!be(n)) return false; len = n; }
-      if (tag == 0xc5) { std::uint16_t n; if (!be(n)) return false; len = n; }
+      if (tag == 0xc4) {
+        std::uint8_t n;
+        if (!be(n)) return false;
+        len = n;
+      }
+      if (tag == 0xc5) {
+        std::uint16_t n;
+        if (!be(n)) return false;
+        len = n;
+      }
       if (tag == 0xc6 && !be(len)) return false;
       const char* at = nullptr;
       if (!take(len, at)) return false;
       out = nlohmann::json::binary(std::vector<std::uint8_t>(at, at + len));
       return true;
     }
-    case 0xca: { float f; if (!be(f)) return false; out = static_cast<double>(f); return true; }
-    case 0xcb: { double d; if (!be(d)) return false; out = d; return true; }
-    case 0xcc: { std::uint8_t v; if (!be(v)) return false; out = std::uint64_t{v}; return true; }
-    case 0xcd: { std::uint16_t v; if (!be(v)) return false; out = std::uint64_t{v}; return true; }
-    case 0xce: { std::uint32_t v; if (!be(v)) return false; out = std::uint64_t{v}; return true; }
-    case 0xcf: { std::uint64_t v; if (!be(v)) return false; out = v; return true; }
-    case 0xd0: { std::int8_t v; if (!be(v)) return false; out = std::int64_t{v}; return true; }
-    case 0xd1: { std::int16_t v; if (!be(v)) return false; out = std::int64_t{v}; return true; }
-    case 0xd2: { std::int32_t v; if (!be(v)) return false; out = std::int64_t{v}; return true; }
-    case 0xd3: { std::int64_t v; if (!be(v)) return false; out = v; return true; }
-    case 0xdc: { std::uint16_t n; if (!be(n)) return false; return array_of(n, out, depth); }
-    case 0xdd: { std::uint32_t n; if (!be(n)) return false; return array_of(n, out, depth); }
-    case 0xde: { std::uint16_t n; if (!be(n)) return false; return map_of(n, out, depth); }
-    case 0xdf: { std::uint32_t n; if (!be(n)) return false; return map_of(n, out, depth); }
-    default: return false;  // 0xc1 (never used) and ext types: nothing we write
+    case 0xca: {
+      float f;
+      if (!be(f)) return false;
+      out = static_cast<double>(f);
+      return true;
+    }
+    case 0xcb: {
+      double d;
+      if (!be(d)) return false;
+      out = d;
+      return true;
+    }
+    case 0xcc: {
+      std::uint8_t v;
+      if (!be(v)) return false;
+      out = std::uint64_t{v};
+      return true;
+    }
+    case 0xcd: {
+      std::uint16_t v;
+      if (!be(v)) return false;
+      out = std::uint64_t{v};
+      return true;
+    }
+    case 0xce: {
+      std::uint32_t v;
+      if (!be(v)) return false;
+      out = std::uint64_t{v};
+      return true;
+    }
+    case 0xcf: {
+      std::uint64_t v;
+      if (!be(v)) return false;
+      out = v;
+      return true;
+    }
+    case 0xd0: {
+      std::int8_t v;
+      if (!be(v)) return false;
+      out = std::int64_t{v};
+      return true;
+    }
+    case 0xd1: {
+      std::int16_t v;
+      if (!be(v)) return false;
+      out = std::int64_t{v};
+      return true;
+    }
+    case 0xd2: {
+      std::int32_t v;
+      if (!be(v)) return false;
+      out = std::int64_t{v};
+      return true;
+    }
+    case 0xd3: {
+      std::int64_t v;
+      if (!be(v)) return false;
+      out = v;
+      return true;
+    }
+    case 0xdc: {
+      std::uint16_t n;
+      if (!be(n)) return false;
+      return array_of(n, out, depth);
+    }
+    case 0xdd: {
+      std::uint32_t n;
+      if (!be(n)) return false;
+      return array_of(n, out, depth);
+    }
+    case 0xde: {
+      std::uint16_t n;
+      if (!be(n)) return false;
+      return map_of(n, out, depth);
+    }
+    case 0xdf: {
+      std::uint32_t n;
+      if (!be(n)) return false;
+      return map_of(n, out, depth);
+    }
+    default:
+      return false;  // 0xc1 (never used) and ext types: nothing we write
   }
 }
 

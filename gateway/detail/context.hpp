@@ -40,7 +40,8 @@ class token_bucket {
   /// Takes one token if there is one.
   bool take() {
     auto now = std::chrono::steady_clock::now();
-    tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
+    tokens_ =
+        std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
     last_ = now;
     if (tokens_ < 1) return false;
     tokens_ -= 1;
@@ -76,14 +77,21 @@ class address_limiter {
 std::unique_ptr<questions::question_store> open_question_store(const actors::services& svc);
 
 struct context {
-  context(gateway_options o, caf::actor_system& sys, caf::actor reg, std::shared_ptr<const actors::services> s)
-      : options(std::move(o)), system(sys), registry(std::move(reg)), svc(std::move(s)), query(*svc->store),
-        questions(open_question_store(*svc)), create_limiter(options.create_per_minute) {}
+  context(gateway_options o, caf::actor_system& sys, caf::actor reg,
+          std::shared_ptr<const actors::services> s)
+      : options(std::move(o)),
+        system(sys),
+        registry(std::move(reg)),
+        svc(std::move(s)),
+        query(*svc->store),
+        questions(open_question_store(*svc)),
+        create_limiter(options.create_per_minute) {}
 
   gateway_options options;
   caf::actor_system& system;
-  caf::actor registry;  ///< this node's rooms (REST always asks it: other nodes' requests are forwarded)
-  caf::actor ws_registry;  ///< where WebSockets resolve rooms: the cluster router, or `registry`
+  caf::actor
+      registry;  ///< this node's rooms (REST always asks it: other nodes' requests are forwarded)
+  caf::actor ws_registry;   ///< where WebSockets resolve rooms: the cluster router, or `registry`
   cluster_options cluster;  ///< empty nodes: a single node
   std::shared_ptr<const actors::services> svc;
   query::service query;  ///< every REST answer about stored sessions, and their creation
@@ -108,13 +116,15 @@ struct context {
 void add_security_headers(response& res);
 /// A JSON error body {"error","message"} with the status.
 /// The JSON error answer {"error","message"}; `code` is the protocol's one list of codes.
-response json_error(const request& req, http::status status, domain::error_code code, const std::string& message);
+response json_error(const request& req, http::status status, domain::error_code code,
+                    const std::string& message);
 /// A JSON body with the status.
 response json_response(const request& req, http::status status, const std::string& body);
 
 /// In a cluster: answers a request another node must serve (forwarded over HTTP), spreads
 /// session creation and merges admin listings; nullopt when this node answers it itself.
-std::optional<response> route_in_cluster(context& ctx, const request& req, const std::string& client_address);
+std::optional<response> route_in_cluster(context& ctx, const request& req,
+                                         const std::string& client_address);
 /// A request forwarded by another node of the cluster (it carries the shared admin token).
 bool from_cluster_peer(const context& ctx, const request& req);
 /// The request carries the admin token (compared in constant time).
@@ -130,6 +140,7 @@ response handle_static(context& ctx, const request& req);
 bool is_api_request(const request& req);
 
 /// Starts a WebSocket session on an upgraded HTTP connection.
-void start_websocket(context& ctx, beast::tcp_stream&& stream, request req, const std::string& session_id);
+void start_websocket(context& ctx, beast::tcp_stream&& stream, request req,
+                     const std::string& session_id);
 
 }  // namespace rooms::gateway::detail

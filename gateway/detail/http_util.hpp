@@ -37,7 +37,8 @@ std::string bearer(const request& req);
 /// 401 without a token, 403 with a wrong one; nullopt for the admin.
 std::optional<response> check_admin(const context& ctx, const request& req);
 /// Interviewer-or-admin access to one session; nullopt when allowed.
-std::optional<response> check_session_access(const context& ctx, const request& req, const eventlog::session_meta& meta);
+std::optional<response> check_session_access(const context& ctx, const request& req,
+                                             const eventlog::session_meta& meta);
 
 /// Maps a log status to the HTTP answer (the one place that does so).
 response log_error(const request& req, const eventlog::status& s);
@@ -65,8 +66,10 @@ response get_health(context& ctx, const request& req);
 response get_runtimes(context& ctx, const request& req);
 response post_session(context& ctx, const request& req, const std::string& client);
 response get_session(context& ctx, const request& req, const eventlog::session_id& id);
-response get_events(context& ctx, const request& req, const eventlog::session_id& id, const target_parts& t);
-response get_state(context& ctx, const request& req, const eventlog::session_id& id, const target_parts& t);
+response get_events(context& ctx, const request& req, const eventlog::session_id& id,
+                    const target_parts& t);
+response get_state(context& ctx, const request& req, const eventlog::session_id& id,
+                   const target_parts& t);
 response post_fork(context& ctx, const request& req, const eventlog::session_id& id);
 
 /// /api/admin/...: the caller checked the admin token.
@@ -79,7 +82,8 @@ response admin_compact(context& ctx, const request& req);
 
 /// /api/questions[/<id>] (routes_questions.cpp): checks the caller itself (admin, or an
 /// interviewer key with X-Session-Id for reads).
-response question_routes(context& ctx, const request& req, const std::vector<std::string>& parts, const target_parts& t);
+response question_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
+                         const target_parts& t);
 
 /// The Piston v2 API from our own runner (--serve-piston): for this client?
 bool serves_piston(const context& ctx, const std::string& client);

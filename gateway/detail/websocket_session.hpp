@@ -55,13 +55,13 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   std::deque<caf::message> queue_;  ///< frames to write; front is in flight when writing_
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
-  bool closing_ = false;            ///< a close is queued or sent
+  bool closing_ = false;  ///< a close is queued or sent
   bool finished_ = false;
   std::uint16_t close_code_ = 0;
   std::string close_reason_;
   net::steady_timer join_timer_;
-  net::steady_timer close_timer_;   ///< forces the TCP close if the peer never completes it
-  token_bucket rate_;     ///< messages accepted
+  net::steady_timer close_timer_;  ///< forces the TCP close if the peer never completes it
+  token_bucket rate_;              ///< messages accepted
   token_bucket refused_;  ///< messages refused by rate_ before the socket is closed as a flood
 };
 

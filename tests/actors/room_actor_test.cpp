@@ -36,8 +36,16 @@ TEST(room_actor, exactly_one_of_two_pushes_at_the_same_version_is_accepted) {
   a.join("a");
   b.join("b");
   ASSERT_TRUE(a.next_of_type("participant_joined"));
-  json first = {{"type", "code_update"}, {"version", 0}, {"updates", json::array({{{"clientID", "a"}, {"changes", json::array({json::array({0, "A"})})}}})}};
-  json second = {{"type", "code_update"}, {"version", 0}, {"updates", json::array({{{"clientID", "b"}, {"changes", json::array({json::array({0, "B"})})}}})}};
+  json first = {
+      {"type", "code_update"},
+      {"version", 0},
+      {"updates",
+       json::array({{{"clientID", "a"}, {"changes", json::array({json::array({0, "A"})})}}})}};
+  json second = {
+      {"type", "code_update"},
+      {"version", 0},
+      {"updates",
+       json::array({{{"clientID", "b"}, {"changes", json::array({json::array({0, "B"})})}}})}};
   a.send(first);
   b.send(second);
   int accepted = 0, rejected = 0;
@@ -131,8 +139,11 @@ TEST(room_actor, a_resume_needs_no_name_and_a_fresh_join_does) {
   for (const auto& e : log.events(id)) {
     if (e.type != event_type::participant_joined) continue;
     ++joins;
-    EXPECT_EQ(e.payload["participant"], (json{{"participantId", first.pid()}, {"name", "Ada"}, {"role", "candidate"},
-                                              {"color", e.payload["participant"].value("color", "")}}));
+    EXPECT_EQ(e.payload["participant"],
+              (json{{"participantId", first.pid()},
+                    {"name", "Ada"},
+                    {"role", "candidate"},
+                    {"color", e.payload["participant"].value("color", "")}}));
     EXPECT_EQ(e.payload.value("resumeHash", ""), eventlog::sha256_hex(token));
   }
   EXPECT_EQ(joins, 1u) << "a resume logs no second join";
@@ -166,12 +177,16 @@ TEST(room_actor, publication_order_is_seq_order) {
     while (c->version() < total) ASSERT_TRUE(c->follow()) << "stuck at version " << c->version();
   std::vector<json> logged;
   for (const auto& e : log.events(id))
-    if (e.type == event_type::code_changed) logged.push_back({{"clientID", e.payload["clientID"]}, {"changes", e.payload["changes"]}, {"participantId", e.participant_id}});
+    if (e.type == event_type::code_changed)
+      logged.push_back({{"clientID", e.payload["clientID"]},
+                        {"changes", e.payload["changes"]},
+                        {"participantId", e.participant_id}});
   ASSERT_EQ(logged.size(), total);
   expect_gap_free(log.events(id));
   for (auto& c : conns) {
     ASSERT_EQ(c->seen_updates().size(), total);
-    for (std::size_t i = 0; i < total; ++i) EXPECT_EQ(c->seen_updates()[i], logged[i]) << "update " << i + 1;
+    for (std::size_t i = 0; i < total; ++i)
+      EXPECT_EQ(c->seen_updates()[i], logged[i]) << "update " << i + 1;
     EXPECT_EQ(c->text(), conns[0]->text());
   }
   EXPECT_EQ(log.fold(id).doc, utf8_to_utf16(conns[0]->text()));
@@ -211,7 +226,10 @@ TEST(room_actor, state_survives_passivation_and_reopening_the_store) {
       a.join("a");
       b.join("b", "interviewer");
       for (int i = 0; i < 8; ++i) ASSERT_TRUE(a.type_at_end("x" + std::to_string(i)));
-      a.send({{"type", "cursor_update"}, {"version", 2}, {"anchor", 1}, {"head", 3}});  // stale: mapped
+      a.send({{"type", "cursor_update"},
+              {"version", 2},
+              {"anchor", 1},
+              {"head", 3}});  // stale: mapped
       a.send({{"type", "language_change"}, {"language", "plaintext"}});
       b.send({{"type", "add_note"}, {"text", "n"}});
       b.send({{"type", "focus_change"}, {"focused", false}});
@@ -228,7 +246,8 @@ TEST(room_actor, state_survives_passivation_and_reopening_the_store) {
       caf::scoped_actor watcher{sys.system()};
       watcher->monitor(first_room);
       bool down = false;
-      watcher->receive([&](caf::down_msg&) { down = true; }, caf::after(std::chrono::seconds(10)) >> [] {});
+      watcher->receive([&](caf::down_msg&) { down = true; },
+                       caf::after(std::chrono::seconds(10)) >> [] {});
       ASSERT_TRUE(down) << "the idle room was not passivated";
     }
     auto after_passivation = log.fold(id);
@@ -236,7 +255,8 @@ TEST(room_actor, state_survives_passivation_and_reopening_the_store) {
     expected["participants"] = json::array();
     expected["cursors"] = json::object();
     expected["seq"] = after_passivation.seq;
-    EXPECT_EQ(to_json(after_passivation), expected) << "passivation logs two leaves and nothing else";
+    EXPECT_EQ(to_json(after_passivation), expected)
+        << "passivation logs two leaves and nothing else";
     EXPECT_EQ(after_passivation.seq, live.value("seq", 0u) + 2);
     // The snapshot the room wrote is exactly the fold at its seq.
     auto snap = log.store().snapshot_at_or_below(id, UINT64_MAX);
@@ -244,7 +264,8 @@ TEST(room_actor, state_survives_passivation_and_reopening_the_store) {
     auto decoded = decode_snapshot((*snap)->bytes);
     ASSERT_TRUE(decoded);
     EXPECT_EQ((*snap)->seq, after_passivation.seq);
-    EXPECT_TRUE(*decoded == after_passivation) << to_json(*decoded) << "\n" << to_json(after_passivation);
+    EXPECT_TRUE(*decoded == after_passivation) << to_json(*decoded) << "\n"
+                                               << to_json(after_passivation);
     // Re-activation: a new room actor, loaded from the snapshot, shows the same document.
     test_conn c(sys, id);
     EXPECT_NE(c.room(), first_room);
@@ -284,17 +305,24 @@ TEST(room_actor, a_bad_key_gets_its_error_before_the_close_even_while_appends_ar
   typist.join("typist");
   for (int round = 0; round < 20; ++round) {
     // An append in flight when the bad join arrives: the error is queued behind it.
-    json update = {{"type", "code_update"}, {"version", typist.version()},
-                   {"updates", json::array({{{"clientID", "t"}, {"changes", round == 0 ? json::array({json::array({0, "x"})})
-                                                                                        : json::array({typist.version(), json::array({0, "x"})})}}})}};
+    json update = {
+        {"type", "code_update"},
+        {"version", typist.version()},
+        {"updates",
+         json::array({{{"clientID", "t"},
+                       {"changes",
+                        round == 0 ? json::array({json::array({0, "x"})})
+                                   : json::array({typist.version(), json::array({0, "x"})})}}})}};
     typist.send(update);
     test_conn bad(sys, id);
-    bad.send({{"type", "join_session"}, {"name", "eve"}, {"role", "interviewer"}, {"key", "wrong"}});
+    bad.send(
+        {{"type", "join_session"}, {"name", "eve"}, {"role", "interviewer"}, {"key", "wrong"}});
     auto err = bad.next_of_type("error");
     ASSERT_TRUE(err) << "round " << round << ": the forbidden error never came";
     EXPECT_EQ(err->value("code", ""), "forbidden");
     EXPECT_EQ(bad.wait_close(), 4401);
-    ASSERT_EQ(bad.arrivals(), (std::vector<std::string>{"error", "close 4401"})) << "round " << round;
+    ASSERT_EQ(bad.arrivals(), (std::vector<std::string>{"error", "close 4401"}))
+        << "round " << round;
     ASSERT_TRUE(typist.follow());
   }
 }

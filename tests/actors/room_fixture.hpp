@@ -36,7 +36,8 @@ class log_dir {
     eventlog::store_options o;
     o.path = (dir_.path() / "db").string();
     auto opened = eventlog::store::open(o);
-    if (!opened.ok()) throw std::runtime_error("cannot open the store: " + opened.error().to_string());
+    if (!opened.ok())
+      throw std::runtime_error("cannot open the store: " + opened.error().to_string());
     store_ = std::move(*opened);
   }
   void close() { store_.reset(); }
@@ -102,7 +103,8 @@ class rooms_system {
     {
       caf::scoped_actor self{*system_};
       self->request(registry_, std::chrono::seconds(15), shutdown_atom::value)
-          .receive([](const std::string&) {}, [](caf::error& err) { ADD_FAILURE() << caf::to_string(err); });
+          .receive([](const std::string&) {},
+                   [](caf::error& err) { ADD_FAILURE() << caf::to_string(err); });
       caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
     }
     registry_ = caf::actor();
@@ -125,7 +127,10 @@ class rooms_system {
 /// Drive it from one thread.
 class test_conn {
  public:
-  test_conn(rooms_system& sys, const eventlog::session_id& id) : sys_(sys), sid_(id.str()), self_(sys.system()) { resolve(); }
+  test_conn(rooms_system& sys, const eventlog::session_id& id)
+      : sys_(sys), sid_(id.str()), self_(sys.system()) {
+    resolve();
+  }
   ~test_conn() {
     if (room_ && !closed_) close(1000);
   }
@@ -143,7 +148,9 @@ class test_conn {
   caf::actor handle() { return caf::actor_cast<caf::actor>(self_); }
   const caf::actor& room() const { return room_; }
 
-  void send(const json& message) { self_->send(room_, ws_in_atom::value, handle(), message.dump()); }
+  void send(const json& message) {
+    self_->send(room_, ws_in_atom::value, handle(), message.dump());
+  }
 
   /// The next frame the room sent, as JSON; nullopt on timeout (or, with `until_close`, when
   /// the room asks to close the socket). Reroutes are followed.
@@ -175,15 +182,19 @@ class test_conn {
   std::optional<int> wait_close(std::chrono::milliseconds timeout = 5s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (close_code_ == 0 && std::chrono::steady_clock::now() < deadline)
-      next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()), true);
+      next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                 std::chrono::steady_clock::now()),
+           true);
     if (close_code_ == 0) return std::nullopt;
     return close_code_;
   }
 
-  std::optional<json> next_of_type(const std::string& type, std::chrono::milliseconds timeout = 5s) {
+  std::optional<json> next_of_type(const std::string& type,
+                                   std::chrono::milliseconds timeout = 5s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto m = next(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+      auto m = next(std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now()));
       if (!m) return std::nullopt;
       if (m->value("type", "") == type) return m;
       if (m->value("type", "") == "code_changed") apply(*m);
@@ -228,7 +239,9 @@ class test_conn {
   /// Sends an update at the local version; true when echoed (accepted), false when rejected.
   /// Updates that arrive meanwhile are applied.
   std::optional<bool> push(const json& changes, const json& ref = nullptr) {
-    json msg = {{"type", "code_update"}, {"version", version_}, {"updates", json::array({{{"clientID", pid_}, {"changes", changes}}})}};
+    json msg = {{"type", "code_update"},
+                {"version", version_},
+                {"updates", json::array({{{"clientID", pid_}, {"changes", changes}}})}};
     if (!ref.is_null()) msg["ref"] = ref;
     send(msg);
     for (;;) {

@@ -16,7 +16,9 @@ std::vector<json> logged_updates(log_dir& log, const eventlog::session_id& id) {
   std::vector<json> out;
   for (const auto& e : log.events(id))
     if (e.type == event_type::code_changed)
-      out.push_back({{"clientID", e.payload["clientID"]}, {"changes", e.payload["changes"]}, {"participantId", e.participant_id}});
+      out.push_back({{"clientID", e.payload["clientID"]},
+                     {"changes", e.payload["changes"]},
+                     {"participantId", e.participant_id}});
   return out;
 }
 
@@ -30,7 +32,8 @@ TEST(room_history, a_pull_from_beyond_the_history_is_served_from_the_log_in_orde
   a.join("a");
   const std::string token = b.join("b").value("resumeToken", "");
   // Multi-line inserts and deletions too: what the log returns is replayed verbatim.
-  for (int i = 0; i < 12; ++i) ASSERT_TRUE(a.type_at_end(i % 3 == 0 ? "line\nnext" : "x" + std::to_string(i)));
+  for (int i = 0; i < 12; ++i)
+    ASSERT_TRUE(a.type_at_end(i % 3 == 0 ? "line\nnext" : "x" + std::to_string(i)));
   ASSERT_TRUE(a.push(json::array({json::array({3}), a.text().size() - 3})).value_or(false));
   b.until_pong();
   const auto total = a.version();
@@ -46,7 +49,8 @@ TEST(room_history, a_pull_from_beyond_the_history_is_served_from_the_log_in_orde
   EXPECT_EQ(reply->value("from", 0u), 1u);
   EXPECT_EQ(reply->value("ref", 0), 7);
   ASSERT_EQ((*reply)["updates"].size(), total - 1);
-  for (std::size_t i = 0; i + 1 < total; ++i) EXPECT_EQ((*reply)["updates"][i], logged[i + 1]) << "update " << i + 2;
+  for (std::size_t i = 0; i + 1 < total; ++i)
+    EXPECT_EQ((*reply)["updates"][i], logged[i + 1]) << "update " << i + 2;
   auto next = b.next_of_type("code_changed");
   ASSERT_TRUE(next);
   EXPECT_EQ(next->value("from", 0u), total);
@@ -143,7 +147,8 @@ std::string live(rooms_system& sys, const eventlog::session_id& id) {
   caf::scoped_actor self{sys.system()};
   std::string out = "?";
   self->request(sys.registry(), std::chrono::seconds(5), live_atom::value, id.str())
-      .receive([&](const std::string& text) { out = text; }, [&](caf::error& err) { out = "error " + caf::to_string(err); });
+      .receive([&](const std::string& text) { out = text; },
+               [&](caf::error& err) { out = "error " + caf::to_string(err); });
   return out;
 }
 
@@ -151,10 +156,11 @@ TEST(room_passivation, waits_for_its_snapshot_without_holding_an_actor_thread) {
   log_dir log;
   auto scratch = log.create_session();
   auto busy = log.create_session();
-  std::vector<eventlog::session_id> leaving = {log.create_session(), log.create_session(), log.create_session()};
+  std::vector<eventlog::session_id> leaving = {log.create_session(), log.create_session(),
+                                               log.create_session()};
   room_config config;
   config.idle_passivate = std::chrono::milliseconds(1500);  // time to hold the writer first
-  rooms_system sys(log.store(), config);  // two scheduler threads
+  rooms_system sys(log.store(), config);                    // two scheduler threads
   test_conn typist(sys, busy);
   typist.join("typist");
   std::vector<std::unique_ptr<test_conn>> leavers;
@@ -170,7 +176,8 @@ TEST(room_passivation, waits_for_its_snapshot_without_holding_an_actor_thread) {
   const std::vector<std::uint64_t> last_seq(leaving.size(), 4);  // created, joined, code, left
   for (auto& id : leaving) {
     auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (*log.store().last_seq(id) < 4 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    while (*log.store().last_seq(id) < 4 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
     ASSERT_EQ(*log.store().last_seq(id), 4u);
   }
   const std::size_t rooms = leaving.size();
@@ -180,7 +187,8 @@ TEST(room_passivation, waits_for_its_snapshot_without_holding_an_actor_thread) {
     // scheduler threads: a blocking write would leave none for anyone else.
     for (auto& id : leaving) {
       auto deadline = std::chrono::steady_clock::now() + 5s;
-      while (live(sys, id) != "null" && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+      while (live(sys, id) != "null" && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
       ASSERT_EQ(live(sys, id), "null") << "the registry did not stop the idle room";
     }
     // Another room keeps answering meanwhile.

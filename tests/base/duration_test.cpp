@@ -17,7 +17,8 @@ TEST(Duration, EveryUnit) {
 }
 
 TEST(Duration, RefusesAnythingElse) {
-  for (const char* bad : {"", "30", "s", "-1s", "+1s", " 1s", "1s ", "1.5s", "1S", "1 s", "1sec", "1ms5", "1y", "0x10s"})
+  for (const char* bad : {"", "30", "s", "-1s", "+1s", " 1s", "1s ", "1.5s", "1S", "1 s", "1sec",
+                          "1ms5", "1y", "0x10s"})
     EXPECT_FALSE(parse_duration(bad)) << '"' << bad << '"';
 }
 

@@ -43,7 +43,8 @@ TEST(Hex, DigitValues) {
   EXPECT_EQ(hex_digit_value('9'), 9);
   EXPECT_EQ(hex_digit_value('a'), 10);
   EXPECT_EQ(hex_digit_value('F'), 15);
-  for (char c : {'g', 'G', '/', ':', '@', '`', ' ', '\0'}) EXPECT_EQ(hex_digit_value(c), -1) << int(c);
+  for (char c : {'g', 'G', '/', ':', '@', '`', ' ', '\0'})
+    EXPECT_EQ(hex_digit_value(c), -1) << int(c);
 }
 
 }  // namespace

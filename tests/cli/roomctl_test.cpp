@@ -7,23 +7,23 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <rocksdb/db.h>
 
 #include "eventlog/detail/keys.hpp"
 #include "eventlog/event.hpp"
@@ -66,7 +66,8 @@ void write_file(const std::string& path, const std::string& text) {
 }
 
 /// Starts roomctl with `args`; stdin from `input`, stdout/stderr to files under `dir`.
-pid_t spawn_roomctl(const std::string& dir, const std::vector<std::string>& args, const std::string& input) {
+pid_t spawn_roomctl(const std::string& dir, const std::vector<std::string>& args,
+                    const std::string& input) {
   write_file(dir + "/stdin", input);
   std::vector<std::string> argv_s = {rooms::testing::bin_path("roomctl")};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
@@ -91,8 +92,10 @@ int wait_child(pid_t pid, std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a child process, not timing a test
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(5));  // polling a child process, not timing a test
   }
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &status, 0);
@@ -129,7 +132,8 @@ class RoomctlTest : public ::testing::Test {
 
   /// roomctl against the running roomd (online).
   run_result ctl(std::vector<std::string> args, const std::string& input = "") {
-    std::vector<std::string> full = {"--server", roomd_ ? roomd_->base_url() : "http://127.0.0.1:1", "--token", token_};
+    std::vector<std::string> full = {"--server", roomd_ ? roomd_->base_url() : "http://127.0.0.1:1",
+                                     "--token", token_};
     full.insert(full.end(), args.begin(), args.end());
     return raw(full, input);
   }
@@ -148,11 +152,14 @@ class RoomctlTest : public ::testing::Test {
     return r;
   }
 
-  rooms::testing::http_reply admin(const std::string& method, const std::string& target, const std::string& body = "") {
-    return rooms::testing::http_call(roomd_->port(), method, target, body, {{"Authorization", "Bearer " + token_}});
+  rooms::testing::http_reply admin(const std::string& method, const std::string& target,
+                                   const std::string& body = "") {
+    return rooms::testing::http_call(roomd_->port(), method, target, body,
+                                     {{"Authorization", "Bearer " + token_}});
   }
   std::string create_session(const std::string& title) {
-    auto res = rooms::testing::http_call(roomd_->port(), "POST", "/api/sessions", json{{"title", title}}.dump());
+    auto res = rooms::testing::http_call(roomd_->port(), "POST", "/api/sessions",
+                                         json{{"title", title}}.dump());
     EXPECT_EQ(res.status, 201) << res.body;
     return json::parse(res.body)["sessionId"];
   }
@@ -175,21 +182,54 @@ struct crafted {
 
 /// A session with a join, two code changes, a cursor and a language change (6 events), its
 /// timestamps 1 s apart from now - 10 s. `gap_at` skips that seq; `bad_version` breaks the fold.
-crafted crafted_session(const std::string& id = crafted_id, std::uint64_t gap_at = 0, bool bad_version = false) {
+crafted crafted_session(const std::string& id = crafted_id, std::uint64_t gap_at = 0,
+                        bool bad_version = false) {
   crafted c;
   c.t0 = rooms::eventlog::now_ms() - 10'000;
   std::vector<json> lines = {
-      {{"type", "session"}, {"sessionId", id}, {"createdAt", c.t0}, {"language", "python"}, {"title", "Crafted"},
+      {{"type", "session"},
+       {"sessionId", id},
+       {"createdAt", c.t0},
+       {"language", "python"},
+       {"title", "Crafted"},
        {"keyHash", rooms::eventlog::sha256_hex("the-key")}},
-      {{"seq", 1}, {"ts", c.t0}, {"type", "session_created"}, {"language", "python"}, {"title", "Crafted"}},
-      {{"seq", 2}, {"ts", c.t0 + 1000}, {"type", "participant_joined"}, {"participantId", "p1"},
-       {"participant", {{"participantId", "p1"}, {"name", "Ada"}, {"role", "interviewer"}, {"color", "#ff0000"}}}},
-      {{"seq", 3}, {"ts", c.t0 + 2000}, {"type", "code_changed"}, {"participantId", "p1"}, {"version", 1}, {"clientID", "c1"},
+      {{"seq", 1},
+       {"ts", c.t0},
+       {"type", "session_created"},
+       {"language", "python"},
+       {"title", "Crafted"}},
+      {{"seq", 2},
+       {"ts", c.t0 + 1000},
+       {"type", "participant_joined"},
+       {"participantId", "p1"},
+       {"participant",
+        {{"participantId", "p1"}, {"name", "Ada"}, {"role", "interviewer"}, {"color", "#ff0000"}}}},
+      {{"seq", 3},
+       {"ts", c.t0 + 2000},
+       {"type", "code_changed"},
+       {"participantId", "p1"},
+       {"version", 1},
+       {"clientID", "c1"},
        {"changes", json::parse(R"([[0,"def f():","    return 1"]])")}},
-      {{"seq", 4}, {"ts", c.t0 + 3000}, {"type", "cursor_moved"}, {"participantId", "p1"}, {"version", 1}, {"anchor", 3}, {"head", 3}},
-      {{"seq", 5}, {"ts", c.t0 + 4000}, {"type", "code_changed"}, {"participantId", "p1"}, {"version", bad_version ? 7 : 2},
-       {"clientID", "c1"}, {"changes", json::parse(R"js([21,[0,"","print(f())"]])js")}},
-      {{"seq", 6}, {"ts", c.t0 + 5000}, {"type", "language_changed"}, {"participantId", "p1"}, {"language", "javascript"}},
+      {{"seq", 4},
+       {"ts", c.t0 + 3000},
+       {"type", "cursor_moved"},
+       {"participantId", "p1"},
+       {"version", 1},
+       {"anchor", 3},
+       {"head", 3}},
+      {{"seq", 5},
+       {"ts", c.t0 + 4000},
+       {"type", "code_changed"},
+       {"participantId", "p1"},
+       {"version", bad_version ? 7 : 2},
+       {"clientID", "c1"},
+       {"changes", json::parse(R"js([21,[0,"","print(f())"]])js")}},
+      {{"seq", 6},
+       {"ts", c.t0 + 5000},
+       {"type", "language_changed"},
+       {"participantId", "p1"},
+       {"language", "javascript"}},
   };
   for (const auto& l : lines) {
     if (gap_at != 0 && l.value("seq", 0u) == gap_at) continue;
@@ -201,7 +241,9 @@ crafted crafted_session(const std::string& id = crafted_id, std::uint64_t gap_at
 const std::string doc_at_3 = "def f():\n    return 1";
 const std::string doc_final = "def f():\n    return 1\nprint(f())";
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // -- tests --
 
@@ -228,7 +270,8 @@ TEST_F(RoomctlTest, ServerErrorsAreOneClearLine) {
   EXPECT_EQ(down.code, 1);
   EXPECT_TRUE(contains(down.err, "http://127.0.0.1:1") && contains(down.err, "--db")) << down.err;
   start_roomd();
-  auto no_token = raw({"--server", roomd_->base_url(), "--data-dir", tmp_.str() + "/nowhere", "list"});
+  auto no_token =
+      raw({"--server", roomd_->base_url(), "--data-dir", tmp_.str() + "/nowhere", "list"});
   EXPECT_EQ(no_token.code, 1);
   EXPECT_TRUE(contains(no_token.err, "--token")) << no_token.err;
   auto wrong = raw({"--server", roomd_->base_url(), "--token", "wrong", "list"});
@@ -261,13 +304,15 @@ TEST_F(RoomctlTest, ListInspectEventsOnline) {
   std::set<std::string> ids;
   for (const auto& r : rows) {
     ids.insert(r["sessionId"].get<std::string>());
-    for (const char* key : {"createdAt", "lastActivityAt", "expiresAt", "language", "title", "events", "bytes", "live", "participants"})
+    for (const char* key : {"createdAt", "lastActivityAt", "expiresAt", "language", "title",
+                            "events", "bytes", "live", "participants"})
       EXPECT_TRUE(r.contains(key)) << key;
   }
   EXPECT_EQ(ids, (std::set<std::string>{a, b, crafted_id}));
   // The crafted session's activity is 5 s old: the new ones come first; by events it leads.
   EXPECT_EQ(rows[2]["sessionId"], crafted_id);
-  auto by_events = ctl({"list", "--json", "--sort", "events", "--limit", "1"}).as_json()["sessions"];
+  auto by_events =
+      ctl({"list", "--json", "--sort", "events", "--limit", "1"}).as_json()["sessions"];
   ASSERT_EQ(by_events.size(), 1u);
   EXPECT_EQ(by_events[0]["sessionId"], crafted_id);
   EXPECT_EQ(by_events[0]["events"], 6);
@@ -278,14 +323,15 @@ TEST_F(RoomctlTest, ListInspectEventsOnline) {
   ASSERT_EQ(table.lines().size(), 4u) << table.out;
   EXPECT_TRUE(contains(table.lines()[0], "LAST ACTIVITY"));
   // Imported with its last activity 5 s in the past; a loaded machine may take a few seconds more.
-  EXPECT_TRUE(contains(table.out, "5s ago") || contains(table.out, "6s ago") || contains(table.out, "7s ago") ||
-              contains(table.out, "8s ago"))
+  EXPECT_TRUE(contains(table.out, "5s ago") || contains(table.out, "6s ago") ||
+              contains(table.out, "7s ago") || contains(table.out, "8s ago"))
       << table.out;
   EXPECT_TRUE(contains(table.out, "alpha"));
 
   auto inspect = ctl({"inspect", crafted_id});
   ASSERT_EQ(inspect.code, 0) << inspect.err;
-  for (const char* part : {"Crafted", "javascript (created as python)", "Ada", "code_changed", "   1 | def f():", "   3 | print(f())"})
+  for (const char* part : {"Crafted", "javascript (created as python)", "Ada", "code_changed",
+                           "   1 | def f():", "   3 | print(f())"})
     EXPECT_TRUE(contains(inspect.out, part)) << part << " in\n" << inspect.out;
   auto inspect_json = ctl({"inspect", crafted_id, "--json"}).as_json();
   EXPECT_EQ(inspect_json["eventsByType"]["code_changed"], 2);
@@ -303,8 +349,12 @@ TEST_F(RoomctlTest, ListInspectEventsOnline) {
 
   // Unknown sessions are exit code 3 everywhere.
   const std::string unknown = "0b7e4a6c-2d1f-4e3a-9c5b-8a7d6e5f4c3b";
-  for (auto args : std::vector<std::vector<std::string>>{{"inspect", unknown}, {"events", unknown}, {"replay", unknown, "--at", "1"},
-                                                         {"verify", unknown}, {"export", unknown}, {"expire", unknown, "--yes"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{{"inspect", unknown},
+                                                         {"events", unknown},
+                                                         {"replay", unknown, "--at", "1"},
+                                                         {"verify", unknown},
+                                                         {"export", unknown},
+                                                         {"expire", unknown, "--yes"}}) {
     auto r = ctl(args);
     EXPECT_EQ(r.code, 3) << args[0] << ": " << r.err;
     EXPECT_TRUE(contains(r.err, unknown)) << r.err;
@@ -322,34 +372,64 @@ TEST_F(RoomctlTest, ReplayAtEndsTheDocumentWithExactlyOneNewline) {
   const std::string nl_id = "6f1c2b3a-2222-4222-8333-444455556666";
   const std::int64_t t0 = rooms::eventlog::now_ms() - 10'000;
   std::string jsonl;
-  for (const json& l : std::vector<json>{
-           {{"type", "session"}, {"sessionId", nl_id}, {"createdAt", t0}, {"language", "python"}, {"title", "Newline"},
-            {"keyHash", rooms::eventlog::sha256_hex("the-key")}},
-           {{"seq", 1}, {"ts", t0}, {"type", "session_created"}, {"language", "python"}, {"title", "Newline"}},
-           {{"seq", 2}, {"ts", t0 + 1000}, {"type", "participant_joined"}, {"participantId", "p1"},
-            {"participant", {{"participantId", "p1"}, {"name", "Ada"}, {"role", "interviewer"}, {"color", "#ff0000"}}}},
-           {{"seq", 3}, {"ts", t0 + 2000}, {"type", "code_changed"}, {"participantId", "p1"}, {"version", 1}, {"clientID", "c1"},
-            {"changes", json::parse(R"([[0,"a",""]])")}},
-           {{"seq", 4}, {"ts", t0 + 3000}, {"type", "code_changed"}, {"participantId", "p1"}, {"version", 2}, {"clientID", "c1"},
-            {"changes", json::parse(R"([2,[0,"",""]])")}}})
+  for (const json& l : std::vector<json>{{{"type", "session"},
+                                          {"sessionId", nl_id},
+                                          {"createdAt", t0},
+                                          {"language", "python"},
+                                          {"title", "Newline"},
+                                          {"keyHash", rooms::eventlog::sha256_hex("the-key")}},
+                                         {{"seq", 1},
+                                          {"ts", t0},
+                                          {"type", "session_created"},
+                                          {"language", "python"},
+                                          {"title", "Newline"}},
+                                         {{"seq", 2},
+                                          {"ts", t0 + 1000},
+                                          {"type", "participant_joined"},
+                                          {"participantId", "p1"},
+                                          {"participant",
+                                           {{"participantId", "p1"},
+                                            {"name", "Ada"},
+                                            {"role", "interviewer"},
+                                            {"color", "#ff0000"}}}},
+                                         {{"seq", 3},
+                                          {"ts", t0 + 2000},
+                                          {"type", "code_changed"},
+                                          {"participantId", "p1"},
+                                          {"version", 1},
+                                          {"clientID", "c1"},
+                                          {"changes", json::parse(R"([[0,"a",""]])")}},
+                                         {{"seq", 4},
+                                          {"ts", t0 + 3000},
+                                          {"type", "code_changed"},
+                                          {"participantId", "p1"},
+                                          {"version", 2},
+                                          {"clientID", "c1"},
+                                          {"changes", json::parse(R"([2,[0,"",""]])")}}})
     jsonl += l.dump() + "\n";
   write_file(io_dir_ + "/newline.jsonl", jsonl);
   auto imported = ctl({"import", io_dir_ + "/newline.jsonl"});
   ASSERT_EQ(imported.code, 0) << imported.err;
 
   for (bool online : {true, false}) {
-    auto run = [&](std::vector<std::string> args) { return online ? ctl(std::move(args)) : offline(std::move(args)); };
+    auto run = [&](std::vector<std::string> args) {
+      return online ? ctl(std::move(args)) : offline(std::move(args));
+    };
     const char* mode = online ? "online" : "--db";
     auto added = run({"replay", crafted_id, "--at", "6"});
     ASSERT_EQ(added.code, 0) << mode << ": " << added.err;
     EXPECT_EQ(added.out, doc_final + "\n") << mode << ": one newline added";
-    EXPECT_EQ(run({"replay", crafted_id, "--at", "2"}).out, "") << mode << ": an empty document prints nothing";
-    EXPECT_EQ(run({"replay", nl_id, "--at", "3"}).out, "a\n") << mode << ": it already ends with one";
-    EXPECT_EQ(run({"replay", nl_id, "--at", "4"}).out, "a\n\n") << mode << ": its own blank line is kept, nothing added";
+    EXPECT_EQ(run({"replay", crafted_id, "--at", "2"}).out, "")
+        << mode << ": an empty document prints nothing";
+    EXPECT_EQ(run({"replay", nl_id, "--at", "3"}).out, "a\n")
+        << mode << ": it already ends with one";
+    EXPECT_EQ(run({"replay", nl_id, "--at", "4"}).out, "a\n\n")
+        << mode << ": its own blank line is kept, nothing added";
     auto as_json = run({"replay", crafted_id, "--at", "6", "--json"});
     ASSERT_EQ(as_json.code, 0) << mode << ": " << as_json.err;
     ASSERT_FALSE(as_json.out.empty());
-    EXPECT_EQ(as_json.out.find('\n'), as_json.out.size() - 1) << mode << ": one line: " << as_json.out;
+    EXPECT_EQ(as_json.out.find('\n'), as_json.out.size() - 1)
+        << mode << ": one line: " << as_json.out;
     EXPECT_EQ(json::parse(as_json.out)["doc"], doc_final) << mode << ": the exact document";
   }
 }
@@ -371,7 +451,8 @@ TEST_F(RoomctlTest, ReplayAtSeqTimeAndSteps) {
   ::gmtime_r(&secs, &tm);
   char iso[64];
   std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::string at_iso = std::string(iso) + "." + std::to_string(1000 + (c.t0 + 3500) % 1000).substr(1) + "Z";
+  std::string at_iso =
+      std::string(iso) + "." + std::to_string(1000 + (c.t0 + 3500) % 1000).substr(1) + "Z";
   auto by_iso = ctl({"replay", crafted_id, "--at", at_iso});
   EXPECT_EQ(by_iso.code, 0) << at_iso << ": " << by_iso.err;
   EXPECT_EQ(by_iso.out, doc_at_3 + "\n") << at_iso;
@@ -387,8 +468,10 @@ TEST_F(RoomctlTest, ReplayAtSeqTimeAndSteps) {
   auto lines = steps.lines();
   ASSERT_EQ(lines.size(), 4u) << steps.out;
   EXPECT_EQ(lines[0], "seq=1 version=0 bytes=0 sha256=" + rooms::eventlog::sha256_hex(""));
-  EXPECT_EQ(lines[1], "seq=3 version=1 bytes=" + std::to_string(doc_at_3.size()) + " sha256=" + rooms::eventlog::sha256_hex(doc_at_3));
-  EXPECT_EQ(lines[2], "seq=5 version=2 bytes=" + std::to_string(doc_final.size()) + " sha256=" + rooms::eventlog::sha256_hex(doc_final));
+  EXPECT_EQ(lines[1], "seq=3 version=1 bytes=" + std::to_string(doc_at_3.size()) +
+                          " sha256=" + rooms::eventlog::sha256_hex(doc_at_3));
+  EXPECT_EQ(lines[2], "seq=5 version=2 bytes=" + std::to_string(doc_final.size()) +
+                          " sha256=" + rooms::eventlog::sha256_hex(doc_final));
   EXPECT_TRUE(contains(lines[3], "seq=6 "));
 }
 
@@ -455,7 +538,8 @@ TEST_F(RoomctlTest, ExportExpireImportRoundTrip) {
     auto imported = ctl({"import", file});
     ASSERT_EQ(imported.code, 0) << imported.err;
     EXPECT_EQ(ctl({"events", id}).out, events_before) << "same events";
-    EXPECT_EQ(admin("GET", "/api/sessions/" + id + "/state").body, state_before) << "same final state";
+    EXPECT_EQ(admin("GET", "/api/sessions/" + id + "/state").body, state_before)
+        << "same final state";
     EXPECT_EQ(ctl({"verify", id}).code, 0);
   }
 }
@@ -476,7 +560,8 @@ TEST_F(RoomctlTest, ExpireAsksUnlessYesAndDryRunsByIdleTime) {
   auto dry = ctl({"expire", "--idle-for", "3s", "--dry-run", "--json"});
   ASSERT_EQ(dry.code, 0) << dry.err;
   EXPECT_EQ(dry.as_json()["wouldExpire"], json::array({crafted_id}));
-  EXPECT_EQ(ctl({"expire", "--idle-for", "1h", "--dry-run", "--json"}).as_json()["wouldExpire"], json::array());
+  EXPECT_EQ(ctl({"expire", "--idle-for", "1h", "--dry-run", "--json"}).as_json()["wouldExpire"],
+            json::array());
   EXPECT_EQ(ctl({"inspect", crafted_id}).code, 0) << "a dry run expires nothing";
   auto idle = ctl({"expire", "--idle-for", "3s"}, "y\n");
   ASSERT_EQ(idle.code, 0) << idle.err;
@@ -502,10 +587,12 @@ TEST_F(RoomctlTest, OfflineReadsWhileRunningAndAfterStopAndWritesOnlyWhenUnlocke
   EXPECT_EQ(offline({"events", crafted_id}).out, online_events);
   EXPECT_EQ(offline({"replay", crafted_id, "--at", "3"}).out, doc_at_3 + "\n");
   EXPECT_EQ(offline({"verify", "--all"}).code, 0);
-  for (auto args : std::vector<std::vector<std::string>>{{"compact"}, {"expire", sid, "--yes"}, {"import", io_dir_ + "/crafted.jsonl"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"compact"}, {"expire", sid, "--yes"}, {"import", io_dir_ + "/crafted.jsonl"}}) {
     auto r = offline(args);
     EXPECT_EQ(r.code, 1) << args[0];
-    EXPECT_TRUE(contains(r.err, "in use by a running roomd; use --server")) << args[0] << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, "in use by a running roomd; use --server"))
+        << args[0] << ": " << r.err;
   }
   EXPECT_EQ(offline({"expire", sid, "--dry-run"}).code, 0) << "a dry run only reads";
 
@@ -519,7 +606,8 @@ TEST_F(RoomctlTest, OfflineReadsWhileRunningAndAfterStopAndWritesOnlyWhenUnlocke
   // Offline export is complete: it carries the interviewer key hash too.
   auto exported = offline({"export", crafted_id, "-o", io_dir_ + "/offline.jsonl"});
   ASSERT_EQ(exported.code, 0) << exported.err;
-  auto header = json::parse(slurp(io_dir_ + "/offline.jsonl").substr(0, slurp(io_dir_ + "/offline.jsonl").find('\n')));
+  auto header = json::parse(
+      slurp(io_dir_ + "/offline.jsonl").substr(0, slurp(io_dir_ + "/offline.jsonl").find('\n')));
   EXPECT_EQ(header["keyHash"], rooms::eventlog::sha256_hex("the-key"));
   ASSERT_EQ(offline({"expire", crafted_id, "--yes"}).code, 0);
   EXPECT_EQ(offline({"inspect", crafted_id}).code, 3);
@@ -598,11 +686,13 @@ struct participant {
 
   participant(int port, const std::string& id, const std::string& name) {
     beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(10));
-    beast::get_lowest_layer(ws).connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+    beast::get_lowest_layer(ws).connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                                                               static_cast<unsigned short>(port)));
     beast::get_lowest_layer(ws).expires_never();
     ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     ws.handshake("127.0.0.1:" + std::to_string(port), "/ws/" + id);
-    ws.write(net::buffer(json{{"type", "join_session"}, {"name", name}, {"role", "candidate"}}.dump()));
+    ws.write(
+        net::buffer(json{{"type", "join_session"}, {"name", name}, {"role", "candidate"}}.dump()));
     EXPECT_EQ(read()["type"], "session_state");
   }
   json read() {
@@ -626,10 +716,14 @@ TEST_F(RoomctlTest, LiveRoomsFollowAndExpireWith4410) {
   start_roomd();
   auto id = create_session("live one");
   // Follow the events in the background while someone joins.
-  pid_t follower = spawn_roomctl(io_dir_, {"--server", roomd_->base_url(), "--token", token_, "events", id, "--follow", "--interval", "50"}, "");
+  pid_t follower = spawn_roomctl(io_dir_,
+                                 {"--server", roomd_->base_url(), "--token", token_, "events", id,
+                                  "--follow", "--interval", "50"},
+                                 "");
   participant bob(roomd_->port(), id, "Bob");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!contains(slurp(io_dir_ + "/stdout"), "participant_joined") && std::chrono::steady_clock::now() < deadline)
+  while (!contains(slurp(io_dir_ + "/stdout"), "participant_joined") &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a child's output
   ::kill(follower, SIGINT);
   EXPECT_EQ(wait_child(follower, std::chrono::seconds(20)), 0) << "--follow ends cleanly on Ctrl-C";
@@ -642,7 +736,8 @@ TEST_F(RoomctlTest, LiveRoomsFollowAndExpireWith4410) {
   EXPECT_EQ(live[0]["sessionId"], id);
   EXPECT_EQ(live[0]["participants"].size(), 1u);
   auto inspect = ctl({"inspect", id});
-  EXPECT_TRUE(contains(inspect.out, "yes, 1 connected") && contains(inspect.out, "Bob")) << inspect.out;
+  EXPECT_TRUE(contains(inspect.out, "yes, 1 connected") && contains(inspect.out, "Bob"))
+      << inspect.out;
   auto stats = ctl({"stats", "--json"}).as_json();
   EXPECT_EQ(stats["sessionsLive"], 1);
   EXPECT_EQ(stats["sessionsStored"], 1);
@@ -653,7 +748,6 @@ TEST_F(RoomctlTest, LiveRoomsFollowAndExpireWith4410) {
   EXPECT_EQ(ctl({"inspect", id}).code, 3);
   EXPECT_EQ(ctl({"compact", "--json"}).code, 0);
 }
-
 
 // -- crafted imports (the one validated import, actors/import.hpp) --
 
@@ -679,10 +773,13 @@ TEST_F(RoomctlTest, CraftedImportsAreRefusedCleanlyOnlineAndOfflineAndChangeNoth
   };
   // Online: refused before any upload (the same checks the server runs; its own refusals are
   // tests/gateway/security_test.cpp). A few through the server itself, too.
-  for (std::size_t i = 0; i < hostile.size(); ++i) expect_refused(ctl({"import", files[i]}), hostile[i].first);
+  for (std::size_t i = 0; i < hostile.size(); ++i)
+    expect_refused(ctl({"import", files[i]}), hostile[i].first);
   for (std::size_t i = 0; i < hostile.size(); i += 5)
-    EXPECT_EQ(admin("POST", "/api/admin/import", hostile[i].second).status, 400) << hostile[i].first;
-  EXPECT_EQ(ctl({"inspect", cases::crafted_id}).code, 3) << "nothing of a refused import is written";
+    EXPECT_EQ(admin("POST", "/api/admin/import", hostile[i].second).status, 400)
+        << hostile[i].first;
+  EXPECT_EQ(ctl({"inspect", cases::crafted_id}).code, 3)
+      << "nothing of a refused import is written";
   // An existing id: refused, that session untouched.
   write_file(io_dir_ + "/over.jsonl", cases::to_text(cases::crafted_lines(existing)));
   auto over = ctl({"import", io_dir_ + "/over.jsonl"});
@@ -693,7 +790,8 @@ TEST_F(RoomctlTest, CraftedImportsAreRefusedCleanlyOnlineAndOfflineAndChangeNoth
 
   // Offline (--db, roomd stopped): the same refusals through the writing path.
   ASSERT_EQ(stop_roomd(), 0);
-  for (std::size_t i = 0; i < hostile.size(); ++i) expect_refused(offline({"import", files[i]}), hostile[i].first);
+  for (std::size_t i = 0; i < hostile.size(); ++i)
+    expect_refused(offline({"import", files[i]}), hostile[i].first);
   auto over_offline = offline({"import", io_dir_ + "/over.jsonl"});
   EXPECT_EQ(over_offline.code, 1);
   EXPECT_TRUE(contains(over_offline.err, "already exists")) << over_offline.err;
@@ -705,7 +803,8 @@ TEST_F(RoomctlTest, CraftedImportsAreRefusedCleanlyOnlineAndOfflineAndChangeNoth
   auto valid = offline({"import", io_dir_ + "/valid.jsonl"});
   ASSERT_EQ(valid.code, 0) << valid.err;
   start_roomd();
-  EXPECT_EQ(ctl({"replay", cases::crafted_id, "--at", "6"}).out, "def f():\n    return 1\nprint(f())\n");
+  EXPECT_EQ(ctl({"replay", cases::crafted_id, "--at", "6"}).out,
+            "def f():\n    return 1\nprint(f())\n");
   EXPECT_EQ(ctl({"events", existing}).out, events_before);
 }
 

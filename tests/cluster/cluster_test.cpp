@@ -23,11 +23,12 @@ std::string parse_error(const std::string& text) {
   return std::holds_alternative<std::string>(parsed) ? std::get<std::string>(parsed) : "";
 }
 
-const std::string three = "# three nodes on loopback\n"
-                          "a 127.0.0.1:9101 127.0.0.1:8101\n"
-                          "\n"
-                          "b 127.0.0.1:9102 127.0.0.1:8102   # second\n"
-                          "c 127.0.0.1:9103 127.0.0.1:8103\n";
+const std::string three =
+    "# three nodes on loopback\n"
+    "a 127.0.0.1:9101 127.0.0.1:8101\n"
+    "\n"
+    "b 127.0.0.1:9102 127.0.0.1:8102   # second\n"
+    "c 127.0.0.1:9103 127.0.0.1:8103\n";
 
 TEST(cluster_file, lists_nodes_with_their_addresses) {
   auto nodes = parse_ok(three);
@@ -43,7 +44,8 @@ TEST(cluster_file, bad_lines_are_named) {
   EXPECT_EQ(parse_error(""), "the cluster file lists no nodes");
   EXPECT_NE(parse_error("a 127.0.0.1:1\n").find("line 1: expected"), std::string::npos);
   EXPECT_NE(parse_error("a h:1 h:2 extra\n").find("line 1: expected"), std::string::npos);
-  EXPECT_NE(parse_error("a h:1 h:2\na h:3 h:4\n").find("line 2: node id \"a\" appears twice"), std::string::npos);
+  EXPECT_NE(parse_error("a h:1 h:2\na h:3 h:4\n").find("line 2: node id \"a\" appears twice"),
+            std::string::npos);
   EXPECT_NE(parse_error("a/b h:1 h:2\n").find("node id"), std::string::npos);
   EXPECT_NE(parse_error("a h:0 h:2\n").find("bad CAF address"), std::string::npos);
   EXPECT_NE(parse_error("a h:1 h:70000\n").find("bad HTTP address"), std::string::npos);
@@ -76,8 +78,10 @@ TEST(ownership, removing_a_node_moves_only_its_sessions) {
     auto id = eventlog::session_id::random().str();
     const std::string before = owner_of(nodes, id).id;
     const std::string after = owner_of(without_c, id).id;
-    if (before != "c") EXPECT_EQ(after, before) << id;
-    else ++moved;
+    if (before != "c")
+      EXPECT_EQ(after, before) << id;
+    else
+      ++moved;
   }
   EXPECT_GT(moved, 0);
 }

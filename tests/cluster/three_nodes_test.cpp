@@ -59,12 +59,16 @@ class three_nodes : public ::testing::Test {
       // One admin token for the whole cluster: admin calls are forwarded as they came.
       std::filesystem::create_directories(data_dir(n.id));
       std::ofstream(data_dir(n.id) + "/admin.token") << token_ << "\n";
-      std::filesystem::permissions(data_dir(n.id) + "/admin.token", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      std::filesystem::permissions(
+          data_dir(n.id) + "/admin.token",
+          std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     }
     for (const auto& n : nodes_) start(n.id);
   }
 
-  std::string data_dir(const std::string& id) const { return (dir_.path() / ("node-" + id)).string(); }
+  std::string data_dir(const std::string& id) const {
+    return (dir_.path() / ("node-" + id)).string();
+  }
   const node& node_of(const std::string& id) const {
     for (const auto& n : nodes_)
       if (n.id == id) return n;
@@ -74,8 +78,10 @@ class three_nodes : public ::testing::Test {
   void start(const std::string& id) {
     const node& n = node_of(id);
     servers_[id] = std::make_unique<roomd_process>(
-        data_dir(id), std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(n.http_port), "--node-id", id,
-                                               "--cluster", cluster_file_, "--create-per-minute", "100000", "--idle-passivate", "1s"});
+        data_dir(id),
+        std::vector<std::string>{"--listen", "127.0.0.1:" + std::to_string(n.http_port),
+                                 "--node-id", id, "--cluster", cluster_file_, "--create-per-minute",
+                                 "100000", "--idle-passivate", "1s"});
   }
   std::string owner(const std::string& sid) const { return owner_of(nodes_, sid).id; }
   /// A session created through node `via`, and which node owns it.
@@ -89,7 +95,8 @@ class three_nodes : public ::testing::Test {
     throw std::runtime_error("no session landed on " + id);
   }
   json admin_list(const std::string& via, const std::string& query) {
-    auto r = http_call(server(via).port(), "GET", "/api/admin/sessions?" + query, "", bearer(token_));
+    auto r =
+        http_call(server(via).port(), "GET", "/api/admin/sessions?" + query, "", bearer(token_));
     EXPECT_EQ(r.status, 200) << r.body;
     return body_of(r);
   }
@@ -122,16 +129,17 @@ TEST_F(three_nodes, each_node_owns_about_a_third_of_300_sessions_and_any_node_se
   for (const auto& n : merged["nodes"]) EXPECT_TRUE(n.value("ok", false)) << n;
   // roomctl against any one node lists every session and inspects any of them.
   {
-    std::string cmd = rooms::testing::bin_path("roomctl") + " --server " + server("c").base_url() + " --token " + token_ +
-                      " --json list --limit 1000";
+    std::string cmd = rooms::testing::bin_path("roomctl") + " --server " + server("c").base_url() +
+                      " --token " + token_ + " --json list --limit 1000";
     std::string out = run(cmd);
     json listed = json::parse(out, nullptr, false);
     ASSERT_TRUE(listed.is_object() || listed.is_array()) << out;
     const json& rows = listed.is_object() ? listed["sessions"] : listed;
     EXPECT_EQ(rows.size(), 300u) << out.substr(0, 500);
     const auto& s = sessions.front();
-    std::string inspect = run(rooms::testing::bin_path("roomctl") + " --server " + server(owner(s.id) == "a" ? "b" : "a").base_url() +
-                              " --token " + token_ + " --json inspect " + s.id);
+    std::string inspect = run(rooms::testing::bin_path("roomctl") + " --server " +
+                              server(owner(s.id) == "a" ? "b" : "a").base_url() + " --token " +
+                              token_ + " --json inspect " + s.id);
     EXPECT_NE(inspect.find(s.id), std::string::npos) << inspect;
   }
   // Any node answers about any session, with the same content as its owner.
@@ -161,14 +169,16 @@ TEST_F(three_nodes, clients_on_different_nodes_in_one_session_converge) {
     for (auto* p : all) {
       ASSERT_TRUE(push(*p, insert_at(p->doc.size(), p->doc.size(), p->id.substr(0, 1))));
       for (auto* q : all)
-        while (q != p && q->version < p->version) ASSERT_TRUE(q->follow()) << "stuck at " << q->version;
+        while (q != p && q->version < p->version)
+          ASSERT_TRUE(q->follow()) << "stuck at " << q->version;
     }
   }
   EXPECT_EQ(pa.version, 30u);
   EXPECT_EQ(pa.text(), pb.text());
   EXPECT_EQ(pb.text(), pc.text());
   // The log (read through a node that does not own it) has the same document.
-  auto st = http_call(server("a").port(), "GET", "/api/sessions/" + s.id + "/state", "", bearer(s.key));
+  auto st =
+      http_call(server("a").port(), "GET", "/api/sessions/" + s.id + "/state", "", bearer(s.key));
   ASSERT_EQ(st.status, 200) << st.body;
   EXPECT_EQ(body_of(st).value("doc", ""), pa.text());
   // Its log is on c alone.
@@ -229,7 +239,8 @@ TEST_F(three_nodes, a_dead_node_takes_only_its_sessions_away_until_it_returns) {
   start("c");
   json state;
   for (int i = 0; i < 100; ++i) {
-    auto st = http_call(server("a").port(), "GET", "/api/sessions/" + on_c.id + "/state", "", bearer(on_c.key));
+    auto st = http_call(server("a").port(), "GET", "/api/sessions/" + on_c.id + "/state", "",
+                        bearer(on_c.key));
     if (st.status == 200) {
       state = body_of(st);
       break;
@@ -252,7 +263,8 @@ TEST_F(three_nodes, a_dead_node_takes_only_its_sessions_away_until_it_returns) {
       back.doc = actors::utf8_to_utf16(m->value("doc", ""));
       break;
     }
-    EXPECT_EQ(ws->close_code(), close_node_unavailable) << "while c is coming back, joins are refused as unavailable";
+    EXPECT_EQ(ws->close_code(), close_node_unavailable)
+        << "while c is coming back, joins are refused as unavailable";
     std::this_thread::sleep_for(200ms);
   }
   ASSERT_FALSE(back.id.empty()) << "node b:\n" << server("b").log();
@@ -282,8 +294,10 @@ TEST_F(three_nodes, a_dead_node_releases_the_rooms_its_sockets_were_attached_to)
     passivated = !live_on_b();
     if (!passivated) std::this_thread::sleep_for(100ms);
   }
-  EXPECT_TRUE(passivated) << "the room stayed active for sockets of a dead node\n" << server("b").log();
-  auto st = http_call(server("b").port(), "GET", "/api/sessions/" + on_b.id + "/state", "", bearer(on_b.key));
+  EXPECT_TRUE(passivated) << "the room stayed active for sockets of a dead node\n"
+                          << server("b").log();
+  auto st = http_call(server("b").port(), "GET", "/api/sessions/" + on_b.id + "/state", "",
+                      bearer(on_b.key));
   ASSERT_EQ(st.status, 200);
   EXPECT_EQ(body_of(st).value("doc", ""), "kept");
 }

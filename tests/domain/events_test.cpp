@@ -74,9 +74,11 @@ TEST(event_payloads, malformed_payloads_are_refused) {
   EXPECT_EQ(refused<session_created>(R"([])").message, "payload is not an object");
   refused<session_created>(R"({"language":5})");
   EXPECT_EQ(refused<participant_joined>(R"({})").message, "no participant");
-  EXPECT_EQ(refused<participant_joined>(R"({"participant":{"name":"A"}})").message, "no participantId");
-  EXPECT_EQ(refused<participant_joined>(R"({"participant":{"participantId":"p","name":["A"]}})").message,
-            "participant fields must be strings");
+  EXPECT_EQ(refused<participant_joined>(R"({"participant":{"name":"A"}})").message,
+            "no participantId");
+  EXPECT_EQ(
+      refused<participant_joined>(R"({"participant":{"participantId":"p","name":["A"]}})").message,
+      "participant fields must be strings");
   refused<participant_joined>(R"({"participant":{"participantId":"p"},"resumeHash":1})");
   refused<participant_left>(R"({"reason":1})");
   EXPECT_EQ(refused<code_changed>(R"({"changes":[]})").message, "no version");
@@ -85,7 +87,8 @@ TEST(event_payloads, malformed_payloads_are_refused) {
   EXPECT_EQ(bad_changes.code, "invalid_changes");
   EXPECT_EQ(bad_changes.message, "changes are not a ChangeSet");
   EXPECT_EQ(refused<code_changed>(R"({"version":1,"clientID":3,"changes":[]})").code, "malformed");
-  EXPECT_EQ(refused<cursor_moved>(R"({"version":1,"anchor":"x"})").message, "cursor needs version, anchor, head");
+  EXPECT_EQ(refused<cursor_moved>(R"({"version":1,"anchor":"x"})").message,
+            "cursor needs version, anchor, head");
   EXPECT_EQ(refused<language_changed>(R"({})").message, "no language");
   refused<run_started>(R"({"runId":5})");
   refused<run_started>(R"({"version":-3})");
@@ -102,7 +105,8 @@ TEST(event_payloads, malformed_payloads_are_refused) {
 /// The fold decodes through the structs: a malformed payload is refused and changes nothing.
 TEST(event_payloads, the_fold_refuses_what_does_not_decode) {
   room_state state;
-  eventlog::event created{1, 10, eventlog::event_type::session_created, "", json{{"language", "python"}}};
+  eventlog::event created{1, 10, eventlog::event_type::session_created, "",
+                          json{{"language", "python"}}};
   ASSERT_FALSE(apply(state, created));
   const room_state before = state;
   eventlog::event bad{2, 11, eventlog::event_type::run_finished, "p1", json{{"stdout", 5}}};
@@ -110,7 +114,8 @@ TEST(event_payloads, the_fold_refuses_what_does_not_decode) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err->code, "malformed");
   EXPECT_EQ(state, before);
-  eventlog::event changes{2, 11, eventlog::event_type::code_changed, "p1", json{{"version", 1}, {"changes", json::array({-1})}}};
+  eventlog::event changes{2, 11, eventlog::event_type::code_changed, "p1",
+                          json{{"version", 1}, {"changes", json::array({-1})}}};
   err = apply(state, changes);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->code, "invalid_changes");

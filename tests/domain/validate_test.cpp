@@ -44,8 +44,10 @@ TEST(validators, titles_notes_and_reasons) {
 }
 
 TEST(validators, languages_ids_roles_colors_hashes) {
-  for (const char* ok : {"python", "cpp", "c#", "objective-c", "plaintext", "f.x_y+"}) EXPECT_TRUE(valid_language_name(ok)) << ok;
-  for (const char* bad : {"", "<script>", "py thon", "ünï"}) EXPECT_FALSE(valid_language_name(bad)) << bad;
+  for (const char* ok : {"python", "cpp", "c#", "objective-c", "plaintext", "f.x_y+"})
+    EXPECT_TRUE(valid_language_name(ok)) << ok;
+  for (const char* bad : {"", "<script>", "py thon", "ünï"})
+    EXPECT_FALSE(valid_language_name(bad)) << bad;
   EXPECT_FALSE(valid_language_name(std::string(33, 'a')));
   EXPECT_TRUE(valid_id("p_0a1b-2"));
   EXPECT_FALSE(valid_id(""));
@@ -68,9 +70,10 @@ TEST(validators, languages_ids_roles_colors_hashes) {
 /// The change sets and the runner decode through the same function, so they replace alike.
 TEST(utf8, changesets_and_runner_output_replace_alike) {
   const std::string fffd = "\xEF\xBF\xBD";
-  for (const std::string& bytes : {std::string("ok \xC3\xA9"), std::string("\xC0\xAF"), std::string("\xE0\x80\xAF"),
-                                  std::string("\xED\xA0\x80"), std::string("\xF4\x90\x80\x80"), std::string("\xE2\x82x"),
-                                  std::string("x\xF0\x9F\x98"), std::string("a\0b", 3)}) {
+  for (const std::string& bytes :
+       {std::string("ok \xC3\xA9"), std::string("\xC0\xAF"), std::string("\xE0\x80\xAF"),
+        std::string("\xED\xA0\x80"), std::string("\xF4\x90\x80\x80"), std::string("\xE2\x82x"),
+        std::string("x\xF0\x9F\x98"), std::string("a\0b", 3)}) {
     EXPECT_EQ(utf16_to_utf8(utf8_to_utf16(bytes)), base::to_valid_utf8(bytes));
   }
   EXPECT_EQ(base::to_valid_utf8("\xE2\x82x"), fffd + "x");

@@ -42,10 +42,10 @@ TEST(event_encoding, json_form_is_flat) {
 }
 
 TEST(event_encoding, malformed_json_is_invalid_argument) {
-  for (const char* text : {R"([])", R"({"seq":1,"ts":1})", R"({"seq":1,"ts":1,"type":"nope"})",
-                           R"({"seq":-1,"ts":1,"type":"code_changed"})",
-                           R"({"seq":1,"ts":"x","type":"code_changed"})",
-                           R"({"seq":1,"ts":1,"type":"code_changed","participantId":5})"}) {
+  for (const char* text :
+       {R"([])", R"({"seq":1,"ts":1})", R"({"seq":1,"ts":1,"type":"nope"})",
+        R"({"seq":-1,"ts":1,"type":"code_changed"})", R"({"seq":1,"ts":"x","type":"code_changed"})",
+        R"({"seq":1,"ts":1,"type":"code_changed","participantId":5})"}) {
     ROOMS_EXPECT_ERR(event_from_json(nlohmann::json::parse(text)).error(), errc::invalid_argument);
   }
 }
@@ -56,11 +56,15 @@ TEST(event_encoding, garbage_and_unknown_versions_are_corruption) {
   unknown_version[0] = 2;
   std::string truncated = good.substr(0, good.size() - 3);
   std::string bad_type = encode(test::every_event_type()[0]);
-  std::vector<std::string> cases = {"", std::string(1, '\0'), unknown_version, truncated,
-                                    "\x01garbage", std::string("\x01\xc1", 2),
-                                    std::string("\x01\x94\x01\x63\xa0\x80", 6),  // type 99
-                                    std::string("\x01\x94\x01\x01\xa0\x01", 6),  // payload not {}
-                                    std::string("\x01\xdd\xff\xff\xff\xff", 6)}; // huge array
+  std::vector<std::string> cases = {"",
+                                    std::string(1, '\0'),
+                                    unknown_version,
+                                    truncated,
+                                    "\x01garbage",
+                                    std::string("\x01\xc1", 2),
+                                    std::string("\x01\x94\x01\x63\xa0\x80", 6),   // type 99
+                                    std::string("\x01\x94\x01\x01\xa0\x01", 6),   // payload not {}
+                                    std::string("\x01\xdd\xff\xff\xff\xff", 6)};  // huge array
   for (const auto& bytes : cases) {
     ROOMS_EXPECT_ERR(decode(bytes).error(), errc::corruption);
   }
@@ -120,12 +124,10 @@ TEST(session_id, parse_accepts_only_the_canonical_form) {
   auto upper = session_id::parse("0123ABCD-4567-489A-BCDE-F0123456789A");
   ASSERT_TRUE(upper);
   EXPECT_EQ(upper->str(), "0123abcd-4567-489a-bcde-f0123456789a");
-  for (const char* bad : {"", "0123abcd4567489abcdef0123456789a",
-                          "{0123abcd-4567-489a-bcde-f0123456789a}",
-                          "0123abcd-4567-489a-bcde-f0123456789",
-                          "0123abcd-4567-489a-bcde-f0123456789az",
-                          "0123abcd_4567-489a-bcde-f0123456789a",
-                          "0123abcg-4567-489a-bcde-f0123456789a"}) {
+  for (const char* bad :
+       {"", "0123abcd4567489abcdef0123456789a", "{0123abcd-4567-489a-bcde-f0123456789a}",
+        "0123abcd-4567-489a-bcde-f0123456789", "0123abcd-4567-489a-bcde-f0123456789az",
+        "0123abcd_4567-489a-bcde-f0123456789a", "0123abcg-4567-489a-bcde-f0123456789a"}) {
     EXPECT_FALSE(session_id::parse(bad)) << bad;
   }
 }

@@ -10,21 +10,21 @@
 #include "eventlog/status.hpp"
 
 /// Like RocksDB's ASSERT_OK: prints the status text on failure.
-#define ROOMS_ASSERT_OK(expr)                                 \
-  do {                                                        \
-    const auto& rooms_s_ = (expr);                            \
-    ASSERT_TRUE(rooms_s_.ok()) << rooms_s_.to_string();       \
+#define ROOMS_ASSERT_OK(expr)                           \
+  do {                                                  \
+    const auto& rooms_s_ = (expr);                      \
+    ASSERT_TRUE(rooms_s_.ok()) << rooms_s_.to_string(); \
   } while (0)
-#define ROOMS_EXPECT_OK(expr)                                 \
-  do {                                                        \
-    const auto& rooms_s_ = (expr);                            \
-    EXPECT_TRUE(rooms_s_.ok()) << rooms_s_.to_string();       \
+#define ROOMS_EXPECT_OK(expr)                           \
+  do {                                                  \
+    const auto& rooms_s_ = (expr);                      \
+    EXPECT_TRUE(rooms_s_.ok()) << rooms_s_.to_string(); \
   } while (0)
 /// Checks a specific error code, printing the status either way.
-#define ROOMS_EXPECT_ERR(expr, want)                                          \
-  do {                                                                        \
-    const auto& rooms_s_ = (expr);                                            \
-    EXPECT_EQ(rooms_s_.code(), (want)) << rooms_s_.to_string();               \
+#define ROOMS_EXPECT_ERR(expr, want)                            \
+  do {                                                          \
+    const auto& rooms_s_ = (expr);                              \
+    EXPECT_EQ(rooms_s_.code(), (want)) << rooms_s_.to_string(); \
   } while (0)
 
 namespace rooms::eventlog::test {
@@ -47,7 +47,9 @@ inline std::vector<event> every_event_type() {
       {{"participant", {{"id", "p1"}, {"name", "Ada"}, {"role", "interviewer"}}}});
   add(event_type::participant_left, "p2", {{"reason", "closed"}});
   add(event_type::code_changed, "p1",
-      {{"version", 7}, {"clientID", "c-1"}, {"changes", json::array({3, json::array({0, "hé\n"}), 9})}});
+      {{"version", 7},
+       {"clientID", "c-1"},
+       {"changes", json::array({3, json::array({0, "hé\n"}), 9})}});
   add(event_type::cursor_moved, "p1", {{"version", 7}, {"anchor", 3}, {"head", 5}});
   add(event_type::language_changed, "p1", {{"language", "cpp"}});
   add(event_type::run_started, "p1", {{"runId", "r1"}, {"language", "cpp"}});
@@ -66,11 +68,12 @@ inline event code_event(std::uint64_t seq, std::int64_t ts, const std::string& w
   e.ts = ts;
   e.type = event_type::code_changed;
   e.participant_id = who;
-  e.payload = {{"version", seq},
-               {"clientID", "client-" + who},
-               {"changes", nlohmann::json::array({seq % 97, nlohmann::json::array(
-                                                               {0, "line " + std::to_string(seq) +
-                                                                       " of the candidate's code"})})}};
+  e.payload = {
+      {"version", seq},
+      {"clientID", "client-" + who},
+      {"changes", nlohmann::json::array(
+                      {seq % 97, nlohmann::json::array({0, "line " + std::to_string(seq) +
+                                                               " of the candidate's code"})})}};
   return e;
 }
 

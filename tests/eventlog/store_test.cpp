@@ -33,7 +33,10 @@ class store_test : public ::testing::Test {
     EXPECT_TRUE(opened.ok()) << opened.error().to_string();
     return opened ? std::move(opened.value()) : nullptr;
   }
-  void SetUp() override { db_ = open(opts()); ASSERT_TRUE(db_); }
+  void SetUp() override {
+    db_ = open(opts());
+    ASSERT_TRUE(db_);
+  }
 
   session_id create(std::string title = "t", std::int64_t ts = t0) {
     session_meta m;
@@ -182,7 +185,8 @@ TEST_F(store_test, eight_threads_on_a_hundred_sessions_keep_order_and_counts) {
               --pending;
             });
           } else if (h == how::pair) {
-            if (!db_->append(ids[s], {code_event(seq, ts, who), code_event(seq + 1, ts, who)}).ok()) {
+            if (!db_->append(ids[s], {code_event(seq, ts, who), code_event(seq + 1, ts, who)})
+                     .ok()) {
               ++failures;
             }
           } else if (!db_->append(ids[s], {code_event(seq, ts, who)}).ok()) {
@@ -224,7 +228,10 @@ TEST_F(store_test, snapshots_at_or_below) {
   ROOMS_EXPECT_ERR(db_->put_snapshot(session_id::random(), 1, "x"), errc::not_found);
   auto other = create();  // a neighbour's snapshots must never leak into this session's range
   ROOMS_ASSERT_OK(db_->put_snapshot(other, 1, "other@1"));
-  struct want_t { std::uint64_t at; std::optional<std::uint64_t> seq; };
+  struct want_t {
+    std::uint64_t at;
+    std::optional<std::uint64_t> seq;
+  };
   for (auto [at, seq] : {want_t{5, std::nullopt}, want_t{10, 10}, want_t{19, 10}, want_t{20, 20},
                          want_t{1000, 20}}) {
     auto snap = db_->snapshot_at_or_below(id, at);
@@ -395,9 +402,11 @@ TEST_F(store_test, reopen_keeps_everything) {
 void poke(const std::string& path, const char* cf_name, const std::string& key,
           const std::string& value) {
   rocksdb::DBOptions o;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
-      {rocksdb::kDefaultColumnFamilyName, {}}, {"meta", {}}, {"events", {}}, {"snapshots", {}},
-      {"questions", {}}};
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
+                                                      {"meta", {}},
+                                                      {"events", {}},
+                                                      {"snapshots", {}},
+                                                      {"questions", {}}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(o, path, cfs, &handles, &raw).ok());

@@ -28,8 +28,10 @@ std::u16string reference_apply(const changeset& cs, const std::u16string& doc) {
   std::u16string out;
   std::size_t pos = 0;
   for (const auto& s : cs.sections()) {
-    if (s.inserted) out += *s.inserted;
-    else out += doc.substr(pos, s.length);
+    if (s.inserted)
+      out += *s.inserted;
+    else
+      out += doc.substr(pos, s.length);
     pos += s.length;
   }
   return out;

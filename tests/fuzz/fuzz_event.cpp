@@ -23,8 +23,9 @@ using json = nlohmann::json;
 namespace el = rooms::eventlog;
 
 bool envelope_collision(const el::event& e) {
-  return e.payload.is_object() && (e.payload.contains("seq") || e.payload.contains("ts") ||
-                                   e.payload.contains("type") || e.payload.contains("participantId"));
+  return e.payload.is_object() &&
+         (e.payload.contains("seq") || e.payload.contains("ts") || e.payload.contains("type") ||
+          e.payload.contains("participantId"));
 }
 
 void check_stable(const el::event& e) {
@@ -32,7 +33,8 @@ void check_stable(const el::event& e) {
   std::string bytes = el::encode(e);
   auto again = el::decode(bytes);
   FUZZ_CHECK(again.ok());
-  FUZZ_CHECK(again->ts == e.ts && again->type == e.type && again->participant_id == e.participant_id);
+  FUZZ_CHECK(again->ts == e.ts && again->type == e.type &&
+             again->participant_id == e.participant_id);
   FUZZ_CHECK(el::encode(*again) == bytes);
   // Served as JSON (the /events form) and read back (roomctl import).
   json j = el::to_json(e);

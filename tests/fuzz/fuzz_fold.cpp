@@ -75,8 +75,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     FUZZ_CHECK(state.seq == e.seq);
     FUZZ_CHECK(state.version >= version_before);
-    if (e.type == el::event_type::code_changed) FUZZ_CHECK(state.version == version_before + 1);
-    else FUZZ_CHECK(state.version == version_before);
+    if (e.type == el::event_type::code_changed)
+      FUZZ_CHECK(state.version == version_before + 1);
+    else
+      FUZZ_CHECK(state.version == version_before);
     if (state.doc.size() > max_doc) break;
   }
   auto snap = ac::decode_snapshot(ac::encode_snapshot(state));

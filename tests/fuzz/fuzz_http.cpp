@@ -83,8 +83,12 @@ void remove_dir() {
 
 /// The export format (cli/export_format.hpp) of a session with the fixed interviewer key.
 std::string import_body(const char* id, bool rich) {
-  std::string out = json{{"type", "session"},    {"sessionId", id},  {"createdAt", rooms::eventlog::now_ms() - 3'600'000},
-                         {"language", "python"}, {"title", "fuzz"}, {"keyHash", rooms::eventlog::sha256_hex(interviewer_key)}}
+  std::string out = json{{"type", "session"},
+                         {"sessionId", id},
+                         {"createdAt", rooms::eventlog::now_ms() - 3'600'000},
+                         {"language", "python"},
+                         {"title", "fuzz"},
+                         {"keyHash", rooms::eventlog::sha256_hex(interviewer_key)}}
                         .dump() +
                     "\n";
   const char* lines[] = {
@@ -126,9 +130,12 @@ bool ensure_session(const char* id, bool rich) {
   auto sid = rooms::eventlog::session_id::parse(id);
   FUZZ_CHECK(sid.has_value());
   if (w->store->meta(*sid).ok()) return true;
-  auto res = gd::handle_api(*w->ctx, make_request(http::verb::post, "/api/admin/import", import_body(id, rich)), "127.0.0.1");
+  auto res = gd::handle_api(
+      *w->ctx, make_request(http::verb::post, "/api/admin/import", import_body(id, rich)),
+      "127.0.0.1");
   if (res.result() != http::status::created) {
-    std::fprintf(stderr, "fuzz_http: importing fixture %s answered %d: %s\n", id, res.result_int(), res.body().c_str());
+    std::fprintf(stderr, "fuzz_http: importing fixture %s answered %d: %s\n", id, res.result_int(),
+                 res.body().c_str());
     return false;
   }
   return true;
@@ -194,7 +201,9 @@ void setup() {
   FUZZ_CHECK(ensure_session(victim_id, false));
 }
 
-bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
+bool contains(std::string_view hay, std::string_view needle) {
+  return hay.find(needle) != std::string_view::npos;
+}
 
 void check_response(const gd::request& req, const gd::response& res, bool api) {
   const unsigned code = res.result_int();
@@ -208,7 +217,8 @@ void check_response(const gd::request& req, const gd::response& res, bool api) {
   const std::string_view asked_target = req.target();
   const std::string_view asked_body = req.body();
   for (std::string_view secret : {std::string_view(admin_token), std::string_view(interviewer_key)})
-    if (!contains(asked_target, secret) && !contains(asked_body, secret)) FUZZ_CHECK(!contains(body, secret));
+    if (!contains(asked_target, secret) && !contains(asked_body, secret))
+      FUZZ_CHECK(!contains(body, secret));
   FUZZ_CHECK(!contains(body, secret_marker));
   const std::string_view type = res[http::field::content_type];
   if (api) FUZZ_CHECK(!type.empty() || body.empty());
@@ -254,13 +264,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     res = api ? gd::handle_api(*w->ctx, req, "127.0.0.1") : gd::handle_static(*w->ctx, req);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "fuzz_http: %s threw: %s\n", api ? "handle_api" : "handle_static", e.what());
+    std::fprintf(stderr, "fuzz_http: %s threw: %s\n", api ? "handle_api" : "handle_static",
+                 e.what());
     FUZZ_CHECK(!"the handler threw");
   }
   static const bool verbose = std::getenv("FUZZ_HTTP_VERBOSE") != nullptr;
   if (verbose)
-    std::fprintf(stderr, "fuzz_http: %s %s -> %u %.160s\n", std::string(req.method_string()).c_str(),
-                 std::string(req.target()).c_str(), res.result_int(), res.body().c_str());
+    std::fprintf(stderr, "fuzz_http: %s %s -> %u %.160s\n",
+                 std::string(req.method_string()).c_str(), std::string(req.target()).c_str(),
+                 res.result_int(), res.body().c_str());
   check_response(req, res, api);
 
   // An input may have expired the victim (DELETE) or created sessions: restore the fixtures.

@@ -60,7 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!has_nan(msg, 200)) FUZZ_CHECK(json::parse(out) == msg);
   auto parsed = rooms::domain::parse_command(msg);  // must not throw, whatever the fields
   const bool has_type = msg.is_object() && msg.contains("type") && msg["type"].is_string();
-  FUZZ_CHECK(parsed.type.empty() != has_type || (has_type && msg["type"].get<std::string>().empty()));
+  FUZZ_CHECK(parsed.type.empty() != has_type ||
+             (has_type && msg["type"].get<std::string>().empty()));
   if (!has_type) FUZZ_CHECK(std::holds_alternative<rooms::domain::command_error>(parsed.value));
   if (msg.is_object()) {
     json ref = msg.contains("ref") ? msg["ref"] : json();

@@ -17,10 +17,13 @@ class durability : public ::testing::Test {
   temp_dir dir_;
 };
 
-bool exited_cleanly(int status) { return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0; }
+bool exited_cleanly(int status) {
+  return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 /// Waits until the metric reaches `at_least` (a metric can only be polled).
-bool wait_metric(const roomd_process& server, const std::string& name, double at_least, std::chrono::milliseconds timeout = 10s) {
+bool wait_metric(const roomd_process& server, const std::string& name, double at_least,
+                 std::chrono::milliseconds timeout = 10s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (metric(server, name).value_or(-1) >= at_least) return true;
@@ -31,10 +34,12 @@ bool wait_metric(const roomd_process& server, const std::string& name, double at
 
 /// Types `letter` at the end of the document until the socket closes (or `limit` acks); counts
 /// acknowledged updates. Rejections are rebased (the catch-up arrives before them) and retried.
-void type_until_closed(participant& p, char letter, std::atomic<std::uint64_t>& acked, std::uint64_t limit = 100'000) {
+void type_until_closed(participant& p, char letter, std::atomic<std::uint64_t>& acked,
+                       std::uint64_t limit = 100'000) {
   while (!p.ws->closed() && acked < limit) {
     try {
-      p.ws->send(code_update(p.version, insert_at(p.doc.size(), p.doc.size(), std::string(1, letter)), p.id));
+      p.ws->send(code_update(p.version,
+                             insert_at(p.doc.size(), p.doc.size(), std::string(1, letter)), p.id));
     } catch (const std::exception&) {
       return;  // the server is gone
     }
@@ -100,7 +105,10 @@ TEST_F(durability, a_restart_keeps_every_session_document_and_participant) {
   // The participant resumes across the restart with its token.
   participant again;
   again.ws = ws_client::join_path(server.port(), sessions[0].id);
-  again.ws->send({{"type", "join_session"}, {"name", "p0"}, {"resumeToken", keeper.resume_token}, {"version", 1}});
+  again.ws->send({{"type", "join_session"},
+                  {"name", "p0"},
+                  {"resumeToken", keeper.resume_token},
+                  {"version", 1}});
   auto st = again.ws->next_of_type("session_state");
   ASSERT_TRUE(st);
   EXPECT_EQ(st->value("participantId", ""), keeper.id);
@@ -119,7 +127,8 @@ TEST_F(durability, sigterm_mid_typing_exits_0_and_loses_nothing_acknowledged) {
     std::thread typist([&] { type_until_closed(alice, 'a', acked); });
     // SIGTERM once typing is under way; the typist keeps going until its socket closes.
     auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (acked < 20 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    while (acked < 20 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
     ::kill(server.pid(), SIGTERM);
     typist.join();
     int status = server.stop();
@@ -130,7 +139,9 @@ TEST_F(durability, sigterm_mid_typing_exits_0_and_loses_nothing_acknowledged) {
   auto changed = events_of(all_events(server, s), "code_changed");
   expect_prefix_of_log(alice, changed);
   ASSERT_GE(changed.size(), alice.version);
-  auto at = http_call(server.port(), "GET", "/api/sessions/" + s.id + "/state?seq=" + std::to_string(changed[alice.version - 1]["seq"].get<std::uint64_t>()),
+  auto at = http_call(server.port(), "GET",
+                      "/api/sessions/" + s.id + "/state?seq=" +
+                          std::to_string(changed[alice.version - 1]["seq"].get<std::uint64_t>()),
                       "", bearer(s.key));
   EXPECT_EQ(body_of(at).value("doc", ""), alice.text());
 }
@@ -147,7 +158,8 @@ TEST_F(durability, kill9_mid_typing_keeps_every_update_a_client_saw) {
     std::thread ta([&] { type_until_closed(alice, 'a', acked_a); });
     std::thread tb([&] { type_until_closed(bob, 'b', acked_b); });
     auto deadline = std::chrono::steady_clock::now() + 20s;
-    while ((acked_a < 15 || acked_b < 15) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    while ((acked_a < 15 || acked_b < 15) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
     server.kill9();
     ta.join();
     tb.join();
@@ -161,7 +173,9 @@ TEST_F(durability, kill9_mid_typing_keeps_every_update_a_client_saw) {
     expect_prefix_of_log(*p, changed);
     // The state as of the last update the client saw is exactly its document.
     ASSERT_GE(p->version, 1u);
-    auto r = http_call(server.port(), "GET", "/api/sessions/" + s.id + "/state?seq=" + std::to_string(changed[p->version - 1]["seq"].get<std::uint64_t>()),
+    auto r = http_call(server.port(), "GET",
+                       "/api/sessions/" + s.id + "/state?seq=" +
+                           std::to_string(changed[p->version - 1]["seq"].get<std::uint64_t>()),
                        "", bearer(s.key));
     EXPECT_EQ(body_of(r).value("doc", ""), p->text());
   }
@@ -171,7 +185,10 @@ TEST_F(durability, kill9_mid_typing_keeps_every_update_a_client_saw) {
   EXPECT_EQ(latest.value("version", 0u), changed.size());
   participant again;
   again.ws = ws_client::join_path(server.port(), s.id);
-  again.ws->send({{"type", "join_session"}, {"name", "alice"}, {"resumeToken", alice.resume_token}, {"version", alice.version}});
+  again.ws->send({{"type", "join_session"},
+                  {"name", "alice"},
+                  {"resumeToken", alice.resume_token},
+                  {"version", alice.version}});
   auto st = again.ws->next_of_type("session_state");
   ASSERT_TRUE(st);
   EXPECT_EQ(st->value("participantId", ""), alice.id);
@@ -196,7 +213,8 @@ TEST_F(durability, a_passivated_room_comes_back_with_the_same_state) {
   EXPECT_EQ(metric(server, "rooms_live"), 0);
   json before = latest_state(server, s);
   EXPECT_EQ(before.value("doc", ""), "def f():");
-  EXPECT_TRUE(before["participants"].empty()) << "a passivated room logs the dropped participant's leave: " << before;
+  EXPECT_TRUE(before["participants"].empty())
+      << "a passivated room logs the dropped participant's leave: " << before;
   auto lefts = events_of(all_events(server, s), "participant_left");
   ASSERT_EQ(lefts.size(), 2u);
   EXPECT_EQ(lefts[0].value("reason", ""), "left");
@@ -210,11 +228,13 @@ TEST_F(durability, a_passivated_room_comes_back_with_the_same_state) {
   EXPECT_EQ(carol.state.value("language", ""), "plaintext");
   ASSERT_EQ(carol.state["participants"].size(), 1u) << carol.state;
   json after = latest_state(server, s);
-  for (const char* field : {"version", "doc", "language", "lastRun"}) EXPECT_EQ(after[field], before[field]) << field;
+  for (const char* field : {"version", "doc", "language", "lastRun"})
+    EXPECT_EQ(after[field], before[field]) << field;
   EXPECT_EQ(after.value("seq", 0u), before.value("seq", 0u) + 1) << "only carol's join is new";
   ASSERT_TRUE(push(carol, insert_at(8, 8, " pass")));
   EXPECT_EQ(latest_state(server, s).value("doc", ""), "def f(): pass");
-  EXPECT_GE(metric(server, "rooms_snapshots_written_total").value_or(0), 1) << "passivation writes a snapshot";
+  EXPECT_GE(metric(server, "rooms_snapshots_written_total").value_or(0), 1)
+      << "passivation writes a snapshot";
 }
 
 }  // namespace

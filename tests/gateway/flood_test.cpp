@@ -23,7 +23,9 @@ class flood : public ::testing::Test {
 
 using clock_type = std::chrono::steady_clock;
 
-double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
 
 /// Polls until roomd's open descriptors drop to `at_most`; the last count seen.
 int wait_fds_at_most(pid_t pid, int at_most, std::chrono::milliseconds timeout) {
@@ -56,7 +58,8 @@ TEST_F(flood, a_flooding_client_is_rate_limited_and_closed_while_its_room_goes_o
   raw_socket flooder(server.port());
   ASSERT_TRUE(flooder.upgrade(server.port(), "/ws/" + s.id));
   std::string received = flooder.leftover;
-  ASSERT_TRUE(flooder.write_all(raw_socket::text_frame(R"({"type":"join_session","name":"flooder"})")));
+  ASSERT_TRUE(
+      flooder.write_all(raw_socket::text_frame(R"({"type":"join_session","name":"flooder"})")));
   ASSERT_TRUE(flooder.read_until(received, "session_state", 10s));
 
   std::atomic<bool> flooding{true};
@@ -64,7 +67,8 @@ TEST_F(flood, a_flooding_client_is_rate_limited_and_closed_while_its_room_goes_o
   double flood_seconds = 0, closed_seconds = 0;
   bool write_failed = false;
   std::thread flood_thread([&] {
-    const std::string frame = raw_socket::text_frame(json{{"type", "cursor_update"}, {"version", 0}, {"anchor", 0}, {"head", 0}}.dump());
+    const std::string frame = raw_socket::text_frame(
+        json{{"type", "cursor_update"}, {"version", 0}, {"anchor", 0}, {"head", 0}}.dump());
     std::string batch;
     for (int i = 0; i < 100; ++i) batch += frame;
     auto t0 = clock_type::now();
@@ -80,7 +84,8 @@ TEST_F(flood, a_flooding_client_is_rate_limited_and_closed_while_its_room_goes_o
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - clock_type::now());
         if (flooder.read_some(received, std::max(left, 1ms)) == 0) break;
       }
-      if (raw_socket::close_code_in(received.substr(received.size() > 4096 ? received.size() - 4096 : 0)) ||
+      if (raw_socket::close_code_in(
+              received.substr(received.size() > 4096 ? received.size() - 4096 : 0)) ||
           received.find("message flood") != std::string::npos)
         break;
     }
@@ -112,13 +117,17 @@ TEST_F(flood, a_flooding_client_is_rate_limited_and_closed_while_its_room_goes_o
   EXPECT_EQ(latest_state(server, s).value("doc", ""), alice.text());
 
   long limited = 0;
-  for (std::size_t pos = 0; (pos = received.find("\"rate_limited\"", pos)) != std::string::npos; ++pos) ++limited;
+  for (std::size_t pos = 0; (pos = received.find("\"rate_limited\"", pos)) != std::string::npos;
+       ++pos)
+    ++limited;
   EXPECT_GE(sent, 200) << "the flood did not get going";
   EXPECT_GE(limited, 1) << "no rate_limited error before the close";
   EXPECT_EQ(raw_socket::close_code_in(received).value_or(0), 1008) << "the flooder was not closed";
-  EXPECT_NE(received.find("message flood"), std::string::npos) << "closed as a flood, not as a slow consumer";
+  EXPECT_NE(received.find("message flood"), std::string::npos)
+      << "closed as a flood, not as a slow consumer";
   EXPECT_LT(sent, 20'000) << "the flood went on for the whole 2 s";
-  EXPECT_GE(metric(server, "rooms_ws_rate_limited_total").value_or(0), static_cast<double>(limited));
+  EXPECT_GE(metric(server, "rooms_ws_rate_limited_total").value_or(0),
+            static_cast<double>(limited));
   // What was accepted from the flooder is bounded by the bucket (burst 200 + 60/s), not its rate.
   auto cursors = events_of(all_events(server, s), "cursor_moved");
   EXPECT_LE(cursors.size(), 200u + 60u * static_cast<std::size_t>(closed_seconds + 1));
@@ -168,9 +177,12 @@ TEST_F(flood, five_thousand_sockets_that_never_join_are_reaped) {
       eof = n == 0;
       code = raw_socket::close_code_in(bytes);
     }
-    if (code == 4408) ++got_4408;
-    else if (code || eof) ++other_close;
-    else ++silent;
+    if (code == 4408)
+      ++got_4408;
+    else if (code || eof)
+      ++other_close;
+    else
+      ++silent;
     sock.close();
   }
   const double reaped_seconds = seconds_since(t_close);
@@ -178,7 +190,8 @@ TEST_F(flood, five_thousand_sockets_that_never_join_are_reaped) {
   EXPECT_EQ(got_4408 + other_close, sockets);
   EXPECT_GE(got_4408, sockets * 9 / 10) << "most should get the documented 4408";
   const int after = wait_fds_at_most(server.pid(), baseline + 20, 30s);
-  EXPECT_LE(after, baseline + 20) << "roomd kept descriptors of closed sockets (baseline " << baseline << ")";
+  EXPECT_LE(after, baseline + 20) << "roomd kept descriptors of closed sockets (baseline "
+                                  << baseline << ")";
   EXPECT_EQ(metric(server, "rooms_ws_connections").value_or(-1), 1) << "only alice is left";
   ASSERT_TRUE(push(alice, insert_at(1, 1, "y")));
   expect_normal_client_works(server);
@@ -213,7 +226,8 @@ TEST_F(flood, a_100_mb_frame_is_refused_with_1009_without_being_buffered) {
   long rss_peak = rss_before;
   while (streamed < announced && sock.write_all(chunk)) {
     streamed += chunk.size();
-    if ((streamed & ((4u << 20) - 1)) == 0) rss_peak = std::max(rss_peak, proc_status_kib(server.pid(), "VmRSS"));
+    if ((streamed & ((4u << 20) - 1)) == 0)
+      rss_peak = std::max(rss_peak, proc_status_kib(server.pid(), "VmRSS"));
   }
   bytes.clear();
   std::optional<int> code;
@@ -228,8 +242,10 @@ TEST_F(flood, a_100_mb_frame_is_refused_with_1009_without_being_buffered) {
   const long hwm_after = proc_status_kib(server.pid(), "VmHWM");
   rss_peak = std::max(rss_peak, rss_after);
   // Buffering the frame would cost 100 MB; refusing it at its header costs nothing of the kind.
-  EXPECT_LT(rss_peak - rss_before, 20 * 1024) << "VmRSS " << rss_before << " -> peak " << rss_peak << " KiB";
-  EXPECT_LT(hwm_after - hwm_before, 20 * 1024) << "VmHWM " << hwm_before << " -> " << hwm_after << " KiB";
+  EXPECT_LT(rss_peak - rss_before, 20 * 1024)
+      << "VmRSS " << rss_before << " -> peak " << rss_peak << " KiB";
+  EXPECT_LT(hwm_after - hwm_before, 20 * 1024)
+      << "VmHWM " << hwm_before << " -> " << hwm_after << " KiB";
   // The room and its other participant are fine.
   EXPECT_TRUE(push(alice, insert_at(0, 0, "fine")));
   expect_normal_client_works(server);
@@ -250,9 +266,12 @@ TEST_F(flood, a_session_creation_flood_from_one_address_is_rate_limited) {
       for (int i = 0; i < requests / 4; ++i) {
         try {
           auto r = http_call(server.port(), "POST", "/api/sessions");
-          if (r.status == 201) ++created;
-          else if (r.status == 429) ++limited;
-          else ++other;
+          if (r.status == 201)
+            ++created;
+          else if (r.status == 429)
+            ++limited;
+          else
+            ++other;
         } catch (const std::exception&) {
           ++other;
         }
@@ -267,9 +286,13 @@ TEST_F(flood, a_session_creation_flood_from_one_address_is_rate_limited) {
   EXPECT_LE(created.load(), 30 + static_cast<int>(seconds / 2) + 1) << "in " << seconds << " s";
   EXPECT_GE(limited.load(), requests - 30 - static_cast<int>(seconds / 2) - 1);
   // The admin token bypasses the limit even now.
-  for (int i = 0; i < 20; ++i) ASSERT_EQ(http_call(server.port(), "POST", "/api/sessions", "", bearer(server.admin_token())).status, 201);
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(
+        http_call(server.port(), "POST", "/api/sessions", "", bearer(server.admin_token())).status,
+        201);
   // Exactly what was answered 201 exists.
-  auto list = http_call(server.port(), "GET", "/api/admin/sessions?limit=1000", "", bearer(server.admin_token()));
+  auto list = http_call(server.port(), "GET", "/api/admin/sessions?limit=1000", "",
+                        bearer(server.admin_token()));
   ASSERT_EQ(list.status, 200);
   EXPECT_EQ(body_of(list)["sessions"].size(), static_cast<std::size_t>(created + 20));
   EXPECT_EQ(http_call(server.port(), "GET", "/health").status, 200);
@@ -287,7 +310,9 @@ TEST_F(flood, slowloris_clients_are_cut_by_the_header_timeout) {
   {
     // One byte every 100 ms, never finishing: still cut, the deadline is per request, not per byte.
     raw_socket slow(server.port());
-    const std::string partial = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const std::string partial =
+        "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     auto t0 = clock_type::now();
     bool cut = false;
     std::string got;
@@ -336,9 +361,8 @@ TEST_F(flood, slowloris_clients_are_cut_by_the_header_timeout) {
   RecordProperty("all_cut_within_seconds", std::to_string(cut_seconds));
 }
 
-
-// Descriptor exhaustion: roomd under a 256-descriptor limit (prlimit), 400 connections. Accepting fails
-// with EMFILE; roomd must neither spin on it nor stay broken once descriptors are free.
+// Descriptor exhaustion: roomd under a 256-descriptor limit (prlimit), 400 connections. Accepting
+// fails with EMFILE; roomd must neither spin on it nor stay broken once descriptors are free.
 TEST_F(flood, running_out_of_descriptors_neither_spins_nor_sticks) {
   auto server = std::make_unique<roomd_process>(data());
   // Lower the running roomd's limit (it took its hard limit at start): 256, soft and hard.
@@ -362,13 +386,16 @@ TEST_F(flood, running_out_of_descriptors_neither_spins_nor_sticks) {
   ASSERT_EQ(connected, 400) << "the listen backlog takes them all";
   // Wait until roomd has taken every descriptor it can: then it is refusing accepts.
   auto deadline = clock_type::now() + 20s;
-  while (open_fds(server->pid()) < 250 && clock_type::now() < deadline) std::this_thread::sleep_for(100ms);
+  while (open_fds(server->pid()) < 250 && clock_type::now() < deadline)
+    std::this_thread::sleep_for(100ms);
   ASSERT_GE(open_fds(server->pid()), 250) << "roomd never ran out of descriptors";
   const long before = cpu_ticks();
-  std::this_thread::sleep_for(2s);  // the window in which a spinning accept loop burns a core (measured: 1.09 s of CPU; fixed: 0.01 s)
+  std::this_thread::sleep_for(2s);  // the window in which a spinning accept loop burns a core
+                                    // (measured: 1.09 s of CPU; fixed: 0.01 s)
   const long used = cpu_ticks() - before;
   const long hz = ::sysconf(_SC_CLK_TCK);
-  EXPECT_LT(used, hz / 4) << "roomd used " << used << " ticks of CPU in 2 s while out of descriptors";
+  EXPECT_LT(used, hz / 4) << "roomd used " << used
+                          << " ticks of CPU in 2 s while out of descriptors";
   for (auto& c : conns) c.close();
   EXPECT_LE(wait_fds_at_most(server->pid(), 40, 30s), 40);
   expect_normal_client_works(*server);

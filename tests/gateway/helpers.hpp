@@ -60,7 +60,8 @@ struct session {
 };
 
 inline session create_session(const roomd_process& server, json body = json::object()) {
-  auto r = http_call(server.port(), "POST", "/api/sessions", body.dump(), {{"Content-Type", "application/json"}});
+  auto r = http_call(server.port(), "POST", "/api/sessions", body.dump(),
+                     {{"Content-Type", "application/json"}});
   EXPECT_EQ(r.status, 201) << r.body;
   json j = body_of(r);
   return {j.value("sessionId", ""), j.value("interviewerKey", ""), j};
@@ -71,7 +72,9 @@ inline std::vector<json> all_events(const roomd_process& server, const session& 
   std::vector<json> out;
   std::uint64_t from = 1;
   for (;;) {
-    auto r = http_call(server.port(), "GET", "/api/sessions/" + s.id + "/events?from=" + std::to_string(from), "", bearer(s.key));
+    auto r = http_call(server.port(), "GET",
+                       "/api/sessions/" + s.id + "/events?from=" + std::to_string(from), "",
+                       bearer(s.key));
     EXPECT_EQ(r.status, 200) << r.body;
     if (r.status != 200) return out;
     json j = body_of(r);
@@ -131,8 +134,9 @@ struct participant {
 };
 
 /// Joins (name, role, key) and waits for session_state; the test fails when it does not come.
-inline participant join(const roomd_process& server, const std::string& session_id, const std::string& name,
-                        const std::string& role = "candidate", const std::string& key = "", ws_options options = {}) {
+inline participant join(const roomd_process& server, const std::string& session_id,
+                        const std::string& name, const std::string& role = "candidate",
+                        const std::string& key = "", ws_options options = {}) {
   participant p;
   p.ws = ws_client::join_path(server.port(), session_id, std::move(options));
   json msg = {{"type", "join_session"}, {"name", name}, {"role", role}};
@@ -150,8 +154,11 @@ inline participant join(const roomd_process& server, const std::string& session_
 }
 
 /// A code_update of one update (clientID `client`) at `version`.
-inline json code_update(std::uint64_t version, const json& changes, const std::string& client = "c", json ref = nullptr) {
-  json m = {{"type", "code_update"}, {"version", version}, {"updates", json::array({{{"clientID", client}, {"changes", changes}}})}};
+inline json code_update(std::uint64_t version, const json& changes, const std::string& client = "c",
+                        json ref = nullptr) {
+  json m = {{"type", "code_update"},
+            {"version", version},
+            {"updates", json::array({{{"clientID", client}, {"changes", changes}}})}};
   if (!ref.is_null()) m["ref"] = ref;
   return m;
 }
@@ -166,7 +173,9 @@ inline json insert_at(std::size_t length, std::size_t pos, const std::string& te
 }
 
 /// ChangeSet JSON replacing a whole document of `length` units by `text` (no newlines).
-inline json replace_all(std::size_t length, const std::string& text) { return json::array({json::array({length, text})}); }
+inline json replace_all(std::size_t length, const std::string& text) {
+  return json::array({json::array({length, text})});
+}
 
 /// Sends one update at the participant's version and waits for its echo (the acknowledgement),
 /// applying everything that arrives before it. False when it was rejected or never echoed.
@@ -174,7 +183,8 @@ inline bool push(participant& p, const json& changes, std::chrono::milliseconds 
   p.ws->send(code_update(p.version, changes, p.id));
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     auto m = p.ws->next(left);
     if (!m) return false;
@@ -194,11 +204,14 @@ inline std::optional<json> read_until(participant& p, const std::function<bool(c
                                       std::chrono::milliseconds timeout = 5s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
     auto m = p.ws->next(left);
     if (!m) return std::nullopt;
-    if (m->value("type", "") == "code_changed") { EXPECT_TRUE(p.apply(*m)) << "a code_changed that does not fit: " << *m; }
+    if (m->value("type", "") == "code_changed") {
+      EXPECT_TRUE(p.apply(*m)) << "a code_changed that does not fit: " << *m;
+    }
     if (pred(*m)) return m;
   }
 }
@@ -207,7 +220,12 @@ inline std::optional<json> read_until(participant& p, const std::function<bool(c
 /// `p` before it handled the ping has then arrived. False when no pong came.
 inline bool sync_with_room(participant& p, std::chrono::milliseconds timeout = 5s) {
   p.ws->send({{"type", "ping"}, {"ref", "sync"}});
-  return read_until(p, [](const json& m) { return m.value("type", "") == "pong" && m.value("ref", "") == "sync"; }, timeout)
+  return read_until(
+             p,
+             [](const json& m) {
+               return m.value("type", "") == "pong" && m.value("ref", "") == "sync";
+             },
+             timeout)
       .has_value();
 }
 

@@ -16,7 +16,9 @@ void expect_error(const http_reply& r, int status, const std::string& code = "")
   ASSERT_TRUE(j.is_object()) << "error body is not a JSON object: " << r.body;
   EXPECT_TRUE(j.contains("error") && j["error"].is_string()) << r.body;
   EXPECT_TRUE(j.contains("message") && j["message"].is_string()) << r.body;
-  if (!code.empty()) { EXPECT_EQ(j.value("error", ""), code) << r.body; }
+  if (!code.empty()) {
+    EXPECT_EQ(j.value("error", ""), code) << r.body;
+  }
 }
 
 /// A session with a joined candidate that typed "abc" in three updates and moved its cursor.
@@ -28,8 +30,11 @@ struct busy_session {
 busy_session make_busy(const roomd_process& server) {
   busy_session b{create_session(server, {{"title", "loop"}}), {}};
   b.alice = join(server, b.s.id, "alice");
-  for (char c : std::string("abc")) EXPECT_TRUE(push(b.alice, insert_at(b.alice.doc.size(), b.alice.doc.size(), std::string(1, c))));
-  b.alice.ws->send({{"type", "cursor_update"}, {"version", b.alice.version}, {"anchor", 1}, {"head", 2}});
+  for (char c : std::string("abc"))
+    EXPECT_TRUE(
+        push(b.alice, insert_at(b.alice.doc.size(), b.alice.doc.size(), std::string(1, c))));
+  b.alice.ws->send(
+      {{"type", "cursor_update"}, {"version", b.alice.version}, {"anchor", 1}, {"head", 2}});
   b.alice.ws->send({{"type", "ping"}, {"ref", "sync"}});
   EXPECT_TRUE(b.alice.ws->next_of_type("pong"));
   return b;
@@ -49,12 +54,15 @@ TEST_F(http_api, health_answers_ok) {
 
 TEST_F(http_api, create_answers_the_documented_shape) {
   roomd_process server((dir_.path() / "data").string());
-  auto r = http_call(server.port(), "POST", "/api/sessions", R"({"language":"plaintext","title":"Two sum"})");
+  auto r = http_call(server.port(), "POST", "/api/sessions",
+                     R"({"language":"plaintext","title":"Two sum"})");
   ASSERT_EQ(r.status, 201) << r.body;
   json j = body_of(r);
   const std::string id = j.value("sessionId", "");
   const std::string key = j.value("interviewerKey", "");
-  EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))) << id;
+  EXPECT_TRUE(std::regex_match(
+      id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
+      << id;
   EXPECT_GE(key.size(), 32u) << "a 128-bit+ secret in hex";
   EXPECT_EQ(j.value("language", ""), "plaintext");
   EXPECT_TRUE(j["createdAt"].is_number_integer());
@@ -95,7 +103,8 @@ TEST_F(http_api, create_refuses_bad_json_and_unknown_languages) {
   expect_error(http_call(server.port(), "POST", "/api/sessions", "[1,2]"), 400, "bad_json");
   // --runner none runs nothing: plaintext is the only language.
   expect_error(http_call(server.port(), "POST", "/api/sessions", R"({"language":"python"})"), 400);
-  expect_error(http_call(server.port(), "POST", "/api/sessions", R"({"language":"cobol-9000"})"), 400);
+  expect_error(http_call(server.port(), "POST", "/api/sessions", R"({"language":"cobol-9000"})"),
+               400);
   expect_error(http_call(server.port(), "POST", "/api/sessions", R"({"language":7})"), 400);
   auto runtimes = http_call(server.port(), "GET", "/api/runtimes");
   EXPECT_EQ(runtimes.status, 200);
@@ -108,21 +117,27 @@ TEST_F(http_api, deeply_nested_bodies_are_refused_without_crashing) {
   auto r = http_call(server.port(), "POST", "/api/sessions", deep);
   EXPECT_EQ(r.status, 400) << r.body;
   auto s = create_session(server);
-  auto fork = http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", deep, bearer(s.key));
+  auto fork =
+      http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", deep, bearer(s.key));
   EXPECT_EQ(fork.status, 400) << fork.body;
   EXPECT_EQ(http_call(server.port(), "GET", "/health").status, 200) << server.log();
 }
 
 TEST_F(http_api, get_is_404_for_unknown_malformed_and_expired_sessions) {
   roomd_process server((dir_.path() / "data").string());
-  expect_error(http_call(server.port(), "GET", "/api/sessions/3f0e5a48-8a4c-4b43-9d7e-0f0c3c0b8a11"), 404, "not_found");
+  expect_error(
+      http_call(server.port(), "GET", "/api/sessions/3f0e5a48-8a4c-4b43-9d7e-0f0c3c0b8a11"), 404,
+      "not_found");
   expect_error(http_call(server.port(), "GET", "/api/sessions/not-a-uuid"), 404);
   auto s = create_session(server);
-  auto del = http_call(server.port(), "DELETE", "/api/admin/sessions/" + s.id, "", bearer(server.admin_token()));
+  auto del = http_call(server.port(), "DELETE", "/api/admin/sessions/" + s.id, "",
+                       bearer(server.admin_token()));
   EXPECT_EQ(del.status, 204) << del.body;
   expect_error(http_call(server.port(), "GET", "/api/sessions/" + s.id), 404, "not_found");
-  expect_error(http_call(server.port(), "GET", "/api/sessions/" + s.id + "/events", "", bearer(s.key)), 404);
-  expect_error(http_call(server.port(), "GET", "/api/sessions/" + s.id + "/state", "", bearer(s.key)), 404);
+  expect_error(
+      http_call(server.port(), "GET", "/api/sessions/" + s.id + "/events", "", bearer(s.key)), 404);
+  expect_error(
+      http_call(server.port(), "GET", "/api/sessions/" + s.id + "/state", "", bearer(s.key)), 404);
 }
 
 TEST_F(http_api, secrets_are_required_401_and_checked_403) {
@@ -131,16 +146,28 @@ TEST_F(http_api, secrets_are_required_401_and_checked_403) {
   auto other = create_session(server);
   for (const std::string path : {"/events", "/state"}) {
     expect_error(http_call(server.port(), "GET", "/api/sessions/" + s.id + path), 401);
-    expect_error(http_call(server.port(), "GET", "/api/sessions/" + s.id + path, "", bearer(other.key)), 403);
-    expect_error(http_call(server.port(), "GET", "/api/sessions/" + s.id + path, "", bearer("nope")), 403);
-    EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + s.id + path, "", bearer(s.key)).status, 200);
-    EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + s.id + path, "", bearer(server.admin_token())).status, 200);
+    expect_error(
+        http_call(server.port(), "GET", "/api/sessions/" + s.id + path, "", bearer(other.key)),
+        403);
+    expect_error(
+        http_call(server.port(), "GET", "/api/sessions/" + s.id + path, "", bearer("nope")), 403);
+    EXPECT_EQ(
+        http_call(server.port(), "GET", "/api/sessions/" + s.id + path, "", bearer(s.key)).status,
+        200);
+    EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + s.id + path, "",
+                        bearer(server.admin_token()))
+                  .status,
+              200);
   }
   expect_error(http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", "{}"), 401);
-  expect_error(http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", "{}", bearer(other.key)), 403);
+  expect_error(
+      http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", "{}", bearer(other.key)),
+      403);
   // Admin endpoints: 401 without the token, 403 with a wrong one (an interviewer key is not it).
   for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/api/admin/sessions"}, {"GET", "/api/admin/sessions/" + s.id}, {"DELETE", "/api/admin/sessions/" + s.id}}) {
+           {"GET", "/api/admin/sessions"},
+           {"GET", "/api/admin/sessions/" + s.id},
+           {"DELETE", "/api/admin/sessions/" + s.id}}) {
     expect_error(http_call(server.port(), method, path), 401);
     expect_error(http_call(server.port(), method, path, "", bearer(s.key)), 403);
   }
@@ -156,7 +183,9 @@ TEST_F(http_api, events_page_with_from_limit_and_next) {
   for (std::size_t i = 0; i < all.size(); ++i) {
     EXPECT_EQ(all[i].value("seq", 0u), i + 1) << all[i];
     EXPECT_TRUE(all[i]["ts"].is_number_integer()) << all[i];
-    if (i > 0) { EXPECT_GE(all[i]["ts"].get<std::int64_t>(), all[i - 1]["ts"].get<std::int64_t>()); }
+    if (i > 0) {
+      EXPECT_GE(all[i]["ts"].get<std::int64_t>(), all[i - 1]["ts"].get<std::int64_t>());
+    }
   }
   EXPECT_EQ(all[1].value("type", ""), "participant_joined");
   EXPECT_EQ(all[1].value("participantId", ""), b.alice.id);
@@ -169,7 +198,9 @@ TEST_F(http_api, events_page_with_from_limit_and_next) {
   std::string from = "1";
   std::vector<json> nexts;
   for (int guard = 0; guard < 10; ++guard) {
-    auto r = http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?from=" + from + "&limit=4", "", bearer(b.s.key));
+    auto r = http_call(server.port(), "GET",
+                       "/api/sessions/" + b.s.id + "/events?from=" + from + "&limit=4", "",
+                       bearer(b.s.key));
     ASSERT_EQ(r.status, 200) << r.body;
     json j = body_of(r);
     EXPECT_LE(j["events"].size(), 4u);
@@ -182,16 +213,22 @@ TEST_F(http_api, events_page_with_from_limit_and_next) {
   EXPECT_EQ(paged, all);
 
   // `from` is inclusive.
-  auto mid = http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?from=3&limit=2", "", bearer(b.s.key));
+  auto mid = http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?from=3&limit=2",
+                       "", bearer(b.s.key));
   json m = body_of(mid);
   ASSERT_EQ(m["events"].size(), 2u) << mid.body;
   EXPECT_EQ(m["events"][0].value("seq", 0), 3);
   EXPECT_EQ(m["next"], 5);
-  auto end = http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?from=6", "", bearer(b.s.key));
+  auto end = http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?from=6", "",
+                       bearer(b.s.key));
   EXPECT_EQ(body_of(end)["next"], nullptr) << end.body;
   EXPECT_EQ(body_of(end)["events"].size(), 1u) << end.body;
-  expect_error(http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?from=0", "", bearer(b.s.key)), 400);
-  expect_error(http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?limit=abc", "", bearer(b.s.key)), 400);
+  expect_error(http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?from=0", "",
+                         bearer(b.s.key)),
+               400);
+  expect_error(http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/events?limit=abc", "",
+                         bearer(b.s.key)),
+               400);
 }
 
 TEST_F(http_api, state_by_seq_and_at) {
@@ -200,7 +237,8 @@ TEST_F(http_api, state_by_seq_and_at) {
   auto all = all_events(server, b.s);
   ASSERT_EQ(all.size(), 6u);
   auto state = [&](const std::string& query) {
-    return http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/state" + query, "", bearer(b.s.key));
+    return http_call(server.port(), "GET", "/api/sessions/" + b.s.id + "/state" + query, "",
+                     bearer(b.s.key));
   };
   const std::vector<std::string> docs = {"", "", "a", "ab", "abc", "abc"};
   for (std::size_t seq = 1; seq <= 6; ++seq) {
@@ -211,12 +249,14 @@ TEST_F(http_api, state_by_seq_and_at) {
     EXPECT_EQ(j.value("doc", "?"), docs[seq - 1]) << "seq " << seq;
     EXPECT_EQ(j.value("version", 0u), seq <= 2 ? 0 : std::min<std::size_t>(seq - 2, 3));
     EXPECT_EQ(j.value("language", ""), "plaintext");
-    EXPECT_TRUE(j.contains("participants") && j.contains("cursors") && j.contains("lastRun")) << r.body;
+    EXPECT_TRUE(j.contains("participants") && j.contains("cursors") && j.contains("lastRun"))
+        << r.body;
     EXPECT_EQ(j["participants"].size(), seq >= 2 ? 1u : 0u) << r.body;
   }
   json last = body_of(state(""));
   EXPECT_EQ(last.value("seq", 0), 6);
-  EXPECT_EQ(last["cursors"][b.alice.id], (json{{"version", 3}, {"anchor", 1}, {"head", 2}})) << last;
+  EXPECT_EQ(last["cursors"][b.alice.id], (json{{"version", 3}, {"anchor", 1}, {"head", 2}}))
+      << last;
   expect_error(state("?seq=0"), 400);
   expect_error(state("?seq=7"), 400);
   expect_error(state("?seq=-1"), 400);
@@ -239,7 +279,8 @@ TEST_F(http_api, state_by_seq_and_at) {
 TEST_F(http_api, fork_at_a_seq_makes_a_new_session_with_that_document) {
   roomd_process server((dir_.path() / "data").string());
   auto b = make_busy(server);
-  auto r = http_call(server.port(), "POST", "/api/sessions/" + b.s.id + "/fork", R"({"seq":4})", bearer(b.s.key));
+  auto r = http_call(server.port(), "POST", "/api/sessions/" + b.s.id + "/fork", R"({"seq":4})",
+                     bearer(b.s.key));
   ASSERT_EQ(r.status, 201) << r.body;
   json f = body_of(r);
   session fork{f.value("sessionId", ""), f.value("interviewerKey", ""), f};
@@ -257,11 +298,19 @@ TEST_F(http_api, fork_at_a_seq_makes_a_new_session_with_that_document) {
   auto bob = join(server, fork.id, "bob");
   EXPECT_EQ(bob.text(), "ab");
   // The admin token may fork too; the original's key does not open the fork.
-  auto admin_fork = http_call(server.port(), "POST", "/api/sessions/" + b.s.id + "/fork", R"({"seq":1})", bearer(server.admin_token()));
+  auto admin_fork = http_call(server.port(), "POST", "/api/sessions/" + b.s.id + "/fork",
+                              R"({"seq":1})", bearer(server.admin_token()));
   ASSERT_EQ(admin_fork.status, 201) << admin_fork.body;
-  EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + fork.id + "/state", "", bearer(b.s.key)).status, 403);
-  expect_error(http_call(server.port(), "POST", "/api/sessions/" + b.s.id + "/fork", R"({"seq":99})", bearer(b.s.key)), 400);
-  expect_error(http_call(server.port(), "POST", "/api/sessions/" + b.s.id + "/fork", "{bad", bearer(b.s.key)), 400);
+  EXPECT_EQ(
+      http_call(server.port(), "GET", "/api/sessions/" + fork.id + "/state", "", bearer(b.s.key))
+          .status,
+      403);
+  expect_error(http_call(server.port(), "POST", "/api/sessions/" + b.s.id + "/fork",
+                         R"({"seq":99})", bearer(b.s.key)),
+               400);
+  expect_error(http_call(server.port(), "POST", "/api/sessions/" + b.s.id + "/fork", "{bad",
+                         bearer(b.s.key)),
+               400);
 }
 
 TEST_F(http_api, admin_lists_inspects_and_deletes) {
@@ -279,7 +328,8 @@ TEST_F(http_api, admin_lists_inspects_and_deletes) {
   for (auto& row : l["sessions"]) rows[row.value("sessionId", "")] = row;
   ASSERT_EQ(rows.size(), 2u) << list.body;
   const json& live_row = rows[b.s.id];
-  for (const char* field : {"createdAt", "lastActivityAt", "expiresAt", "participants", "events", "bytes", "live"})
+  for (const char* field :
+       {"createdAt", "lastActivityAt", "expiresAt", "participants", "events", "bytes", "live"})
     EXPECT_TRUE(live_row.contains(field)) << field << " missing in " << live_row;
   EXPECT_EQ(live_row.value("live", false), true);
   EXPECT_EQ(live_row.value("events", 0), 6);
@@ -288,10 +338,12 @@ TEST_F(http_api, admin_lists_inspects_and_deletes) {
   EXPECT_EQ(live_row["participants"][0].value("participantId", ""), b.alice.id);
   EXPECT_EQ(rows[idle.id].value("events", 0), 1);
 
-  auto live_only = body_of(http_call(server.port(), "GET", "/api/admin/sessions?state=live", "", admin));
+  auto live_only =
+      body_of(http_call(server.port(), "GET", "/api/admin/sessions?state=live", "", admin));
   ASSERT_EQ(live_only["sessions"].size(), 1u) << live_only;
   EXPECT_EQ(live_only["sessions"][0].value("sessionId", ""), b.s.id);
-  auto stored_only = body_of(http_call(server.port(), "GET", "/api/admin/sessions?state=stored", "", admin));
+  auto stored_only =
+      body_of(http_call(server.port(), "GET", "/api/admin/sessions?state=stored", "", admin));
   ASSERT_EQ(stored_only["sessions"].size(), 1u) << stored_only;
   EXPECT_EQ(stored_only["sessions"][0].value("sessionId", ""), idle.id);
   expect_error(http_call(server.port(), "GET", "/api/admin/sessions?state=nope", "", admin), 400);
@@ -300,9 +352,12 @@ TEST_F(http_api, admin_lists_inspects_and_deletes) {
   std::set<std::string> seen;
   std::string cursor;
   for (int guard = 0; guard < 5; ++guard) {
-    auto page = body_of(http_call(server.port(), "GET", "/api/admin/sessions?limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor), "", admin));
+    auto page = body_of(http_call(
+        server.port(), "GET",
+        "/api/admin/sessions?limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor), "", admin));
     EXPECT_LE(page["sessions"].size(), 1u) << page;
-    for (auto& row : page["sessions"]) EXPECT_TRUE(seen.insert(row.value("sessionId", "")).second) << "listed twice";
+    for (auto& row : page["sessions"])
+      EXPECT_TRUE(seen.insert(row.value("sessionId", "")).second) << "listed twice";
     if (page["next"].is_null()) break;
     cursor = page["next"].get<std::string>();
   }
@@ -313,7 +368,9 @@ TEST_F(http_api, admin_lists_inspects_and_deletes) {
   json in = body_of(inspect);
   EXPECT_EQ(in.value("sessionId", ""), b.s.id);
   EXPECT_EQ(in["state"].value("doc", ""), "abc") << in;
-  expect_error(http_call(server.port(), "GET", "/api/admin/sessions/3f0e5a48-8a4c-4b43-9d7e-0f0c3c0b8a11", "", admin), 404);
+  expect_error(http_call(server.port(), "GET",
+                         "/api/admin/sessions/3f0e5a48-8a4c-4b43-9d7e-0f0c3c0b8a11", "", admin),
+               404);
 
   // Delete: 204, live sockets are closed with 4410, then 404 everywhere.
   auto del = http_call(server.port(), "DELETE", "/api/admin/sessions/" + b.s.id, "", admin);
@@ -335,17 +392,20 @@ TEST_F(http_api, metrics_are_prometheus_text_with_the_documented_names) {
   auto r = http_call(server.port(), "GET", "/metrics");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.header("Content-Type").rfind("text/plain", 0), 0u) << r.header("Content-Type");
-  for (const char* gauge : {"rooms_live", "rooms_participants_connected", "rooms_ws_connections", "rooms_http_connections", "rooms_log_healthy"}) {
+  for (const char* gauge : {"rooms_live", "rooms_participants_connected", "rooms_ws_connections",
+                            "rooms_http_connections", "rooms_log_healthy"}) {
     EXPECT_NE(r.body.find(std::string("# TYPE ") + gauge + " gauge\n"), std::string::npos) << gauge;
     EXPECT_TRUE(metric(r.body, gauge)) << gauge;
   }
   for (const char* counter :
-       {"rooms_http_requests_total", "rooms_events_appended_total", "rooms_append_failures_total", "rooms_messages_in_total",
-        "rooms_messages_out_total", "rooms_code_updates_rejected_total", "rooms_errors_sent_total", "rooms_runs_started_total",
-        "rooms_runs_finished_total", "rooms_snapshots_written_total", "rooms_activations_total", "rooms_passivations_total",
-        "rooms_ws_origin_rejected_total", "rooms_ws_slow_consumers_closed_total", "rooms_ws_rate_limited_total",
-        "rooms_log_batches_total", "rooms_log_bytes_total"}) {
-    EXPECT_NE(r.body.find(std::string("# TYPE ") + counter + " counter\n"), std::string::npos) << counter;
+       {"rooms_http_requests_total", "rooms_events_appended_total", "rooms_append_failures_total",
+        "rooms_messages_in_total", "rooms_messages_out_total", "rooms_code_updates_rejected_total",
+        "rooms_errors_sent_total", "rooms_runs_started_total", "rooms_runs_finished_total",
+        "rooms_snapshots_written_total", "rooms_activations_total", "rooms_passivations_total",
+        "rooms_ws_origin_rejected_total", "rooms_ws_slow_consumers_closed_total",
+        "rooms_ws_rate_limited_total", "rooms_log_batches_total", "rooms_log_bytes_total"}) {
+    EXPECT_NE(r.body.find(std::string("# TYPE ") + counter + " counter\n"), std::string::npos)
+        << counter;
     EXPECT_TRUE(metric(r.body, counter)) << counter;
   }
   EXPECT_NE(r.body.find("# TYPE rooms_append_latency_seconds histogram\n"), std::string::npos);
@@ -360,7 +420,8 @@ TEST_F(http_api, metrics_are_prometheus_text_with_the_documented_names) {
   std::string line;
   while (std::getline(lines, line)) {
     if (line.empty() || line[0] == '#') continue;
-    EXPECT_TRUE(std::regex_match(line, std::regex(R"([a-z_]+(\{le="[^"]+"\})? [-+0-9.eE]+)"))) << line;
+    EXPECT_TRUE(std::regex_match(line, std::regex(R"([a-z_]+(\{le="[^"]+"\})? [-+0-9.eE]+)")))
+        << line;
   }
 }
 
@@ -370,7 +431,9 @@ TEST_F(http_api, session_creation_is_rate_limited_per_address) {
   EXPECT_EQ(http_call(server.port(), "POST", "/api/sessions").status, 201);
   expect_error(http_call(server.port(), "POST", "/api/sessions"), 429, "rate_limited");
   // The admin token bypasses the limit.
-  EXPECT_EQ(http_call(server.port(), "POST", "/api/sessions", "", bearer(server.admin_token())).status, 201);
+  EXPECT_EQ(
+      http_call(server.port(), "POST", "/api/sessions", "", bearer(server.admin_token())).status,
+      201);
 }
 
 TEST_F(http_api, every_response_carries_the_security_headers) {
@@ -385,11 +448,13 @@ TEST_F(http_api, every_response_carries_the_security_headers) {
       http_call(server.port(), "GET", "/room/" + s.id),
   };
   for (const auto& r : replies) {
-    EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff") << r.status << " " << r.body.substr(0, 80);
+    EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff")
+        << r.status << " " << r.body.substr(0, 80);
     EXPECT_EQ(r.header("X-Frame-Options"), "DENY");
     EXPECT_EQ(r.header("Referrer-Policy"), "no-referrer");
     EXPECT_NE(r.header("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
-    EXPECT_NE(r.header("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+    EXPECT_NE(r.header("Content-Security-Policy").find("frame-ancestors 'none'"),
+              std::string::npos);
   }
 }
 

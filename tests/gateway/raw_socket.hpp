@@ -95,7 +95,8 @@ class raw_socket {
   bool read_until(std::string& out, const std::string& marker, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out.find(marker) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       if (read_some(out, left) <= 0) return out.find(marker) != std::string::npos;
     }
@@ -107,7 +108,8 @@ class raw_socket {
   bool read_until_eof(std::string& out, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       auto n = read_some(out, left);
       if (n == 0) return true;
@@ -116,10 +118,12 @@ class raw_socket {
   }
 
   /// Sends a WebSocket upgrade for `target` and reads the response head; true on 101.
-  bool upgrade(int port, const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                      "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+  bool upgrade(int port, const std::string& target,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::string req =
+        "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
     if (!write_all(req)) return false;
     std::string head;
     if (!read_until(head, "\r\n\r\n", timeout)) return false;
@@ -129,7 +133,8 @@ class raw_socket {
 
   /// The header of a masked client frame (FIN set) announcing `length` payload bytes, with
   /// the masking key `mask`.
-  static std::string frame_header(std::uint8_t opcode, std::uint64_t length, const std::uint8_t mask[4]) {
+  static std::string frame_header(std::uint8_t opcode, std::uint64_t length,
+                                  const std::uint8_t mask[4]) {
     std::string h;
     h.push_back(static_cast<char>(0x80 | opcode));
     if (length < 126) {
@@ -140,7 +145,8 @@ class raw_socket {
       h.push_back(static_cast<char>(length & 0xFF));
     } else {
       h.push_back(static_cast<char>(0x80 | 127));
-      for (int shift = 56; shift >= 0; shift -= 8) h.push_back(static_cast<char>((length >> shift) & 0xFF));
+      for (int shift = 56; shift >= 0; shift -= 8)
+        h.push_back(static_cast<char>((length >> shift) & 0xFF));
     }
     h.append(reinterpret_cast<const char*>(mask), 4);
     return h;
@@ -150,7 +156,8 @@ class raw_socket {
   static std::string text_frame(const std::string& payload) {
     const std::uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
     std::string f = frame_header(0x1, payload.size(), mask);
-    for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+    for (std::size_t i = 0; i < payload.size(); ++i)
+      f.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
     return f;
   }
 
@@ -165,18 +172,21 @@ class raw_socket {
       std::size_t head = 2;
       if (len == 126) {
         if (pos + 4 > bytes.size()) return std::nullopt;
-        len = (static_cast<std::uint8_t>(bytes[pos + 2]) << 8) | static_cast<std::uint8_t>(bytes[pos + 3]);
+        len = (static_cast<std::uint8_t>(bytes[pos + 2]) << 8) |
+              static_cast<std::uint8_t>(bytes[pos + 3]);
         head = 4;
       } else if (len == 127) {
         if (pos + 10 > bytes.size()) return std::nullopt;
         len = 0;
-        for (int i = 0; i < 8; ++i) len = (len << 8) | static_cast<std::uint8_t>(bytes[pos + 2 + i]);
+        for (int i = 0; i < 8; ++i)
+          len = (len << 8) | static_cast<std::uint8_t>(bytes[pos + 2 + i]);
         head = 10;
       }
       if (pos + head + len > bytes.size()) return std::nullopt;
       if ((b0 & 0x0F) == 0x8) {
         if (len < 2) return 1005;
-        return (static_cast<std::uint8_t>(bytes[pos + head]) << 8) | static_cast<std::uint8_t>(bytes[pos + head + 1]);
+        return (static_cast<std::uint8_t>(bytes[pos + head]) << 8) |
+               static_cast<std::uint8_t>(bytes[pos + head + 1]);
       }
       pos += head + len;
     }

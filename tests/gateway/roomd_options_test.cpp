@@ -14,8 +14,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-const char* const variables[] = {"ROOMD_LISTEN",  "ROOMD_DATA_DIR",   "ROOMD_WEB_DIR",   "ROOMD_RETENTION",
-                                 "ROOMD_FSYNC",   "ROOMD_RUNNER",     "ROOMD_PISTON_URL", "ROOMD_LOG_LEVEL"};
+const char* const variables[] = {"ROOMD_LISTEN",     "ROOMD_DATA_DIR", "ROOMD_WEB_DIR",
+                                 "ROOMD_RETENTION",  "ROOMD_FSYNC",    "ROOMD_RUNNER",
+                                 "ROOMD_PISTON_URL", "ROOMD_LOG_LEVEL"};
 
 class RoomdOptions : public ::testing::Test {
  protected:
@@ -76,10 +77,32 @@ TEST_F(RoomdOptions, DefaultsAreTheReadmeTable) {
 }
 
 TEST_F(RoomdOptions, FlagsSetTheirFields) {
-  ASSERT_EQ(parse({"--listen", "0.0.0.0:0", "--retention", "2d", "--fsync", "--runner", "none", "--resume-grace", "500ms",
-                   "--idle-passivate", "10m", "--join-timeout", "1s", "--header-timeout", "2s", "--run-timeout", "3s",
-                   "--allowed-origin", "https://a", "--allowed-origin", "https://b", "--log-level", "debug",
-                   "--serve-piston", "--max-participants", "4"}),
+  ASSERT_EQ(parse({"--listen",
+                   "0.0.0.0:0",
+                   "--retention",
+                   "2d",
+                   "--fsync",
+                   "--runner",
+                   "none",
+                   "--resume-grace",
+                   "500ms",
+                   "--idle-passivate",
+                   "10m",
+                   "--join-timeout",
+                   "1s",
+                   "--header-timeout",
+                   "2s",
+                   "--run-timeout",
+                   "3s",
+                   "--allowed-origin",
+                   "https://a",
+                   "--allowed-origin",
+                   "https://b",
+                   "--log-level",
+                   "debug",
+                   "--serve-piston",
+                   "--max-participants",
+                   "4"}),
             "");
   EXPECT_EQ(opts.gateway.host, "0.0.0.0");
   EXPECT_EQ(opts.gateway.port, 0);
@@ -131,7 +154,8 @@ TEST_F(RoomdOptions, AFlagBeatsItsVariableAndAnEmptyVariableIsUnset) {
 TEST_F(RoomdOptions, BadValuesAreNamed) {
   EXPECT_NE(parse({"--retention", "forever"}).find("--retention"), std::string::npos);
   opts = {};
-  EXPECT_NE(parse({"--resume-grace", "30"}).find("--resume-grace"), std::string::npos) << "a unit is required";
+  EXPECT_NE(parse({"--resume-grace", "30"}).find("--resume-grace"), std::string::npos)
+      << "a unit is required";
   opts = {};
   EXPECT_EQ(parse({"--header-timeout", "0s"}), "--header-timeout must be more than 0");
   opts = {};

@@ -21,7 +21,9 @@ class security : public ::testing::Test {
   temp_dir dir_;
 };
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 /// Sends a ping with `ref` and collects every message up to its pong.
 std::vector<json> until_pong(participant& p, const std::string& ref) {
@@ -42,10 +44,14 @@ std::vector<json> until_pong(participant& p, const std::string& ref) {
 }
 
 /// Joins with a resume token (and the version the client holds).
-participant resume(const roomd_process& server, const std::string& session_id, const participant& old) {
+participant resume(const roomd_process& server, const std::string& session_id,
+                   const participant& old) {
   participant p;
   p.ws = ws_client::join_path(server.port(), session_id);
-  p.ws->send({{"type", "join_session"}, {"name", "again"}, {"resumeToken", old.resume_token}, {"version", 0}});
+  p.ws->send({{"type", "join_session"},
+              {"name", "again"},
+              {"resumeToken", old.resume_token},
+              {"version", 0}});
   auto st = p.ws->next_of_type("session_state");
   EXPECT_TRUE(st) << "no session_state for a resume";
   if (st) {
@@ -98,7 +104,8 @@ TEST_F(security, a_candidate_never_receives_notes_focus_or_the_interviewer_key) 
     EXPECT_FALSE(contains(text, key_hash)) << text;
     EXPECT_FALSE(contains(text, "\"focused\"")) << text;
     EXPECT_FALSE(contains(text, "resumeHash")) << text;
-    EXPECT_FALSE(contains(text, bob.resume_token)) << "another participant's resume token: " << text;
+    EXPECT_FALSE(contains(text, bob.resume_token))
+        << "another participant's resume token: " << text;
   }
   EXPECT_EQ(types.count("note_added"), 0u);
   EXPECT_EQ(types.count("participant_focus"), 0u);
@@ -111,8 +118,9 @@ TEST_F(security, a_candidate_never_receives_notes_focus_or_the_interviewer_key) 
   // The public session view carries no secrets, notes or focus.
   auto pub = http_call(server.port(), "GET", "/api/sessions/" + s.id);
   ASSERT_EQ(pub.status, 200);
-  for (const std::string& secret : {std::string("NOTE-7f3a"), s.key, key_hash, std::string("\"focused\""), std::string("resumeHash"),
-                                    cand.resume_token, bob.resume_token})
+  for (const std::string& secret :
+       {std::string("NOTE-7f3a"), s.key, key_hash, std::string("\"focused\""),
+        std::string("resumeHash"), cand.resume_token, bob.resume_token})
     EXPECT_FALSE(contains(pub.body, secret)) << secret << " in " << pub.body;
 
   // The replay endpoints refuse everything a candidate holds.
@@ -120,14 +128,19 @@ TEST_F(security, a_candidate_never_receives_notes_focus_or_the_interviewer_key) 
   for (const std::string path : {"/events", "/state", "/state?seq=1", "/events?from=1"}) {
     const std::string target = "/api/sessions/" + s.id + path;
     EXPECT_EQ(http_call(server.port(), "GET", target).status, 401) << path;
-    EXPECT_EQ(http_call(server.port(), "GET", target, "", bearer(cand.resume_token)).status, 403) << path;
+    EXPECT_EQ(http_call(server.port(), "GET", target, "", bearer(cand.resume_token)).status, 403)
+        << path;
     EXPECT_EQ(http_call(server.port(), "GET", target, "", bearer(s.id)).status, 403) << path;
-    EXPECT_EQ(http_call(server.port(), "GET", target, "", bearer(wrong_same_length)).status, 403) << path;
+    EXPECT_EQ(http_call(server.port(), "GET", target, "", bearer(wrong_same_length)).status, 403)
+        << path;
     auto ok = http_call(server.port(), "GET", target, "", bearer(s.key));
     EXPECT_EQ(ok.status, 200) << path;
     EXPECT_FALSE(contains(ok.body, cand.resume_token)) << "resume tokens are stored only as hashes";
   }
-  EXPECT_EQ(http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", "{}", bearer(cand.resume_token)).status, 403);
+  EXPECT_EQ(http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", "{}",
+                      bearer(cand.resume_token))
+                .status,
+            403);
 }
 
 // -- f. near-miss secrets --
@@ -154,35 +167,48 @@ TEST_F(security, near_miss_secrets_are_refused_everywhere) {
         {"Authorization", "Bearer  " + secret},
     };
   };
-  auto status_with = [&](const std::string& method, const std::string& target, std::vector<std::pair<std::string, std::string>> h) {
+  auto status_with = [&](const std::string& method, const std::string& target,
+                         std::vector<std::pair<std::string, std::string>> h) {
     return http_call(server.port(), method, target, method == "POST" ? "{}" : "", h).status;
   };
   const std::vector<std::pair<std::string, std::string>> interviewer_paths = {
-      {"GET", "/api/sessions/" + s.id + "/events"}, {"GET", "/api/sessions/" + s.id + "/state"}, {"POST", "/api/sessions/" + s.id + "/fork"}};
+      {"GET", "/api/sessions/" + s.id + "/events"},
+      {"GET", "/api/sessions/" + s.id + "/state"},
+      {"POST", "/api/sessions/" + s.id + "/fork"}};
   const std::vector<std::pair<std::string, std::string>> admin_paths = {
-      {"GET", "/api/admin/sessions"}, {"GET", "/api/admin/sessions/" + s.id}, {"GET", "/api/admin/stats"}, {"POST", "/api/admin/compact"}};
+      {"GET", "/api/admin/sessions"},
+      {"GET", "/api/admin/sessions/" + s.id},
+      {"GET", "/api/admin/stats"},
+      {"POST", "/api/admin/compact"}};
   for (const auto& [method, path] : interviewer_paths) {
-    for (const auto& h : near_misses(s.key)) EXPECT_EQ(status_with(method, path, {h}), 403) << path << " " << h.second;
+    for (const auto& h : near_misses(s.key))
+      EXPECT_EQ(status_with(method, path, {h}), 403) << path << " " << h.second;
     EXPECT_EQ(status_with(method, path, {}), 401) << path << ": no header";
-    EXPECT_EQ(status_with(method, path, {{"Authorization", "Bearer "}}), 401) << path << ": empty Bearer";
+    EXPECT_EQ(status_with(method, path, {{"Authorization", "Bearer "}}), 401)
+        << path << ": empty Bearer";
     EXPECT_EQ(status_with(method, path, {{"Authorization", "Bearer"}}), 401) << path;
     EXPECT_EQ(status_with(method, path, {{"Authorization", ""}}), 401) << path;
     EXPECT_EQ(status_with(method, path, {{"Authorization", "Basic " + s.key}}), 401) << path;
     EXPECT_EQ(status_with(method, path, {{"Authorization", s.key}}), 401) << path << ": no scheme";
   }
   for (const auto& [method, path] : admin_paths) {
-    for (const auto& h : near_misses(admin)) EXPECT_EQ(status_with(method, path, {h}), 403) << path << " " << h.second;
+    for (const auto& h : near_misses(admin))
+      EXPECT_EQ(status_with(method, path, {h}), 403) << path << " " << h.second;
     EXPECT_EQ(status_with(method, path, {}), 401) << path;
     EXPECT_EQ(status_with(method, path, {{"Authorization", "Bearer "}}), 401) << path;
     EXPECT_EQ(status_with(method, path, {{"Authorization", "Basic " + admin}}), 401) << path;
-    EXPECT_EQ(status_with(method, path, {{"Authorization", "Bearer " + s.key}}), 403) << path << ": an interviewer key is not admin";
+    EXPECT_EQ(status_with(method, path, {{"Authorization", "Bearer " + s.key}}), 403)
+        << path << ": an interviewer key is not admin";
   }
   // The right secrets still work (the refusals above were not a broken check).
-  for (const auto& [method, path] : interviewer_paths) EXPECT_LT(status_with(method, path, bearer(s.key)), 300) << path;
-  for (const auto& [method, path] : admin_paths) EXPECT_LT(status_with(method, path, bearer(admin)), 300) << path;
+  for (const auto& [method, path] : interviewer_paths)
+    EXPECT_LT(status_with(method, path, bearer(s.key)), 300) << path;
+  for (const auto& [method, path] : admin_paths)
+    EXPECT_LT(status_with(method, path, bearer(admin)), 300) << path;
 
   // Over the WebSocket: a near-miss interviewer key is error forbidden, then close 4401.
-  for (const std::string& key : {s.key.substr(0, s.key.size() - 1), std::string(s.key.size(), '0'), s.key + "0", std::string()}) {
+  for (const std::string& key : {s.key.substr(0, s.key.size() - 1), std::string(s.key.size(), '0'),
+                                 s.key + "0", std::string()}) {
     auto ws = ws_client::join_path(server.port(), s.id);
     ws->send({{"type", "join_session"}, {"name", "eve"}, {"role", "interviewer"}, {"key", key}});
     auto err = ws->next_of_type("error");
@@ -201,7 +227,9 @@ TEST_F(security, static_files_never_leave_the_web_dir) {
   const fs::path web = root / "web";
   fs::create_directories(web / "assets");
   fs::create_directories(root / "private");
-  auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; };
+  auto write = [](const fs::path& p, const std::string& text) {
+    std::ofstream(p, std::ios::binary) << text;
+  };
   write(web / "index.html", "<!doctype html><title>index</title>INDEX-PAGE");
   write(web / "assets" / "app.js", "console.log('APP-JS')");
   write(root / "secret.txt", "TOP-SECRET-1");
@@ -218,13 +246,44 @@ TEST_F(security, static_files_never_leave_the_web_dir) {
   EXPECT_TRUE(contains(http_call(server.port(), "GET", "/room/abc").body, "INDEX-PAGE"));
 
   const std::string abs_secret = (root / "secret.txt").string();
-  const std::vector<std::string> attacks = {
-      "/../secret.txt", "/assets/../../secret.txt", "/assets/../index.html", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt",
-      "/..%2fsecret.txt", "/..%2Fsecret.txt", "/%2e%2e%2fsecret.txt", "/assets/%2e%2e/%2e%2e/secret.txt", "/.%2e/secret.txt",
-      "/room/../../secret.txt", "/replay/..%2f..%2fsecret.txt", "//etc/passwd", "///etc/passwd", "/" + abs_secret, "/" + abs_secret.substr(1),
-      "//" + abs_secret.substr(1), "/%2fetc/passwd", "/%2F" + abs_secret.substr(1), "/link.txt", "/passwd", "/assets/dirlink/key.txt",
-      "/assets\\..\\..\\secret.txt", "/..\\secret.txt", "/%5c..%5csecret.txt", "/index.html%00.js", "/%00", "/assets/app.js%00",
-      "/assets/", "/assets", "/%zz", "/%", "etc/passwd", "/etc/passwd", "/proc/self/environ", "/..", "/.", "/./secret.txt"};
+  const std::vector<std::string> attacks = {"/../secret.txt",
+                                            "/assets/../../secret.txt",
+                                            "/assets/../index.html",
+                                            "/%2e%2e/secret.txt",
+                                            "/%2E%2E/secret.txt",
+                                            "/..%2fsecret.txt",
+                                            "/..%2Fsecret.txt",
+                                            "/%2e%2e%2fsecret.txt",
+                                            "/assets/%2e%2e/%2e%2e/secret.txt",
+                                            "/.%2e/secret.txt",
+                                            "/room/../../secret.txt",
+                                            "/replay/..%2f..%2fsecret.txt",
+                                            "//etc/passwd",
+                                            "///etc/passwd",
+                                            "/" + abs_secret,
+                                            "/" + abs_secret.substr(1),
+                                            "//" + abs_secret.substr(1),
+                                            "/%2fetc/passwd",
+                                            "/%2F" + abs_secret.substr(1),
+                                            "/link.txt",
+                                            "/passwd",
+                                            "/assets/dirlink/key.txt",
+                                            "/assets\\..\\..\\secret.txt",
+                                            "/..\\secret.txt",
+                                            "/%5c..%5csecret.txt",
+                                            "/index.html%00.js",
+                                            "/%00",
+                                            "/assets/app.js%00",
+                                            "/assets/",
+                                            "/assets",
+                                            "/%zz",
+                                            "/%",
+                                            "etc/passwd",
+                                            "/etc/passwd",
+                                            "/proc/self/environ",
+                                            "/..",
+                                            "/.",
+                                            "/./secret.txt"};
   for (const auto& target : attacks) {
     http_reply r;
     try {
@@ -232,14 +291,17 @@ TEST_F(security, static_files_never_leave_the_web_dir) {
     } catch (const std::exception& e) {
       continue;  // refused before an answer: nothing was served
     }
-    EXPECT_TRUE(r.status == 400 || r.status == 404) << target << " -> " << r.status << " " << r.body.substr(0, 100);
+    EXPECT_TRUE(r.status == 400 || r.status == 404)
+        << target << " -> " << r.status << " " << r.body.substr(0, 100);
     EXPECT_FALSE(contains(r.body, "TOP-SECRET")) << target;
     EXPECT_FALSE(contains(r.body, "root:")) << target;
-    EXPECT_FALSE(contains(r.body, "INDEX-PAGE")) << target << ": the index is not a fallback for files";
+    EXPECT_FALSE(contains(r.body, "INDEX-PAGE"))
+        << target << ": the index is not a fallback for files";
   }
   // A raw NUL byte in the request line, and a request that is not a path.
-  for (const std::string& line : {std::string("GET /link.txt\0.js HTTP/1.1", 26), std::string("GET /../secret.txt HTTP/1.0"),
-                                  std::string("GET http://127.0.0.1/../secret.txt HTTP/1.1")}) {
+  for (const std::string& line :
+       {std::string("GET /link.txt\0.js HTTP/1.1", 26), std::string("GET /../secret.txt HTTP/1.0"),
+        std::string("GET http://127.0.0.1/../secret.txt HTTP/1.1")}) {
     raw_socket sock(server.port());
     ASSERT_TRUE(sock.write_all(line + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
     std::string got;
@@ -286,27 +348,46 @@ TEST_F(security, secrets_never_reach_the_log_at_debug_level) {
   secrets.push_back(wrong_key);
   {
     auto eve = ws_client::join_path(server.port(), s.id);
-    eve->send({{"type", "join_session"}, {"name", "eve"}, {"role", "interviewer"}, {"key", wrong_key}});
+    eve->send(
+        {{"type", "join_session"}, {"name", "eve"}, {"role", "interviewer"}, {"key", wrong_key}});
     EXPECT_EQ(eve->wait_closed(5s), 4401);
   }
-  EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + s.id + "/events", "", bearer(wrong_key)).status, 403);
-  EXPECT_EQ(http_call(server.port(), "GET", "/api/admin/sessions", "", bearer(wrong_key)).status, 403);
-  EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + s.id + "/events?key=" + s.key, "", bearer(s.key)).status, 200);
+  EXPECT_EQ(
+      http_call(server.port(), "GET", "/api/sessions/" + s.id + "/events", "", bearer(wrong_key))
+          .status,
+      403);
+  EXPECT_EQ(http_call(server.port(), "GET", "/api/admin/sessions", "", bearer(wrong_key)).status,
+            403);
+  EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + s.id + "/events?key=" + s.key, "",
+                      bearer(s.key))
+                .status,
+            200);
   // Admin API: list, inspect, stats, compact, export (inspect + events), import, delete.
   EXPECT_EQ(http_call(server.port(), "GET", "/api/admin/sessions", "", bearer(admin)).status, 200);
-  auto inspected = body_of(http_call(server.port(), "GET", "/api/admin/sessions/" + s.id, "", bearer(admin)));
+  auto inspected =
+      body_of(http_call(server.port(), "GET", "/api/admin/sessions/" + s.id, "", bearer(admin)));
   EXPECT_EQ(http_call(server.port(), "GET", "/api/admin/stats", "", bearer(admin)).status, 200);
-  EXPECT_EQ(http_call(server.port(), "POST", "/api/admin/compact", "{}", bearer(admin)).status, 200);
+  EXPECT_EQ(http_call(server.port(), "POST", "/api/admin/compact", "{}", bearer(admin)).status,
+            200);
   auto events = all_events(server, s);
-  std::string exported = json{{"type", "session"}, {"format", 1}, {"sessionId", s.id}, {"createdAt", inspected.value("createdAt", std::int64_t{0})},
-                              {"language", "plaintext"}, {"title", "log check"}, {"keyHash", inspected.value("keyHash", "")}}
-                             .dump() + "\n";
+  std::string exported = json{{"type", "session"},
+                              {"format", 1},
+                              {"sessionId", s.id},
+                              {"createdAt", inspected.value("createdAt", std::int64_t{0})},
+                              {"language", "plaintext"},
+                              {"title", "log check"},
+                              {"keyHash", inspected.value("keyHash", "")}}
+                             .dump() +
+                         "\n";
   for (const auto& e : events) exported += e.dump() + "\n";
-  EXPECT_EQ(http_call(server.port(), "DELETE", "/api/admin/sessions/" + s.id, "", bearer(admin)).status, 204);
+  EXPECT_EQ(
+      http_call(server.port(), "DELETE", "/api/admin/sessions/" + s.id, "", bearer(admin)).status,
+      204);
   auto imported = http_call(server.port(), "POST", "/api/admin/import", exported, bearer(admin));
   EXPECT_EQ(imported.status, 201) << imported.body;
   // The imported copy answers to the same key; a fork makes a new key.
-  auto fork = http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", "{}", bearer(s.key));
+  auto fork =
+      http_call(server.port(), "POST", "/api/sessions/" + s.id + "/fork", "{}", bearer(s.key));
   ASSERT_EQ(fork.status, 201) << fork.body;
   secrets.push_back(body_of(fork).value("interviewerKey", ""));
   EXPECT_EQ(http_call(server.port(), "POST", "/api/sessions", "", bearer(admin)).status, 201);
@@ -320,7 +401,8 @@ TEST_F(security, secrets_never_reach_the_log_at_debug_level) {
   for (const auto& secret : secrets) {
     ASSERT_GE(secret.size(), 16u);
     EXPECT_FALSE(contains(log, secret)) << "a secret is in the log: " << secret << "\n" << log;
-    EXPECT_FALSE(contains(log, secret.substr(0, 16))) << "part of a secret is in the log: " << secret;
+    EXPECT_FALSE(contains(log, secret.substr(0, 16)))
+        << "part of a secret is in the log: " << secret;
   }
   RecordProperty("ran_code", ran ? 1 : 0);
   RecordProperty("log_bytes", static_cast<int>(log.size()));
@@ -338,12 +420,15 @@ TEST_F(security, an_export_older_than_the_retention_imports_and_lives_a_retentio
   auto lines = crafted_lines();
   const std::int64_t long_ago = rooms::eventlog::now_ms() - 30LL * 24 * 3600 * 1000;  // 30 days
   lines[0]["createdAt"] = long_ago;
-  for (std::size_t i = 1; i < lines.size(); ++i) lines[i]["ts"] = long_ago + static_cast<std::int64_t>(i) * 1000;
-  auto r = http_call(server.port(), "POST", "/api/admin/import", to_text(lines), bearer(server.admin_token()));
+  for (std::size_t i = 1; i < lines.size(); ++i)
+    lines[i]["ts"] = long_ago + static_cast<std::int64_t>(i) * 1000;
+  auto r = http_call(server.port(), "POST", "/api/admin/import", to_text(lines),
+                     bearer(server.admin_token()));
   ASSERT_EQ(r.status, 201) << r.body;
   auto got = http_call(server.port(), "GET", std::string("/api/sessions/") + crafted_id);
   ASSERT_EQ(got.status, 200) << "imported, then expired at once: " << got.body;
-  EXPECT_GT(body_of(got).value("expiresAt", std::int64_t{0}), rooms::eventlog::now_ms() + 50LL * 60 * 1000);
+  EXPECT_GT(body_of(got).value("expiresAt", std::int64_t{0}),
+            rooms::eventlog::now_ms() + 50LL * 60 * 1000);
   EXPECT_EQ(body_of(got).value("createdAt", std::int64_t{0}), long_ago);
 }
 
@@ -355,7 +440,9 @@ TEST_F(security, crafted_imports_are_refused_and_change_nothing) {
   ASSERT_TRUE(push(alice, insert_at(0, 0, "original")));
   auto events_before = all_events(server, existing);
   auto count_sessions = [&] {
-    return body_of(http_call(server.port(), "GET", "/api/admin/sessions?limit=1000", "", bearer(admin)))["sessions"].size();
+    return body_of(http_call(server.port(), "GET", "/api/admin/sessions?limit=1000", "",
+                             bearer(admin)))["sessions"]
+        .size();
   };
   const auto sessions_before = count_sessions();
 
@@ -363,8 +450,12 @@ TEST_F(security, crafted_imports_are_refused_and_change_nothing) {
     auto r = http_call(server.port(), "POST", "/api/admin/import", text, bearer(admin));
     EXPECT_EQ(r.status, 400) << what << ": " << r.body;
     auto j = json::parse(r.body, nullptr, false);
-    EXPECT_TRUE(j.is_object() && j["message"].is_string() && !j["message"].get<std::string>().empty()) << what << ": " << r.body;
-    EXPECT_EQ(http_call(server.port(), "GET", std::string("/api/sessions/") + crafted_id).status, 404) << what << " was written";
+    EXPECT_TRUE(j.is_object() && j["message"].is_string() &&
+                !j["message"].get<std::string>().empty())
+        << what << ": " << r.body;
+    EXPECT_EQ(http_call(server.port(), "GET", std::string("/api/sessions/") + crafted_id).status,
+              404)
+        << what << " was written";
   }
   // Over the existing session's id: 409, and the existing log is exactly as it was.
   auto over = crafted_lines(existing.id);
@@ -375,8 +466,12 @@ TEST_F(security, crafted_imports_are_refused_and_change_nothing) {
   EXPECT_EQ(latest_state(server, existing).value("doc", ""), "original");
   EXPECT_EQ(count_sessions(), sessions_before);
   // Without the admin token nothing is imported.
-  EXPECT_EQ(http_call(server.port(), "POST", "/api/admin/import", to_text(crafted_lines())).status, 401);
-  EXPECT_EQ(http_call(server.port(), "POST", "/api/admin/import", to_text(crafted_lines()), bearer(existing.key)).status, 403);
+  EXPECT_EQ(http_call(server.port(), "POST", "/api/admin/import", to_text(crafted_lines())).status,
+            401);
+  EXPECT_EQ(http_call(server.port(), "POST", "/api/admin/import", to_text(crafted_lines()),
+                      bearer(existing.key))
+                .status,
+            403);
   // The room is alive and the valid file (with an HTML name inside the limits, shown as text by
   // the pages) imports.
   ASSERT_TRUE(push(alice, insert_at(8, 8, "!")));
@@ -385,13 +480,16 @@ TEST_F(security, crafted_imports_are_refused_and_change_nothing) {
   auto ok = http_call(server.port(), "POST", "/api/admin/import", to_text(valid), bearer(admin));
   EXPECT_EQ(ok.status, 201) << ok.body;
   EXPECT_EQ(count_sessions(), sessions_before + 1);
-  auto st = http_call(server.port(), "GET", std::string("/api/sessions/") + crafted_id + "/state", "", bearer("the-key"));
+  auto st = http_call(server.port(), "GET", std::string("/api/sessions/") + crafted_id + "/state",
+                      "", bearer("the-key"));
   ASSERT_EQ(st.status, 200) << st.body;
   EXPECT_EQ(body_of(st).value("doc", ""), "def f():\n    return 1\nprint(f())");
   // A format-less header (exports made before the field existed) still imports.
   auto old = crafted_lines("7a1c2b3a-1111-4222-8333-444455556666");
   old[0].erase("format");
-  EXPECT_EQ(http_call(server.port(), "POST", "/api/admin/import", to_text(old), bearer(admin)).status, 201);
+  EXPECT_EQ(
+      http_call(server.port(), "POST", "/api/admin/import", to_text(old), bearer(admin)).status,
+      201);
   EXPECT_EQ(http_call(server.port(), "GET", "/health").status, 200);
 }
 

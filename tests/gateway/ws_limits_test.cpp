@@ -19,7 +19,9 @@ void expect_error_code(ws_client& ws, const std::string& code, const json& ref =
   ASSERT_TRUE(m) << "no error " << code;
   EXPECT_EQ(m->value("code", ""), code) << *m;
   EXPECT_TRUE((*m)["message"].is_string()) << *m;
-  if (!ref.is_null()) { EXPECT_EQ((*m)["ref"], ref) << *m; }
+  if (!ref.is_null()) {
+    EXPECT_EQ((*m)["ref"], ref) << *m;
+  }
 }
 
 /// A ping answered: the connection is open and the room still serves it.
@@ -64,7 +66,11 @@ TEST_F(ws_limits, a_mistyped_join_field_is_an_error_and_the_room_lives) {
   auto stranger = ws_client::join_path(server.port(), s.id);
   for (const json& bad : {json{{"type", "join_session"}, {"name", "a"}, {"role", 5}, {"ref", 1}},
                           json{{"type", "join_session"}, {"name", 7}, {"ref", 1}},
-                          json{{"type", "join_session"}, {"name", json::array({"a"})}, {"resumeToken", 3}, {"version", "x"}, {"ref", 1}}}) {
+                          json{{"type", "join_session"},
+                               {"name", json::array({"a"})},
+                               {"resumeToken", 3},
+                               {"version", "x"},
+                               {"ref", 1}}}) {
     stranger->send(bad);
     auto m = stranger->next_of_type("error", 5s);
     ASSERT_TRUE(m) << "no error for " << bad;
@@ -72,7 +78,11 @@ TEST_F(ws_limits, a_mistyped_join_field_is_an_error_and_the_room_lives) {
   }
   expect_alive(*stranger);
   expect_alive(*alice.ws);
-  alice.ws->send({{"type", "code_update"}, {"version", 0}, {"updates", json::array({{{"clientID", "a"}, {"changes", json::array({json::array({0, "ok"})})}}})}});
+  alice.ws->send(
+      {{"type", "code_update"},
+       {"version", 0},
+       {"updates",
+        json::array({{{"clientID", "a"}, {"changes", json::array({json::array({0, "ok"})})}}})}});
   EXPECT_TRUE(alice.ws->next_of_type("code_changed", 5s)) << "the room stopped serving";
   EXPECT_EQ(server.log().find("unhandled exception"), std::string::npos) << server.log();
 }
@@ -91,8 +101,8 @@ TEST_F(ws_limits, deep_nesting_is_bad_json_and_harmless) {
   alice.ws->send_text(objects);
   expect_error_code(*alice.ws, "bad_json");
   // Deep "changes" inside a well-formed message, too.
-  alice.ws->send_text(R"({"type":"code_update","version":0,"updates":[{"clientID":"c","changes":)" + std::string(10'000, '[') +
-                      std::string(10'000, ']') + "}]}");
+  alice.ws->send_text(R"({"type":"code_update","version":0,"updates":[{"clientID":"c","changes":)" +
+                      std::string(10'000, '[') + std::string(10'000, ']') + "}]}");
   expect_error_code(*alice.ws, "bad_json");
   expect_alive(*alice.ws);
   EXPECT_EQ(http_call(server.port(), "GET", "/health").status, 200);
@@ -161,7 +171,8 @@ TEST_F(ws_limits, a_document_over_max_doc_is_too_large) {
 }
 
 TEST_F(ws_limits, flooding_is_rate_limited_then_closed_1008) {
-  roomd_process server((dir_.path() / "data").string(), {"--message-rate", "1", "--message-burst", "3"});
+  roomd_process server((dir_.path() / "data").string(),
+                       {"--message-rate", "1", "--message-burst", "3"});
   auto s = create_session(server);
   auto ws = ws_client::join_path(server.port(), s.id);
   for (int i = 0; i < 5; ++i) ws->send({{"type", "ping"}, {"ref", i}});
@@ -192,7 +203,11 @@ TEST_F(ws_limits, join_errors_are_forbidden_and_a_bad_key_closes_4401) {
   auto other = create_session(server);
   {
     auto ws = ws_client::join_path(server.port(), s.id);
-    ws->send({{"type", "join_session"}, {"name", "eve"}, {"role", "interviewer"}, {"key", other.key}, {"ref", "k"}});
+    ws->send({{"type", "join_session"},
+              {"name", "eve"},
+              {"role", "interviewer"},
+              {"key", other.key},
+              {"ref", "k"}});
     expect_error_code(*ws, "forbidden", "k");
     EXPECT_EQ(ws->wait_closed(5s), 4401);
   }
@@ -250,7 +265,8 @@ TEST_F(ws_limits, a_frame_over_max_message_bytes_closes_1009) {
 /// before: a failed write, or a reset that arrives before the client read the close frame,
 /// and the reset's only cause is the server closing with bytes of ours unread.
 /// Returns the close code seen, or 1006 (no close frame, or a reset).
-int close_code_after_writing_whole_frame(int port, const std::string& session_id, std::size_t payload_size) {
+int close_code_after_writing_whole_frame(int port, const std::string& session_id,
+                                         std::size_t payload_size) {
   raw_socket sock(port);
   if (!sock.upgrade(port, "/ws/" + session_id)) return 0;
   const std::uint8_t mask[4] = {7, 7, 7, 7};
@@ -304,7 +320,8 @@ struct endless_sender_result {
   std::chrono::milliseconds held{0};
   int close_code = 0;
 };
-endless_sender_result send_endlessly(int port, const std::string& session_id, std::size_t chunk_size, std::chrono::milliseconds pause) {
+endless_sender_result send_endlessly(int port, const std::string& session_id,
+                                     std::size_t chunk_size, std::chrono::milliseconds pause) {
   endless_sender_result r;
   raw_socket sock(port);
   if (!sock.upgrade(port, "/ws/" + session_id)) return r;
@@ -316,9 +333,11 @@ endless_sender_result send_endlessly(int port, const std::string& session_id, st
     r.streamed += chunk.size();
     if (pause.count() > 0) std::this_thread::sleep_for(pause);
   }
-  r.held = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  r.held = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
   std::string bytes = sock.leftover;
-  while (!raw_socket::close_code_in(bytes) && sock.read_some(bytes, 1s) > 0) {}
+  while (!raw_socket::close_code_in(bytes) && sock.read_some(bytes, 1s) > 0) {
+  }
   r.close_code = raw_socket::close_code_in(bytes).value_or(0);
   return r;
 }
@@ -343,23 +362,30 @@ TEST_F(ws_limits, a_client_that_never_stops_sending_is_cut_after_the_1009) {
 }
 
 TEST_F(ws_limits, foreign_origins_are_refused_unless_allowed) {
-  roomd_process server((dir_.path() / "data").string(), {"--allowed-origin", "https://rooms.example"});
+  roomd_process server((dir_.path() / "data").string(),
+                       {"--allowed-origin", "https://rooms.example"});
   auto s = create_session(server);
-  auto [status, body] = rooms::testing::upgrade_status(server.port(), "/ws/" + s.id, with_origin("https://evil.example"));
+  auto [status, body] = rooms::testing::upgrade_status(server.port(), "/ws/" + s.id,
+                                                       with_origin("https://evil.example"));
   EXPECT_EQ(status, 403) << body;
-  EXPECT_THROW(ws_client(server.port(), "/ws/" + s.id, with_origin("http://127.0.0.1:1")), rooms::testing::ws_refused);
-  EXPECT_EQ(rooms::testing::upgrade_status(server.port(), "/ws/" + s.id, with_origin("https://rooms.example")).first, 101);
+  EXPECT_THROW(ws_client(server.port(), "/ws/" + s.id, with_origin("http://127.0.0.1:1")),
+               rooms::testing::ws_refused);
+  EXPECT_EQ(rooms::testing::upgrade_status(server.port(), "/ws/" + s.id,
+                                           with_origin("https://rooms.example"))
+                .first,
+            101);
   EXPECT_EQ(metric(server, "rooms_ws_origin_rejected_total"), 2);
   // The server's own origin, an allowed one, and no Origin at all (not a browser) are accepted.
-  for (const std::string& origin : {"http://127.0.0.1:" + std::to_string(server.port()), std::string("https://rooms.example"), std::string()}) {
+  for (const std::string& origin : {"http://127.0.0.1:" + std::to_string(server.port()),
+                                    std::string("https://rooms.example"), std::string()}) {
     auto p = join(server, s.id, "p", "candidate", "", with_origin(origin));
     EXPECT_FALSE(p.id.empty()) << origin;
   }
 }
 
 TEST_F(ws_limits, a_slow_consumer_is_closed_1008_while_a_fast_one_keeps_receiving) {
-  roomd_process server((dir_.path() / "data").string(),
-                       {"--max-send-queue", "8", "--message-rate", "10000", "--message-burst", "10000"});
+  roomd_process server((dir_.path() / "data").string(), {"--max-send-queue", "8", "--message-rate",
+                                                         "10000", "--message-burst", "10000"});
   auto s = create_session(server);
   auto fast = join(server, s.id, "fast");
   // The slow one joins, then never reads again: its socket buffers fill, then its queue.
@@ -371,14 +397,16 @@ TEST_F(ws_limits, a_slow_consumer_is_closed_1008_while_a_fast_one_keeps_receivin
   for (; pushes < 400 && !closed_slow; ++pushes) {
     std::string text = big;
     text[0] = static_cast<char>('a' + pushes % 26);
-    ASSERT_TRUE(push(fast, replace_all(fast.doc.size(), text))) << "push " << pushes << " was not acknowledged";
+    ASSERT_TRUE(push(fast, replace_all(fast.doc.size(), text)))
+        << "push " << pushes << " was not acknowledged";
     closed_slow = metric(server, "rooms_ws_slow_consumers_closed_total").value_or(0) >= 1;
   }
   ASSERT_TRUE(closed_slow) << "the slow consumer was never closed after " << pushes << " pushes";
   // Reading again, the slow one finds what was in flight, then the close frame.
   EXPECT_EQ(slow.ws->wait_closed(10s), 1008);
   // The room goes on for the fast one.
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(push(fast, replace_all(fast.doc.size(), "after " + std::to_string(i))));
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(push(fast, replace_all(fast.doc.size(), "after " + std::to_string(i))));
   EXPECT_EQ(latest_state(server, s).value("doc", ""), "after 2");
   RecordProperty("pushes_until_closed", static_cast<int>(pushes));
 }

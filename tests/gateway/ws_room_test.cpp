@@ -45,7 +45,11 @@ TEST_F(ws_room, join_answers_session_state_and_tells_the_others) {
 
   // A ref on join_session is echoed on session_state.
   auto bob_ws = ws_client::join_path(server.port(), s.id);
-  bob_ws->send({{"type", "join_session"}, {"name", "bob"}, {"role", "interviewer"}, {"key", s.key}, {"ref", 42}});
+  bob_ws->send({{"type", "join_session"},
+                {"name", "bob"},
+                {"role", "interviewer"},
+                {"key", s.key},
+                {"ref", 42}});
   auto st = bob_ws->next_of_type("session_state");
   ASSERT_TRUE(st);
   EXPECT_EQ(st->value("ref", 0), 42);
@@ -62,7 +66,8 @@ TEST_F(ws_room, join_answers_session_state_and_tells_the_others) {
   // The joiner itself is not told of its own join, and the REST view lists both.
   participant bob;
   bob.ws = std::move(bob_ws);
-  for (const auto& m : until_pong(bob, "p")) EXPECT_NE(m.value("type", ""), "participant_joined") << m;
+  for (const auto& m : until_pong(bob, "p"))
+    EXPECT_NE(m.value("type", ""), "participant_joined") << m;
   auto view = body_of(http_call(server.port(), "GET", "/api/sessions/" + s.id));
   EXPECT_EQ(view["participants"].size(), 2u) << view;
 }
@@ -86,7 +91,8 @@ TEST_F(ws_room, exactly_one_of_two_pushes_at_the_same_version_is_accepted) {
     outcome o;
     bool changed = false;
     auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (!(changed && (o.accepted || o.rejected)) && std::chrono::steady_clock::now() < deadline) {
+    while (!(changed && (o.accepted || o.rejected)) &&
+           std::chrono::steady_clock::now() < deadline) {
       auto m = p.ws->next(1s);
       if (!m) continue;
       auto type = m->value("type", "");
@@ -94,7 +100,8 @@ TEST_F(ws_room, exactly_one_of_two_pushes_at_the_same_version_is_accepted) {
         EXPECT_EQ(m->value("from", 99), 0) << *m;
         EXPECT_TRUE(p.apply(*m));
         changed = true;
-        for (const auto& u : (*m)["updates"]) o.accepted = o.accepted || u.value("participantId", "") == p.id;
+        for (const auto& u : (*m)["updates"])
+          o.accepted = o.accepted || u.value("participantId", "") == p.id;
       } else if (type == "code_update_rejected") {
         o.rejected = m;
       }
@@ -141,11 +148,13 @@ TEST_F(ws_room, concurrent_typists_converge_without_gaps) {
   std::vector<bool> inflight(2, false);
   int rejections = 0;
   auto deadline = std::chrono::steady_clock::now() + 60s;
-  while ((left[0] > 0 || left[1] > 0 || inflight[0] || inflight[1]) && std::chrono::steady_clock::now() < deadline) {
+  while ((left[0] > 0 || left[1] > 0 || inflight[0] || inflight[1]) &&
+         std::chrono::steady_clock::now() < deadline) {
     for (std::size_t i = 0; i < 2; ++i) {
       if (inflight[i] || left[i] == 0) continue;
       // Each typist appends its letter at the end of the document it has.
-      ps[i].ws->send(code_update(ps[i].version, insert_at(ps[i].doc.size(), ps[i].doc.size(), letters[i]), ps[i].id));
+      ps[i].ws->send(code_update(
+          ps[i].version, insert_at(ps[i].doc.size(), ps[i].doc.size(), letters[i]), ps[i].id));
       inflight[i] = true;
     }
     for (std::size_t i = 0; i < 2; ++i) {
@@ -180,13 +189,15 @@ TEST_F(ws_room, concurrent_typists_converge_without_gaps) {
   EXPECT_EQ(latest_state(server, s).value("doc", ""), ps[0].text());
   auto changed = events_of(all_events(server, s), "code_changed");
   ASSERT_EQ(changed.size(), total);
-  for (std::size_t i = 0; i < changed.size(); ++i) EXPECT_EQ(changed[i].value("version", 0u), i + 1);
+  for (std::size_t i = 0; i < changed.size(); ++i)
+    EXPECT_EQ(changed[i].value("version", 0u), i + 1);
   // What each client received, in order, is exactly the log's code_changed events.
   for (const auto& p : ps) {
     ASSERT_EQ(p.seen_updates.size(), total);
     for (std::size_t i = 0; i < total; ++i) {
       EXPECT_EQ(p.seen_updates[i]["changes"], changed[i]["changes"]);
-      EXPECT_EQ(p.seen_updates[i].value("participantId", ""), changed[i].value("participantId", "?"));
+      EXPECT_EQ(p.seen_updates[i].value("participantId", ""),
+                changed[i].value("participantId", "?"));
     }
   }
   RecordProperty("rejections", rejections);
@@ -203,7 +214,11 @@ TEST_F(ws_room, cursors_reach_the_others_and_stale_ones_are_mapped) {
   bob.ws->send({{"type", "cursor_update"}, {"version", 1}, {"anchor", 1}, {"head", 3}});
   auto moved = alice.ws->next_of_type("cursor_updated");
   ASSERT_TRUE(moved);
-  EXPECT_EQ(*moved, (json{{"type", "cursor_updated"}, {"participantId", bob.id}, {"version", 1}, {"anchor", 1}, {"head", 3}}));
+  EXPECT_EQ(*moved, (json{{"type", "cursor_updated"},
+                          {"participantId", bob.id},
+                          {"version", 1},
+                          {"anchor", 1},
+                          {"head", 3}}));
 
   // Alice inserts "XX" at 0; bob, not yet aware, moves his cursor in the document at version 1.
   ASSERT_TRUE(push(alice, insert_at(5, 0, "XX")));
@@ -227,9 +242,11 @@ TEST_F(ws_room, cursors_reach_the_others_and_stale_ones_are_mapped) {
   EXPECT_EQ(cursors[1].value("version", 0), 2);
   EXPECT_EQ(cursors[1].value("anchor", 0), 4);
   EXPECT_EQ(cursors[1].value("head", 0), 6);
-  EXPECT_EQ(latest_state(server, s)["cursors"][bob.id], (json{{"version", 2}, {"anchor", 0}, {"head", 0}}));
+  EXPECT_EQ(latest_state(server, s)["cursors"][bob.id],
+            (json{{"version", 2}, {"anchor", 0}, {"head", 0}}));
   // A cursor ahead of the document is refused.
-  bob.ws->send({{"type", "cursor_update"}, {"version", 7}, {"anchor", 0}, {"head", 0}, {"ref", "ahead"}});
+  bob.ws->send(
+      {{"type", "cursor_update"}, {"version", 7}, {"anchor", 0}, {"head", 0}, {"ref", "ahead"}});
   auto err = bob.ws->next_of_type("error");
   ASSERT_TRUE(err);
   EXPECT_EQ(err->value("code", ""), "invalid_changes");
@@ -245,7 +262,9 @@ TEST_F(ws_room, language_changes_reach_everyone_and_unknown_ones_are_refused) {
   for (auto* p : {&alice, &bob}) {
     auto m = p->ws->next_of_type("language_changed");
     ASSERT_TRUE(m);
-    EXPECT_EQ(*m, (json{{"type", "language_changed"}, {"participantId", alice.id}, {"language", "plaintext"}}));
+    EXPECT_EQ(*m, (json{{"type", "language_changed"},
+                        {"participantId", alice.id},
+                        {"language", "plaintext"}}));
   }
   for (const std::string lang : {"python", "javascript", "klingon"}) {
     alice.ws->send({{"type", "language_change"}, {"language", lang}, {"ref", lang}});
@@ -259,7 +278,9 @@ TEST_F(ws_room, language_changes_reach_everyone_and_unknown_ones_are_refused) {
   auto err = alice.ws->next_of_type("error");
   ASSERT_TRUE(err);
   EXPECT_EQ(err->value("code", ""), "unsupported_language");
-  for (const auto& m : until_pong(bob, "l")) EXPECT_NE(m.value("type", ""), "language_changed") << "refused changes are not broadcast: " << m;
+  for (const auto& m : until_pong(bob, "l"))
+    EXPECT_NE(m.value("type", ""), "language_changed")
+        << "refused changes are not broadcast: " << m;
   auto changes = events_of(all_events(server, s), "language_changed");
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].value("language", ""), "plaintext");
@@ -273,7 +294,8 @@ TEST_F(ws_room, notes_and_focus_reach_interviewers_only) {
   auto cand = join(server, s.id, "cand");
   auto bob = join(server, s.id, "bob", "interviewer", s.key);
   auto carol = join(server, s.id, "carol", "interviewer", s.key);
-  for (const auto& p : cand.state["participants"]) EXPECT_FALSE(p.contains("focused")) << "focus is interviewer-only";
+  for (const auto& p : cand.state["participants"])
+    EXPECT_FALSE(p.contains("focused")) << "focus is interviewer-only";
 
   bob.ws->send({{"type", "add_note"}, {"text", "solid on edge cases"}});
   for (auto* p : {&bob, &carol}) {
@@ -288,7 +310,9 @@ TEST_F(ws_room, notes_and_focus_reach_interviewers_only) {
   for (auto* p : {&bob, &carol}) {
     auto focus = p->ws->next_of_type("participant_focus");
     ASSERT_TRUE(focus);
-    EXPECT_EQ(*focus, (json{{"type", "participant_focus"}, {"participantId", cand.id}, {"focused", false}}));
+    EXPECT_EQ(
+        *focus,
+        (json{{"type", "participant_focus"}, {"participantId", cand.id}, {"focused", false}}));
   }
   bob.ws->send({{"type", "focus_change"}, {"focused", false}});
   ASSERT_TRUE(carol.ws->next_of_type("participant_focus"));
@@ -329,8 +353,12 @@ TEST_F(ws_room, a_dropped_participant_resumes_with_the_missed_updates) {
 
   participant again;
   again.ws = ws_client::join_path(server.port(), s.id);
-  again.ws->send({{"type", "join_session"}, {"name", "alice"}, {"role", "candidate"}, {"resumeToken", alice.resume_token},
-                  {"version", 1}, {"ref", "r"}});
+  again.ws->send({{"type", "join_session"},
+                  {"name", "alice"},
+                  {"role", "candidate"},
+                  {"resumeToken", alice.resume_token},
+                  {"version", 1},
+                  {"ref", "r"}});
   auto first = again.ws->next();
   ASSERT_TRUE(first);
   ASSERT_EQ(first->value("type", ""), "session_state") << *first;
@@ -354,11 +382,14 @@ TEST_F(ws_room, a_dropped_participant_resumes_with_the_missed_updates) {
   EXPECT_EQ(bob.text(), "hi!?.");
 
   // Same participant, no second join and no leave in the log; bob never heard of a join.
-  for (const auto& m : until_pong(bob, "x")) EXPECT_NE(m.value("type", ""), "participant_joined") << m;
+  for (const auto& m : until_pong(bob, "x"))
+    EXPECT_NE(m.value("type", ""), "participant_joined") << m;
   auto events = all_events(server, s);
   auto joins = events_of(events, "participant_joined");
   ASSERT_EQ(joins.size(), 2u);
-  EXPECT_EQ(std::count_if(joins.begin(), joins.end(), [&](const json& e) { return e.value("participantId", "") == alice.id; }), 1);
+  EXPECT_EQ(std::count_if(joins.begin(), joins.end(),
+                          [&](const json& e) { return e.value("participantId", "") == alice.id; }),
+            1);
   EXPECT_TRUE(events_of(events, "participant_left").empty());
 }
 
@@ -372,16 +403,22 @@ TEST_F(ws_room, leaving_cleanly_is_immediate_and_dropping_ends_after_the_grace) 
   carol.ws->close(1000);
   auto left = bob.ws->next_of_type("participant_left", 3s);
   ASSERT_TRUE(left);
-  EXPECT_EQ(*left, (json{{"type", "participant_left"}, {"participantId", carol.id}, {"reason", "left"}}));
+  EXPECT_EQ(*left,
+            (json{{"type", "participant_left"}, {"participantId", carol.id}, {"reason", "left"}}));
 
   alice.ws->drop();
   left = bob.ws->next_of_type("participant_left", 5s);
   ASSERT_TRUE(left);
-  EXPECT_EQ(*left, (json{{"type", "participant_left"}, {"participantId", alice.id}, {"reason", "disconnected"}}));
+  EXPECT_EQ(*left, (json{{"type", "participant_left"},
+                         {"participantId", alice.id},
+                         {"reason", "disconnected"}}));
 
   // Her token no longer resumes: it is a fresh join with a new participant.
   auto ws = ws_client::join_path(server.port(), s.id);
-  ws->send({{"type", "join_session"}, {"name", "alice"}, {"resumeToken", alice.resume_token}, {"version", 0}});
+  ws->send({{"type", "join_session"},
+            {"name", "alice"},
+            {"resumeToken", alice.resume_token},
+            {"version", 0}});
   auto st = ws->next_of_type("session_state");
   ASSERT_TRUE(st);
   EXPECT_NE(st->value("participantId", ""), alice.id);

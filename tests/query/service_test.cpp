@@ -60,7 +60,8 @@ class QueryService : public ::testing::Test {
       e.type = event_type::code_changed;
       e.participant_id = "p_1";
       std::string text = "x" + std::to_string(i);
-      nlohmann::json changes = length == 0 ? json::array({json::array({0, text})}) : json::array({length, json::array({0, text})});
+      nlohmann::json changes = length == 0 ? json::array({json::array({0, text})})
+                                           : json::array({length, json::array({0, text})});
       length += text.size();
       e.payload = {{"version", i + 1}, {"clientID", "c1"}, {"changes", changes}};
       out.push_back(e);
@@ -193,7 +194,8 @@ TEST_F(QueryService, EventsPageUntilNextIsNull) {
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(seqs, (std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7}));
   auto first = *query_->events(m, 1, 1);
-  EXPECT_EQ(first["events"][0], eventlog::to_json(store_->read(id, 1, 1)->front())) << "the /events JSON of each event";
+  EXPECT_EQ(first["events"][0], eventlog::to_json(store_->read(id, 1, 1)->front()))
+      << "the /events JSON of each event";
   EXPECT_EQ((*query_->events(m, 8, 10))["events"], json::array());
   EXPECT_TRUE((*query_->events(m, 8, 10))["next"].is_null());
 }
@@ -219,9 +221,16 @@ TEST_F(QueryService, ListRowsNewestFirstPagedAndFilteredByLive) {
 
   const auto& row = (*second)["sessions"][0];
   auto m = meta(ids[0]);
-  EXPECT_EQ(row, json({{"sessionId", ids[0].str()}, {"createdAt", m.created_at}, {"lastActivityAt", m.last_activity_at},
-                       {"expiresAt", m.expires_at}, {"language", "python"}, {"title", "s0"}, {"events", 1},
-                       {"bytes", m.bytes}, {"live", false}, {"participants", json::array()}}));
+  EXPECT_EQ(row, json({{"sessionId", ids[0].str()},
+                       {"createdAt", m.created_at},
+                       {"lastActivityAt", m.last_activity_at},
+                       {"expiresAt", m.expires_at},
+                       {"language", "python"},
+                       {"title", "s0"},
+                       {"events", 1},
+                       {"bytes", m.bytes},
+                       {"live", false},
+                       {"participants", json::array()}}));
 
   // One live room: the filters split the rows, and only a live row asks for participants.
   live_sessions live;
@@ -282,10 +291,18 @@ TEST_F(QueryService, ForkCopiesTheStateAtASeq) {
 
 TEST_F(QueryService, ImportIsValidatedAndNeverOverwrites) {
   const std::string id = "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b";
-  std::string text = json{{"type", "session"}, {"format", 1}, {"sessionId", id}, {"createdAt", t0},
-                          {"language", "python"}, {"title", "imported"}, {"keyHash", base::sha256_hex("k")}}
-                         .dump() +
-                     "\n" + R"({"seq":1,"ts":1700000000000,"type":"session_created","language":"python","title":"imported"})" + "\n";
+  std::string text =
+      json{{"type", "session"},
+           {"format", 1},
+           {"sessionId", id},
+           {"createdAt", t0},
+           {"language", "python"},
+           {"title", "imported"},
+           {"keyHash", base::sha256_hex("k")}}
+          .dump() +
+      "\n" +
+      R"({"seq":1,"ts":1700000000000,"type":"session_created","language":"python","title":"imported"})" +
+      "\n";
   auto imported = query_->import(text);
   ASSERT_TRUE(imported.ok()) << imported.error().to_string();
   EXPECT_EQ(*imported, json({{"sessionId", id}, {"events", 1}}));
@@ -302,11 +319,14 @@ TEST_F(QueryService, StoreStatsAndCompact) {
   create("a");
   auto stats = query_->store_stats();
   EXPECT_EQ(stats["storeEvents"], 1);
-  EXPECT_TRUE(stats.contains("storeBatches") && stats.contains("storeBytes") && stats.contains("liveSstBytes"));
+  EXPECT_TRUE(stats.contains("storeBatches") && stats.contains("storeBytes") &&
+              stats.contains("liveSstBytes"));
   auto compacted = query_->compact();
   ASSERT_TRUE(compacted.ok()) << compacted.error().to_string();
   EXPECT_EQ((*compacted)["expired"], 0);
-  now_ = t0 + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 365 * 101)).count();
+  now_ =
+      t0 + std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24 * 365 * 101))
+               .count();
   EXPECT_EQ((*query_->compact())["expired"], 1) << "past its retention";
 }
 

@@ -2,8 +2,8 @@
 // each test in its own process); the others use probe=false runners, which cost nothing to make.
 
 #include <arpa/inet.h>
-#include <signal.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,7 +27,9 @@ using namespace std::chrono_literals;
 
 /// Each test process gets its own sandbox uid range, so parallel ctest processes never share
 /// a uid (and with it an RLIMIT_NPROC budget).
-int uid_base() { return 200000 + static_cast<int>(::getpid() % 10000) * 16; }
+int uid_base() {
+  return 200000 + static_cast<int>(::getpid() % 10000) * 16;
+}
 
 local_options fast_options() {
   local_options o;
@@ -52,7 +54,8 @@ bool has(const runner& r, const std::string& language) {
 std::string describe(const run_result& r) {
   return "error=" + r.error + " exit=" + std::to_string(r.exit_code) + " signal=" + r.signal +
          " timed_out=" + std::to_string(r.timed_out) + "\nstdout=" + r.stdout_data.substr(0, 500) +
-         "\nstderr=" + r.stderr_data.substr(0, 1500) + "\ncompile=" + r.compile_output.substr(0, 1500);
+         "\nstderr=" + r.stderr_data.substr(0, 1500) +
+         "\ncompile=" + r.compile_output.substr(0, 1500);
 }
 
 /// Processes running under our sandbox uids.
@@ -84,7 +87,8 @@ int leftover_processes() {
         if (uid >= uid_base() && uid < uid_base() + 16) {
           ++count;
           std::ifstream again(e.path() / "status");
-          std::string all((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+          std::string all((std::istreambuf_iterator<char>(again)),
+                          std::istreambuf_iterator<char>());
           std::cout << "leftover " << e.path() << ":\n" << all.substr(0, 400) << "\n";
         }
         break;
@@ -99,7 +103,9 @@ const char* hello_sources[][2] = {
     {"javascript", "console.log('hello from javascript');\n"},
     {"c", "#include <stdio.h>\nint main(void){ puts(\"hello from c\"); }\n"},
     {"cpp", "#include <iostream>\nint main(){ std::cout << \"hello from cpp\\n\"; }\n"},
-    {"java", "public class Hello { public static void main(String[] a) { System.out.println(\"hello from java\"); } }\n"},
+    {"java",
+     "public class Hello { public static void main(String[] a) { System.out.println(\"hello from "
+     "java\"); } }\n"},
     {"go", "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"hello from go\") }\n"},
     {"rust", "fn main() { println!(\"hello from rust\"); }\n"},
     {"bash", "echo hello from bash\n"},
@@ -111,10 +117,13 @@ TEST(local_runner, probe_then_hello_world_in_every_probed_language) {
   options.run_timeout = 5s;
   auto start = std::chrono::steady_clock::now();
   auto r = make_local_runner(options);
-  auto probe_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto probe_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   std::cout << "[ figures ] probe of all languages: " << probe_ms << " ms\n";
   auto runtimes = r->runtimes();
-  for (const auto& rt : runtimes) std::cout << "[ figures ] runtime " << rt.language << " " << rt.version << "\n";
+  for (const auto& rt : runtimes)
+    std::cout << "[ figures ] runtime " << rt.language << " " << rt.version << "\n";
   // The toolchains this project's bootstrap installs.
   for (const char* needed : {"python", "javascript", "c", "cpp", "bash"}) {
     EXPECT_TRUE(has(*r, needed)) << needed << " did not pass its probe";
@@ -124,7 +133,9 @@ TEST(local_runner, probe_then_hello_world_in_every_probed_language) {
     if (!has(*r, language)) continue;
     auto t0 = std::chrono::steady_clock::now();
     auto result = r->run({language, code, ""});
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     std::cout << "[ figures ] hello world " << language << ": " << ms << " ms total, "
               << result.duration_ms << " ms program\n";
     EXPECT_EQ(result.stdout_data, std::string("hello from ") + language + "\n") << describe(result);
@@ -135,7 +146,8 @@ TEST(local_runner, probe_then_hello_world_in_every_probed_language) {
 }
 
 TEST(local_runner, stdin_is_passed) {
-  auto r = fast().run({"python", "import sys\nprint(sys.stdin.read().upper(), end='')\n", "abc\ndef\n"});
+  auto r =
+      fast().run({"python", "import sys\nprint(sys.stdin.read().upper(), end='')\n", "abc\ndef\n"});
   EXPECT_EQ(r.stdout_data, "ABC\nDEF\n") << describe(r);
   EXPECT_EQ(r.exit_code, 0);
 }
@@ -174,11 +186,12 @@ TEST(local_runner, infinite_loop_times_out) {
 
 TEST(local_runner, fork_bomb_is_contained) {
   // Counting forks: RLIMIT_NPROC stops them well before the host suffers.
-  auto counted = fast().run({"python",
-                             "import os, time\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
-                             "            time.sleep(30)\n            os._exit(0)\n        n += 1\n"
-                             "except OSError as e:\n    print('blocked after', n)\n",
-                             ""});
+  auto counted =
+      fast().run({"python",
+                  "import os, time\nn = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
+                  "            time.sleep(30)\n            os._exit(0)\n        n += 1\n"
+                  "except OSError as e:\n    print('blocked after', n)\n",
+                  ""});
   EXPECT_EQ(counted.stdout_data.rfind("blocked after", 0), 0u) << describe(counted);
   EXPECT_FALSE(counted.timed_out);  // the sleeping children die with the sandbox's pid 1
   // The classic one: it hits the limit and the wall clock, and is killed as a whole.
@@ -194,15 +207,19 @@ TEST(local_runner, fork_bomb_is_contained) {
 
 TEST(local_runner, output_flood_is_truncated_without_hanging) {
   auto start = std::chrono::steady_clock::now();
-  auto endless = fast().run({"python", "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", ""});
+  auto endless =
+      fast().run({"python", "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", ""});
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
   EXPECT_TRUE(endless.truncated) << describe(endless);
   EXPECT_TRUE(endless.timed_out);
   EXPECT_EQ(endless.stdout_data.size(), 64u << 10);
   // 10 MB in 10 KB writes (stderr is unbuffered: byte-sized writes would measure syscalls).
-  auto finite = fast().run({"c", "#include <stdio.h>\n#include <string.h>\nint main(void){ static char b[10000];"
-                                 " memset(b, 'e', sizeof b); for (int i = 0; i < 1000; ++i) fwrite(b, 1, sizeof b, stderr);"
-                                 " return 0; }\n", ""});
+  auto finite = fast().run(
+      {"c",
+       "#include <stdio.h>\n#include <string.h>\nint main(void){ static char b[10000];"
+       " memset(b, 'e', sizeof b); for (int i = 0; i < 1000; ++i) fwrite(b, 1, sizeof b, stderr);"
+       " return 0; }\n",
+       ""});
   EXPECT_TRUE(finite.truncated) << describe(finite);
   EXPECT_FALSE(finite.timed_out);
   EXPECT_EQ(finite.exit_code, 0);
@@ -221,11 +238,13 @@ TEST(local_runner, no_network) {
   socklen_t len = sizeof addr;
   ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
   int port = ntohs(addr.sin_port);
-  std::string code = "import errno, socket\ntry:\n    socket.create_connection(('127.0.0.1', " + std::to_string(port) +
-                     "), timeout=1)\n    print('connected')\nexcept OSError as e:\n"
-                     "    print('refused', type(e).__name__, errno.errorcode.get(e.errno))\n"
-                     "try:\n    socket.getaddrinfo('example.com', 80)\n    print('resolved')\nexcept OSError:\n"
-                     "    print('no dns')\n";
+  std::string code =
+      "import errno, socket\ntry:\n    socket.create_connection(('127.0.0.1', " +
+      std::to_string(port) +
+      "), timeout=1)\n    print('connected')\nexcept OSError as e:\n"
+      "    print('refused', type(e).__name__, errno.errorcode.get(e.errno))\n"
+      "try:\n    socket.getaddrinfo('example.com', 80)\n    print('resolved')\nexcept OSError:\n"
+      "    print('no dns')\n";
   // Two layers, each on its own. The network namespace: without the seccomp filter the socket
   // is made, and the connection finds the sandbox's own, empty loopback.
   auto options = fast_options();
@@ -240,10 +259,13 @@ TEST(local_runner, no_network) {
 
 TEST(local_runner, cannot_write_outside_tmp) {
   auto r = fast().run({"bash",
-                       "for f in /usr/x /etc/x /work/x /x; do (echo hi > $f) 2>/dev/null && echo \"wrote $f\" || echo \"denied $f\"; done\n"
+                       "for f in /usr/x /etc/x /work/x /x; do (echo hi > $f) 2>/dev/null && echo "
+                       "\"wrote $f\" || echo \"denied $f\"; done\n"
                        "echo hi > /tmp/x && cat /tmp/x\nls /root 2>/dev/null || echo 'no /root'\n",
                        ""});
-  EXPECT_EQ(r.stdout_data, "denied /usr/x\ndenied /etc/x\ndenied /work/x\ndenied /x\nhi\nno /root\n") << describe(r);
+  EXPECT_EQ(r.stdout_data,
+            "denied /usr/x\ndenied /etc/x\ndenied /work/x\ndenied /x\nhi\nno /root\n")
+      << describe(r);
 }
 
 TEST(local_runner, memory_limit_ends_the_run) {
@@ -252,9 +274,12 @@ TEST(local_runner, memory_limit_ends_the_run) {
   EXPECT_NE(r.stderr_data.find("MemoryError"), std::string::npos) << describe(r);
   EXPECT_TRUE(r.stdout_data.empty());
   EXPECT_FALSE(r.timed_out);
-  auto c = fast().run({"c", "#include <stdlib.h>\n#include <stdio.h>\n#include <string.h>\n"
-                            "int main(void){ char* p = malloc(512u << 20); if (!p) { puts(\"refused\"); return 2; }"
-                            " memset(p, 1, 512u << 20); puts(\"allocated\"); }\n", ""});
+  auto c = fast().run(
+      {"c",
+       "#include <stdlib.h>\n#include <stdio.h>\n#include <string.h>\n"
+       "int main(void){ char* p = malloc(512u << 20); if (!p) { puts(\"refused\"); return 2; }"
+       " memset(p, 1, 512u << 20); puts(\"allocated\"); }\n",
+       ""});
   EXPECT_EQ(c.stdout_data, "refused\n") << describe(c);
   EXPECT_EQ(c.exit_code, 2);
 }
@@ -276,11 +301,13 @@ TEST(local_runner, unsupported_language_gives_error) {
 
 TEST(local_runner, java_with_a_named_public_class_and_managed_heap) {
   if (!has(fast(), "java")) GTEST_SKIP() << "no java here";
-  auto r = fast().run({"java",
-                       "import java.util.*;\npublic class Solution {\n  public static void main(String[] a) {\n"
-                       "    Scanner s = new Scanner(System.in); System.out.println(s.nextInt() * 2);\n"
-                       "    List<long[]> hog = new ArrayList<>(); while (true) hog.add(new long[1 << 20]);\n  }\n}\n",
-                       "21\n"});
+  auto r = fast().run(
+      {"java",
+       "import java.util.*;\npublic class Solution {\n  public static void main(String[] a) {\n"
+       "    Scanner s = new Scanner(System.in); System.out.println(s.nextInt() * 2);\n"
+       "    List<long[]> hog = new ArrayList<>(); while (true) hog.add(new long[1 << 20]);\n  "
+       "}\n}\n",
+       "21\n"});
   EXPECT_EQ(r.stdout_data, "42\n") << describe(r);
   EXPECT_NE(r.stderr_data.find("OutOfMemoryError"), std::string::npos) << describe(r);
   EXPECT_NE(r.exit_code, 0);
@@ -290,10 +317,14 @@ TEST(local_runner, concurrent_runs) {
   std::vector<std::thread> threads;
   std::vector<run_result> results(4);
   for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&, i] { results[static_cast<std::size_t>(i)] = fast().run({"bash", "echo $((" + std::to_string(i) + " * 10))", ""}); });
+    threads.emplace_back([&, i] {
+      results[static_cast<std::size_t>(i)] =
+          fast().run({"bash", "echo $((" + std::to_string(i) + " * 10))", ""});
+    });
   }
   for (auto& t : threads) t.join();
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(results[static_cast<std::size_t>(i)].stdout_data, std::to_string(i * 10) + "\n");
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(results[static_cast<std::size_t>(i)].stdout_data, std::to_string(i * 10) + "\n");
 }
 
 // -- seccomp, cgroups, streaming, UTF-8 --
@@ -308,7 +339,8 @@ std::string slurp(const std::string& path) {
 bool cgroups_in_use(const runner& r) {
   if (r.describe().find("cgroup v") != std::string::npos) return true;
   auto where = detail::locate_cgroups(slurp("/proc/self/cgroup"), slurp("/proc/self/mountinfo"));
-  bool v1 = !where.memory_dir.empty() && ::access((where.memory_dir + "/cgroup.procs").c_str(), W_OK) == 0;
+  bool v1 = !where.memory_dir.empty() &&
+            ::access((where.memory_dir + "/cgroup.procs").c_str(), W_OK) == 0;
   EXPECT_FALSE(v1) << "the host has a writable memory cgroup at " << where.memory_dir
                    << " but the runner does not use it: " << r.describe();
   std::cout << "[ note ] no cgroups on this host: " << r.describe() << "\n";
@@ -324,7 +356,8 @@ std::vector<std::string> run_groups(const std::string& hierarchy_dir) {
     if (parent.path().filename().string().rfind(prefix, 0) != 0) continue;
     std::error_code ec2;
     for (const auto& e : std::filesystem::directory_iterator(parent.path(), ec2)) {
-      if (e.is_directory() && e.path().filename().string().rfind("run-", 0) == 0) out.push_back(e.path().string());
+      if (e.is_directory() && e.path().filename().string().rfind("run-", 0) == 0)
+        out.push_back(e.path().string());
     }
   }
   return out;
@@ -381,7 +414,8 @@ int main(void) {
 TEST(local_runner, seccomp_refuses_other_socket_families_ptrace_and_namespaces) {
   auto r = fast().run({"c", seccomp_probe, ""});
   EXPECT_EQ(r.stdout_data,
-            "unix ok\ninet EAFNOSUPPORT\ninet6 EAFNOSUPPORT\nnetlink EAFNOSUPPORT\nptrace EPERM\nunshare EPERM\n"
+            "unix ok\ninet EAFNOSUPPORT\ninet6 EAFNOSUPPORT\nnetlink EAFNOSUPPORT\nptrace "
+            "EPERM\nunshare EPERM\n"
             "clone3 ENOSYS\nio_uring EPERM\nuserfaultfd EPERM\nkeyctl EPERM\nthread ok\n")
       << describe(r);
   EXPECT_EQ(r.signal, "SIGSYS") << "a syscall of another ABI kills the process: " << describe(r);
@@ -392,7 +426,8 @@ TEST(local_runner, seccomp_refuses_other_socket_families_ptrace_and_namespaces) 
   std::cout << "[ note ] without the filter:\n" << open.stdout_data;
   EXPECT_NE(open.stdout_data.find("inet6 ok\n"), std::string::npos) << describe(open);
   EXPECT_NE(open.stdout_data.find("ptrace ok\n"), std::string::npos) << describe(open);
-  EXPECT_EQ(open.stdout_data.find("unshare ok\n"), std::string::npos) << "--disable-userns holds on its own";
+  EXPECT_EQ(open.stdout_data.find("unshare ok\n"), std::string::npos)
+      << "--disable-userns holds on its own";
   EXPECT_NE(open.stdout_data.find("thread ok\n"), std::string::npos) << describe(open);
 }
 
@@ -425,10 +460,12 @@ int main(void) {
   printf("children killed: %d\n", killed);
   return 0;
 }
-)c", ""});
+)c",
+                                            ""});
   EXPECT_NE(r.stderr_data.find("memory limit exceeded"), std::string::npos) << describe(r);
   // At least one child, or the parent itself (then SIGKILL is the run's signal).
-  bool child_killed = r.stdout_data.rfind("children killed: ", 0) == 0 && r.stdout_data != "children killed: 0\n";
+  bool child_killed =
+      r.stdout_data.rfind("children killed: ", 0) == 0 && r.stdout_data != "children killed: 0\n";
   EXPECT_TRUE(child_killed || r.signal == "SIGKILL") << describe(r);
   EXPECT_FALSE(r.timed_out) << describe(r);
   EXPECT_EQ(fast().run({"bash", "echo alive", ""}).stdout_data, "alive\n");
@@ -442,11 +479,12 @@ TEST(local_runner, pids_cgroup_holds_where_rlimit_nproc_does_not) {
   auto options = fast_options();
   options.sandbox_uid = -1;
   options.max_processes = 32;
-  auto r = make_local_runner(options)->run({"python",
-                                            "import os, time\nn = 0\ntry:\n    while n < 5000:\n        if os.fork() == 0:\n"
-                                            "            time.sleep(30)\n            os._exit(0)\n        n += 1\n"
-                                            "    print('not blocked')\nexcept OSError as e:\n    print('blocked after', n)\n",
-                                            ""});
+  auto r = make_local_runner(options)->run(
+      {"python",
+       "import os, time\nn = 0\ntry:\n    while n < 5000:\n        if os.fork() == 0:\n"
+       "            time.sleep(30)\n            os._exit(0)\n        n += 1\n"
+       "    print('not blocked')\nexcept OSError as e:\n    print('blocked after', n)\n",
+       ""});
   ASSERT_EQ(r.stdout_data.rfind("blocked after ", 0), 0u) << describe(r);
   int forks = std::stoi(r.stdout_data.substr(14));
   EXPECT_LT(forks, 32) << describe(r);
@@ -526,19 +564,24 @@ TEST(local_runner, output_streams_while_the_program_runs) {
 
 TEST(local_runner, non_utf8_output_becomes_replacement_characters) {
   auto r = fast().run({"bash", "printf 'a\\xff\\xfeb\\xc3'", ""});
-  EXPECT_EQ(r.stdout_data, "a\xEF\xBF\xBD\xEF\xBF\xBD" "b\xEF\xBF\xBD") << describe(r);
+  EXPECT_EQ(r.stdout_data,
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD")
+      << describe(r);
 }
 
 TEST(utf8, invalid_sequences_become_one_replacement_each_and_streaming_agrees) {
   const std::string fffd = "\xEF\xBF\xBD";
   EXPECT_EQ(detail::to_valid_utf8("plain ascii"), "plain ascii");
-  EXPECT_EQ(detail::to_valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"), "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
-  EXPECT_EQ(detail::to_valid_utf8("\xC0\xAF"), fffd + fffd);            // overlong: C0 is never valid
+  EXPECT_EQ(detail::to_valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"),
+            "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  EXPECT_EQ(detail::to_valid_utf8("\xC0\xAF"), fffd + fffd);  // overlong: C0 is never valid
   EXPECT_EQ(detail::to_valid_utf8("\xE0\x80\xAF"), fffd + fffd + fffd);  // overlong 3-byte
   EXPECT_EQ(detail::to_valid_utf8("\xED\xA0\x80"), fffd + fffd + fffd);  // a surrogate
-  EXPECT_EQ(detail::to_valid_utf8("\xF4\x90\x80\x80"), fffd + fffd + fffd + fffd);  // above U+10FFFF
-  EXPECT_EQ(detail::to_valid_utf8("\xE2\x82x"), fffd + "x");            // truncated: one U+FFFD
-  EXPECT_EQ(detail::to_valid_utf8("x\xF0\x9F\x98"), "x" + fffd);         // cut at the end
+  EXPECT_EQ(detail::to_valid_utf8("\xF4\x90\x80\x80"),
+            fffd + fffd + fffd + fffd);                           // above U+10FFFF
+  EXPECT_EQ(detail::to_valid_utf8("\xE2\x82x"), fffd + "x");      // truncated: one U+FFFD
+  EXPECT_EQ(detail::to_valid_utf8("x\xF0\x9F\x98"), "x" + fffd);  // cut at the end
   EXPECT_EQ(detail::to_valid_utf8(std::string("a\0b", 3)), std::string("a\0b", 3));
   // Byte by byte through the streaming converter: the same text.
   const std::string mixed = "a\xE2\x82\xAC\xFF\xF0\x9F\x98\x80\xE2\x82z\xC3";
@@ -550,7 +593,8 @@ TEST(utf8, invalid_sequences_become_one_replacement_each_and_streaming_agrees) {
 }
 
 TEST(cgroup, locations_are_found_for_v1_v2_and_container_mounts) {
-  const std::string v1_cgroup = "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n";
+  const std::string v1_cgroup =
+      "9:name=systemd:/\n8:pids:/\n4:memory:/process_api/abc\n1:cpu:/\n0::/\n";
   const std::string v1_mounts =
       "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
       "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
@@ -561,19 +605,20 @@ TEST(cgroup, locations_are_found_for_v1_v2_and_container_mounts) {
   EXPECT_EQ(a.pids_dir, "/sys/fs/cgroup/pids");
   EXPECT_EQ(a.v2_dir, "/sys/fs/cgroup/unified");
 
-  auto b = detail::locate_cgroups("0::/system.slice/roomd.service\n",
-                                  "30 22 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n");
+  auto b = detail::locate_cgroups(
+      "0::/system.slice/roomd.service\n",
+      "30 22 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n");
   EXPECT_EQ(b.v2_dir, "/sys/fs/cgroup/system.slice/roomd.service");
   EXPECT_TRUE(b.memory_dir.empty());
 
   // A container sees its own group as the mount's root; a combined cpu,memory hierarchy.
-  auto c = detail::locate_cgroups("5:cpu,memory:/docker/x\n3:pids:/elsewhere\n",
-                                  "40 31 0:33 /docker/x /sys/fs/cgroup/cpu,memory ro - cgroup cgroup rw,cpu,memory\n"
-                                  "41 31 0:34 /docker/x /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n");
+  auto c = detail::locate_cgroups(
+      "5:cpu,memory:/docker/x\n3:pids:/elsewhere\n",
+      "40 31 0:33 /docker/x /sys/fs/cgroup/cpu,memory ro - cgroup cgroup rw,cpu,memory\n"
+      "41 31 0:34 /docker/x /sys/fs/cgroup/pids ro - cgroup cgroup rw,pids\n");
   EXPECT_EQ(c.memory_dir, "/sys/fs/cgroup/cpu,memory");
   EXPECT_TRUE(c.pids_dir.empty()) << "a group outside the mounted subtree is not reachable";
 }
-
 
 TEST(local_runner, missing_bubblewrap_is_an_error) {
   auto o = fast_options();

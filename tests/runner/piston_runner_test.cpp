@@ -89,7 +89,8 @@ class fake_piston {
         header_end = data.find("\r\n\r\n");
         if (header_end != std::string::npos) {
           auto pos = lower(data).find("content-length:");
-          if (pos != std::string::npos && pos < header_end) content_length = std::stoul(data.substr(pos + 15));
+          if (pos != std::string::npos && pos < header_end)
+            content_length = std::stoul(data.substr(pos + 15));
         }
       }
       if (header_end != std::string::npos && data.size() >= header_end + 4 + content_length) break;
@@ -123,9 +124,11 @@ class fake_piston {
       requests_.push_back(req);
       if (auto it = replies_.find(req.path); it != replies_.end()) answer = it->second;
     }
-    std::string response = "HTTP/1.1 " + std::to_string(answer.first) + " X\r\nContent-Type: application/json\r\n"
-                           "Content-Length: " + std::to_string(answer.second.size()) +
-                           "\r\nConnection: close\r\n\r\n" + answer.second;
+    std::string response = "HTTP/1.1 " + std::to_string(answer.first) +
+                           " X\r\nContent-Type: application/json\r\n"
+                           "Content-Length: " +
+                           std::to_string(answer.second.size()) + "\r\nConnection: close\r\n\r\n" +
+                           answer.second;
     ::send(c, response.data(), response.size(), MSG_NOSIGNAL);
   }
   static std::string lower(std::string s) {
@@ -160,7 +163,8 @@ TEST(piston_runner, runtimes_are_fetched_once_and_mapped) {
   ASSERT_EQ(list.size(), 3u);
   EXPECT_EQ(list[1].language, "cpp");
   EXPECT_EQ(list[1].version, "10.2.0");
-  EXPECT_NE(std::find(list[1].aliases.begin(), list[1].aliases.end(), "c++"), list[1].aliases.end());
+  EXPECT_NE(std::find(list[1].aliases.begin(), list[1].aliases.end(), "c++"),
+            list[1].aliases.end());
   r->runtimes();
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);  // cached
@@ -200,7 +204,8 @@ TEST(piston_runner, execute_request_shape_and_success) {
 
 TEST(piston_runner, aliases_resolve_through_the_runtimes_list) {
   fake_piston server;
-  server.reply("/api/v2/execute", 200, R"({"run":{"stdout":"1\n","stderr":"","code":0,"signal":null}})");
+  server.reply("/api/v2/execute", 200,
+               R"({"run":{"stdout":"1\n","stderr":"","code":0,"signal":null}})");
   auto r = make_piston_runner(options_for(server));
   EXPECT_EQ(r->run({"js", "console.log(1)", ""}).stdout_data, "1\n");
   EXPECT_EQ(json::parse(server.requests().back().body)["language"], "javascript");
@@ -220,19 +225,24 @@ TEST(piston_runner, stage_mapping) {
   EXPECT_EQ(timeout.signal, "SIGKILL");
   EXPECT_EQ(timeout.exit_code, -1);
   EXPECT_EQ(timeout.stdout_data, "partial");
-  auto segv = parse_piston_execute(R"({"run":{"stdout":"","stderr":"","code":null,"signal":"SIGSEGV","status":"SG"}})");
+  auto segv = parse_piston_execute(
+      R"({"run":{"stdout":"","stderr":"","code":null,"signal":"SIGSEGV","status":"SG"}})");
   EXPECT_EQ(segv.signal, "SIGSEGV");
   EXPECT_FALSE(segv.timed_out);
-  auto flood = parse_piston_execute(R"({"run":{"stdout":"xxxx","stderr":"","code":null,"signal":"SIGKILL","status":"OL"}})");
+  auto flood = parse_piston_execute(
+      R"({"run":{"stdout":"xxxx","stderr":"","code":null,"signal":"SIGKILL","status":"OL"}})");
   EXPECT_TRUE(flood.truncated);
-  auto err_flood = parse_piston_execute(R"({"run":{"stdout":"","stderr":"eeee","code":null,"signal":"SIGKILL","status":"EL"}})");
+  auto err_flood = parse_piston_execute(
+      R"({"run":{"stdout":"","stderr":"eeee","code":null,"signal":"SIGKILL","status":"EL"}})");
   EXPECT_TRUE(err_flood.truncated);
-  auto exit3 = parse_piston_execute(R"({"run":{"stdout":"","stderr":"boom","code":3,"signal":null,"status":"RE"}})");
+  auto exit3 = parse_piston_execute(
+      R"({"run":{"stdout":"","stderr":"boom","code":3,"signal":null,"status":"RE"}})");
   EXPECT_EQ(exit3.exit_code, 3);
   EXPECT_EQ(exit3.stderr_data, "boom");
   EXPECT_NE(parse_piston_execute("not json").error, "");
   EXPECT_NE(parse_piston_execute(R"({"language":"c"})").error, "");
-  EXPECT_NE(parse_piston_execute(R"({"run":{"status":"XX","message":"isolate broke"}})").error.find("isolate broke"),
+  EXPECT_NE(parse_piston_execute(R"({"run":{"status":"XX","message":"isolate broke"}})")
+                .error.find("isolate broke"),
             std::string::npos);
 }
 

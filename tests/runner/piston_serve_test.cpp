@@ -28,20 +28,26 @@ TEST(PistonServe, ExecuteAnswersInPistonShapeToLoopbackOnly) {
   for (const auto& rt : list) has_python = has_python || rt["language"] == "python";
   ASSERT_TRUE(has_python) << runtimes.body;
 
-  auto run = http_call(piston.port(), "POST", "/api/v2/execute",
-                       R"js({"language":"python","version":"*","files":[{"content":"import sys\nprint(sys.stdin.read().upper())\nsys.exit(3)"}],"stdin":"abc"})js");
+  auto run = http_call(
+      piston.port(), "POST", "/api/v2/execute",
+      R"js({"language":"python","version":"*","files":[{"content":"import sys\nprint(sys.stdin.read().upper())\nsys.exit(3)"}],"stdin":"abc"})js");
   ASSERT_EQ(run.status, 200) << run.body;
   auto body = json::parse(run.body);
   EXPECT_EQ(body["run"]["stdout"], "ABC\n");
   EXPECT_EQ(body["run"]["code"], 3);
 
   // Bytes that are not UTF-8 come back as U+FFFD: the answer is valid JSON.
-  auto bytes = http_call(piston.port(), "POST", "/api/v2/execute",
-                         R"js({"language":"bash","version":"*","files":[{"content":"printf 'a\\xff\\xfeb'"}]})js");
+  auto bytes = http_call(
+      piston.port(), "POST", "/api/v2/execute",
+      R"js({"language":"bash","version":"*","files":[{"content":"printf 'a\\xff\\xfeb'"}]})js");
   ASSERT_EQ(bytes.status, 200) << bytes.body;
-  EXPECT_EQ(json::parse(bytes.body)["run"]["stdout"], "a\xEF\xBF\xBD\xEF\xBF\xBD" "b") << bytes.body;
+  EXPECT_EQ(json::parse(bytes.body)["run"]["stdout"],
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b")
+      << bytes.body;
 
-  auto unknown = http_call(piston.port(), "POST", "/api/v2/execute", R"({"language":"cobol","files":[{"content":"x"}]})");
+  auto unknown = http_call(piston.port(), "POST", "/api/v2/execute",
+                           R"({"language":"cobol","files":[{"content":"x"}]})");
   EXPECT_EQ(unknown.status, 400) << unknown.body;
   auto malformed = http_call(piston.port(), "POST", "/api/v2/execute", R"({"language":"python"})");
   EXPECT_EQ(malformed.status, 400) << malformed.body;
@@ -56,7 +62,8 @@ TEST(PistonServe, NotServedWithoutTheFlag) {
 TEST(PistonServe, RoomRunsCodeThroughAnotherRoomdsPistonApi) {
   temp_dir dir;
   roomd_process piston(dir.str() + "/piston", {"--runner", "local", "--serve-piston"});
-  roomd_process front(dir.str() + "/front", {"--runner", "piston", "--piston-url", piston.base_url()});
+  roomd_process front(dir.str() + "/front",
+                      {"--runner", "piston", "--piston-url", piston.base_url()});
 
   auto created = http_call(front.port(), "POST", "/api/sessions", R"({"language":"python"})");
   ASSERT_EQ(created.status, 201) << created.body;
@@ -64,9 +71,12 @@ TEST(PistonServe, RoomRunsCodeThroughAnotherRoomdsPistonApi) {
   auto client = ws_client::join_path(front.port(), sid);
   client->send({{"type", "join_session"}, {"name", "Ada"}});
   ASSERT_TRUE(client->next_of_type("session_state"));
-  client->send({{"type", "code_update"},
-                {"version", 0},
-                {"updates", json::array({{{"clientID", "c"}, {"changes", json::array({json::array({0, "print(input()[::-1])"})})}}})}});
+  client->send(
+      {{"type", "code_update"},
+       {"version", 0},
+       {"updates",
+        json::array({{{"clientID", "c"},
+                      {"changes", json::array({json::array({0, "print(input()[::-1])"})})}}})}});
   ASSERT_TRUE(client->next_of_type("code_changed"));
   client->send({{"type", "run_code"}, {"stdin", "piston"}});
   auto started = client->next_of_type("run_started", std::chrono::seconds(20));

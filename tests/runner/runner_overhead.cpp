@@ -21,8 +21,10 @@ int main(int argc, char** argv) {
     std::vector<double> ms[2];
   };
   std::vector<variant> variants;
-  for (auto [name, seccomp, cgroups] : {std::tuple{"seccomp + cgroups", true, true}, {"seccomp only", true, false},
-                                        {"cgroups only", false, true}, {"neither", false, false}}) {
+  for (auto [name, seccomp, cgroups] : {std::tuple{"seccomp + cgroups", true, true},
+                                        {"seccomp only", true, false},
+                                        {"cgroups only", false, true},
+                                        {"neither", false, false}}) {
     local_options o;
     o.probe = false;
     o.use_seccomp = seccomp;
@@ -36,9 +38,11 @@ int main(int argc, char** argv) {
       for (int k = 0; k < 2; ++k) {
         auto t0 = std::chrono::steady_clock::now();
         auto result = v.r->run(requests[k]);
-        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count();
         if (result.stdout_data != "hi\n") {
-          std::cerr << v.name << ": unexpected result: " << result.error << result.stderr_data << "\n";
+          std::cerr << v.name << ": unexpected result: " << result.error << result.stderr_data
+                    << "\n";
           return 1;
         }
         v.ms[k].push_back(ms);

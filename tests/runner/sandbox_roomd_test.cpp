@@ -42,26 +42,33 @@ void set_code(participant& p, const std::string& language, const std::string& co
     auto changed = read_until(p, [](const json& m) {
       return m.value("type", "") == "language_changed" || m.value("type", "") == "error";
     });
-    ASSERT_TRUE(changed && changed->value("type", "") == "language_changed") << language << ": " << changed.value_or(json());
+    ASSERT_TRUE(changed && changed->value("type", "") == "language_changed")
+        << language << ": " << changed.value_or(json());
     p.state["language"] = language;
   }
-  ASSERT_TRUE(push(p, replace_doc(p.doc.size(), code))) << "the document update was not acknowledged";
+  ASSERT_TRUE(push(p, replace_doc(p.doc.size(), code)))
+      << "the document update was not acknowledged";
   ASSERT_EQ(p.text(), code);
 }
 
 /// Sends run_code and waits for run_finished (the run_started before it is checked); an error
 /// answer is returned instead, and a missing answer fails the test (null).
-json run(participant& p, const std::string& stdin_data = "", std::chrono::milliseconds timeout = 60s) {
+json run(participant& p, const std::string& stdin_data = "",
+         std::chrono::milliseconds timeout = 60s) {
   p.ws->send({{"type", "run_code"}, {"stdin", stdin_data}});
-  auto started = read_until(p, [](const json& m) {
-    return m.value("type", "") == "run_started" || m.value("type", "") == "error";
-  }, timeout);
+  auto started = read_until(
+      p,
+      [](const json& m) {
+        return m.value("type", "") == "run_started" || m.value("type", "") == "error";
+      },
+      timeout);
   if (!started) {
     ADD_FAILURE() << "no run_started";
     return json();
   }
   if (started->value("type", "") == "error") return *started;
-  auto finished = read_until(p, [](const json& m) { return m.value("type", "") == "run_finished"; }, timeout);
+  auto finished = read_until(
+      p, [](const json& m) { return m.value("type", "") == "run_finished"; }, timeout);
   if (!finished) {
     ADD_FAILURE() << "no run_finished";
     return json();
@@ -95,12 +102,16 @@ class sandbox_roomd : public ::testing::Test {
 };
 
 TEST_F(sandbox_roomd, hostile_programs_are_contained_and_roomd_stays_healthy) {
-  roomd_process server((dir_.path() / "data").string(), {"--runner", "local", "--run-timeout", "2s"});
+  roomd_process server((dir_.path() / "data").string(),
+                       {"--runner", "local", "--run-timeout", "2s"});
   // The start-up log names the isolation layers in force.
   auto log = server.log();
   EXPECT_NE(log.find("sandbox: bubblewrap"), std::string::npos) << log;
   EXPECT_NE(log.find("seccomp ("), std::string::npos) << log;
-  std::cout << "[ figures ] " << log.substr(log.find("sandbox: "), log.find('\n', log.find("sandbox: ")) - log.find("sandbox: ")) << "\n";
+  std::cout << "[ figures ] "
+            << log.substr(log.find("sandbox: "),
+                          log.find('\n', log.find("sandbox: ")) - log.find("sandbox: "))
+            << "\n";
   const bool cgroups = log.find("cgroup v") != std::string::npos;
   const std::string data = std::filesystem::absolute(server.data_dir()).string();
   const std::string token = server.admin_token();
@@ -114,10 +125,12 @@ TEST_F(sandbox_roomd, hostile_programs_are_contained_and_roomd_stays_healthy) {
              "import socket\n"
              "for host in ('127.0.0.1', '::1'):\n"
              "    try:\n"
-             "        socket.create_connection((host, " + std::to_string(server.port()) + "), timeout=2)\n"
-             "        print('connected', host)\n"
-             "    except OSError as e:\n"
-             "        print('blocked', host, e.errno)\n");
+             "        socket.create_connection((host, " +
+                 std::to_string(server.port()) +
+                 "), timeout=2)\n"
+                 "        print('connected', host)\n"
+                 "    except OSError as e:\n"
+                 "        print('blocked', host, e.errno)\n");
     auto r = run(p);
     EXPECT_EQ(r.value("stdout", "").find("connected"), std::string::npos) << r;
     EXPECT_EQ(r.value("stdout", "").rfind("blocked 127.0.0.1", 0), 0u) << r;
@@ -127,19 +140,25 @@ TEST_F(sandbox_roomd, hostile_programs_are_contained_and_roomd_stays_healthy) {
     SCOPED_TRACE("reading roomd's data dir and admin token");
     set_code(p, "python",
              "import os\n"
-             "for path in ['" + data + "', '" + data + "/admin.token', '/proc/1/root" + data + "/admin.token']:\n"
-             "    try:\n"
-             "        print('read', path, os.listdir(path) if os.path.isdir(path) else open(path).read())\n"
-             "    except OSError as e:\n"
-             "        print('denied', type(e).__name__)\n");
+             "for path in ['" +
+                 data + "', '" + data + "/admin.token', '/proc/1/root" + data +
+                 "/admin.token']:\n"
+                 "    try:\n"
+                 "        print('read', path, os.listdir(path) if os.path.isdir(path) else "
+                 "open(path).read())\n"
+                 "    except OSError as e:\n"
+                 "        print('denied', type(e).__name__)\n");
     auto r = run(p);
-    EXPECT_EQ(r.value("stdout", ""), "denied FileNotFoundError\ndenied FileNotFoundError\ndenied FileNotFoundError\n") << r;
+    EXPECT_EQ(r.value("stdout", ""),
+              "denied FileNotFoundError\ndenied FileNotFoundError\ndenied FileNotFoundError\n")
+        << r;
     EXPECT_EQ(r.dump().find(token), std::string::npos) << "the admin token leaked";
   }
   {
     SCOPED_TRACE("writing outside the sandbox's /tmp");
     set_code(p, "bash",
-             "for f in /usr/x /etc/x /work/x /x " + data + "/x; do (echo hi > $f) 2>/dev/null && echo \"wrote $f\" || echo denied; done\n");
+             "for f in /usr/x /etc/x /work/x /x " + data +
+                 "/x; do (echo hi > $f) 2>/dev/null && echo \"wrote $f\" || echo denied; done\n");
     auto r = run(p);
     EXPECT_EQ(r.value("stdout", ""), "denied\ndenied\ndenied\ndenied\ndenied\n") << r;
     EXPECT_FALSE(std::filesystem::exists(data + "/x"));
@@ -190,17 +209,21 @@ TEST_F(sandbox_roomd, hostile_programs_are_contained_and_roomd_stays_healthy) {
     SCOPED_TRACE("printing 100 MB");
     long rss_before = status_kb(server.pid(), "VmRSS");
     long hwm_before = status_kb(server.pid(), "VmHWM");
-    set_code(p, "python", "import sys\nchunk = 'x' * 65536\nfor _ in range(1600):\n    sys.stdout.write(chunk)\n");
+    set_code(
+        p, "python",
+        "import sys\nchunk = 'x' * 65536\nfor _ in range(1600):\n    sys.stdout.write(chunk)\n");
     auto r = run(p);
     EXPECT_TRUE(r.value("truncated", false)) << r.dump().substr(0, 300);
     EXPECT_EQ(r.value("stdout", "").size(), 64u << 10);
     long rss_after = status_kb(server.pid(), "VmRSS");
     long hwm_after = status_kb(server.pid(), "VmHWM");
-    std::cout << "[ figures ] roomd RSS around the 100 MB print: " << rss_before / 1024 << " -> " << rss_after / 1024
-              << " MiB, peak " << hwm_before / 1024 << " -> " << hwm_after / 1024 << " MiB\n";
+    std::cout << "[ figures ] roomd RSS around the 100 MB print: " << rss_before / 1024 << " -> "
+              << rss_after / 1024 << " MiB, peak " << hwm_before / 1024 << " -> "
+              << hwm_after / 1024 << " MiB\n";
     // 100 MB went through roomd's pipes: had it been buffered, the peak would have grown by
     // at least that much.
-    EXPECT_LT(hwm_after - hwm_before, 50 * 1024) << "roomd's peak RSS grew by " << (hwm_after - hwm_before) / 1024 << " MiB";
+    EXPECT_LT(hwm_after - hwm_before, 50 * 1024)
+        << "roomd's peak RSS grew by " << (hwm_after - hwm_before) / 1024 << " MiB";
     expect_healthy(server, p);
   }
   {
@@ -217,14 +240,16 @@ TEST_F(sandbox_roomd, hostile_programs_are_contained_and_roomd_stays_healthy) {
 }
 
 TEST_F(sandbox_roomd, every_language_compile_errors_stdin_and_raw_bytes) {
-  roomd_process server((dir_.path() / "data").string(), {"--runner", "local", "--run-timeout", "5s"});
+  roomd_process server((dir_.path() / "data").string(),
+                       {"--runner", "local", "--run-timeout", "5s"});
   auto runtimes = body_of(http_call(server.port(), "GET", "/api/runtimes"));
   std::set<std::string> offered;
   for (const auto& rt : runtimes) offered.insert(rt.value("language", ""));
   // The toolchains tools/bootstrap installs: all eight must pass the start-up probe with the
   // seccomp filter and cgroups in place.
   for (const char* language : {"python", "javascript", "c", "cpp", "java", "go", "rust", "bash"}) {
-    EXPECT_TRUE(offered.count(language)) << language << " is not offered: " << runtimes << "\n" << server.log();
+    EXPECT_TRUE(offered.count(language)) << language << " is not offered: " << runtimes << "\n"
+                                         << server.log();
   }
   auto s = create_session(server, {{"language", "python"}});
   auto p = join(server, s.id, "ada");
@@ -233,7 +258,9 @@ TEST_F(sandbox_roomd, every_language_compile_errors_stdin_and_raw_bytes) {
       {"javascript", "console.log('hello from javascript');\n"},
       {"c", "#include <stdio.h>\nint main(void){ puts(\"hello from c\"); }\n"},
       {"cpp", "#include <iostream>\nint main(){ std::cout << \"hello from cpp\\n\"; }\n"},
-      {"java", "public class Hello { public static void main(String[] a) { System.out.println(\"hello from java\"); } }\n"},
+      {"java",
+       "public class Hello { public static void main(String[] a) { System.out.println(\"hello from "
+       "java\"); } }\n"},
       {"go", "package main\nimport \"fmt\"\nfunc main() { fmt.Println(\"hello from go\") }\n"},
       {"rust", "fn main() { println!(\"hello from rust\"); }\n"},
       {"bash", "echo hello from bash\n"},
@@ -265,22 +292,29 @@ TEST_F(sandbox_roomd, every_language_compile_errors_stdin_and_raw_bytes) {
     set_code(p, "bash", "printf 'a\\xff\\xfeb'\nprintf '\\xc3' >&2\n");
     auto r = run(p);
     // Valid JSON (ws_client would hand a non-JSON frame over as a string), with U+FFFD.
-    EXPECT_EQ(r.value("stdout", ""), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b") << r;
+    EXPECT_EQ(r.value("stdout", ""),
+              "a\xEF\xBF\xBD\xEF\xBF\xBD"
+              "b")
+        << r;
     EXPECT_EQ(r.value("stderr", ""), "\xEF\xBF\xBD") << r;
     // And the log serves it back through the strict JSON encoder of the REST API.
     auto finished = events_of(all_events(server, s), "run_finished");
     ASSERT_FALSE(finished.empty());
-    EXPECT_EQ(finished.back().value("stdout", ""), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b") << finished.back();
+    EXPECT_EQ(finished.back().value("stdout", ""),
+              "a\xEF\xBF\xBD\xEF\xBF\xBD"
+              "b")
+        << finished.back();
   }
   EXPECT_EQ(http_call(server.port(), "GET", "/health").status, 200);
 }
 
 TEST_F(sandbox_roomd, a_full_run_queue_is_refused_with_a_clear_error) {
   // One worker and one waiting place: of three rooms running at once, one is refused.
-  roomd_process server((dir_.path() / "data").string(),
-                       {"--runner", "local", "--run-timeout", "3s", "--run-workers", "1", "--run-queue", "1"});
+  roomd_process server((dir_.path() / "data").string(), {"--runner", "local", "--run-timeout", "3s",
+                                                         "--run-workers", "1", "--run-queue", "1"});
   // Sleeps when its stdin says so, else answers at once.
-  const std::string code = "import sys, time\nif sys.stdin.read() == 'wait':\n    time.sleep(60)\nprint('done')\n";
+  const std::string code =
+      "import sys, time\nif sys.stdin.read() == 'wait':\n    time.sleep(60)\nprint('done')\n";
   std::vector<session> sessions;
   std::vector<participant> people;
   for (int i = 0; i < 3; ++i) {
@@ -292,9 +326,12 @@ TEST_F(sandbox_roomd, a_full_run_queue_is_refused_with_a_clear_error) {
   int refused = 0, finished = 0;
   participant* refused_one = nullptr;
   for (auto& p : people) {
-    auto first = read_until(p, [](const json& m) {
-      return m.value("type", "") == "run_started" || m.value("type", "") == "error";
-    }, 30s);
+    auto first = read_until(
+        p,
+        [](const json& m) {
+          return m.value("type", "") == "run_started" || m.value("type", "") == "error";
+        },
+        30s);
     ASSERT_TRUE(first);
     if (first->value("type", "") == "error") {
       EXPECT_EQ(first->value("code", ""), "busy") << *first;
@@ -303,7 +340,8 @@ TEST_F(sandbox_roomd, a_full_run_queue_is_refused_with_a_clear_error) {
       refused_one = &p;
       continue;
     }
-    auto done = read_until(p, [](const json& m) { return m.value("type", "") == "run_finished"; }, 60s);
+    auto done = read_until(
+        p, [](const json& m) { return m.value("type", "") == "run_finished"; }, 60s);
     ASSERT_TRUE(done);
     EXPECT_TRUE(done->value("timedOut", false)) << *done;
     ++finished;

@@ -13,9 +13,9 @@
 #include <thread>
 #include <utility>  // before Asio: Boost 1.74's awaitable.hpp needs std::exchange
 
+#include <gtest/gtest.h>
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
-#include <gtest/gtest.h>
 
 namespace rooms::testing {
 
@@ -37,11 +37,13 @@ std::string read_file(const std::string& path) {
 }
 }  // namespace
 
-roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extra_args) : data_dir_(std::move(data_dir)) {
+roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extra_args)
+    : data_dir_(std::move(data_dir)) {
   const std::string port_file = data_dir_ + ".port";
   ::unlink(port_file.c_str());
   log_path_ = data_dir_ + ".log";
-  std::vector<std::string> args = {bin_path("roomd"), "--port-file", port_file, "--data-dir", data_dir_, "--log-level", "debug"};
+  std::vector<std::string> args = {bin_path("roomd"), "--port-file", port_file, "--data-dir",
+                                   data_dir_,         "--log-level", "debug"};
   // An ephemeral port unless the test chose one (a cluster's nodes are listed by address).
   if (std::find(extra_args.begin(), extra_args.end(), "--listen") == extra_args.end()) {
     args.push_back("--listen");
@@ -80,7 +82,8 @@ roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extr
       } catch (...) {
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling a child's start-up, not timing a test
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(20));  // polling a child's start-up, not timing a test
   }
   kill9();
   throw std::runtime_error("roomd did not start within 20 s: " + log());
@@ -96,7 +99,9 @@ std::string roomd_process::admin_token() const {
   return token;
 }
 
-std::string roomd_process::log() const { return read_file(log_path_); }
+std::string roomd_process::log() const {
+  return read_file(log_path_);
+}
 
 int roomd_process::stop(std::chrono::seconds timeout) {
   if (pid_ <= 0) return -1;
@@ -128,12 +133,14 @@ std::string http_reply::header(const std::string& name) const {
   return {};
 }
 
-http_reply http_call(int port, const std::string& method, const std::string& target, const std::string& body,
+http_reply http_call(int port, const std::string& method, const std::string& target,
+                     const std::string& body,
                      const std::vector<std::pair<std::string, std::string>>& headers) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(std::chrono::seconds(30));
-  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"),
+                                        static_cast<unsigned short>(port)));
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, "127.0.0.1:" + std::to_string(port));
   for (const auto& [k, v] : headers) req.set(k, v);
@@ -148,7 +155,8 @@ http_reply http_call(int port, const std::string& method, const std::string& tar
   http_reply out;
   out.status = res.result_int();
   out.body = res.body();
-  for (const auto& field : res) out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : res)
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   beast::error_code ec;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   return out;

@@ -53,7 +53,8 @@ struct http_reply {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string header(const std::string& name) const;
 };
-http_reply http_call(int port, const std::string& method, const std::string& target, const std::string& body = "",
+http_reply http_call(int port, const std::string& method, const std::string& target,
+                     const std::string& body = "",
                      const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 }  // namespace rooms::testing

@@ -34,13 +34,15 @@ struct ws_client::impl {
   }
 };
 
-ws_client::ws_client(int port, const std::string& target, ws_options options) : impl_(std::make_unique<impl>()) {
+ws_client::ws_client(int port, const std::string& target, ws_options options)
+    : impl_(std::make_unique<impl>()) {
   auto& sock = beast::get_lowest_layer(impl_->ws).socket();
   sock.open(net::ip::tcp::v4());
-  if (options.receive_buffer > 0) sock.set_option(net::socket_base::receive_buffer_size(options.receive_buffer));
+  if (options.receive_buffer > 0)
+    sock.set_option(net::socket_base::receive_buffer_size(options.receive_buffer));
   beast::get_lowest_layer(impl_->ws).expires_after(std::chrono::seconds(10));
-  beast::get_lowest_layer(impl_->ws).connect(
-      net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  beast::get_lowest_layer(impl_->ws).connect(net::ip::tcp::endpoint(
+      net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
   impl_->ws.set_option(websocket::stream_base::decorator([options](websocket::request_type& req) {
     if (!options.origin.empty()) req.set(http::field::origin, options.origin);
     for (const auto& [k, v] : options.headers) req.set(k, v);
@@ -49,14 +51,16 @@ ws_client::ws_client(int port, const std::string& target, ws_options options) : 
   beast::error_code ec;
   impl_->ws.handshake(res, "127.0.0.1:" + std::to_string(port), target, ec);
   beast::get_lowest_layer(impl_->ws).expires_never();
-  if (ec == websocket::error::upgrade_declined) throw ws_refused("websocket upgrade to " + target + " refused");
+  if (ec == websocket::error::upgrade_declined)
+    throw ws_refused("websocket upgrade to " + target + " refused");
   if (ec) throw std::runtime_error("websocket handshake to " + target + " failed: " + ec.message());
   impl_->ws.read_message_max(64u << 20);
 }
 
 ws_client::~ws_client() = default;
 
-std::unique_ptr<ws_client> ws_client::join_path(int port, const std::string& session_id, ws_options options) {
+std::unique_ptr<ws_client> ws_client::join_path(int port, const std::string& session_id,
+                                                ws_options options) {
   return std::make_unique<ws_client>(port, "/ws/" + session_id, std::move(options));
 }
 
@@ -79,11 +83,17 @@ void ws_client::write(const std::string& data, bool text) {
   if (w->result) throw std::runtime_error("websocket write failed: " + w->result.message());
 }
 
-void ws_client::send_text(const std::string& text) { write(text, true); }
+void ws_client::send_text(const std::string& text) {
+  write(text, true);
+}
 
-void ws_client::send(const json& message) { write(message.dump(), true); }
+void ws_client::send(const json& message) {
+  write(message.dump(), true);
+}
 
-void ws_client::send_binary(const std::string& bytes) { write(bytes, false); }
+void ws_client::send_binary(const std::string& bytes) {
+  write(bytes, false);
+}
 
 bool ws_client::pump(clock_type::time_point deadline) {
   if (!inbox_.empty()) return true;
@@ -107,7 +117,8 @@ bool ws_client::pump(clock_type::time_point deadline) {
       inbox_.push_back(j.is_discarded() ? json(text) : std::move(j));
     });
   }
-  return impl_->run_until([this] { return !inbox_.empty() || closed_; }, deadline) && !inbox_.empty();
+  return impl_->run_until([this] { return !inbox_.empty() || closed_; }, deadline) &&
+         !inbox_.empty();
 }
 
 std::optional<json> ws_client::next(std::chrono::milliseconds timeout) {
@@ -117,7 +128,8 @@ std::optional<json> ws_client::next(std::chrono::milliseconds timeout) {
   return out;
 }
 
-std::optional<json> ws_client::next_of_type(const std::string& type, std::chrono::milliseconds timeout) {
+std::optional<json> ws_client::next_of_type(const std::string& type,
+                                            std::chrono::milliseconds timeout) {
   auto deadline = clock_type::now() + timeout;
   while (pump(deadline)) {
     json out = std::move(inbox_.front());
@@ -140,7 +152,8 @@ std::optional<int> ws_client::wait_closed(std::chrono::milliseconds timeout) {
 void ws_client::close(int code, std::chrono::milliseconds timeout) {
   if (closed_) return;
   auto sent = std::make_shared<bool>(false);
-  impl_->ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)), [sent](beast::error_code) { *sent = true; });
+  impl_->ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
+                        [sent](beast::error_code) { *sent = true; });
   auto deadline = clock_type::now() + timeout;
   impl_->run_until([&] { return *sent; }, deadline);
   // The server answers with its own close frame, which ends the read.
@@ -152,18 +165,21 @@ void ws_client::close(int code, std::chrono::milliseconds timeout) {
 
 void ws_client::drop() {
   beast::error_code ignored;
-  beast::get_lowest_layer(impl_->ws).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  beast::get_lowest_layer(impl_->ws).socket().shutdown(net::ip::tcp::socket::shutdown_both,
+                                                       ignored);
   beast::get_lowest_layer(impl_->ws).socket().close(ignored);
   closed_ = true;
   close_code_ = 1006;
   close_error_ = "dropped by the client";
 }
 
-std::pair<int, std::string> upgrade_status(int port, const std::string& target, const ws_options& options) {
-  std::vector<std::pair<std::string, std::string>> headers = {{"Upgrade", "websocket"},
-                                                              {"Connection", "Upgrade"},
-                                                              {"Sec-WebSocket-Version", "13"},
-                                                              {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
+std::pair<int, std::string> upgrade_status(int port, const std::string& target,
+                                           const ws_options& options) {
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"Upgrade", "websocket"},
+      {"Connection", "Upgrade"},
+      {"Sec-WebSocket-Version", "13"},
+      {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}};
   if (!options.origin.empty()) headers.emplace_back("Origin", options.origin);
   for (const auto& h : options.headers) headers.push_back(h);
   auto reply = http_call(port, "GET", target, "", headers);

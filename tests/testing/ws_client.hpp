@@ -48,7 +48,8 @@ class ws_client {
   ws_client& operator=(const ws_client&) = delete;
 
   /// Convenience: connects to `/ws/<session_id>`.
-  static std::unique_ptr<ws_client> join_path(int port, const std::string& session_id, ws_options options = {});
+  static std::unique_ptr<ws_client> join_path(int port, const std::string& session_id,
+                                              ws_options options = {});
 
   // -- sending --
 
@@ -66,7 +67,8 @@ class ws_client {
   std::optional<nlohmann::json> next(std::chrono::milliseconds timeout = 5s);
   /// The next message whose "type" is `type`, skipping (and dropping) others; nullopt on
   /// timeout or close.
-  std::optional<nlohmann::json> next_of_type(const std::string& type, std::chrono::milliseconds timeout = 5s);
+  std::optional<nlohmann::json> next_of_type(const std::string& type,
+                                             std::chrono::milliseconds timeout = 5s);
   /// Waits until the server closes the connection, dropping messages; its close code (1006
   /// when the TCP connection ended without a close frame), or nullopt on timeout.
   std::optional<int> wait_closed(std::chrono::milliseconds timeout = 5s);
@@ -103,6 +105,7 @@ class ws_client {
 
 /// The HTTP status of a WebSocket upgrade request to `target` with `options` (101 when
 /// accepted), and the response body.
-std::pair<int, std::string> upgrade_status(int port, const std::string& target, const ws_options& options = {});
+std::pair<int, std::string> upgrade_status(int port, const std::string& target,
+                                           const ws_options& options = {});
 
 }  // namespace rooms::testing

@@ -44,13 +44,14 @@ event keystroke(std::uint64_t seq, std::int64_t ts, int session) {
   e.ts = ts;
   e.type = event_type::code_changed;
   e.participant_id = "participant-" + std::to_string(session % 3);
-  e.payload = {{"version", seq},
-               {"clientID", "c0ffee-" + std::to_string(session)},
-               {"changes", nlohmann::json::array(
-                               {seq * 7 % 4000,
-                                nlohmann::json::array({0, "    total += values[i] * weight;\n"
-                                                          "    if (total > limit) break;"}),
-                                17})}};
+  e.payload = {
+      {"version", seq},
+      {"clientID", "c0ffee-" + std::to_string(session)},
+      {"changes", nlohmann::json::array({seq * 7 % 4000,
+                                         nlohmann::json::array({0,
+                                                                "    total += values[i] * weight;\n"
+                                                                "    if (total > limit) break;"}),
+                                         17})}};
   return e;
 }
 
@@ -68,8 +69,8 @@ std::optional<double> run_db_bench(const config& cfg, const std::string& name,
                                    const std::string& benchmarks, const std::string& benchmark,
                                    std::uint64_t num, std::size_t value_size, bool sync) {
   fs::path db = cfg.dir / ("db_bench-" + name);
-  std::string cmd = cfg.db_bench + " --benchmarks=" + benchmarks + " --num=" +
-                    std::to_string(num) + " --value_size=" + std::to_string(value_size) +
+  std::string cmd = cfg.db_bench + " --benchmarks=" + benchmarks + " --num=" + std::to_string(num) +
+                    " --value_size=" + std::to_string(value_size) +
                     " --key_size=24 --sync=" + (sync ? "1" : "0") +
                     " --compression_type=snappy --threads=1 --db=" + db.string() + " 2>&1";
   FILE* pipe = ::popen(cmd.c_str(), "r");
@@ -284,25 +285,28 @@ int main(int argc, char** argv) {
                            std::uint64_t db_bench_ops, double target) {
     auto r = append_case(cfg, name, sync, events);
     double ours = static_cast<double>(r.events) / r.seconds;
-    nlohmann::json line = {{"case", name},
-                           {"sessions", 1000},
-                           {"threads", 8},
-                           {"sync", sync},
-                           {"value_bytes", value_size},
-                           {"events", r.events},
-                           {"seconds", r.seconds},
-                           {"events_per_s", std::round(ours)},
-                           {"batches", r.stats.batches},
-                           {"events_per_batch",
-                            r.stats.batches ? static_cast<double>(r.stats.events) /
-                                                  static_cast<double>(r.stats.batches)
-                                            : 0.0}};
+    nlohmann::json line = {
+        {"case", name},
+        {"sessions", 1000},
+        {"threads", 8},
+        {"sync", sync},
+        {"value_bytes", value_size},
+        {"events", r.events},
+        {"seconds", r.seconds},
+        {"events_per_s", std::round(ours)},
+        {"batches", r.stats.batches},
+        {"events_per_batch", r.stats.batches ? static_cast<double>(r.stats.events) /
+                                                   static_cast<double>(r.stats.batches)
+                                             : 0.0}};
     std::optional<double> theirs;
     if (have_db_bench) {
       theirs = run_db_bench(cfg, name, "fillseq", "fillseq", db_bench_ops, value_size, sync);
       if (theirs) {
-        line["db_bench"] = {{"benchmark", "fillseq"}, {"sync", sync}, {"threads", 1},
-                            {"num", db_bench_ops}, {"ops_per_s", std::round(*theirs)}};
+        line["db_bench"] = {{"benchmark", "fillseq"},
+                            {"sync", sync},
+                            {"threads", 1},
+                            {"num", db_bench_ops},
+                            {"ops_per_s", std::round(*theirs)}};
       }
     }
     print(line, ours, theirs, target);
@@ -323,8 +327,8 @@ int main(int argc, char** argv) {
     theirs = run_db_bench(cfg, "read", "fillseq,compact,readseq", "readseq", read_events,
                           value_size, false);
     if (theirs) {
-      line["db_bench"] = {{"benchmark", "readseq"}, {"num", read_events},
-                          {"ops_per_s", std::round(*theirs)}};
+      line["db_bench"] = {
+          {"benchmark", "readseq"}, {"num", read_events}, {"ops_per_s", std::round(*theirs)}};
     }
   }
   print(line, ours, theirs, 0.0);

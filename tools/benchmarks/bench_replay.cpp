@@ -3,10 +3,10 @@
 /// (snapshot + fold, warm), a full replay from the first event, and what snapshots cost the
 /// append throughput. Prints one JSON line per case.
 
-#include <atomic>
-#include <ctime>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -24,7 +24,9 @@ using namespace rooms;
 using json = nlohmann::json;
 using clock_type = std::chrono::steady_clock;
 
-double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+double seconds_since(clock_type::time_point t) {
+  return std::chrono::duration<double>(clock_type::now() - t).count();
+}
 
 /// Events seq 2.. of a typing trace: every other event a one-character insert at a moving
 /// spot, with a cursor move after it; a newline every 40 characters.
@@ -43,7 +45,9 @@ std::vector<eventlog::event> typing_trace(std::size_t count) {
       if (rng() % 50 == 0) pos = length == 0 ? 0 : rng() % (length + 1);
       json changes = json::array();
       if (pos > 0) changes.push_back(pos);
-      changes.push_back(i % 80 == 78 ? json::array({0, "", ""}) : json::array({0, std::string(1, static_cast<char>('a' + rng() % 26))}));
+      changes.push_back(
+          i % 80 == 78 ? json::array({0, "", ""})
+                       : json::array({0, std::string(1, static_cast<char>('a' + rng() % 26))}));
       if (length > pos) changes.push_back(length - pos);
       e.type = eventlog::event_type::code_changed;
       e.payload = {{"version", ++version}, {"clientID", "c1"}, {"changes", changes}};
@@ -72,8 +76,9 @@ double process_cpu_seconds() {
 }
 double last_load_cpu = 0;  ///< CPU seconds of the last load()
 
-double load(eventlog::store& store, const eventlog::session_id& id, const std::vector<eventlog::event>& trace,
-            std::size_t batch, std::uint64_t snapshot_every) {
+double load(eventlog::store& store, const eventlog::session_id& id,
+            const std::vector<eventlog::event>& trace, std::size_t batch,
+            std::uint64_t snapshot_every) {
   actors::room_state state;
   eventlog::event created;
   created.seq = 1;
@@ -84,11 +89,13 @@ double load(eventlog::store& store, const eventlog::session_id& id, const std::v
   double cpu0 = process_cpu_seconds();
   std::uint64_t last_snapshot = 0;
   for (std::size_t i = 0; i < trace.size(); i += batch) {
-    std::vector<eventlog::event> part(trace.begin() + static_cast<std::ptrdiff_t>(i),
-                                      trace.begin() + static_cast<std::ptrdiff_t>(std::min(trace.size(), i + batch)));
+    std::vector<eventlog::event> part(
+        trace.begin() + static_cast<std::ptrdiff_t>(i),
+        trace.begin() + static_cast<std::ptrdiff_t>(std::min(trace.size(), i + batch)));
     for (const auto& e : part)
       if (auto err = actors::apply(state, e)) throw std::runtime_error(err->message);
-    if (auto s = store.append(id, std::move(part)); !s.ok()) throw std::runtime_error(s.to_string());
+    if (auto s = store.append(id, std::move(part)); !s.ok())
+      throw std::runtime_error(s.to_string());
     if (snapshot_every && state.seq >= last_snapshot + snapshot_every) {
       auto e0 = clock_type::now();
       auto bytes = actors::encode_snapshot(state);
@@ -117,7 +124,8 @@ eventlog::session_id create(eventlog::store& store) {
   created.seq = 1;
   created.ts = meta.created_at;
   created.payload = {{"language", "python"}, {"title", "bench"}};
-  if (auto s = store.create_session(meta, created); !s.ok()) throw std::runtime_error(s.to_string());
+  if (auto s = store.create_session(meta, created); !s.ok())
+    throw std::runtime_error(s.to_string());
   return meta.id;
 }
 
@@ -132,7 +140,8 @@ int main(int argc, char** argv) {
   std::size_t samples = 200;
   app.add_option("--dir", dir, "scratch data directory (deleted first)")->capture_default_str();
   app.add_option("--events", events, "events in the session")->capture_default_str();
-  app.add_option("--snapshot-every", snapshot_every, "the room's snapshot period")->capture_default_str();
+  app.add_option("--snapshot-every", snapshot_every, "the room's snapshot period")
+      ->capture_default_str();
   app.add_option("--samples", samples, "random seqs to reconstruct")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
@@ -147,12 +156,12 @@ int main(int argc, char** argv) {
     // Snapshot cost, two ways. (1) Throughput: the same trace appended without and with the
     // room's snapshots, in batches of 8 events (what one group commit carries for a hot room),
     // in seven paired rounds; the cost is the median of the rounds' differences (the machine is
-    // shared; one run varies by +-5%, more than the cost being measured). (2) Direct: the time the appending thread spends on
-    // snapshots (encoding, queueing) over the with-snapshot run's time; the room pays only this
-    // on its own thread, the store writes the bytes in its group commit.
+    // shared; one run varies by +-5%, more than the cost being measured). (2) Direct: the time the
+    // appending thread spends on snapshots (encoding, queueing) over the with-snapshot run's time;
+    // the room pays only this on its own thread, the store writes the bytes in its group commit.
     constexpr int rounds = 7;
     double plain = 0, snap = 0, snap_seconds = 0;
-    std::vector<double> paired_cost;  // per round: 1 - with/without, in percent
+    std::vector<double> paired_cost;      // per round: 1 - with/without, in percent
     std::vector<double> paired_cpu_cost;  // per round: CPU with / CPU without - 1, in percent
     eventlog::session_id plain_id, id;
     for (int round = 0; round < rounds; ++round) {
@@ -185,15 +194,19 @@ int main(int argc, char** argv) {
     std::sort(paired_cost.begin(), paired_cost.end());
     std::sort(paired_cpu_cost.begin(), paired_cpu_cost.end());
     if (snapshot_failures.load() != 0) throw std::runtime_error("a snapshot write failed");
-    std::cout << json{{"case", "append_with_snapshots"}, {"events", events}, {"snapshotEvery", snapshot_every},
-                      {"eventsPerSWithout", plain}, {"eventsPerSWith", snap},
+    std::cout << json{{"case", "append_with_snapshots"},
+                      {"events", events},
+                      {"snapshotEvery", snapshot_every},
+                      {"eventsPerSWithout", plain},
+                      {"eventsPerSWith", snap},
                       // The median of the paired rounds: one noisy round moves it little.
                       {"costPct", paired_cost[paired_cost.size() / 2]},
                       {"costPctRange", {paired_cost.front(), paired_cost.back()}},
                       {"cpuCostPct", paired_cpu_cost[paired_cpu_cost.size() / 2]},
                       {"cpuCostPctRange", {paired_cpu_cost.front(), paired_cpu_cost.back()}},
                       {"directCostPct", 100.0 * (encode_s + put_s) / snap_seconds},
-                      {"encodeMsPerRun", encode_s * 1000 / rounds}, {"queueMsPerRun", put_s * 1000 / rounds},
+                      {"encodeMsPerRun", encode_s * 1000 / rounds},
+                      {"queueMsPerRun", put_s * 1000 / rounds},
                       {"snapshotBytesPerRun", snapshot_bytes / rounds}}
                      .dump()
               << std::endl;
@@ -211,8 +224,12 @@ int main(int argc, char** argv) {
       if (!s.ok() || s->seq != seq) throw std::runtime_error("state_at returned the wrong seq");
     }
     std::sort(ms.begin(), ms.end());
-    std::cout << json{{"case", "state_at_random_seq"}, {"events", events}, {"samples", samples},
-                      {"p50Ms", ms[ms.size() / 2]}, {"p99Ms", ms[ms.size() * 99 / 100]}, {"maxMs", ms.back()}}
+    std::cout << json{{"case", "state_at_random_seq"},
+                      {"events", events},
+                      {"samples", samples},
+                      {"p50Ms", ms[ms.size() / 2]},
+                      {"p99Ms", ms[ms.size() * 99 / 100]},
+                      {"maxMs", ms.back()}}
                      .dump()
               << std::endl;
 
@@ -220,8 +237,14 @@ int main(int argc, char** argv) {
     auto t0 = clock_type::now();
     auto full = actors::state_at(**store, plain_id, events + 1);
     double full_ms = seconds_since(t0) * 1000;
-    if (!full.ok() || full->doc != last->doc) throw std::runtime_error("full replay differs from the snapshot path");
-    std::cout << json{{"case", "full_replay"}, {"events", events}, {"ms", full_ms}, {"docUnits", full->doc.size()}}.dump() << std::endl;
+    if (!full.ok() || full->doc != last->doc)
+      throw std::runtime_error("full replay differs from the snapshot path");
+    std::cout << json{{"case", "full_replay"},
+                      {"events", events},
+                      {"ms", full_ms},
+                      {"docUnits", full->doc.size()}}
+                     .dump()
+              << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "bench_replay: " << e.what() << "\n";
     return 1;

@@ -53,7 +53,9 @@ using start_atom = caf::atom_constant<caf::atom("start")>;
 /// A participant's connection: forwards what the room sends to its room driver.
 caf::behavior participant(caf::event_based_actor* self, caf::actor driver, int index) {
   return {
-      [=](actors::ws_out_atom, const std::string& text) { self->send(driver, relay_atom::value, index, text); },
+      [=](actors::ws_out_atom, const std::string& text) {
+        self->send(driver, relay_atom::value, index, text);
+      },
       [=](actors::joined_atom) {},
       [=](actors::ws_close_atom, int, const std::string&) {},
   };
@@ -73,10 +75,11 @@ struct driver_state {
 
 /// Drives one room: joins three participants, preloads the document, then types `updates`
 /// keystrokes, one in flight at a time, round robin over the participants.
-caf::behavior driver(caf::stateful_actor<driver_state>* self, caf::actor registry, std::string sid, std::size_t doc_chars,
-                     std::uint64_t updates, progress* out) {
+caf::behavior driver(caf::stateful_actor<driver_state>* self, caf::actor registry, std::string sid,
+                     std::size_t doc_chars, std::uint64_t updates, progress* out) {
   auto to_room = [=](int who, const json& msg) {
-    self->send(self->state.room, actors::ws_in_atom::value, self->state.conns[static_cast<std::size_t>(who)], msg.dump());
+    self->send(self->state.room, actors::ws_in_atom::value,
+               self->state.conns[static_cast<std::size_t>(who)], msg.dump());
   };
   auto type_next = [=] {
     auto& st = self->state;
@@ -90,18 +93,29 @@ caf::behavior driver(caf::stateful_actor<driver_state>* self, caf::actor registr
     if (pos > 0) changes.push_back(pos);
     changes.push_back(json::array({0, "x"}));
     if (st.length > pos) changes.push_back(st.length - pos);
-    to_room(who, {{"type", "code_update"}, {"version", st.version}, {"updates", json::array({{{"clientID", "c" + std::to_string(who)}, {"changes", changes}}})}});
-    to_room(who, {{"type", "cursor_update"}, {"version", st.version + 1}, {"anchor", pos + 1}, {"head", pos + 1}});
+    to_room(who,
+            {{"type", "code_update"},
+             {"version", st.version},
+             {"updates",
+              json::array({{{"clientID", "c" + std::to_string(who)}, {"changes", changes}}})}});
+    to_room(who, {{"type", "cursor_update"},
+                  {"version", st.version + 1},
+                  {"anchor", pos + 1},
+                  {"head", pos + 1}});
   };
-  for (int i = 0; i < 3; ++i) self->state.conns.push_back(self->spawn<caf::linked>(participant, caf::actor_cast<caf::actor>(self), i));
-  self->request(registry, caf::infinite, actors::resolve_atom::value, sid).then([=](const std::string& status, const caf::actor& room) {
-    if (status != "ok") {
-      ++out->failures;
-      return;
-    }
-    self->state.room = room;
-    for (int i = 0; i < 3; ++i) to_room(i, {{"type", "join_session"}, {"name", "typist " + std::to_string(i)}});
-  });
+  for (int i = 0; i < 3; ++i)
+    self->state.conns.push_back(
+        self->spawn<caf::linked>(participant, caf::actor_cast<caf::actor>(self), i));
+  self->request(registry, caf::infinite, actors::resolve_atom::value, sid)
+      .then([=](const std::string& status, const caf::actor& room) {
+        if (status != "ok") {
+          ++out->failures;
+          return;
+        }
+        self->state.room = room;
+        for (int i = 0; i < 3; ++i)
+          to_room(i, {{"type", "join_session"}, {"name", "typist " + std::to_string(i)}});
+      });
   return {
       [=](relay_atom, int index, const std::string& text) {
         auto& st = self->state;
@@ -120,7 +134,11 @@ caf::behavior driver(caf::stateful_actor<driver_state>* self, caf::actor registr
             insert.push_back(std::string(n, 'a'));
             left -= n;
           }
-          to_room(0, {{"type", "code_update"}, {"version", st.version}, {"updates", json::array({{{"clientID", "preload"}, {"changes", json::array({insert})}}})}});
+          to_room(0,
+                  {{"type", "code_update"},
+                   {"version", st.version},
+                   {"updates",
+                    json::array({{{"clientID", "preload"}, {"changes", json::array({insert})}}})}});
           return;
         }
         if (type != "code_changed" || index != 0) return;  // every participant gets it: count one
@@ -152,9 +170,11 @@ int main(int argc, char** argv) {
   bool hour = false;
   app.add_option("--dir", dir, "scratch data directory (deleted first)")->capture_default_str();
   app.add_option("--rooms", rooms_count, "live rooms")->capture_default_str();
-  app.add_option("--updates", updates, "keystrokes per room (900 = 60 s of 3 typists at 5/s)")->capture_default_str();
+  app.add_option("--updates", updates, "keystrokes per room (900 = 60 s of 3 typists at 5/s)")
+      ->capture_default_str();
   app.add_option("--doc-chars", doc_chars, "preloaded document per room")->capture_default_str();
-  app.add_flag("--hour", hour, "a one-hour interview: 54,000 keystrokes per room (default 20 rooms)");
+  app.add_flag("--hour", hour,
+               "a one-hour interview: 54,000 keystrokes per room (default 20 rooms)");
   CLI11_PARSE(app, argc, argv);
   if (hour) {
     updates = 54'000;
@@ -201,10 +221,12 @@ int main(int argc, char** argv) {
     const long rss0 = rss_kib();
     const auto mem0 = (*store)->memtable_bytes();
     std::vector<caf::actor> drivers;
-    for (auto& id : ids) drivers.push_back(system.spawn(driver, registry, id.str(), doc_chars, updates, &out));
+    for (auto& id : ids)
+      drivers.push_back(system.spawn(driver, registry, id.str(), doc_chars, updates, &out));
     auto wait = [&](auto done, std::chrono::seconds limit) {
       auto deadline = clock_type::now() + limit;
-      while (!done() && out.failures == 0 && clock_type::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      while (!done() && out.failures == 0 && clock_type::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
       return done();
     };
     // On failure the actors are stopped before the system goes (its destructor waits for them).
@@ -212,26 +234,34 @@ int main(int argc, char** argv) {
       std::cerr << "bench_room_memory: " << why << " (" << out.failures << " failures)\n";
       for (auto& d : drivers) caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
       caf::scoped_actor self{system};
-      self->request(registry, std::chrono::seconds(60), actors::shutdown_atom::value).receive([](const std::string&) {}, [](caf::error&) {});
+      self->request(registry, std::chrono::seconds(60), actors::shutdown_atom::value)
+          .receive([](const std::string&) {}, [](caf::error&) {});
       caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
       return 1;
     };
-    if (!wait([&] { return out.rooms_ready.load() == rooms_count; }, std::chrono::seconds(60))) return abandon("rooms not ready");
+    if (!wait([&] { return out.rooms_ready.load() == rooms_count; }, std::chrono::seconds(60)))
+      return abandon("rooms not ready");
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     const long rss_ready = rss_kib();
     const auto mem_ready = (*store)->memtable_bytes();
     auto t0 = clock_type::now();
     for (auto& d : drivers) caf::anon_send(d, start_atom::value);
-    if (!wait([&] { return out.rooms_done.load() == rooms_count; }, std::chrono::seconds(1200))) return abandon("typing did not finish");
+    if (!wait([&] { return out.rooms_done.load() == rooms_count; }, std::chrono::seconds(1200)))
+      return abandon("typing did not finish");
     const double typing_s = std::chrono::duration<double>(clock_type::now() - t0).count();
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // last appends and broadcasts
     const long rss1 = rss_kib();
     const auto mem1 = (*store)->memtable_bytes();
     const double n = rooms_count;
     // The document as the room holds it: UTF-16, the preload's lines joined with "\n".
-    const double doc_kib = static_cast<double>(doc_chars + (doc_chars + 59) / 60 - 1 + updates) * 2 / 1024;
-    const double per_room = (static_cast<double>(rss1 - rss0) - static_cast<double>(mem1 - mem0) / 1024) / n;
-    const double typing_growth = (static_cast<double>(rss1 - rss_ready) - (static_cast<double>(mem1) - static_cast<double>(mem_ready)) / 1024) / n;
+    const double doc_kib =
+        static_cast<double>(doc_chars + (doc_chars + 59) / 60 - 1 + updates) * 2 / 1024;
+    const double per_room =
+        (static_cast<double>(rss1 - rss0) - static_cast<double>(mem1 - mem0) / 1024) / n;
+    const double typing_growth =
+        (static_cast<double>(rss1 - rss_ready) -
+         (static_cast<double>(mem1) - static_cast<double>(mem_ready)) / 1024) /
+        n;
     result = {{"case", hour ? "room_memory_hour" : "room_memory"},
               {"rooms", rooms_count},
               {"updatesPerRoom", updates},
@@ -247,7 +277,8 @@ int main(int argc, char** argv) {
               {"typingGrowthPerRoomKiB", typing_growth},
               {"failures", out.failures.load()}};
     caf::scoped_actor self{system};
-    self->request(registry, std::chrono::seconds(60), actors::shutdown_atom::value).receive([](const std::string&) {}, [](caf::error&) {});
+    self->request(registry, std::chrono::seconds(60), actors::shutdown_atom::value)
+        .receive([](const std::string&) {}, [](caf::error&) {});
     for (auto& d : drivers) caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   }

@@ -50,7 +50,8 @@ using done_atom = caf::atom_constant<caf::atom("done")>;
 
 /// A participant typing in a closed loop: its next edit goes out when the previous one is
 /// published back to it.
-caf::behavior typist(typist_actor* self, caf::actor registry, std::string sid, shared_results* out) {
+caf::behavior typist(typist_actor* self, caf::actor registry, std::string sid,
+                     shared_results* out) {
   auto me = caf::actor_cast<caf::actor>(self);
   auto push = [=] {
     auto& st = self->state;
@@ -59,7 +60,9 @@ caf::behavior typist(typist_actor* self, caf::actor registry, std::string sid, s
     json changes = json::array();
     if (st.length > 0) changes.push_back(st.length);
     changes.push_back(json::array({0, "x"}));
-    json msg = {{"type", "code_update"}, {"version", st.version}, {"updates", json::array({{{"clientID", "b"}, {"changes", changes}}})}};
+    json msg = {{"type", "code_update"},
+                {"version", st.version},
+                {"updates", json::array({{{"clientID", "b"}, {"changes", changes}}})}};
     self->send(st.room, actors::ws_in_atom::value, me, msg.dump());
   };
   self->request(registry, caf::infinite, actors::resolve_atom::value, sid)
@@ -69,7 +72,8 @@ caf::behavior typist(typist_actor* self, caf::actor registry, std::string sid, s
           return;
         }
         self->state.room = room;
-        self->send(room, actors::ws_in_atom::value, me, json{{"type", "join_session"}, {"name", "bench"}}.dump());
+        self->send(room, actors::ws_in_atom::value, me,
+                   json{{"type", "join_session"}, {"name", "bench"}}.dump());
       });
   return {
       [=](actors::ws_out_atom, const std::string& text) {
@@ -82,7 +86,9 @@ caf::behavior typist(typist_actor* self, caf::actor registry, std::string sid, s
         } else if (type == "code_changed") {
           st.version += m["updates"].size();
           st.length += m["updates"].size();
-          auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - st.sent).count();
+          auto us =
+              std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - st.sent)
+                  .count();
           if (out->measuring) {
             st.samples.push_back(us);
             ++st.events;
@@ -98,7 +104,8 @@ caf::behavior typist(typist_actor* self, caf::actor registry, std::string sid, s
       [=](actors::ws_close_atom, int, const std::string&) {},
       [=](done_atom, caf::actor reply_to) {
         std::lock_guard lock(out->mutex);
-        out->latencies_us.insert(out->latencies_us.end(), self->state.samples.begin(), self->state.samples.end());
+        out->latencies_us.insert(out->latencies_us.end(), self->state.samples.begin(),
+                                 self->state.samples.end());
         out->events += self->state.events;
         self->send(reply_to, done_atom::value);
         self->quit();
@@ -112,7 +119,8 @@ std::int64_t pct(std::vector<std::int64_t>& v, double p) {
   return v[static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1))];
 }
 
-json run_case(const std::string& name, int rooms_count, double seconds, bool sync, const std::string& dir) {
+json run_case(const std::string& name, int rooms_count, double seconds, bool sync,
+              const std::string& dir) {
   std::filesystem::remove_all(dir);
   eventlog::store_options so;
   so.path = dir;
@@ -141,11 +149,13 @@ json run_case(const std::string& name, int rooms_count, double seconds, bool syn
       created.seq = 1;
       created.ts = meta.created_at;
       created.payload = {{"language", "plaintext"}, {"title", ""}};
-      if (auto s = (*store)->create_session(meta, created); !s.ok()) throw std::runtime_error(s.to_string());
+      if (auto s = (*store)->create_session(meta, created); !s.ok())
+        throw std::runtime_error(s.to_string());
       clients.push_back(system.spawn(typist, registry, meta.id.str(), &out));
     }
     auto deadline = clock_type::now() + std::chrono::seconds(30);
-    while (out.joined.load() < rooms_count && clock_type::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (out.joined.load() < rooms_count && clock_type::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     for (auto& c : clients) caf::anon_send(c, go_atom::value);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // warm-up
     out.measuring = true;
@@ -159,7 +169,8 @@ json run_case(const std::string& name, int rooms_count, double seconds, bool syn
       self->send(c, done_atom::value, caf::actor(self));
       self->receive([](done_atom) {});
     }
-    self->request(registry, std::chrono::seconds(30), actors::shutdown_atom::value).receive([](const std::string&) {}, [](caf::error&) {});
+    self->request(registry, std::chrono::seconds(30), actors::shutdown_atom::value)
+        .receive([](const std::string&) {}, [](caf::error&) {});
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     json result = {{"case", name},
                    {"rooms", rooms_count},
@@ -170,7 +181,10 @@ json run_case(const std::string& name, int rooms_count, double seconds, bool syn
                    {"p99Us", pct(out.latencies_us, 99)},
                    {"p999Us", pct(out.latencies_us, 99.9)},
                    {"storeBatches", (*store)->stats().batches},
-                   {"eventsPerBatch", (*store)->stats().batches ? static_cast<double>((*store)->stats().events) / static_cast<double>((*store)->stats().batches) : 0}};
+                   {"eventsPerBatch", (*store)->stats().batches
+                                          ? static_cast<double>((*store)->stats().events) /
+                                                static_cast<double>((*store)->stats().batches)
+                                          : 0}};
     return result;
   }
 }
@@ -198,7 +212,8 @@ int main(int argc, char** argv) {
     // latency = validate + apply + append (WAL) + publish, and events/s follow from it.
     std::cout << run_case("hot_room_closed_loop", 1, seconds, false, dir).dump() << std::endl;
     std::cout << run_case("many_rooms_closed_loop", many, seconds, false, dir).dump() << std::endl;
-    std::cout << run_case("many_rooms_closed_loop_fsync", many, seconds, true, dir).dump() << std::endl;
+    std::cout << run_case("many_rooms_closed_loop_fsync", many, seconds, true, dir).dump()
+              << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "bench_rooms: " << e.what() << "\n";
     return 1;

@@ -6,7 +6,8 @@
 /// moves on a fixed schedule; latency counts from the scheduled time, so a stalled server cannot
 /// hide its stall (no coordinated omission). At the end every client of a room must hold the same
 /// version and document. Per client it also counts the longest run of consecutive
-/// code_update_rejected and the WebSocket payload bytes it received per keystroke of another typist.
+/// code_update_rejected and the WebSocket payload bytes it received per keystroke of another
+/// typist.
 ///
 /// --ceiling: the connection-ceiling mode (benchmark target 4). Joins rooms x participants idle
 /// clients (paced), reports roomd's RSS per connection, then drops --drop of them abruptly (TCP
@@ -23,8 +24,8 @@
 /// --seed-sessions N --data-dir DIR: writes N sessions straight into a stopped roomd's data
 /// directory (as POST /api/sessions would), for the start-up benchmark (target 7).
 
-#include <sched.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -116,7 +117,8 @@ struct totals {
   std::uint64_t joins = 0, failed = 0, resume_mismatch = 0, resume_advanced = 0;
   recorder latency;
   recorder resume;  ///< --ceiling: reconnect start to session_state, per resumed client
-  recorder resume_connect, resume_upgrade;  ///< reconnect start to TCP connected, to WebSocket upgraded
+  recorder resume_connect,
+      resume_upgrade;              ///< reconnect start to TCP connected, to WebSocket upgraded
   double resume_start_loop_s = 0;  ///< opening and binding the sockets (loadgen side)
   clock_type::time_point resume_start;
   bool measuring = false;
@@ -138,7 +140,8 @@ proc_sample read_proc(int pid) {
   std::vector<std::string> f;
   std::string x;
   while (rest >> x) f.push_back(x);
-  if (f.size() > 13) s.cpu_s = (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  if (f.size() > 13)
+    s.cpu_s = (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line))
@@ -151,9 +154,17 @@ class room_state_tracker;
 /// One participant's socket.
 class client : public std::enable_shared_from_this<client> {
  public:
-  client(net::io_context& ioc, const options& opt, totals& t, std::string session, int index, bool typist)
-      : opt_(opt), t_(t), ws_(net::make_strand(ioc)), session_(std::move(session)), index_(index), typist_(typist),
-        edit_timer_(ws_.get_executor()), cursor_timer_(ws_.get_executor()), rng_(static_cast<unsigned>(index * 7919 + 13)) {
+  client(net::io_context& ioc, const options& opt, totals& t, std::string session, int index,
+         bool typist)
+      : opt_(opt),
+        t_(t),
+        ws_(net::make_strand(ioc)),
+        session_(std::move(session)),
+        index_(index),
+        typist_(typist),
+        edit_timer_(ws_.get_executor()),
+        cursor_timer_(ws_.get_executor()),
+        rng_(static_cast<unsigned>(index * 7919 + 13)) {
     client_id_ = "lg" + std::to_string(index);
   }
 
@@ -166,30 +177,43 @@ class client : public std::enable_shared_from_this<client> {
 #ifdef IP_BIND_ADDRESS_NO_PORT
       // Pick the port at connect(), per destination, instead of scanning for a free one at bind().
       int one = 1;
-      if (!ec) ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+      if (!ec)
+        ::setsockopt(sock.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
 #endif
-      if (!ec) sock.bind(tcp::endpoint(opt_.source_addrs[static_cast<std::size_t>(index_) % opt_.source_addrs.size()], 0), ec);
+      if (!ec)
+        sock.bind(
+            tcp::endpoint(
+                opt_.source_addrs[static_cast<std::size_t>(index_) % opt_.source_addrs.size()], 0),
+            ec);
       if (ec) return fail("bind", ec);
     }
-    beast::get_lowest_layer(ws_).async_connect(ep, [self = shared_from_this()](beast::error_code ec) {
-      if (ec) return self->fail("connect", ec);
-      if (self->resuming_)
-        self->t_.resume_connect.add(std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - self->t_.resume_start).count());
-      beast::error_code ignored;
-      beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true), ignored);
-      self->ws_.async_handshake(self->opt_.host, "/ws/" + self->session_, [self](beast::error_code ec) {
-        if (ec) return self->fail("handshake", ec);
-        if (self->resuming_)
-          self->t_.resume_upgrade.add(std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - self->t_.resume_start).count());
-        json join{{"type", "join_session"}, {"name", "load " + self->client_id_}, {"role", "candidate"}};
-        if (self->resuming_) {
-          join["resumeToken"] = self->resume_token_;
-          join["version"] = self->version_;
-        }
-        self->send(join);
-        self->read();
-      });
-    });
+    beast::get_lowest_layer(ws_).async_connect(
+        ep, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) return self->fail("connect", ec);
+          if (self->resuming_)
+            self->t_.resume_connect.add(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            clock_type::now() - self->t_.resume_start)
+                                            .count());
+          beast::error_code ignored;
+          beast::get_lowest_layer(self->ws_).socket().set_option(tcp::no_delay(true), ignored);
+          self->ws_.async_handshake(
+              self->opt_.host, "/ws/" + self->session_, [self](beast::error_code ec) {
+                if (ec) return self->fail("handshake", ec);
+                if (self->resuming_)
+                  self->t_.resume_upgrade.add(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                  clock_type::now() - self->t_.resume_start)
+                                                  .count());
+                json join{{"type", "join_session"},
+                          {"name", "load " + self->client_id_},
+                          {"role", "candidate"}};
+                if (self->resuming_) {
+                  join["resumeToken"] = self->resume_token_;
+                  join["version"] = self->version_;
+                }
+                self->send(join);
+                self->read();
+              });
+        });
   }
 
   /// A new connection for a dropped client: the same participant, resumed (PROTOCOL.md
@@ -215,7 +239,9 @@ class client : public std::enable_shared_from_this<client> {
     });
   }
 
-  void make_typist() { typist_ = true; }
+  void make_typist() {
+    typist_ = true;
+  }
 
   /// One edit now, outside any schedule (from the thread running the io_context, like start()).
   void edit_once() {
@@ -242,8 +268,12 @@ class client : public std::enable_shared_from_this<client> {
     cursor_timer_.cancel();
   }
 
-  bool joined() const { return joined_; }
-  bool failed() const { return failed_; }
+  bool joined() const {
+    return joined_;
+  }
+  bool failed() const {
+    return failed_;
+  }
   // Per-client figures (read after the run).
   std::uint64_t rx_bytes = 0, rx_frame_bytes = 0, rx_keystrokes = 0;  ///< while measuring
   int max_reject_run = 0;
@@ -259,15 +289,31 @@ class client : public std::enable_shared_from_this<client> {
         left -= n;
       }
       json changes = json::array({insert});
-      if (insert.size() > 1) self->send(json{{"type", "code_update"}, {"version", self->version_}, {"updates", json::array({{{"clientID", "preload"}, {"changes", changes}}})}});
+      if (insert.size() > 1)
+        self->send(
+            json{{"type", "code_update"},
+                 {"version", self->version_},
+                 {"updates", json::array({{{"clientID", "preload"}, {"changes", changes}}})}});
     });
   }
-  bool settled() const { return unconfirmed_.empty() && !in_flight_; }
-  std::uint64_t version() const { return version_; }
-  const std::u16string& doc() const { return doc_; }
-  const std::string& client_id() const { return client_id_; }
-  const std::string& session() const { return session_; }
-  int index() const { return index_; }
+  bool settled() const {
+    return unconfirmed_.empty() && !in_flight_;
+  }
+  std::uint64_t version() const {
+    return version_;
+  }
+  const std::u16string& doc() const {
+    return doc_;
+  }
+  const std::string& client_id() const {
+    return client_id_;
+  }
+  const std::string& session() const {
+    return session_;
+  }
+  int index() const {
+    return index_;
+  }
   /// Edits of other typists seen, per typist, so latency pairs up with their send times.
   std::map<std::string, std::size_t> seen;
   /// Intended send time of each of this typist's edits, in order.
@@ -303,11 +349,12 @@ class client : public std::enable_shared_from_this<client> {
 
   void write() {
     ws_.text(true);
-    ws_.async_write(net::buffer(out_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->fail("write", ec);
-      self->out_.pop_front();
-      if (!self->out_.empty()) self->write();
-    });
+    ws_.async_write(net::buffer(out_.front()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                      if (ec) return self->fail("write", ec);
+                      self->out_.pop_front();
+                      if (!self->out_.empty()) self->write();
+                    });
   }
 
   void read() {
@@ -334,7 +381,9 @@ class client : public std::enable_shared_from_this<client> {
     if (type == "session_state") {
       const std::string pid = m.value("participantId", "");
       if (resuming_) {
-        t_.resume.add(std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t_.resume_start).count());
+        t_.resume.add(std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() -
+                                                                            t_.resume_start)
+                          .count());
         if (pid != participant_id_) ++t_.resume_mismatch;
         if (m["version"].get<std::uint64_t>() > version_) ++t_.resume_advanced;
       }
@@ -382,7 +431,9 @@ class client : public std::enable_shared_from_this<client> {
         if (peer->client_id() != cid) continue;
         auto k = seen[cid]++;
         if (k < peer->intended.size() && t_.measuring)
-          t_.latency.add(std::chrono::duration_cast<std::chrono::microseconds>(now - peer->intended[k]).count());
+          t_.latency.add(
+              std::chrono::duration_cast<std::chrono::microseconds>(now - peer->intended[k])
+                  .count());
       }
     }
     if (in_flight_ && unconfirmed_.size() < in_flight_count_) in_flight_ = false;
@@ -413,7 +464,8 @@ class client : public std::enable_shared_from_this<client> {
     edit_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->stopped_) return;
       auto intended = self->next_edit_;
-      self->next_edit_ += std::chrono::microseconds(static_cast<std::int64_t>(1e6 / self->opt_.edit_rate));
+      self->next_edit_ +=
+          std::chrono::microseconds(static_cast<std::int64_t>(1e6 / self->opt_.edit_rate));
       std::size_t pos = self->doc_.empty() ? 0 : self->rng_() % (self->doc_.size() + 1);
       self->unconfirmed_.push_back({pos, intended});
       self->intended.push_back(intended);
@@ -427,9 +479,11 @@ class client : public std::enable_shared_from_this<client> {
     cursor_timer_.expires_at(next_cursor_);
     cursor_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->stopped_) return;
-      self->next_cursor_ += std::chrono::microseconds(static_cast<std::int64_t>(1e6 / self->opt_.cursor_rate));
+      self->next_cursor_ +=
+          std::chrono::microseconds(static_cast<std::int64_t>(1e6 / self->opt_.cursor_rate));
       std::size_t pos = self->doc_.empty() ? 0 : self->rng_() % (self->doc_.size() + 1);
-      self->send(json{{"type", "cursor_update"}, {"version", self->version_}, {"anchor", pos}, {"head", pos}});
+      self->send(json{
+          {"type", "cursor_update"}, {"version", self->version_}, {"anchor", pos}, {"head", pos}});
       self->arm_cursor();
     });
   }
@@ -471,7 +525,8 @@ class session_creator {
     for (int attempt = 0;; ++attempt) {
       try {
         if (!connected_) {
-          stream_.connect(tcp::endpoint(net::ip::make_address(opt_.host), static_cast<unsigned short>(opt_.port)));
+          stream_.connect(tcp::endpoint(net::ip::make_address(opt_.host),
+                                        static_cast<unsigned short>(opt_.port)));
           connected_ = true;
         }
         http::request<http::string_body> req{http::verb::post, "/api/sessions", 11};
@@ -484,7 +539,8 @@ class session_creator {
         http::read(stream_, buf_, res);
         if (!res.keep_alive()) reset();
         if (res.result() != http::status::created)
-          throw std::runtime_error("create session: " + std::to_string(res.result_int()) + " " + res.body());
+          throw std::runtime_error("create session: " + std::to_string(res.result_int()) + " " +
+                                   res.body());
         return json::parse(res.body())["sessionId"];
       } catch (const boost::system::system_error&) {
         reset();
@@ -609,14 +665,16 @@ int seed_sessions(const options& opt) {
 
 using room_list = std::vector<std::vector<std::shared_ptr<client>>>;
 
-bool create_rooms(net::io_context& ioc, const options& opt, totals& t, room_list& rooms, bool typists) {
+bool create_rooms(net::io_context& ioc, const options& opt, totals& t, room_list& rooms,
+                  bool typists) {
   try {
     session_creator creator(opt);
     int index = 0;
     for (auto& room : rooms) {
       auto sid = creator.create();
       for (int p = 0; p < opt.participants; ++p)
-        room.push_back(std::make_shared<client>(ioc, opt, t, sid, index++, typists && p < opt.typists));
+        room.push_back(
+            std::make_shared<client>(ioc, opt, t, sid, index++, typists && p < opt.typists));
       for (auto& c : room) c->room = &room;
     }
   } catch (const std::exception& e) {
@@ -636,7 +694,8 @@ void run_until(net::io_context& ioc, Done done, std::chrono::milliseconds limit)
 int run_ceiling(const options& opt, const tcp::endpoint& ep, long fd_soft) {
   totals t;
   net::io_context ioc;
-  const std::size_t n = static_cast<std::size_t>(opt.rooms) * static_cast<std::size_t>(opt.participants);
+  const std::size_t n =
+      static_cast<std::size_t>(opt.rooms) * static_cast<std::size_t>(opt.participants);
   auto base = read_proc(opt.roomd_pid);
   room_list rooms(static_cast<std::size_t>(opt.rooms));
   auto c0 = clock_type::now();
@@ -651,16 +710,20 @@ int run_ceiling(const options& opt, const tcp::endpoint& ep, long fd_soft) {
     for (auto& c : room) all.push_back(c);
   std::size_t started = 0;
   auto j0 = clock_type::now();
-  auto deadline = j0 + std::chrono::seconds(std::max<std::int64_t>(60, static_cast<std::int64_t>(n / 200)));
+  auto deadline =
+      j0 + std::chrono::seconds(std::max<std::int64_t>(60, static_cast<std::int64_t>(n / 200)));
   while ((t.joins + t.failed < n) && clock_type::now() < deadline) {
     // Signed: a client that fails after joining counts in both.
-    auto in_flight = [&] { return static_cast<long>(started) - static_cast<long>(t.joins + t.failed); };
+    auto in_flight = [&] {
+      return static_cast<long>(started) - static_cast<long>(t.joins + t.failed);
+    };
     while (started < n && in_flight() < opt.connect_window) all[started++]->start(ep);
     ioc.run_for(std::chrono::milliseconds(5));
   }
   auto j1 = clock_type::now();
   if (t.joins < n) {
-    std::cerr << "loadgen: only " << t.joins << " of " << n << " clients joined (" << t.failed << " failed)\n";
+    std::cerr << "loadgen: only " << t.joins << " of " << n << " clients joined (" << t.failed
+              << " failed)\n";
   }
   ioc.run_for(std::chrono::seconds(1));  // let roomd settle (participant_joined fan-out)
   auto joined_proc = read_proc(opt.roomd_pid);
@@ -680,7 +743,8 @@ int run_ceiling(const options& opt, const tcp::endpoint& ep, long fd_soft) {
         affected.push_back(r);
       }
   }
-  const std::size_t typing = std::min(affected.size(), static_cast<std::size_t>(std::max(0, opt.drop_typists)));
+  const std::size_t typing =
+      std::min(affected.size(), static_cast<std::size_t>(std::max(0, opt.drop_typists)));
   double resume_all_s = 0, gap_s = 0, resume_roomd_cpu_s = 0, resume_loadgen_cpu_s = 0;
   std::size_t resumed = 0, diverged = 0, behind = 0;
   auto errors_before_drop = t.errors;
@@ -697,11 +761,14 @@ int run_ceiling(const options& opt, const tcp::endpoint& ep, long fd_soft) {
     // on resume (the room's version moves past the version they resume from).
     auto g0 = clock_type::now();
     for (std::size_t i = typing; i < affected.size(); ++i) rooms[affected[i]][0]->edit_once();
-    run_until(ioc, [&] {
-      for (std::size_t i = typing; i < affected.size(); ++i)
-        if (!rooms[affected[i]][0]->settled()) return false;
-      return true;
-    }, std::chrono::seconds(30));
+    run_until(
+        ioc,
+        [&] {
+          for (std::size_t i = typing; i < affected.size(); ++i)
+            if (!rooms[affected[i]][0]->settled()) return false;
+          return true;
+        },
+        std::chrono::seconds(30));
     gap_s = std::chrono::duration<double>(clock_type::now() - g0).count();
     ioc.run_for(std::chrono::milliseconds(300));
 
@@ -719,9 +786,16 @@ int run_ceiling(const options& opt, const tcp::endpoint& ep, long fd_soft) {
     const auto self_resume0 = read_proc(static_cast<int>(getpid()));
     t.resume_start = clock_type::now();
     for (auto& c : fresh) c->start(ep);
-    t.resume_start_loop_s = std::chrono::duration<double>(clock_type::now() - t.resume_start).count();
-    run_until(ioc, [&] { return t.resume.samples.size() + std::count_if(fresh.begin(), fresh.end(), [](auto& c) { return c->failed(); }) >= fresh.size(); },
-              std::chrono::milliseconds(static_cast<std::int64_t>(opt.resume_limit_s * 1000)));
+    t.resume_start_loop_s =
+        std::chrono::duration<double>(clock_type::now() - t.resume_start).count();
+    run_until(
+        ioc,
+        [&] {
+          return t.resume.samples.size() + std::count_if(fresh.begin(), fresh.end(),
+                                                         [](auto& c) { return c->failed(); }) >=
+                 fresh.size();
+        },
+        std::chrono::milliseconds(static_cast<std::int64_t>(opt.resume_limit_s * 1000)));
     resumed = t.resume.samples.size();
     resume_all_s = t.resume.pct(100) / 1e6;
     // CPU spent while resuming: tells a slow roomd from a starved one on a shared machine.
@@ -755,9 +829,12 @@ int run_ceiling(const options& opt, const tcp::endpoint& ep, long fd_soft) {
   const auto after = read_proc(opt.roomd_pid);
   for (auto& room : rooms)
     for (auto& c : room) c->close();
-  ioc.run_for(std::chrono::milliseconds(std::min<std::int64_t>(5000, 300 + static_cast<std::int64_t>(n / 20))));
+  ioc.run_for(std::chrono::milliseconds(
+      std::min<std::int64_t>(5000, 300 + static_cast<std::int64_t>(n / 20))));
 
-  const double rss_per_conn = joined_n ? static_cast<double>(joined_proc.rss_kb - base.rss_kb) / static_cast<double>(joined_n) : 0;
+  const double rss_per_conn = joined_n ? static_cast<double>(joined_proc.rss_kb - base.rss_kb) /
+                                             static_cast<double>(joined_n)
+                                       : 0;
   json out = {{"mode", "ceiling"},
               {"rooms", opt.rooms},
               {"participants", opt.participants},
@@ -794,21 +871,32 @@ int run_ceiling(const options& opt, const tcp::endpoint& ep, long fd_soft) {
               {"loadgenFdLimit", fd_soft},
               {"roomdFdLimit", fd_limit_of(opt.roomd_pid)}};
   if (!opt.json_only) {
-    std::printf("loadgen --ceiling: %zu of %zu clients joined (%d rooms x %d, %zu source addresses) in %.1f s\n", joined_n, n, opt.rooms,
-                opt.participants, opt.source_addrs.size(), out["joinS"].get<double>());
-    std::printf("  roomd RSS %.1f MiB joined (%.1f MiB before): %.1f KiB per connection\n", joined_proc.rss_kb / 1024.0, base.rss_kb / 1024.0,
-                rss_per_conn);
+    std::printf(
+        "loadgen --ceiling: %zu of %zu clients joined (%d rooms x %d, %zu source addresses) in "
+        "%.1f s\n",
+        joined_n, n, opt.rooms, opt.participants, opt.source_addrs.size(),
+        out["joinS"].get<double>());
+    std::printf("  roomd RSS %.1f MiB joined (%.1f MiB before): %.1f KiB per connection\n",
+                joined_proc.rss_kb / 1024.0, base.rss_kb / 1024.0, rss_per_conn);
     if (k > 0)
-      std::printf("  dropped %zu abruptly (%zu rooms, %zu with a typist), reconnected at once: %zu resumed, all in %.3f s (p50 %.1f ms, p99 %.1f ms); "
-                  "participant changed %llu; the room had moved on for %llu; behind the room at the end %zu; rooms diverged %zu; "
-                  "CPU while resuming: roomd %.2f s, loadgen %.2f s\n",
-                  dropped.size(), affected.size(), typing, resumed, resume_all_s, out["resumeP50Ms"].get<double>(),
-                  out["resumeP99Ms"].get<double>(), static_cast<unsigned long long>(t.resume_mismatch),
-                  static_cast<unsigned long long>(t.resume_advanced), behind, diverged, resume_roomd_cpu_s, resume_loadgen_cpu_s);
-    std::printf("  errors %llu; closes %llu\n", static_cast<unsigned long long>(errors_seen), static_cast<unsigned long long>(t.closes));
+      std::printf(
+          "  dropped %zu abruptly (%zu rooms, %zu with a typist), reconnected at once: %zu "
+          "resumed, all in %.3f s (p50 %.1f ms, p99 %.1f ms); "
+          "participant changed %llu; the room had moved on for %llu; behind the room at the end "
+          "%zu; rooms diverged %zu; "
+          "CPU while resuming: roomd %.2f s, loadgen %.2f s\n",
+          dropped.size(), affected.size(), typing, resumed, resume_all_s,
+          out["resumeP50Ms"].get<double>(), out["resumeP99Ms"].get<double>(),
+          static_cast<unsigned long long>(t.resume_mismatch),
+          static_cast<unsigned long long>(t.resume_advanced), behind, diverged, resume_roomd_cpu_s,
+          resume_loadgen_cpu_s);
+    std::printf("  errors %llu; closes %llu\n", static_cast<unsigned long long>(errors_seen),
+                static_cast<unsigned long long>(t.closes));
   }
   std::cout << out.dump() << std::endl;
-  const bool ok = joined_n == n && errors_seen == 0 && (k == 0 || (resumed == dropped.size() && diverged == 0 && behind == 0 && t.resume_mismatch == 0));
+  const bool ok = joined_n == n && errors_seen == 0 &&
+                  (k == 0 || (resumed == dropped.size() && diverged == 0 && behind == 0 &&
+                              t.resume_mismatch == 0));
   if (!ok) std::cerr << "loadgen: FAILED\n";
   return ok ? 0 : 1;
 }
@@ -821,13 +909,19 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("loadgen ") + ROOMS_VERSION);
   app.add_option("--host", opt.host)->capture_default_str();
   app.add_option("--port", opt.port)->capture_default_str();
-  app.add_option("--more-ports", opt.more_ports, "other nodes of a cluster on --host (comma list): participants connect to the nodes in turn")->delimiter(',');
+  app.add_option("--more-ports", opt.more_ports,
+                 "other nodes of a cluster on --host (comma list): participants connect to the "
+                 "nodes in turn")
+      ->delimiter(',');
   app.add_option("--rooms", opt.rooms)->capture_default_str();
   app.add_option("--participants", opt.participants, "per room")->capture_default_str();
   app.add_option("--typists", opt.typists, "typists per room")->capture_default_str();
-  app.add_option("--doc-bytes", opt.doc_bytes, "preload every room's document with this many characters")->capture_default_str();
+  app.add_option("--doc-bytes", opt.doc_bytes,
+                 "preload every room's document with this many characters")
+      ->capture_default_str();
   app.add_option("--edit-rate", opt.edit_rate, "edits/s per typist")->capture_default_str();
-  app.add_option("--cursor-rate", opt.cursor_rate, "cursor moves/s per typist")->capture_default_str();
+  app.add_option("--cursor-rate", opt.cursor_rate, "cursor moves/s per typist")
+      ->capture_default_str();
   app.add_option("--duration", opt.duration_s, "measured seconds")->capture_default_str();
   app.add_option("--warmup", opt.warmup_s, "seconds before measuring")->capture_default_str();
   app.add_option("--token", opt.token, "admin token (bypasses the creation rate limit)");
@@ -835,16 +929,33 @@ int main(int argc, char** argv) {
   app.add_option("--cpu", opt.cpu, "pin loadgen to this CPU");
   app.add_flag("--json", opt.json_only, "print only the JSON line");
   std::string source_addrs;
-  app.add_option("--source-addrs", source_addrs, "bind client sockets to these addresses, round robin (127.0.0.2-127.0.0.9 or a,b,c)");
-  app.add_flag("--ceiling", opt.ceiling, "connection-ceiling mode: join idle clients, report RSS per connection, drop --drop and resume them");
-  app.add_option("--drop", opt.drop, "--ceiling: clients to drop abruptly and reconnect at once with resume")->capture_default_str();
-  app.add_option("--drop-typists", opt.drop_typists, "--ceiling: affected rooms with a typist typing through the drop")->capture_default_str();
-  app.add_option("--connect-window", opt.connect_window, "--ceiling: connects + joins in flight while ramping up")->capture_default_str();
-  app.add_option("--resume-limit", opt.resume_limit_s, "--ceiling: seconds to wait for every resume")->capture_default_str();
-  app.add_option("--passivate-rooms", opt.passivate_rooms, "more rooms, one idle participant each, all left at the start of the measured window (passivation storm)")->capture_default_str();
-  app.add_option("--seed-sessions", opt.seed_sessions, "write this many sessions into --data-dir (roomd stopped) and exit");
+  app.add_option(
+      "--source-addrs", source_addrs,
+      "bind client sockets to these addresses, round robin (127.0.0.2-127.0.0.9 or a,b,c)");
+  app.add_flag("--ceiling", opt.ceiling,
+               "connection-ceiling mode: join idle clients, report RSS per connection, drop --drop "
+               "and resume them");
+  app.add_option("--drop", opt.drop,
+                 "--ceiling: clients to drop abruptly and reconnect at once with resume")
+      ->capture_default_str();
+  app.add_option("--drop-typists", opt.drop_typists,
+                 "--ceiling: affected rooms with a typist typing through the drop")
+      ->capture_default_str();
+  app.add_option("--connect-window", opt.connect_window,
+                 "--ceiling: connects + joins in flight while ramping up")
+      ->capture_default_str();
+  app.add_option("--resume-limit", opt.resume_limit_s,
+                 "--ceiling: seconds to wait for every resume")
+      ->capture_default_str();
+  app.add_option("--passivate-rooms", opt.passivate_rooms,
+                 "more rooms, one idle participant each, all left at the start of the measured "
+                 "window (passivation storm)")
+      ->capture_default_str();
+  app.add_option("--seed-sessions", opt.seed_sessions,
+                 "write this many sessions into --data-dir (roomd stopped) and exit");
   app.add_option("--data-dir", opt.data_dir, "roomd data directory for --seed-sessions");
-  app.add_flag("!--no-compact", opt.seed_compact, "--seed-sessions: leave the sessions in the WAL (no compaction)");
+  app.add_flag("!--no-compact", opt.seed_compact,
+               "--seed-sessions: leave the sessions in the WAL (no compaction)");
   CLI11_PARSE(app, argc, argv);
   if (opt.seed_sessions > 0) {
     if (opt.data_dir.empty()) {
@@ -854,9 +965,11 @@ int main(int argc, char** argv) {
     return seed_sessions(opt);
   }
   if (opt.ceiling) opt.typists = 0;
-  if (opt.typists > opt.participants || opt.rooms < 1 || opt.participants < 1 || opt.edit_rate <= 0 || opt.cursor_rate <= 0 ||
-      opt.drop < 0 || opt.drop > opt.rooms * (opt.participants - 1)) {
-    std::cerr << "loadgen: need rooms >= 1, 1 <= typists <= participants, positive rates, 0 <= drop <= rooms x (participants - 1)\n";
+  if (opt.typists > opt.participants || opt.rooms < 1 || opt.participants < 1 ||
+      opt.edit_rate <= 0 || opt.cursor_rate <= 0 || opt.drop < 0 ||
+      opt.drop > opt.rooms * (opt.participants - 1)) {
+    std::cerr << "loadgen: need rooms >= 1, 1 <= typists <= participants, positive rates, 0 <= "
+                 "drop <= rooms x (participants - 1)\n";
     return 2;
   }
   try {
@@ -869,11 +982,13 @@ int main(int argc, char** argv) {
   const long connections = static_cast<long>(opt.rooms) * opt.participants;
   const auto fd_soft = static_cast<long>(raise_fd_limit());
   if (fd_soft < connections + 64)
-    std::cerr << "loadgen: warning: the open-file limit (" << fd_soft << ", the hard limit) is below " << connections
-              << " connections + 64; raise the hard limit (ulimit -Hn, as root) or use fewer connections\n";
+    std::cerr << "loadgen: warning: the open-file limit (" << fd_soft
+              << ", the hard limit) is below " << connections
+              << " connections + 64; raise the hard limit (ulimit -Hn, as root) or use fewer "
+                 "connections\n";
   if (long roomd_fds = fd_limit_of(opt.roomd_pid); roomd_fds > 0 && roomd_fds < connections + 256)
-    std::cerr << "loadgen: warning: roomd's open-file limit is " << roomd_fds << ", below " << connections
-              << " connections + 256; raise it before starting roomd (ulimit -n)\n";
+    std::cerr << "loadgen: warning: roomd's open-file limit is " << roomd_fds << ", below "
+              << connections << " connections + 256; raise it before starting roomd (ulimit -n)\n";
   if (opt.cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -921,7 +1036,9 @@ int main(int argc, char** argv) {
       if (!pred(*room[0])) return false;
     return true;
   };
-  run_until(ioc, [&] { return everyone([](const client& c) { return c.joined(); }); }, std::chrono::seconds(60));
+  run_until(
+      ioc, [&] { return everyone([](const client& c) { return c.joined(); }); },
+      std::chrono::seconds(60));
   if (!everyone([](const client& c) { return c.joined(); })) {
     std::cerr << "loadgen: not every client joined within 60 s\n";
     return 1;
@@ -930,7 +1047,10 @@ int main(int argc, char** argv) {
     // One participant per room pastes the document; everyone must hold it before typing starts.
     for (auto& room : rooms) room[0]->preload(opt.doc_bytes);
     for (auto& room : leaving) room[0]->preload(opt.doc_bytes);
-    run_until(ioc, [&] { return everyone([&](const client& c) { return c.doc().size() >= opt.doc_bytes; }); }, std::chrono::seconds(60));
+    run_until(
+        ioc,
+        [&] { return everyone([&](const client& c) { return c.doc().size() >= opt.doc_bytes; }); },
+        std::chrono::seconds(60));
     if (!everyone([&](const client& c) { return c.doc().size() >= opt.doc_bytes; })) {
       std::cerr << "loadgen: the preloaded document did not reach every client within 60 s\n";
       return 1;
@@ -942,7 +1062,8 @@ int main(int argc, char** argv) {
   ioc.run_for(std::chrono::milliseconds(static_cast<std::int64_t>(opt.warmup_s * 1000)));
   auto before = read_proc(opt.roomd_pid);
   auto self_before = read_proc(static_cast<int>(getpid()));
-  auto sent0 = t.sent, recv0 = t.received, edits0 = t.edits, rejects0 = t.rejects, pushes0 = t.pushes;
+  auto sent0 = t.sent, recv0 = t.received, edits0 = t.edits, rejects0 = t.rejects,
+       pushes0 = t.pushes;
   t.measuring = true;
   auto m0 = clock_type::now();
   for (auto& room : leaving) room[0]->close();  // all at once: they passivate together
@@ -953,7 +1074,9 @@ int main(int argc, char** argv) {
   auto self_after = read_proc(static_cast<int>(getpid()));
   for (auto& room : rooms)
     for (auto& c : room) c->stop_schedule();
-  run_until(ioc, [&] { return all([](const client& c) { return c.settled(); }); }, std::chrono::seconds(30));
+  run_until(
+      ioc, [&] { return all([](const client& c) { return c.settled(); }); },
+      std::chrono::seconds(30));
   // Give the last broadcasts a moment to reach every reader.
   ioc.run_for(std::chrono::milliseconds(500));
 
@@ -983,12 +1106,16 @@ int main(int argc, char** argv) {
         rx_frame_bytes += c->rx_frame_bytes;
         rx_keys += c->rx_keystrokes;
       }
-      if (c->rx_keystrokes) max_bytes_per_key = std::max(max_bytes_per_key, static_cast<double>(c->rx_bytes) / static_cast<double>(c->rx_keystrokes));
+      if (c->rx_keystrokes)
+        max_bytes_per_key = std::max(max_bytes_per_key, static_cast<double>(c->rx_bytes) /
+                                                            static_cast<double>(c->rx_keystrokes));
       max_reject_run = std::max(max_reject_run, c->max_reject_run);
       if (c->max_reject_run > 5) ++over5;
     }
-  const double bytes_per_key = rx_keys ? static_cast<double>(rx_bytes) / static_cast<double>(rx_keys) : 0;
-  const double frame_bytes_per_key = rx_keys ? static_cast<double>(rx_frame_bytes) / static_cast<double>(rx_keys) : 0;
+  const double bytes_per_key =
+      rx_keys ? static_cast<double>(rx_bytes) / static_cast<double>(rx_keys) : 0;
+  const double frame_bytes_per_key =
+      rx_keys ? static_cast<double>(rx_frame_bytes) / static_cast<double>(rx_keys) : 0;
 
   double secs = std::chrono::duration<double>(m1 - m0).count();
   json out = {{"rooms", opt.rooms},
@@ -1007,7 +1134,9 @@ int main(int argc, char** argv) {
               {"maxMs", t.latency.pct(100) / 1000.0},
               {"msgsOutPerS", static_cast<double>(t.sent - sent0) / secs},
               {"msgsInPerS", static_cast<double>(t.received - recv0) / secs},
-              {"rejectsPerPush", t.pushes - pushes0 ? static_cast<double>(t.rejects - rejects0) / static_cast<double>(t.pushes - pushes0) : 0},
+              {"rejectsPerPush", t.pushes - pushes0 ? static_cast<double>(t.rejects - rejects0) /
+                                                          static_cast<double>(t.pushes - pushes0)
+                                                    : 0},
               {"maxConsecutiveRejects", max_reject_run},
               {"clientsOver5ConsecutiveRejects", over5},
               {"bytesPerKeystrokePerReceiver", bytes_per_key},
@@ -1022,17 +1151,26 @@ int main(int argc, char** argv) {
     out["roomdRssMiB"] = after.rss_kb / 1024.0;
   }
   if (!opt.json_only) {
-    std::printf("loadgen: %d rooms x %d participants (%d typing at %.1f edits/s, %.1f cursor/s) for %.1f s\n", opt.rooms,
-                opt.participants, opt.typists, opt.edit_rate, opt.cursor_rate, secs);
-    std::printf("  edit latency to other participants: p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms (%zu samples)\n",
-                out["p50Ms"].get<double>(), out["p90Ms"].get<double>(), out["p99Ms"].get<double>(), out["p999Ms"].get<double>(),
-                out["maxMs"].get<double>(), t.latency.samples.size());
-    std::printf("  messages/s out %.0f in %.0f; rejects per push %.3f; errors %llu; closes %llu; rooms diverged %zu\n",
-                out["msgsOutPerS"].get<double>(), out["msgsInPerS"].get<double>(), out["rejectsPerPush"].get<double>(),
-                static_cast<unsigned long long>(t.errors), static_cast<unsigned long long>(t.closes), diverged);
-    std::printf("  longest run of consecutive rejects of one client %d (clients over 5: %zu); received per keystroke per receiver %.1f bytes "
-                "payload (%.1f with frame headers; worst receiver %.1f)\n",
-                max_reject_run, over5, bytes_per_key, frame_bytes_per_key, max_bytes_per_key);
+    std::printf(
+        "loadgen: %d rooms x %d participants (%d typing at %.1f edits/s, %.1f cursor/s) for %.1f "
+        "s\n",
+        opt.rooms, opt.participants, opt.typists, opt.edit_rate, opt.cursor_rate, secs);
+    std::printf(
+        "  edit latency to other participants: p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  p99.9 %.2f "
+        "ms  max %.2f ms (%zu samples)\n",
+        out["p50Ms"].get<double>(), out["p90Ms"].get<double>(), out["p99Ms"].get<double>(),
+        out["p999Ms"].get<double>(), out["maxMs"].get<double>(), t.latency.samples.size());
+    std::printf(
+        "  messages/s out %.0f in %.0f; rejects per push %.3f; errors %llu; closes %llu; rooms "
+        "diverged %zu\n",
+        out["msgsOutPerS"].get<double>(), out["msgsInPerS"].get<double>(),
+        out["rejectsPerPush"].get<double>(), static_cast<unsigned long long>(t.errors),
+        static_cast<unsigned long long>(t.closes), diverged);
+    std::printf(
+        "  longest run of consecutive rejects of one client %d (clients over 5: %zu); received per "
+        "keystroke per receiver %.1f bytes "
+        "payload (%.1f with frame headers; worst receiver %.1f)\n",
+        max_reject_run, over5, bytes_per_key, frame_bytes_per_key, max_bytes_per_key);
     if (max_reject_run > 5) {
       // Who starves: the clients with the longest runs (index = order of creation and joining).
       std::vector<std::pair<int, std::string>> runs;
@@ -1040,14 +1178,18 @@ int main(int argc, char** argv) {
         for (auto& c : room) runs.push_back({c->max_reject_run, c->client_id()});
       std::sort(runs.begin(), runs.end(), std::greater<>());
       std::printf("  longest reject runs:");
-      for (std::size_t i = 0; i < runs.size() && i < 8; ++i) std::printf(" %s %d", runs[i].second.c_str(), runs[i].first);
+      for (std::size_t i = 0; i < runs.size() && i < 8; ++i)
+        std::printf(" %s %d", runs[i].second.c_str(), runs[i].first);
       std::printf("\n");
     }
     if (opt.roomd_pid > 0)
-      std::printf("  roomd CPU %.0f%%  RSS %.1f MiB (loadgen CPU %.0f%%)\n", out["roomdCpuPct"].get<double>(), out["roomdRssMiB"].get<double>(),
+      std::printf("  roomd CPU %.0f%%  RSS %.1f MiB (loadgen CPU %.0f%%)\n",
+                  out["roomdCpuPct"].get<double>(), out["roomdRssMiB"].get<double>(),
                   out["loadgenCpuPct"].get<double>());
   }
   std::cout << out.dump() << std::endl;
-  if (diverged || errors_seen) std::cerr << "loadgen: FAILED: " << diverged << " rooms diverged, " << errors_seen << " errors\n";
+  if (diverged || errors_seen)
+    std::cerr << "loadgen: FAILED: " << diverged << " rooms diverged, " << errors_seen
+              << " errors\n";
   return diverged == 0 && errors_seen == 0 ? 0 : 1;
 }
