@@ -11,6 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+namespace rooms::eventlog {
+class store;
+}
+
 namespace rooms::cli {
 
 using json = nlohmann::json;
@@ -55,6 +59,9 @@ std::unique_ptr<backend> make_online_backend(std::string server, std::string tok
 
 /// Opens the data dir `dir`: a read-only secondary instance, or read-write when `writable`
 /// (refused with a clear message while a roomd holds the lock).
+/// Opens a stopped server's data dir (read-only unless `writable`); a cli_error that says why
+/// not (no event log there, in use by a running roomd, or the store's error).
+std::unique_ptr<eventlog::store> open_data_dir(const std::string& dir, bool writable);
 std::unique_ptr<backend> make_offline_backend(const std::string& dir, bool writable);
 
 }  // namespace rooms::cli

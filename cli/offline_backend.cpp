@@ -106,7 +106,7 @@ class offline_backend final : public backend {
 
 }  // namespace
 
-std::unique_ptr<backend> make_offline_backend(const std::string& dir, bool writable) {
+std::unique_ptr<eventlog::store> open_data_dir(const std::string& dir, bool writable) {
   namespace fs = std::filesystem;
   std::error_code ec;
   // A read-only open must not create anything, and a write must not start an empty log in a typo.
@@ -124,7 +124,11 @@ std::unique_ptr<backend> make_offline_backend(const std::string& dir, bool writa
     throw cli_error(exit_code::failure,
                     "cannot open the event log in " + dir + ": " + opened.error().to_string());
   }
-  return std::make_unique<offline_backend>(dir, std::move(*opened));
+  return std::move(*opened);
+}
+
+std::unique_ptr<backend> make_offline_backend(const std::string& dir, bool writable) {
+  return std::make_unique<offline_backend>(dir, open_data_dir(dir, writable));
 }
 
 }  // namespace rooms::cli

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "base/log.hpp"
+#include "cli/backend.hpp"
 #include "cli/error.hpp"
 #include "cli/http_client.hpp"
 #include "cli/questions.hpp"
@@ -214,23 +215,8 @@ std::unique_ptr<question_source> make_online_questions(std::string server, std::
 }
 
 std::unique_ptr<question_source> make_offline_questions(const std::string& dir, bool writable) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(fs::path(dir) / "CURRENT", ec))
-    throw cli_error(exit_code::failure,
-                    "no event log in " + dir + " (expected a roomd --data-dir)");
-  eventlog::store_options options;
-  options.path = dir;
-  options.read_only = !writable;
-  auto opened = eventlog::store::open(options);
-  if (!opened.ok()) {
-    if (opened.error().code() == eventlog::errc::locked)
-      throw cli_error(exit_code::failure,
-                      "the data dir " + dir + " is in use by a running roomd; use --server");
-    throw cli_error(exit_code::failure,
-                    "cannot open the event log in " + dir + ": " + opened.error().to_string());
-  }
-  return std::make_unique<offline_questions>(dir, std::move(*opened), offline_languages());
+  return std::make_unique<offline_questions>(dir, open_data_dir(dir, writable),
+                                             offline_languages());
 }
 
 }  // namespace rooms::cli
