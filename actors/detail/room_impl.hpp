@@ -1,0 +1,263 @@
+#pragma once
+/// Internal to actors/: the room actor's state and the class whose methods handle its messages.
+/// One class, its methods defined by concern: room_protocol.cpp (frames and the v1 commands),
+/// room_runs.cpp (run_code and its results), room_views.cpp (what each participant is shown),
+/// room_history.cpp (the in-memory update history and pulls), room_pipeline.cpp (recording
+/// events, appends in submission order, snapshots) and room_lifecycle.cpp (load, joins and
+/// leaves over time, passivation, expiry, the actor's behaviour).
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/detail/packed_changes.hpp"
+#include "actors/detail/room_actor.hpp"
+#include "actors/domain/commands.hpp"
+#include "actors/domain/errors.hpp"
+#include "actors/domain/events.hpp"
+#include "actors/domain/room_state.hpp"
+#include "actors/room.hpp"
+
+namespace rooms::actors::detail {
+
+using json = nlohmann::json;
+using domain::close_code;
+using domain::error_code;
+using domain::room_state;
+using eventlog::event;
+using eventlog::event_type;
+namespace events = domain::events;
+
+using append_done_atom = caf::atom_constant<caf::atom("app_done")>;
+using snapshot_done_atom = caf::atom_constant<caf::atom("snap_done")>;
+using log_read_atom = caf::atom_constant<caf::atom("log_read")>;
+using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
+using run_done_atom = caf::atom_constant<caf::atom("run_done")>;
+using run_output_atom = caf::atom_constant<caf::atom("run_out")>;
+using grace_atom = caf::atom_constant<caf::atom("grace")>;
+
+constexpr std::size_t max_json_depth = 64;
+
+/// A participant as the room knows it live (the folded state has the logged part).
+struct member {
+  std::string pid;
+  caf::actor conn;           ///< invalid while disconnected and resumable
+  std::string resume_token;  ///< empty after a restart (only its hash survives, in the state)
+  bool interviewer = false;
+  std::uint64_t grace_gen = 0;
+};
+
+/// Frames to send once an append is durable.
+struct outbound {
+  std::vector<caf::actor> to;
+  caf::message msg;
+};
+
+/// An append in flight, or a read of the log for one client's pull, and what to publish once
+/// it is done. They are published in submission order; a read may finish before the appends
+/// ahead of it are durable, so each keeps its outcome until those are.
+struct pending_append {
+  std::uint64_t ticket = 0;
+  std::chrono::steady_clock::time_point submitted;
+  std::size_t events = 0;  ///< 0 for a read: its reply is out[0]
+  std::vector<outbound> out;
+  bool done = false;
+  int code = 0;  ///< the store's errc once done
+  std::string message;
+};
+
+/// One logged code update, kept for pull, resume and cursor mapping: the change set packed
+/// (a keystroke fits inside the entry) and its clientID and participant as an index into
+/// room_data::authors, about 48 bytes where a JSON tree took a kilobyte.
+struct history_entry {
+  std::uint64_t version = 0;  ///< version it produced
+  std::uint32_t author = 0;   ///< index into room_data::authors
+  detail::packed_changes changes;
+};
+
+/// Who sent updates in the history: few, one per client session.
+struct history_author {
+  std::string client_id;
+  std::string pid;
+};
+
+/// What a load read from the log, filled on the store's reader thread.
+struct loaded_log {
+  std::optional<room_state> state;  ///< the newest snapshot, decoded
+  std::vector<event> events;        ///< the events after it
+  eventlog::status status;
+  std::map<std::string, std::string>
+      resume_tokens;  ///< recovering: members' tokens, by participant
+};
+
+struct room_data {
+  static inline const char* name = "room";
+
+  std::shared_ptr<const services> svc;
+  eventlog::session_meta meta;
+  room_state state;
+  std::map<std::string, member> members;           ///< by participant id
+  std::map<caf::actor_addr, std::string> by_conn;  ///< connected sockets -> participant id
+  std::deque<pending_append> pending;
+  std::uint64_t next_ticket = 1;
+  std::deque<history_entry> history;
+  std::vector<history_author> authors;
+  std::size_t history_bytes = 0;           ///< of `history`, entries and their heap bytes
+  std::uint64_t snapshot_durable_seq = 0;  ///< newest snapshot known to be written
+  bool snapshot_given_up = false;       ///< stopping: a snapshot failed; the log has it all anyway
+  std::shared_ptr<loaded_log> loading;  ///< a load in the store's hands
+  std::uint64_t snapshot_seq = 0;
+  bool failed = false;    ///< an append failed: reload from the log once in-flight ones end
+  bool stopping = false;  ///< passivation requested: drain, snapshot, quit
+  std::optional<caf::response_promise> stop_promise;
+  std::string load_error;  ///< set when the session could not be loaded
+};
+
+using room_actor = caf::stateful_actor<room_data>;
+
+/// Now in ms since the epoch, from the store's clock; never before the last event.
+std::int64_t now(const room_data& st);
+/// Compact JSON text; invalid UTF-8 replaced.
+std::string dump(const json& j);
+/// A text frame for a connection actor.
+caf::message frame(const json& j);
+/// `j` with the client's `ref` echoed, when it sent one.
+json with_ref(json j, const json& ref);
+
+/// The room's handlers over its actor's state. Made per message (it holds two references).
+class room {
+ public:
+  explicit room(room_actor* self) : self_(self), st_(self->state) {}
+
+  // -- room_protocol.cpp: frames, joins and commands --
+
+  void on_frame(const caf::actor& conn, const std::string& text);
+  void on_join(const caf::actor& conn, const domain::join_session& join, const json& ref);
+  /// One overload per command of domain::command (on_frame dispatches by type); a new command
+  /// is a new overload, defined in the file of its concern.
+  void on_command(member& who, const domain::code_update& update, const json& ref);
+  void on_command(member& who, const domain::pull& pull, const json& ref);
+  void on_command(member& who, const domain::cursor_update& cursor, const json& ref);
+  void on_command(member& who, const domain::language_change& change, const json& ref);
+  void on_command(member& who, const domain::add_note& note, const json& ref);
+  void on_command(member& who, const domain::focus_change& focus, const json& ref);
+
+  // -- room_runs.cpp --
+
+  void on_command(member& who, const domain::run_code& run, const json& ref);
+  void on_run_output(const std::string& run_id, const std::string& stream, const std::string& data);
+  void on_run_done(const std::string& run_id, const std::string& result_text);
+
+  // -- room_lifecycle.cpp: loading, connections over time, registry requests --
+
+  /// Reads the newest snapshot and the events after it on the store's reader thread, without
+  /// waiting; on_loaded folds them. Meanwhile the room holds other messages back (its loading
+  /// behaviour) or, recovering, answers busy.
+  void load();
+  /// Folds what load() read: the snapshot, then the events after it.
+  void on_loaded();
+  /// A connection actor ended without ws_closed (its node died, or it failed): a drop.
+  void on_conn_down(const caf::actor_addr& conn) { on_closed(conn, value(close_code::abnormal)); }
+  void on_closed(const caf::actor_addr& conn, int code);
+  void on_grace(const std::string& pid, std::uint64_t gen);
+  /// Passivation (`log_leaves`) or shutdown: drain, snapshot, quit; false while people are here.
+  caf::response_promise on_stop(bool log_leaves);
+  std::string on_expire(const std::string& by);
+  void quit();
+
+  // -- room_pipeline.cpp: the store's answers --
+
+  void on_snapshot_done(std::uint64_t seq, std::uint64_t previous, bool ok);
+  void on_append_done(std::uint64_t ticket, int code, const std::string& message);
+  /// A read of the log for a pull is done: its reply (or error) takes its place in the order.
+  void on_log_read(std::uint64_t ticket, const std::string& frame_text);
+
+  // -- room_views.cpp --
+
+  std::string live_participants() const;
+
+ private:
+  domain::command_limits command_limits() const;
+  /// Live output for `run_output`, batched on the runner's thread: at most one message per
+  /// stream every 100 ms. The runner's chunks are whole UTF-8 characters, so batches are too.
+  /// What is still held when the run ends is not sent: `run_finished` carries the whole output,
+  /// and clients replace what they streamed with it. Not logged: the replay has run_finished.
+  static std::function<void(std::string_view, std::string_view)> output_streamer(
+      caf::actor me, std::string run_id);
+
+  // -- room_pipeline.cpp: recording events and publishing them in order --
+
+  /// Applies a new event to the state and adds it to `txn`; the error text if it does not apply.
+  std::optional<std::string> record(std::vector<event>& txn, event_type type,
+                                    const std::string& pid, json payload);
+  /// record() of a typed payload (events.hpp): the event type follows from the struct.
+  template <class Payload>
+  std::optional<std::string> record(std::vector<event>& txn, const std::string& pid,
+                                    const Payload& payload) {
+    return record(txn, events::type_of(payload), pid, events::to_json(payload));
+  }
+  /// Sends `txn` to the log; what is emitted next waits for it to be durable.
+  void submit(std::vector<event> txn);
+  /// Queues a snapshot of the state as of the append just submitted, without waiting: the
+  /// store writes it in FIFO order after that append (in the same group commit when it can) and
+  /// refuses it if that append failed, so a snapshot never gets ahead of the log. The room keeps
+  /// working meanwhile; only encoding (tens of microseconds) runs here.
+  void snapshot_async();
+  /// Sends now, or after the appends in flight so clients see events in seq order.
+  void emit(std::vector<caf::actor> to, caf::message msg);
+  void send(const outbound& o);
+  void reply(const caf::actor& conn, const json& j) { emit({conn}, frame(j)); }
+  void error_to(const caf::actor& conn, error_code code, const std::string& message,
+                const json& ref);
+  /// Publishes what is done at the front of `pending`, in submission order.
+  void publish_done();
+  /// Everything appended is durable and published: recover, snapshot or stop.
+  void on_drained();
+  /// After a failed append the in-memory state is ahead of the log: reload it from the log
+  /// and make every client resume, so what they see is exactly what was logged.
+  void recover();
+  /// A validated change failed to apply: a bug, not a client error. Reload from the log.
+  void rollback_unexpected(const std::string& why);
+
+  // -- room_lifecycle.cpp --
+
+  void leave(const std::string& pid, const std::string& reason);
+  void start_grace(const std::string& pid);
+
+  // -- room_history.cpp: updates kept for pull, resume and cursor mapping --
+
+  /// Keeps code updates for pull, resume and cursor mapping, packed, within the history's
+  /// count and byte limits (older ones are read from the log).
+  void remember(const event& e);
+  static std::size_t entry_bytes(const history_entry& h);
+  void clear_history();
+  /// Drops authors no entry refers to any more (a long room sees many client sessions).
+  void compact_authors();
+  /// An update as code_changed carries it.
+  json update_json(const history_entry& h) const;
+  /// code_changed {from, updates} with every update after `from`, from memory or, further
+  /// back, from the log without waiting: the reply keeps its place among what is sent after it.
+  void send_updates_since(const caf::actor& conn, std::uint64_t from, const json& ref);
+
+  // -- room_views.cpp: audiences and what each participant is shown --
+
+  std::vector<caf::actor> connected() const;
+  std::vector<caf::actor> others(const std::string& except) const;
+  /// Connected interviewers, other than `except`. Candidates never get interviewer-only data.
+  std::vector<caf::actor> interviewers(const std::string& except) const;
+  json participant_view(const std::string& pid) const;
+  json session_state(const member& m) const;
+
+  room_actor* self_;
+  room_data& st_;
+};
+
+}  // namespace rooms::actors::detail

@@ -1,0 +1,102 @@
+#include "actors/detail/ids.hpp"
+#include "actors/detail/room_impl.hpp"
+#include "actors/domain/changeset.hpp"
+
+namespace rooms::actors::detail {
+
+void room::on_command(member& who, const domain::run_code& run, const json& ref) {
+  auto& runs = *st_.svc->runs;
+  std::string language;
+  if (!runs.supports(st_.state.language, &language))
+    return error_to(who.conn, error_code::unsupported_language,
+                    "\"" + st_.state.language + "\" cannot be run here; see GET /api/runtimes",
+                    ref);
+  if (!st_.state.running.is_null())
+    return error_to(who.conn, error_code::busy, "a run is already in progress", ref);
+  const std::string run_id = "r_" + detail::random_hex(8);
+  runner::run_request request;
+  request.language = st_.state.language;
+  request.code = domain::utf16_to_utf8(st_.state.doc);
+  request.stdin_data = run.stdin_data;
+  caf::actor me = caf::actor_cast<caf::actor>(self_);
+  request.on_output = output_streamer(me, run_id);
+  bool queued = runs.submit(std::move(request), [me, run_id](runner::run_result r) {
+    events::run_finished result;
+    result.stdout_text = r.stdout_data;
+    result.stderr_text = r.stderr_data;
+    result.exit_code = r.exit_code;
+    if (!r.signal.empty()) result.signal = r.signal;
+    result.timed_out = r.timed_out;
+    result.truncated = r.truncated;
+    result.duration_ms = r.duration_ms;
+    if (!r.compile_output.empty() || r.compile_failed) result.compile_output = r.compile_output;
+    if (!r.error.empty()) result.error = r.error;
+    caf::anon_send(me, run_done_atom::value, run_id, dump(events::to_json(result)));
+  });
+  if (!queued)
+    return error_to(who.conn, error_code::busy, "too many runs are queued; retry shortly", ref);
+  std::vector<event> txn;
+  if (auto err =
+          record(txn, who.pid, events::run_started{run_id, st_.state.language, st_.state.version}))
+    return error_to(who.conn, error_code::busy, *err, ref);
+  submit(std::move(txn));
+  st_.svc->stats->runs_started.fetch_add(1, std::memory_order_relaxed);
+  emit(connected(), frame({{"type", "run_started"},
+                           {"runId", run_id},
+                           {"participantId", who.pid},
+                           {"language", st_.state.language},
+                           {"version", st_.state.version}}));
+}
+
+/// Live output for `run_output`, batched on the runner's thread: at most one message per
+/// stream every 100 ms. The runner's chunks are whole UTF-8 characters, so batches are too.
+/// What is still held when the run ends is not sent: `run_finished` carries the whole output,
+/// and clients replace what they streamed with it. Not logged: the replay has run_finished.
+std::function<void(std::string_view, std::string_view)> room::output_streamer(caf::actor me,
+                                                                              std::string run_id) {
+  struct batch {
+    std::string held[2];  // stdout, stderr
+    std::chrono::steady_clock::time_point last{};
+  };
+  auto b = std::make_shared<batch>();
+  return [me = std::move(me), run_id = std::move(run_id), b](std::string_view stream,
+                                                             std::string_view chunk) {
+    b->held[stream == "stderr" ? 1 : 0].append(chunk);
+    auto now = std::chrono::steady_clock::now();
+    if (now - b->last < std::chrono::milliseconds(100)) return;
+    b->last = now;
+    for (int k = 0; k < 2; ++k) {
+      if (b->held[k].empty()) continue;
+      caf::anon_send(me, run_output_atom::value, run_id, std::string(k ? "stderr" : "stdout"),
+                     std::move(b->held[k]));
+      b->held[k].clear();
+    }
+  };
+}
+
+void room::on_run_output(const std::string& run_id, const std::string& stream,
+                         const std::string& data) {
+  if (!st_.state.running.is_object() || st_.state.running.value("runId", "") != run_id) return;
+  if (st_.failed || st_.stopping) return;
+  emit(connected(),
+       frame({{"type", "run_output"}, {"runId", run_id}, {"stream", stream}, {"data", data}}));
+}
+
+void room::on_run_done(const std::string& run_id, const std::string& result_text) {
+  if (!st_.state.running.is_object() || st_.state.running.value("runId", "") != run_id) return;
+  if (st_.failed || st_.stopping) return;
+  json result = json::parse(result_text, nullptr, false);
+  if (!result.is_object()) return;
+  result["runId"] = run_id;
+  std::string starter = st_.state.running.value("participantId", "");
+  std::vector<event> txn;
+  if (record(txn, event_type::run_finished, starter, result))
+    return;  // the fold checks it against events::run_finished
+  submit(std::move(txn));
+  st_.svc->stats->runs_finished.fetch_add(1, std::memory_order_relaxed);
+  json out = result;
+  out["type"] = "run_finished";
+  emit(connected(), frame(out));
+}
+
+}  // namespace rooms::actors::detail

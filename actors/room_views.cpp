@@ -1,0 +1,77 @@
+#include "actors/detail/room_impl.hpp"
+#include "actors/domain/changeset.hpp"
+
+namespace rooms::actors::detail {
+
+std::string room::live_participants() const {
+  json list = json::array();
+  for (const auto& [pid, m] : st_.members) {
+    json p = participant_view(pid);
+    list.push_back(p);
+  }
+  return dump(list);
+}
+
+std::vector<caf::actor> room::connected() const {
+  std::vector<caf::actor> out;
+  for (const auto& [pid, m] : st_.members)
+    if (m.conn) out.push_back(m.conn);
+  return out;
+}
+
+std::vector<caf::actor> room::others(const std::string& except) const {
+  std::vector<caf::actor> out;
+  for (const auto& [pid, m] : st_.members)
+    if (m.conn && pid != except) out.push_back(m.conn);
+  return out;
+}
+
+/// Connected interviewers, other than `except`. Candidates never get interviewer-only data.
+std::vector<caf::actor> room::interviewers(const std::string& except) const {
+  std::vector<caf::actor> out;
+  for (const auto& [pid, m] : st_.members)
+    if (m.conn && m.interviewer && pid != except) out.push_back(m.conn);
+  return out;
+}
+
+json room::participant_view(const std::string& pid) const {
+  json p;
+  auto it = st_.state.participants.find(pid);
+  if (it != st_.state.participants.end()) p = to_json(it->second);
+  auto m = st_.members.find(pid);
+  p["online"] = m != st_.members.end() && static_cast<bool>(m->second.conn);
+  auto c = st_.state.cursors.find(pid);
+  if (c != st_.state.cursors.end())
+    p["cursor"] = {
+        {"version", c->second.version}, {"anchor", c->second.anchor}, {"head", c->second.head}};
+  return p;
+}
+
+json room::session_state(const member& m) const {
+  json participants = json::array();
+  for (const auto& [pid, other] : st_.members) {
+    json p = participant_view(pid);
+    if (m.interviewer) {
+      auto it = st_.state.participants.find(pid);
+      if (it != st_.state.participants.end()) p["focused"] = it->second.focused;
+    }
+    participants.push_back(std::move(p));
+  }
+  auto self_view = st_.state.participants.find(m.pid);
+  json out = {
+      {"type", "session_state"},
+      {"sessionId", st_.meta.id.str()},
+      {"participantId", m.pid},
+      {"resumeToken", m.resume_token},
+      {"role", self_view != st_.state.participants.end() ? self_view->second.role : "candidate"},
+      {"version", st_.state.version},
+      {"doc", domain::utf16_to_utf8(st_.state.doc)},
+      {"language", st_.state.language},
+      {"title", st_.state.title},
+      {"participants", std::move(participants)}};
+  if (!st_.state.last_run.is_null()) out["lastRun"] = st_.state.last_run;
+  if (!st_.state.running.is_null()) out["running"] = st_.state.running;
+  return out;
+}
+
+}  // namespace rooms::actors::detail
