@@ -49,7 +49,7 @@ struct run_result {
 
 /// A language the runner can execute.
 struct runtime {
-  std::string language;  ///< "python", "javascript", "c", "cpp", "java", "go", "rust", "bash"
+  std::string language;  ///< "python", "javascript", "c", "cpp", ... (runner/README.md)
   std::string version;   ///< toolchain version, e.g. "3.11.2"
   std::vector<std::string> aliases;
 };
