@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rooms::runner::detail {
@@ -23,18 +24,30 @@ enum class memory_model {
 ///   {heap_mb}  half of the memory limit, in MiB (heap flags of managed runtimes)
 ///   {mem}      the memory limit in bytes
 struct language {
-  std::string name;
-  std::vector<std::string> aliases;
-  std::string source_file;           ///< file name in /work; may contain {class}
-  std::vector<std::string> compile;  ///< empty for interpreted languages
-  std::vector<std::string> run;
-  std::vector<std::string> version;  ///< prints a version (stdout or stderr)
-  std::vector<std::string> env;      ///< extra "K=V" for every stage
+  std::string name = {};
+  std::vector<std::string> aliases = {};
+  std::string source_file = {};           ///< file name in /work; may contain {class}
+  std::vector<std::string> compile = {};  ///< empty for interpreted languages
+  std::vector<std::string> run = {};
+  std::vector<std::string> version = {};  ///< prints a version (stdout or stderr)
+  std::vector<std::string> env = {};      ///< extra "K=V" for every stage
   memory_model memory = memory_model::native;
-  std::string hello;  ///< prints "hello, world" and a newline
-  /// Host paths that must exist for the language to be offered (the first is the toolchain's
-  /// main executable).
-  std::vector<std::string> requires_paths;
+  std::string hello = {};  ///< prints "hello, world" and a newline
+  /// Host paths that must exist for the language to be offered: the first is the toolchain's
+  /// main executable (must be executable), the others must be readable (jars, scripts).
+  std::vector<std::string> requires_paths = {};
+  /// Host files or directories outside /usr the toolchain reads (R's /etc/R, fpc.cfg, Mono's
+  /// /etc/mono, GHC's package database in /var/lib/ghc), bound read-only at the same path for
+  /// this language only.
+  std::vector<std::string> host_binds = {};
+  /// RLIMIT_NOFILE of the run stage at least this (R refuses to start below 256). 0: none.
+  int min_open_files = 0;
+  /// Files written to /work next to the source before the first stage, {name, content}
+  /// (TypeScript's declarations of the Node globals Debian ships no @types for).
+  std::vector<std::pair<std::string, std::string>> extra_files = {};
+  /// When set, run_request::setup is written to /work/<setup_file> (empty when none is
+  /// given) and the commands load it before the program (SQL: the tables a question provides).
+  std::string setup_file = {};
 };
 
 /// All known languages, installed or not.

@@ -108,13 +108,15 @@ class local_runner final : public runner {
     if (!init_error_.empty() && layers_.empty()) layers_ = "none: " + init_error_;
     build_base_args();
     for (const auto& lang : detail::language_table()) {
-      bool installed =
-          std::all_of(lang.requires_paths.begin(), lang.requires_paths.end(),
-                      [](const std::string& p) { return ::access(p.c_str(), X_OK) == 0; });
-      if (installed)
+      // The main executable must be executable, the rest (jars, scripts) readable.
+      auto missing = std::find_if(
+          lang.requires_paths.begin(), lang.requires_paths.end(), [&](const std::string& p) {
+            return ::access(p.c_str(), p == lang.requires_paths.front() ? X_OK : R_OK) != 0;
+          });
+      if (missing == lang.requires_paths.end())
         installed_.push_back(&lang);
       else
-        failures_[lang.name] = "not installed on this host (" + lang.requires_paths.front() + ")";
+        failures_[lang.name] = "not installed on this host (" + *missing + ")";
     }
     if (!init_error_.empty()) {
       installed_.clear();
@@ -280,6 +282,9 @@ class local_runner final : public runner {
       spec.argv.insert(spec.argv.end(),
                        {s == stage::compile ? "--bind" : "--ro-bind", host_work, "/work"});
     }
+    // What this toolchain reads outside /usr (R's /etc/R, fpc.cfg, GHC's package database).
+    for (const auto& e : lang.host_binds)
+      spec.argv.insert(spec.argv.end(), {"--ro-bind-try", e, e});
     // bwrap's root is a writable tmpfs holding the mount points (/etc among them, as only
     // some of its files are bound): make it read-only, leaving /tmp (and /work when compiling)
     // the only writable places.
@@ -334,8 +339,9 @@ class local_runner final : public runner {
     // Compilers (go build, javac) run several processes and threads and open more files.
     spec.limits.processes = static_cast<std::uint64_t>(tool ? std::max(options_.max_processes, 128)
                                                             : options_.max_processes);
-    spec.limits.open_files = static_cast<std::uint64_t>(
-        tool ? std::max(options_.max_open_files, 256) : options_.max_open_files);
+    spec.limits.open_files =
+        static_cast<std::uint64_t>(tool ? std::max(options_.max_open_files, 256)
+                                        : std::max(options_.max_open_files, lang.min_open_files));
     spec.limits.file_size = options_.max_file_bytes;
     if (switch_uid_) spec.uid = static_cast<uid_t>(options_.sandbox_uid + slot);
 
@@ -425,12 +431,19 @@ class local_runner final : public runner {
     if (work.path().empty()) return failed("cannot create a work directory");
     std::string file = work.path() + "/" + detail::expand(lang.source_file, "", java_class, 0);
     if (!write_file(file, request.code)) return failed("cannot write the source file");
+    std::vector<std::string> files = {file};
+    auto extra = lang.extra_files;
+    if (!lang.setup_file.empty()) extra.emplace_back(lang.setup_file, request.setup);
+    for (const auto& [name, content] : extra) {
+      files.push_back(work.path() + "/" + name);
+      if (!write_file(files.back(), content)) return failed("cannot write " + name);
+    }
     if (switch_uid_) {
       // The compile stage writes here as the sandbox uid.
       auto id = static_cast<uid_t>(options_.sandbox_uid + guard.slot);
-      if (::chown(work.path().c_str(), id, id) != 0 || ::chown(file.c_str(), id, id) != 0) {
-        return failed("cannot hand the work directory to the sandbox uid");
-      }
+      bool owned = ::chown(work.path().c_str(), id, id) == 0;
+      for (const auto& f : files) owned = owned && ::chown(f.c_str(), id, id) == 0;
+      if (!owned) return failed("cannot hand the work directory to the sandbox uid");
     }
 
     run_result result;

@@ -23,6 +23,10 @@ struct run_request {
   /// answers at the end: never called). Must not throw; must not block for long (the program
   /// is not read meanwhile).
   std::function<void(std::string_view stream, std::string_view chunk)> on_output = {};
+  /// Optional: loaded before the program by languages that take one (local runner, sql: SQL
+  /// run first against the same in-memory database, e.g. a question's tables). Ignored by the
+  /// other languages and by Piston.
+  std::string setup = {};
 };
 
 /// How a run ended; field names follow PROTOCOL.md's run_finished.
@@ -45,7 +49,7 @@ struct run_result {
 
 /// A language the runner can execute.
 struct runtime {
-  std::string language;  ///< "python", "javascript", "c", "cpp", "java", "go", "rust", "bash"
+  std::string language;  ///< "python", "javascript", "c", "cpp", ... (runner/README.md)
   std::string version;   ///< toolchain version, e.g. "3.11.2"
   std::vector<std::string> aliases;
 };

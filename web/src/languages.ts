@@ -1,7 +1,7 @@
 // Language name (as roomd names it) -> CodeMirror language support, loaded on demand
 // (each grammar is its own chunk, so the first page load stays small).
 import type { Extension } from '@codemirror/state';
-import { StreamLanguage } from '@codemirror/language';
+import { StreamLanguage, type StreamParser } from '@codemirror/language';
 
 const LABELS: Record<string, string> = {
   plaintext: 'Plain text',
@@ -18,10 +18,31 @@ const LABELS: Record<string, string> = {
   rust: 'Rust',
   bash: 'Bash',
   sh: 'Shell',
+  kotlin: 'Kotlin',
+  scala: 'Scala',
+  clojure: 'Clojure',
+  ruby: 'Ruby',
+  php: 'PHP',
+  perl: 'Perl',
+  lua: 'Lua',
+  r: 'R',
+  csharp: 'C#',
+  haskell: 'Haskell',
+  ocaml: 'OCaml',
+  elixir: 'Elixir',
+  erlang: 'Erlang',
+  pascal: 'Pascal',
+  fortran: 'Fortran',
+  sql: 'SQL (SQLite)',
 };
 
 export function languageLabel(lang: string): string {
   return LABELS[lang.toLowerCase()] ?? lang;
+}
+
+/** A CodeMirror 5 mode of @codemirror/legacy-modes, by its export name. */
+async function legacy(mod: Promise<Record<string, unknown>>, name: string): Promise<Extension> {
+  return StreamLanguage.define((await mod)[name] as StreamParser<unknown>);
 }
 
 async function load(lang: string): Promise<Extension> {
@@ -51,10 +72,58 @@ async function load(lang: string): Promise<Extension> {
       return (await import('@codemirror/lang-rust')).rust();
     case 'bash':
     case 'sh':
-    case 'shell': {
-      const { shell } = await import('@codemirror/legacy-modes/mode/shell');
-      return StreamLanguage.define(shell);
-    }
+    case 'shell':
+      return legacy(import('@codemirror/legacy-modes/mode/shell'), 'shell');
+    case 'kotlin':
+    case 'kt':
+      return legacy(import('@codemirror/legacy-modes/mode/clike'), 'kotlin');
+    case 'scala':
+      return legacy(import('@codemirror/legacy-modes/mode/clike'), 'scala');
+    case 'csharp':
+    case 'cs':
+    case 'c#':
+      return legacy(import('@codemirror/legacy-modes/mode/clike'), 'csharp');
+    case 'php':
+      // No PHP grammar here (@codemirror/lang-php is not a dependency): C-like rules with
+      // PHP's keywords and $variables.
+      return StreamLanguage.define((await import('./php-mode')).php);
+    case 'clojure':
+    case 'clj':
+      return legacy(import('@codemirror/legacy-modes/mode/clojure'), 'clojure');
+    case 'ruby':
+    case 'rb':
+      return legacy(import('@codemirror/legacy-modes/mode/ruby'), 'ruby');
+    case 'elixir':
+    case 'ex':
+    case 'exs':
+      // No Elixir mode in @codemirror/legacy-modes: Ruby's is the closest (do/end, def,
+      // :atoms, # comments, "#{}" interpolation).
+      return legacy(import('@codemirror/legacy-modes/mode/ruby'), 'ruby');
+    case 'perl':
+    case 'pl':
+      return legacy(import('@codemirror/legacy-modes/mode/perl'), 'perl');
+    case 'lua':
+      return legacy(import('@codemirror/legacy-modes/mode/lua'), 'lua');
+    case 'r':
+      return legacy(import('@codemirror/legacy-modes/mode/r'), 'r');
+    case 'haskell':
+    case 'hs':
+      return legacy(import('@codemirror/legacy-modes/mode/haskell'), 'haskell');
+    case 'ocaml':
+    case 'ml':
+      return legacy(import('@codemirror/legacy-modes/mode/mllike'), 'oCaml');
+    case 'erlang':
+    case 'erl':
+      return legacy(import('@codemirror/legacy-modes/mode/erlang'), 'erlang');
+    case 'pascal':
+    case 'pas':
+      return legacy(import('@codemirror/legacy-modes/mode/pascal'), 'pascal');
+    case 'fortran':
+    case 'f90':
+      return legacy(import('@codemirror/legacy-modes/mode/fortran'), 'fortran');
+    case 'sql':
+    case 'sqlite':
+      return legacy(import('@codemirror/legacy-modes/mode/sql'), 'sqlite');
     default:
       return [];
   }
@@ -83,6 +152,25 @@ export function placeholderFor(lang: string): string {
     case 'bash':
     case 'sh':
       return '# Write a shell script here. Ctrl+Enter runs it.';
+    case 'ruby':
+    case 'perl':
+    case 'r':
+    case 'elixir':
+      return '# Write code here. Ctrl+Enter runs it.';
+    case 'sql':
+      return '-- Write SQL here (SQLite, a fresh in-memory database). Ctrl+Enter runs it.';
+    case 'lua':
+    case 'haskell':
+      return '-- Write code here. Ctrl+Enter runs it.';
+    case 'erlang':
+      return '% Write an escript-style module main with main/1 here. Ctrl+Enter runs it.';
+    case 'ocaml':
+    case 'pascal':
+      return '(* Write code here. Ctrl+Enter runs it. *)';
+    case 'clojure':
+      return ';; Write code here. Ctrl+Enter runs it.';
+    case 'fortran':
+      return '! Write code here. Ctrl+Enter runs it.';
     case 'plaintext':
       return 'Start typing… pick a language above for highlighting.';
     default:
