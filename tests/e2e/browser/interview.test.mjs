@@ -148,3 +148,16 @@ test('the candidate page never received a scorecard, a note or the lobby text', 
   for (const secret of ['LOBBY draft', 'NOTE: ask', 'CARD:', 'scorecard', 'note_added', 'participant_focus', 'ratings'])
     assert.ok(!all.includes(secret), `${secret} reached the candidate`);
 });
+
+test('the printable summary shows the phases, the paste from outside and the scorecards', async () => {
+  const page = await br.newPage();
+  const id = new URL(links.candidate).pathname.split('/').pop();
+  await page.goto(`${roomd.url}/replay/${id}?view=summary${new URL(links.interviewer).hash}`);
+  await page.waitForSelector('#summary');
+  const text = await page.textContent('#summary');
+  assert.match(text, /lobby: .*live: .*ended: /s);
+  assert.match(text, /pasted \d+ characters: import numpy/);
+  assert.match(text, /Ann submitted · yes: .*testing 3\/4/);
+  assert.match(text, /CARD: clean solution/);
+  await page.close();
+});

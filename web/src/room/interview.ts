@@ -59,12 +59,17 @@ export class Interview {
       { class: 'btn btn-small hidden', id: 'ended-replay', href: `/replay/${this.ctx.sessionId}#key=${encodeURIComponent(this.ctx.key ?? '')}`, target: '_blank', rel: 'noopener' },
       'Open the replay',
     );
+    const summary = h(
+      'a',
+      { class: 'btn btn-small', id: 'interview-summary', href: `/replay/${this.ctx.sessionId}?view=summary#key=${encodeURIComponent(this.ctx.key ?? '')}`, target: '_blank', rel: 'noopener' },
+      'Summary',
+    );
     side.prepend(
       h(
         'section',
         { class: 'card interview-card', id: 'interview-card' },
         h('h2', {}, 'Interview ', this.phaseText),
-        h('div', { class: 'row' }, this.startBtn, this.endBtn, this.reopenBtn, this.replayLink),
+        h('div', { class: 'row' }, this.startBtn, this.endBtn, this.reopenBtn, this.replayLink, summary),
         h('label', {}, this.lockBox, 'Lock the editor for candidates'),
         h('label', {}, this.runBox, 'Disable runs for candidates'),
       ),
