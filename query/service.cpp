@@ -182,8 +182,9 @@ result<created_session> service::create(const new_session& spec) {
   created.seq = 1;
   created.ts = meta.created_at;
   created.type = eventlog::event_type::session_created;
-  created.payload = {
-      {"language", spec.language}, {"title", spec.title}, {"phase", spec.lobby ? "lobby" : "live"}};
+  created.payload = {{"language", spec.language}, {"title", spec.title}};
+  // Absent means live (as in every log before the lobby): only a lobby is written.
+  if (spec.lobby) created.payload["phase"] = "lobby";
   for (const auto& [k, v] : spec.extra.items()) created.payload[k] = v;
   if (auto s = store_.create_session(meta, created); !s.ok()) return s;
   if (!spec.doc.empty()) {
