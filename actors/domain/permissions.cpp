@@ -89,7 +89,9 @@ command_kind command_kind_of(std::string_view type) {
 
 std::optional<command_error> allowed(const room_state& state, role who, command_kind kind) {
   if (who == role::interviewer) return phase_step(state.phase, kind);
-  if (interviewer_only(kind)) return forbidden("only interviewers may do that");
+  if (interviewer_only(kind))
+    return forbidden(kind == command_kind::add_note ? "only interviewers add notes"
+                                                    : "only interviewers may do that");
   switch (state.phase) {
     case phase::lobby:
       // A waiting candidate sees nothing of the room; only its own focus is worth logging.
