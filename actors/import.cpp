@@ -151,6 +151,18 @@ std::optional<std::string> check_event(const eventlog::event& e, const import_li
       });
     case event_type::session_expired:
       return "session_expired is never logged (an expired session is deleted whole)";
+    case event_type::phase_changed:
+    case event_type::controls_changed:
+      return std::nullopt;  // the fold checks the phase steps; they carry no free text
+    case event_type::scorecard_saved:
+      return decoded<ev::scorecard_saved>(
+          e, [&](const ev::scorecard_saved& p) -> std::optional<std::string> {
+            for (const auto& c : p.comments)
+              if (!domain::valid_note(c.text, limits.max_note_bytes))
+                return "a scorecard comment has 1 to " + std::to_string(limits.max_note_bytes) +
+                       " bytes";
+            return std::nullopt;
+          });
   }
   return "unknown event type";
 }

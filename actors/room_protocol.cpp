@@ -5,6 +5,7 @@
 #include "actors/detail/room_impl.hpp"
 #include "actors/domain/changeset.hpp"
 #include "actors/domain/json_limits.hpp"
+#include "actors/domain/permissions.hpp"
 
 namespace rooms::actors::detail {
 
@@ -42,6 +43,11 @@ void room::on_frame(const caf::actor& conn, const std::string& text) {
   if (it == st_.by_conn.end())
     return error_to(conn, error_code::not_joined, "send join_session first", ref);
   member& who = st_.members[it->second];
+  // Who may do what in this phase and under these controls: one rule for every command.
+  if (auto denied = domain::allowed(
+          st_.state, who.interviewer ? domain::role::interviewer : domain::role::candidate,
+          domain::command_kind_of(parsed.type)))
+    return error_to(who.conn, denied->code, denied->message, ref);
   std::visit(
       [&](const auto& command) {
         using type = std::decay_t<decltype(command)>;
@@ -86,7 +92,7 @@ void room::on_join(const caf::actor& conn, const domain::join_session& join, con
       st_.svc->stats->participants_connected.fetch_add(1);
       emit({conn}, caf::make_message(joined_atom::value));
       emit({conn}, frame(with_ref(session_state(m), ref)));
-      if (join.version && *join.version < st_.state.version)
+      if (join.version && *join.version < st_.state.version && sees_room(m))
         send_updates_since(conn, *join.version, json());
       return;
     }
@@ -168,6 +174,8 @@ void room::on_command(member& who, const domain::code_update& update, const json
     changed.version = version + i + 1;
     changed.client_id = u.client_id;
     changed.changes = u.changes;
+    changed.origin = u.origin;
+    changed.paste_from = u.paste_from;
     if (auto err = record(txn, who.pid, changed)) {
       rollback_unexpected(*err);
       return;

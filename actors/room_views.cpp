@@ -12,17 +12,31 @@ std::string room::live_participants() const {
   return dump(list);
 }
 
-std::vector<caf::actor> room::connected() const {
+/// The one rule of the lobby: a candidate waiting in it is shown nothing of the room (no
+/// document, participants, cursors, runs) until the interview starts. Every audience below
+/// but everyone() goes through it.
+bool room::sees_room(const member& m) const {
+  return m.interviewer || st_.state.phase != domain::phase::lobby;
+}
+
+std::vector<caf::actor> room::everyone() const {
   std::vector<caf::actor> out;
   for (const auto& [pid, m] : st_.members)
     if (m.conn) out.push_back(m.conn);
   return out;
 }
 
+std::vector<caf::actor> room::connected() const {
+  std::vector<caf::actor> out;
+  for (const auto& [pid, m] : st_.members)
+    if (m.conn && sees_room(m)) out.push_back(m.conn);
+  return out;
+}
+
 std::vector<caf::actor> room::others(const std::string& except) const {
   std::vector<caf::actor> out;
   for (const auto& [pid, m] : st_.members)
-    if (m.conn && pid != except) out.push_back(m.conn);
+    if (m.conn && pid != except && sees_room(m)) out.push_back(m.conn);
   return out;
 }
 
@@ -48,6 +62,7 @@ json room::participant_view(const std::string& pid) const {
 }
 
 json room::session_state(const member& m) const {
+  if (!sees_room(m)) return lobby_state(m);
   json participants = json::array();
   for (const auto& [pid, other] : st_.members) {
     json p = participant_view(pid);
@@ -71,6 +86,56 @@ json room::session_state(const member& m) const {
       {"participants", std::move(participants)}};
   if (!st_.state.last_run.is_null()) out["lastRun"] = st_.state.last_run;
   if (!st_.state.running.is_null()) out["running"] = st_.state.running;
+  out["phase"] = domain::to_string(st_.state.phase);
+  out["controls"] = domain::to_json(st_.state.controls);
+  if (m.interviewer) {
+    out["criteria"] = st_.state.criteria;
+    out["scorecards"] = visible_scorecards(m.pid);
+  }
+  return out;
+}
+
+/// What a candidate waiting in the lobby is told: the title and who is preparing, nothing of
+/// the document, question or other participants.
+json room::lobby_state(const member& m) const {
+  json preparing = json::array();
+  for (const auto& [pid, other] : st_.members) {
+    auto p = st_.state.participants.find(pid);
+    if (other.interviewer && other.conn && p != st_.state.participants.end())
+      preparing.push_back(p->second.name);
+  }
+  json participants = json::array();
+  if (st_.state.participants.count(m.pid)) participants.push_back(participant_view(m.pid));
+  return {{"type", "session_state"},
+          {"sessionId", st_.meta.id.str()},
+          {"participantId", m.pid},
+          {"resumeToken", m.resume_token},
+          {"role", "candidate"},
+          {"title", st_.state.title},
+          {"phase", domain::to_string(st_.state.phase)},
+          {"controls", domain::to_json(st_.state.controls)},
+          {"preparing", std::move(preparing)},
+          {"participants", std::move(participants)}};
+}
+
+bool room::may_see_scorecards_of_others(const std::string& interviewer) const {
+  auto own = st_.state.scorecards.find(interviewer);
+  return own != st_.state.scorecards.end() && own->second.card.submitted;
+}
+
+json room::visible_scorecards(const std::string& viewer) const {
+  json out = json::array();
+  const bool all = may_see_scorecards_of_others(viewer);
+  for (const auto& [pid, card] : st_.state.scorecards)
+    if (pid == viewer || all) out.push_back(domain::to_json(pid, card));
+  return out;
+}
+
+std::vector<caf::actor> room::scorecard_audience(const std::string& owner) const {
+  std::vector<caf::actor> out;
+  for (const auto& [pid, m] : st_.members)
+    if (m.conn && m.interviewer && pid != owner && may_see_scorecards_of_others(pid))
+      out.push_back(m.conn);
   return out;
 }
 

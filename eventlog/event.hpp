@@ -44,6 +44,9 @@ enum class event_type : std::uint8_t {
   note_added = 9,
   focus_changed = 10,
   session_expired = 11,
+  phase_changed = 12,     ///< lobby -> live -> ended (reopen: live)
+  controls_changed = 13,  ///< an interviewer locked the editor or disabled runs
+  scorecard_saved = 14,   ///< an interviewer's scorecard, last save wins
 };
 
 /// "code_changed", ...

@@ -69,6 +69,8 @@ response session_routes(context& ctx, const request& req, const std::vector<std:
     return only(req, http::verb::get, [&] { return get_state(ctx, req, *id, t); });
   if (parts.size() == 4 && parts[3] == "fork")
     return only(req, http::verb::post, [&] { return post_fork(ctx, req, *id); });
+  if (parts.size() == 4 && parts[3] == "scorecards")
+    return only(req, http::verb::get, [&] { return get_scorecards(ctx, req, *id); });
   return not_found(req);
 }
 

@@ -67,6 +67,12 @@ response post_session(context& ctx, const request& req, const std::string& clien
       return json_error(req, http::status::bad_request, domain::error_code::bad_request,
                         "the title has control characters");
   }
+  if (body.contains("lobby")) {
+    if (!body["lobby"].is_boolean())
+      return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                        "\"lobby\" must be a boolean");
+    spec.lobby = body["lobby"].get<bool>();
+  }
   auto created = ctx.query.create(spec);
   if (!created.ok()) return log_error(req, created.error());
   ROOMS_LOG(info, "session " << created->meta.id.str() << " created (" << spec.language << ")");
@@ -104,6 +110,15 @@ response get_events(context& ctx, const request& req, const session_id& id, cons
   auto page = ctx.query.events(*meta, from, limit);
   if (!page.ok()) return log_error(req, page.error());
   return json_response(req, http::status::ok, page->dump());
+}
+
+response get_scorecards(context& ctx, const request& req, const session_id& id) {
+  auto meta = ctx.query.meta(id);
+  if (!meta.ok()) return log_error(req, meta.error());
+  if (auto denied = check_session_access(ctx, req, *meta)) return *denied;
+  auto body = ctx.query.scorecards(*meta);
+  if (!body.ok()) return log_error(req, body.error());
+  return json_response(req, http::status::ok, body->dump());
 }
 
 response get_state(context& ctx, const request& req, const session_id& id, const target_parts& t) {

@@ -69,6 +69,14 @@ result<json> service::state(const session_id& id, std::uint64_t seq) const {
   return body;
 }
 
+result<json> service::scorecards(const session_meta& meta) const {
+  auto state = actors::state_at(store_, meta.id, meta.events);
+  if (!state.ok()) return state.error();
+  json cards = json::array();
+  for (const auto& [pid, card] : state->scorecards) cards.push_back(domain::to_json(pid, card));
+  return json{{"criteria", state->criteria}, {"scorecards", std::move(cards)}};
+}
+
 result<json> service::events(const session_meta& meta, std::uint64_t from,
                              std::size_t limit) const {
   auto events = store_.read(meta.id, from, std::min(limit, max_event_page));
@@ -175,6 +183,8 @@ result<created_session> service::create(const new_session& spec) {
   created.ts = meta.created_at;
   created.type = eventlog::event_type::session_created;
   created.payload = {{"language", spec.language}, {"title", spec.title}};
+  // Absent means live (as in every log before the lobby): only a lobby is written.
+  if (spec.lobby) created.payload["phase"] = "lobby";
   for (const auto& [k, v] : spec.extra.items()) created.payload[k] = v;
   if (auto s = store_.create_session(meta, created); !s.ok()) return s;
   if (!spec.doc.empty()) {

@@ -55,6 +55,9 @@ struct new_session {
   std::string title;
   /// Initial document (a fork's); empty for none. Logged as a code_changed by "server".
   std::string doc;
+  /// Starts in the lobby (PROTOCOL.md "Lifecycle"): candidates wait until an interviewer starts.
+  /// Default: false (live at once).
+  bool lobby = false;
   /// More fields of the session_created payload (a fork's "forkedFrom").
   json extra = json::object();
 };
@@ -87,6 +90,10 @@ class service {
 
   /// `GET /state`: the folded state after event `seq` plus "title" and "ts".
   eventlog::result<json> state(const eventlog::session_id& id, std::uint64_t seq) const;
+
+  /// `GET /scorecards`: {"criteria":[...], "scorecards":[...]}, every interviewer's (the
+  /// caller holds the key or the admin token), as of the latest event.
+  eventlog::result<json> scorecards(const eventlog::session_meta& meta) const;
 
   /// `GET /events`: {"events":[...], "next": seq|null}; `limit` is capped at max_event_page.
   eventlog::result<json> events(const eventlog::session_meta& meta, std::uint64_t from,

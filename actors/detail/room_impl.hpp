@@ -150,6 +150,17 @@ class room {
   void on_command(member& who, const domain::add_note& note, const json& ref);
   void on_command(member& who, const domain::focus_change& focus, const json& ref);
 
+  // -- room_controls.cpp: phases and interviewer controls --
+
+  void on_command(member& who, const domain::start_interview& start, const json& ref);
+  void on_command(member& who, const domain::end_interview& end, const json& ref);
+  void on_command(member& who, const domain::reopen_interview& reopen, const json& ref);
+  void on_command(member& who, const domain::set_controls& controls, const json& ref);
+
+  // -- room_scorecards.cpp --
+
+  void on_command(member& who, const domain::save_scorecard& save, const json& ref);
+
   // -- room_runs.cpp --
 
   void on_command(member& who, const domain::run_code& run, const json& ref);
@@ -255,6 +266,23 @@ class room {
   std::vector<caf::actor> interviewers(const std::string& except) const;
   json participant_view(const std::string& pid) const;
   json session_state(const member& m) const;
+  /// False for a candidate in the lobby: the one rule every audience but everyone() follows.
+  bool sees_room(const member& m) const;
+  /// Every connected socket, lobby candidates too: only for what they may see (phase_changed).
+  std::vector<caf::actor> everyone() const;
+  /// session_state of a candidate waiting in the lobby: title, who is preparing, itself.
+  json lobby_state(const member& m) const;
+  /// True once `interviewer` submitted their own scorecard: then they see the others'.
+  bool may_see_scorecards_of_others(const std::string& interviewer) const;
+  /// The scorecards `viewer` (an interviewer) may see: their own, and all once they submitted.
+  json visible_scorecards(const std::string& viewer) const;
+  /// Connected interviewers other than `owner` who may see `owner`'s scorecard.
+  std::vector<caf::actor> scorecard_audience(const std::string& owner) const;
+
+  // -- room_controls.cpp --
+
+  /// Logs a phase change and tells everyone; candidates leaving the lobby get the room.
+  void change_phase(member& who, domain::phase to, const json& ref);
 
   room_actor* self_;
   room_data& st_;

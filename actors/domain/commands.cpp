@@ -1,6 +1,9 @@
 #include "actors/domain/commands.hpp"
 
 #include <array>
+#include <utility>
+
+#include "actors/domain/interview.hpp"
 
 namespace rooms::domain {
 
@@ -11,6 +14,10 @@ using json = nlohmann::json;
 constexpr std::array<std::string_view, 9> command_types = {
     "join_session", "code_update", "pull",         "cursor_update", "language_change",
     "run_code",     "add_note",    "focus_change", "ping"};
+
+/// The v2 interview commands (interview.hpp), kept apart so each addition stays one line.
+constexpr std::array<std::string_view, 5> interview_command_types = {
+    "start_interview", "end_interview", "reopen_interview", "set_controls", "save_scorecard"};
 
 bool is_uint(const json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
@@ -73,6 +80,20 @@ command parse_code_update(const json& msg, const command_limits& limits) {
     auto parsed = changeset::from_json(update.changes);
     if (!parsed) return refuse(error_code::invalid_changes, "\"changes\" is not a ChangeSet");
     update.parsed = std::move(*parsed);
+    if (auto origin = u.find("origin"); origin != u.end()) {
+      if (!origin->is_string() || !valid_origin(origin->get_ref<const std::string&>()))
+        return refuse(error_code::invalid_changes,
+                      "\"origin\" is one of typed, paste, drop, undo, other");
+      update.origin = origin->get<std::string>();
+    }
+    if (auto from = u.find("pasteFrom"); from != u.end()) {
+      if (!from->is_string() || !valid_paste_from(from->get_ref<const std::string&>()))
+        return refuse(error_code::invalid_changes, "\"pasteFrom\" is \"outside\" or \"inside\"");
+      if (update.origin != "paste" && update.origin != "drop")
+        return refuse(error_code::invalid_changes,
+                      "\"pasteFrom\" goes with the origin \"paste\" or \"drop\"");
+      update.paste_from = from->get<std::string>();
+    }
     out.updates.push_back(std::move(update));
   }
   return out;
@@ -128,6 +149,80 @@ command parse_focus(const json& msg) {
   return focus_change{focused->get<bool>()};
 }
 
+command parse_controls(const json& msg) {
+  set_controls out;
+  for (auto [key, field] : {std::pair{"editorLocked", &out.editor_locked},
+                            std::pair{"runDisabled", &out.run_disabled}}) {
+    auto it = msg.find(key);
+    if (it == msg.end()) continue;
+    if (!it->is_boolean())
+      return refuse(error_code::invalid_changes, std::string("\"") + key + "\" must be a boolean");
+    *field = it->get<bool>();
+  }
+  if (!out.editor_locked && !out.run_disabled)
+    return refuse(error_code::invalid_changes,
+                  "set_controls needs \"editorLocked\" or \"runDisabled\"");
+  return out;
+}
+
+command parse_scorecard(const json& msg, const command_limits& limits) {
+  save_scorecard out;
+  auto& card = out.card;
+  if (auto ratings = msg.find("ratings"); ratings != msg.end()) {
+    if (!ratings->is_object())
+      return refuse(error_code::invalid_changes, "\"ratings\" must be an object");
+    if (ratings->size() > max_criteria)
+      return refuse(error_code::too_large,
+                    "at most " + std::to_string(max_criteria) + " ratings");
+    for (const auto& [criterion, rating] : ratings->items()) {
+      if (!valid_criterion(criterion))
+        return refuse(error_code::invalid_changes,
+                      "a criterion has 1 to " + std::to_string(max_criterion_bytes) + " bytes");
+      if (!rating.is_number_integer() || rating.get<std::int64_t>() < min_rating ||
+          rating.get<std::int64_t>() > max_rating)
+        return refuse(error_code::invalid_changes, "the rating of \"" + criterion + "\" must be " +
+                                                       std::to_string(min_rating) + " to " +
+                                                       std::to_string(max_rating));
+      card.ratings[criterion] = rating.get<int>();
+    }
+  }
+  if (auto rec = msg.find("recommendation"); rec != msg.end() && !rec->is_null()) {
+    if (!rec->is_string() || !valid_recommendation(rec->get_ref<const std::string&>()))
+      return refuse(error_code::invalid_changes,
+                    "\"recommendation\" is one of strong_no, no, yes, strong_yes");
+    card.recommendation = rec->get<std::string>();
+  }
+  if (auto comments = msg.find("comments"); comments != msg.end()) {
+    if (!comments->is_array())
+      return refuse(error_code::invalid_changes, "\"comments\" must be an array");
+    if (comments->size() > max_scorecard_comments)
+      return refuse(error_code::too_large,
+                    "at most " + std::to_string(max_scorecard_comments) + " comments");
+    for (const auto& c : *comments) {
+      auto text = c.is_object() ? c.find("text") : c.end();
+      if (!c.is_object() || text == c.end() || !text->is_string() ||
+          text->get_ref<const std::string&>().empty())
+        return refuse(error_code::invalid_changes, "each comment needs a non-empty \"text\"");
+      if (!valid_note(text->get_ref<const std::string&>(), limits.max_note_bytes))
+        return refuse(error_code::too_large, "a comment is too long");
+      events::scorecard_comment comment{text->get<std::string>(), std::nullopt};
+      if (auto seq = c.find("seq"); seq != c.end() && !seq->is_null()) {
+        if (!is_uint(*seq))
+          return refuse(error_code::invalid_changes,
+                        "a comment's \"seq\" must be a non-negative integer");
+        comment.seq = seq->get<std::uint64_t>();
+      }
+      card.comments.push_back(std::move(comment));
+    }
+  }
+  if (auto submitted = msg.find("submitted"); submitted != msg.end()) {
+    if (!submitted->is_boolean())
+      return refuse(error_code::invalid_changes, "\"submitted\" must be a boolean");
+    card.submitted = submitted->get<bool>();
+  }
+  return out;
+}
+
 command parse_fields(const std::string& type, const json& msg, const command_limits& limits) {
   if (type == "join_session") return parse_join(msg, limits);
   if (type == "code_update") return parse_code_update(msg, limits);
@@ -138,6 +233,11 @@ command parse_fields(const std::string& type, const json& msg, const command_lim
   if (type == "add_note") return parse_note(msg, limits);
   if (type == "focus_change") return parse_focus(msg);
   if (type == "ping") return ping{};
+  if (type == "start_interview") return start_interview{};
+  if (type == "end_interview") return end_interview{};
+  if (type == "reopen_interview") return reopen_interview{};
+  if (type == "set_controls") return parse_controls(msg);
+  if (type == "save_scorecard") return parse_scorecard(msg, limits);
   return refuse(error_code::unknown_type, "unknown message type \"" + type + "\"");
 }
 
@@ -145,6 +245,8 @@ command parse_fields(const std::string& type, const json& msg, const command_lim
 
 bool is_command_type(std::string_view type) {
   for (auto known : command_types)
+    if (type == known) return true;
+  for (auto known : interview_command_types)
     if (type == known) return true;
   return false;
 }

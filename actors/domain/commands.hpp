@@ -16,6 +16,7 @@
 
 #include "actors/domain/changeset.hpp"
 #include "actors/domain/errors.hpp"
+#include "actors/domain/events.hpp"
 #include "actors/domain/validate.hpp"
 
 namespace rooms::domain {
@@ -48,11 +49,13 @@ struct join_session {
   std::optional<command_error> fresh_join_error;
 };
 
-/// One update of a code_update: {"clientID","changes"}.
+/// One update of a code_update: {"clientID","changes","origin"?,"pasteFrom"?}.
 struct client_update {
   std::string client_id;
   nlohmann::json changes;  ///< as sent: logged and broadcast unchanged
   changeset parsed;
+  std::optional<std::string> origin;      ///< paste signal: "typed", "paste", "drop", "undo", "other"
+  std::optional<std::string> paste_from;  ///< for a paste or drop: "outside" or "inside"
 };
 
 /// {"version","updates":[...]}: 1..max_updates_per_push updates, each a valid ChangeSet.
@@ -90,9 +93,28 @@ struct focus_change {
 
 struct ping {};
 
+/// The interviewer's phase commands (no fields): lobby -> live, -> ended, ended -> live.
+struct start_interview {};
+struct end_interview {};
+struct reopen_interview {};
+
+/// {"editorLocked"?, "runDisabled"?}: at least one; an absent one keeps its value.
+struct set_controls {
+  std::optional<bool> editor_locked;
+  std::optional<bool> run_disabled;
+};
+
+/// {"ratings":{"<criterion>":1..4}, "recommendation"?, "comments":[{"text","seq"?}]?,
+/// "submitted"?}: checked here except what needs the room (criteria, seq within the log).
+struct save_scorecard {
+  events::scorecard_saved card;
+};
+
 /// A parsed message: a command, or why it was refused.
 using command = std::variant<command_error, join_session, code_update, pull, cursor_update,
-                             language_change, run_code, add_note, focus_change, ping>;
+                             language_change, run_code, add_note, focus_change, ping,
+                             start_interview, end_interview, reopen_interview, set_controls,
+                             save_scorecard>;
 
 struct parsed_command {
   nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies

@@ -62,6 +62,7 @@ json to_json(const session_created& p) {
   json j = json::object();
   put(j, "language", p.language);
   put(j, "title", p.title);
+  put(j, "phase", p.phase);
   return j;
 }
 
@@ -84,6 +85,8 @@ json to_json(const participant_left& p) {
 json to_json(const code_changed& p) {
   json j = {{"version", p.version}, {"changes", p.changes}};
   put(j, "clientID", p.client_id);
+  put(j, "origin", p.origin);
+  put(j, "pasteFrom", p.paste_from);
   return j;
 }
 
@@ -142,6 +145,30 @@ json to_json(const session_expired& p) {
   return j;
 }
 
+json to_json(const phase_changed& p) {
+  return {{"phase", p.phase}};
+}
+
+json to_json(const controls_changed& p) {
+  return {{"editorLocked", p.editor_locked}, {"runDisabled", p.run_disabled}};
+}
+
+json to_json(const scorecard_saved& p) {
+  json ratings = json::object();
+  for (const auto& [criterion, rating] : p.ratings) ratings[criterion] = rating;
+  json comments = json::array();
+  for (const auto& c : p.comments) {
+    json comment = {{"text", c.text}};
+    put(comment, "seq", c.seq);
+    comments.push_back(std::move(comment));
+  }
+  json j = {{"ratings", std::move(ratings)},
+            {"comments", std::move(comments)},
+            {"submitted", p.submitted}};
+  put(j, "recommendation", p.recommendation);
+  return j;
+}
+
 // -- from_json --
 
 std::optional<payload_error> from_json(const json& p, session_created& out) {
@@ -149,6 +176,9 @@ std::optional<payload_error> from_json(const json& p, session_created& out) {
     if (!p.is_object()) return malformed("payload is not an object");
     if (!optional_string(p, "language", out.language) || !optional_string(p, "title", out.title))
       return malformed("language and title must be strings");
+    if (!optional_string(p, "phase", out.phase) ||
+        (out.phase && *out.phase != "lobby" && *out.phase != "live"))
+      return malformed("phase must be \"lobby\" or \"live\"");
     return std::nullopt;
   });
 }
@@ -187,6 +217,8 @@ std::optional<payload_error> from_json(const json& p, code_changed& out) {
     out.version = version->get<std::uint64_t>();
     if (!optional_string(p, "clientID", out.client_id))
       return malformed("clientID must be a string");
+    if (!optional_string(p, "origin", out.origin) || !optional_string(p, "pasteFrom", out.paste_from))
+      return malformed("origin and pasteFrom must be strings");
     out.changes = p.value("changes", json());
     auto parsed = changeset::from_json(out.changes);
     if (!parsed) return payload_error{"invalid_changes", "changes are not a ChangeSet"};
@@ -275,6 +307,68 @@ std::optional<payload_error> from_json(const json& p, session_expired& out) {
   return guarded([&]() -> std::optional<payload_error> {
     if (!p.is_object()) return malformed("payload is not an object");
     if (!optional_string(p, "by", out.by)) return malformed("by must be a string");
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, phase_changed& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    auto it = p.find("phase");
+    if (it == p.end() || !it->is_string()) return malformed("no phase");
+    out.phase = it->get<std::string>();
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, controls_changed& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    auto locked = p.find("editorLocked");
+    auto disabled = p.find("runDisabled");
+    if (locked == p.end() || !locked->is_boolean() || disabled == p.end() ||
+        !disabled->is_boolean())
+      return malformed("editorLocked and runDisabled must be booleans");
+    out.editor_locked = locked->get<bool>();
+    out.run_disabled = disabled->get<bool>();
+    return std::nullopt;
+  });
+}
+
+/// The shape only (types); the values' rules (rating range, recommendation list, criterion
+/// names) are the fold's and the command parser's, through interview.hpp.
+std::optional<payload_error> from_json(const json& p, scorecard_saved& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    out = scorecard_saved{};
+    auto ratings = p.find("ratings");
+    if (ratings != p.end()) {
+      if (!ratings->is_object()) return malformed("ratings must be an object");
+      for (const auto& [criterion, rating] : ratings->items()) {
+        if (!rating.is_number_integer()) return malformed("a rating must be an integer");
+        auto v = rating.get<std::int64_t>();
+        if (v < -1000 || v > 1000) return malformed("a rating is out of range");
+        out.ratings[criterion] = static_cast<int>(v);
+      }
+    }
+    if (!optional_string(p, "recommendation", out.recommendation))
+      return malformed("recommendation must be a string");
+    auto comments = p.find("comments");
+    if (comments != p.end()) {
+      if (!comments->is_array()) return malformed("comments must be an array");
+      for (const auto& c : *comments) {
+        if (!c.is_object() || !c.contains("text") || !c["text"].is_string())
+          return malformed("a comment needs a \"text\" string");
+        scorecard_comment comment;
+        comment.text = c["text"].get<std::string>();
+        if (!optional_uint(c, "seq", comment.seq))
+          return malformed("a comment's seq must be a non-negative integer");
+        out.comments.push_back(std::move(comment));
+      }
+    }
+    if (!p.contains("submitted") || !p["submitted"].is_boolean())
+      return malformed("submitted must be a boolean");
+    out.submitted = p["submitted"].get<bool>();
     return std::nullopt;
   });
 }

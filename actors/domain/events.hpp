@@ -9,8 +9,10 @@
 /// json -> struct -> json gives the input back.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -26,10 +28,12 @@ struct payload_error {
   std::string message;
 };
 
-/// {"language"?, "title"?}; the room's defaults (plaintext, "") apply when absent.
+/// {"language"?, "title"?, "phase"?}; the room's defaults (plaintext, "", "live") apply when
+/// absent. `phase` is "lobby" or "live" (logs before lobbies have none: live).
 struct session_created {
   std::optional<std::string> language;
   std::optional<std::string> title;
+  std::optional<std::string> phase;
   bool operator==(const session_created&) const = default;
 };
 
@@ -55,14 +59,19 @@ struct participant_left {
   bool operator==(const participant_left&) const = default;
 };
 
-/// {"version", "clientID"?, "changes"}: the update producing `version`.
+/// {"version", "clientID"?, "changes", "origin"?, "pasteFrom"?}: the update producing `version`.
+/// `origin` ("typed", "paste", "drop", "undo", "other") and `pasteFrom` ("outside", "inside")
+/// are what the client said (paste signals); logs before them have neither.
 struct code_changed {
   std::uint64_t version = 0;
   std::optional<std::string> client_id;
   nlohmann::json changes;  ///< the ChangeSet JSON exactly as logged
   changeset parsed;        ///< `changes`, decoded (not written by to_json)
+  std::optional<std::string> origin;
+  std::optional<std::string> paste_from;
   bool operator==(const code_changed& o) const {
-    return version == o.version && client_id == o.client_id && changes == o.changes;
+    return version == o.version && client_id == o.client_id && changes == o.changes &&
+           origin == o.origin && paste_from == o.paste_from;
   }
 };
 
@@ -125,6 +134,38 @@ struct session_expired {
   bool operator==(const session_expired&) const = default;
 };
 
+/// {"phase"}: "live" (started or reopened) or "ended". A marker on the replay's timeline.
+struct phase_changed {
+  std::string phase;
+  bool operator==(const phase_changed&) const = default;
+};
+
+/// {"editorLocked", "runDisabled"}: the controls as they are after the change (both always).
+struct controls_changed {
+  bool editor_locked = false;
+  bool run_disabled = false;
+  bool operator==(const controls_changed&) const = default;
+};
+
+/// A scorecard comment, pinned to the moment (seq) of the timeline it is about when `seq` is set.
+struct scorecard_comment {
+  std::string text;
+  std::optional<std::uint64_t> seq;
+  bool operator==(const scorecard_comment&) const = default;
+};
+
+/// {"ratings":{"<criterion>":1..4}, "recommendation"?, "comments":[{"text","seq"?}],
+/// "submitted"}: the whole scorecard of the interviewer who logged it (the event's
+/// participant). `recommendation` is "strong_no", "no", "yes" or "strong_yes"; absent in a
+/// draft that has none yet.
+struct scorecard_saved {
+  std::map<std::string, int> ratings;
+  std::optional<std::string> recommendation;
+  std::vector<scorecard_comment> comments;
+  bool submitted = false;
+  bool operator==(const scorecard_saved&) const = default;
+};
+
 nlohmann::json to_json(const session_created& p);
 nlohmann::json to_json(const participant_joined& p);
 nlohmann::json to_json(const participant_left& p);
@@ -136,6 +177,9 @@ nlohmann::json to_json(const run_finished& p);
 nlohmann::json to_json(const note_added& p);
 nlohmann::json to_json(const focus_changed& p);
 nlohmann::json to_json(const session_expired& p);
+nlohmann::json to_json(const phase_changed& p);
+nlohmann::json to_json(const controls_changed& p);
+nlohmann::json to_json(const scorecard_saved& p);
 
 /// The event type each payload belongs to (lets code build an event from the struct alone).
 constexpr eventlog::event_type type_of(const session_created&) {
@@ -171,6 +215,15 @@ constexpr eventlog::event_type type_of(const focus_changed&) {
 constexpr eventlog::event_type type_of(const session_expired&) {
   return eventlog::event_type::session_expired;
 }
+constexpr eventlog::event_type type_of(const phase_changed&) {
+  return eventlog::event_type::phase_changed;
+}
+constexpr eventlog::event_type type_of(const controls_changed&) {
+  return eventlog::event_type::controls_changed;
+}
+constexpr eventlog::event_type type_of(const scorecard_saved&) {
+  return eventlog::event_type::scorecard_saved;
+}
 
 /// Decodes `payload` (a JSON object) into `out`; nullopt on success, else why not (out is then
 /// unspecified). Never throws.
@@ -185,5 +238,8 @@ std::optional<payload_error> from_json(const nlohmann::json& payload, run_finish
 std::optional<payload_error> from_json(const nlohmann::json& payload, note_added& out);
 std::optional<payload_error> from_json(const nlohmann::json& payload, focus_changed& out);
 std::optional<payload_error> from_json(const nlohmann::json& payload, session_expired& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, phase_changed& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, controls_changed& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, scorecard_saved& out);
 
 }  // namespace rooms::domain::events

@@ -20,6 +20,32 @@ apply_error malformed(const eventlog::event& e, std::string_view what) {
                            std::to_string(e.seq) + ": " + std::string(what)};
 }
 
+/// Why a phase_changed to `to` cannot follow `from`: lobby -> live -> ended -> live.
+std::optional<std::string> check_phase_step(phase from, const std::string& to) {
+  auto next = phase_from_string(to);
+  if (!next || *next == phase::lobby) return "phase must be \"live\" or \"ended\"";
+  if (*next == from) return "the room is already " + to;
+  return std::nullopt;
+}
+
+/// The values of a scorecard: ratings in range, a known recommendation, comments that are
+/// pinned before the save itself (`seq`, the save's own seq).
+std::optional<std::string> check_scorecard(const events::scorecard_saved& s, std::uint64_t seq) {
+  if (s.ratings.size() > max_criteria) return "too many ratings";
+  for (const auto& [criterion, rating] : s.ratings) {
+    if (!valid_criterion(criterion)) return "a criterion has 1 to 64 bytes";
+    if (rating < min_rating || rating > max_rating) return "a rating is 1 to 4";
+  }
+  if (s.recommendation && !valid_recommendation(*s.recommendation))
+    return "recommendation is one of strong_no, no, yes, strong_yes";
+  if (s.comments.size() > max_scorecard_comments) return "too many comments";
+  for (const auto& c : s.comments) {
+    if (c.text.empty()) return "a comment needs a text";
+    if (c.seq && *c.seq >= seq) return "a comment is pinned to a seq beyond the log";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string color_for(std::uint64_t join_index) {
@@ -47,6 +73,7 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       if (auto err = events::from_json(p, created)) return refused(*err);
       if (created.language) state.language = *created.language;
       if (created.title) state.title = *created.title;
+      if (created.phase) state.phase = phase_from_string(*created.phase).value_or(phase::live);
       state.created_at = e.ts;
       break;
     }
@@ -141,6 +168,32 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       if (auto err = events::from_json(p, expired)) return refused(*err);
       break;
     }
+    case event_type::phase_changed: {
+      events::phase_changed changed;
+      if (auto err = events::from_json(p, changed)) return refused(*err);
+      if (auto err = check_phase_step(state.phase, changed.phase)) return malformed(e, *err);
+      state.phase = *phase_from_string(changed.phase);
+      break;
+    }
+    case event_type::controls_changed: {
+      events::controls_changed changed;
+      if (auto err = events::from_json(p, changed)) return refused(*err);
+      state.controls = {changed.editor_locked, changed.run_disabled};
+      break;
+    }
+    case event_type::scorecard_saved: {
+      events::scorecard_saved saved;
+      if (auto err = events::from_json(p, saved)) return refused(*err);
+      auto who = state.participants.find(e.participant_id);
+      if (who == state.participants.end() || who->second.role != "interviewer")
+        return malformed(e, "a scorecard is an interviewer's");
+      if (auto err = check_scorecard(saved, e.seq)) return malformed(e, *err);
+      auto& card = state.scorecards[e.participant_id];
+      // Submitted stays submitted: the others' scorecards it revealed cannot be hidden again.
+      saved.submitted = saved.submitted || card.card.submitted;
+      card = scorecard{std::move(saved), who->second.name, e.ts, e.seq};
+      break;
+    }
   }
   state.seq = e.seq;
   state.last_ts = e.ts;
@@ -149,6 +202,10 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
 
 json to_json(const participant& p) {
   return {{"participantId", p.id}, {"name", p.name}, {"role", p.role}, {"color", p.color}};
+}
+
+json to_json(const controls& c) {
+  return {{"editorLocked", c.editor_locked}, {"runDisabled", c.run_disabled}};
 }
 
 json to_json(const room_state& state) {
@@ -163,7 +220,9 @@ json to_json(const room_state& state) {
           {"language", state.language},
           {"participants", std::move(participants)},
           {"cursors", std::move(cursors)},
-          {"lastRun", state.last_run}};
+          {"lastRun", state.last_run},
+          {"phase", to_string(state.phase)},
+          {"controls", to_json(state.controls)}};
 }
 
 std::string encode_snapshot(const room_state& state) {
@@ -192,6 +251,13 @@ std::string encode_snapshot(const room_state& state) {
                {"cursors", std::move(cursors)},
                {"lastRun", state.last_run},
                {"running", state.running}};
+  // The interview's fields; a snapshot written before them lacks them (decoded as defaults).
+  body["phase"] = to_string(state.phase);
+  body["controls"] = to_json(state.controls);
+  body["criteria"] = state.criteria;
+  json cards = json::object();
+  for (const auto& [pid, card] : state.scorecards) cards[pid] = to_json(pid, card);
+  body["scorecards"] = std::move(cards);
   auto bytes = json::to_msgpack(body);
   std::string out;
   out.reserve(bytes.size() + 1);
@@ -231,6 +297,22 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
                              c.at(2).get<std::size_t>()};
     s.last_run = body.at("lastRun");
     s.running = body.at("running");
+    if (body.contains("phase"))
+      s.phase = phase_from_string(body["phase"].get<std::string>()).value_or(phase::live);
+    if (body.contains("controls"))
+      s.controls = {body["controls"].at("editorLocked").get<bool>(),
+                    body["controls"].at("runDisabled").get<bool>()};
+    if (body.contains("criteria")) s.criteria = body["criteria"].get<std::vector<std::string>>();
+    if (body.contains("scorecards")) {
+      for (const auto& [pid, j] : body["scorecards"].items()) {
+        scorecard card;
+        if (events::from_json(j, card.card)) return std::nullopt;
+        card.name = j.at("name").get<std::string>();
+        card.updated_at = j.at("updatedAt").get<std::int64_t>();
+        card.seq = j.at("seq").get<std::uint64_t>();
+        s.scorecards[pid] = std::move(card);
+      }
+    }
     return s;
   } catch (const json::exception&) {
     return std::nullopt;  // garbage is reported as "no snapshot"; the caller folds from seq 1

@@ -9,9 +9,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "actors/domain/interview.hpp"
 #include "eventlog/event.hpp"
 
 namespace rooms::domain {
@@ -50,6 +52,12 @@ struct room_state {
   std::map<std::string, cursor> cursors;
   nlohmann::json last_run;  ///< run_finished payload + runId, participantId; null if none
   nlohmann::json running;   ///< run_started payload of a run not yet finished; null if none
+  // -- the interview (interview.hpp) --
+  domain::phase phase = domain::phase::live;  ///< session_created's, then each phase_changed
+  domain::controls controls;
+  /// What scorecards rate: the defaults until a question names its own.
+  std::vector<std::string> criteria = default_criteria();
+  std::map<std::string, scorecard> scorecards;  ///< by interviewer participant id
 
   bool operator==(const room_state&) const = default;
 };
@@ -63,10 +71,13 @@ struct apply_error {
 /// Applies one event, atomically: on error the state is untouched.
 std::optional<apply_error> apply(room_state& state, const eventlog::event& e);
 
-/// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun"}.
+/// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun",
+/// "phase","controls"} (scorecards have their own route).
 nlohmann::json to_json(const room_state& state);
 /// A participant as PROTOCOL.md shows it: {"participantId","name","role","color"}.
 nlohmann::json to_json(const participant& p);
+/// {"editorLocked","runDisabled"}.
+nlohmann::json to_json(const controls& c);
 
 /// Snapshot bytes of a state (versioned msgpack), and back. nullopt on garbage.
 std::string encode_snapshot(const room_state& state);

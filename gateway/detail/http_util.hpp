@@ -71,6 +71,8 @@ response get_events(context& ctx, const request& req, const eventlog::session_id
 response get_state(context& ctx, const request& req, const eventlog::session_id& id,
                    const target_parts& t);
 response post_fork(context& ctx, const request& req, const eventlog::session_id& id);
+/// GET /api/sessions/<id>/scorecards: every interviewer's scorecard (key or admin token).
+response get_scorecards(context& ctx, const request& req, const eventlog::session_id& id);
 
 /// /api/admin/...: the caller checked the admin token.
 response admin_list_sessions(context& ctx, const request& req, const target_parts& t);

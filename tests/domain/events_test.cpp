@@ -121,7 +121,7 @@ TEST(event_payloads, the_fold_refuses_what_does_not_decode) {
   EXPECT_EQ(err->code, "invalid_changes");
   EXPECT_EQ(state, before);
   eventlog::event good{2, 11, eventlog::event_type::code_changed, "p1",
-                       to_json(code_changed{1, "c", json::parse(R"([[0,"hi"]])"), {}})};
+                       to_json(code_changed{1, "c", json::parse(R"([[0,"hi"]])"), {}, {}, {}})};
   ASSERT_FALSE(apply(state, good));
   EXPECT_EQ(state.version, 1u);
   EXPECT_EQ(state.doc, u"hi");

@@ -113,6 +113,7 @@ bool ws_client::pump(clock_type::time_point deadline) {
       }
       std::string text = beast::buffers_to_string(impl_->buffer.data());
       impl_->buffer.consume(impl_->buffer.size());
+      received_bytes_ += text;
       json j = json::parse(text, nullptr, false);
       inbox_.push_back(j.is_discarded() ? json(text) : std::move(j));
     });

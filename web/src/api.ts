@@ -1,5 +1,5 @@
 // REST client for roomd (see PROTOCOL.md "HTTP").
-import { asLogEvent, isObject, type CreatedSession, type EventsPage, type LogEvent, type Runtime, type SessionInfo } from './protocol';
+import { asLogEvent, isObject, type CreatedSession, type EventsPage, type LogEvent, type Runtime, type ScorecardsPage, type SessionInfo, type StateAt } from './protocol';
 
 export type { CreatedSession, LogEvent, Runtime, SessionInfo } from './protocol';
 
@@ -43,9 +43,10 @@ export function getRuntimes(): Promise<Runtime[]> {
   return request<Runtime[]>('GET', '/api/runtimes');
 }
 
-export function createSession(language: string, title?: string): Promise<CreatedSession> {
-  const body: Record<string, string> = { language };
+export function createSession(language: string, title?: string, lobby?: boolean): Promise<CreatedSession> {
+  const body: Record<string, string | boolean> = { language };
   if (title) body.title = title;
+  if (lobby) body.lobby = true;
   return request<CreatedSession>('POST', '/api/sessions', body);
 }
 
@@ -77,4 +78,14 @@ export async function getAllEvents(id: string, key: string, onProgress?: (n: num
 
 export function forkSession(id: string, key: string, seq: number): Promise<CreatedSession> {
   return request<CreatedSession>('POST', `/api/sessions/${encodeURIComponent(id)}/fork`, { seq }, key);
+}
+
+/** The latest state (interviewer key): its `seq` is "now" for a comment pinned to the current moment. */
+export function getLatestState(id: string, key: string): Promise<StateAt> {
+  return request<StateAt>('GET', `/api/sessions/${encodeURIComponent(id)}/state`, undefined, key);
+}
+
+/** Every interviewer's scorecard (interviewer key or admin token). */
+export function getScorecards(id: string, key: string): Promise<ScorecardsPage> {
+  return request<ScorecardsPage>('GET', `/api/sessions/${encodeURIComponent(id)}/scorecards`, undefined, key);
 }

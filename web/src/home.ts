@@ -31,6 +31,7 @@ export async function renderHome(root: HTMLElement) {
   langSelect.appendChild(h('option', { value: 'plaintext' }, 'Plain text'));
   const runtimeNote = h('p', { class: 'muted small', id: 'runtime-note' }, 'Loading languages…');
   const title = h('input', { class: 'input', id: 'new-title', placeholder: 'Title (optional), e.g. "Backend — Jane Doe"', maxlength: 120 }) as HTMLInputElement;
+  const lobby = h('input', { type: 'checkbox', id: 'new-lobby' }) as HTMLInputElement;
   const startBtn = h('button', { class: 'btn btn-primary btn-block', id: 'start-button', type: 'submit' }, 'Start an interview');
   const created = h('div', { id: 'created' });
 
@@ -41,6 +42,7 @@ export async function renderHome(root: HTMLElement) {
     h('label', { class: 'field' }, h('span', {}, 'Language'), langSelect),
     runtimeNote,
     h('label', { class: 'field' }, h('span', {}, 'Title'), title),
+    h('label', { class: 'field-inline' }, lobby, h('span', {}, 'Lobby: the candidate waits until you start')),
     startBtn,
     created,
   );
@@ -100,7 +102,7 @@ export async function renderHome(root: HTMLElement) {
     startBtn.disabled = true;
     startBtn.textContent = 'Creating…';
     try {
-      const s = await createSession(langSelect.value, title.value.trim() || undefined);
+      const s = await createSession(langSelect.value, title.value.trim() || undefined, lobby.checked);
       rememberSession({ sessionId: s.sessionId, key: s.interviewerKey, title: title.value.trim() || undefined, language: s.language, createdAt: s.createdAt, role: 'interviewer' });
       showCreated(created, s);
       renderRecent(recent);

@@ -66,9 +66,49 @@ export interface RunningRun {
   version: number;
 }
 
+/** Where an edit came from, as CodeMirror's user event says (paste signals). */
+export type EditOrigin = 'typed' | 'paste' | 'drop' | 'undo' | 'other';
+/** For a paste or drop: whether the text was copied from this room's document in this tab. */
+export type PasteFrom = 'outside' | 'inside';
+
 export interface WireUpdate {
   clientID: string;
   changes: ChangeSetJSON;
+  origin?: EditOrigin;
+  pasteFrom?: PasteFrom;
+}
+
+// ---------------------------------------------------------------- the interview (v2)
+
+export type Phase = 'lobby' | 'live' | 'ended';
+
+export interface Controls {
+  editorLocked: boolean;
+  runDisabled: boolean;
+}
+
+export type Recommendation = 'strong_no' | 'no' | 'yes' | 'strong_yes';
+
+export interface ScorecardComment {
+  text: string;
+  /** The moment (log seq) the comment is pinned to. */
+  seq?: number;
+}
+
+/** What an interviewer saves: `save_scorecard` and the `scorecard_saved` event's payload. */
+export interface ScorecardFields {
+  ratings: Record<string, number>;
+  recommendation?: Recommendation;
+  comments: ScorecardComment[];
+  submitted: boolean;
+}
+
+/** A scorecard as the room and `GET /scorecards` show it. */
+export interface Scorecard extends ScorecardFields {
+  participantId: string;
+  name: string;
+  updatedAt: number;
+  seq: number;
 }
 
 export type ErrorCode =
@@ -100,6 +140,33 @@ export interface SessionStateMsg extends Ref {
   participants: ParticipantView[];
   lastRun?: LastRun;
   running?: RunningRun;
+  /** Absent from servers before the interview phases: live. */
+  phase?: Phase;
+  controls?: Controls;
+  /** A candidate in the lobby: the names of the interviewers preparing (doc and version are absent then). */
+  preparing?: string[];
+  /** Interviewers only. */
+  criteria?: string[];
+  /** Interviewers only: their own scorecard, and everyone's once they submitted theirs. */
+  scorecards?: Scorecard[];
+}
+export interface PhaseChangedMsg extends Ref {
+  type: 'phase_changed';
+  phase: Phase;
+  participantId: string;
+}
+export interface ControlsChangedMsg extends Ref, Controls {
+  type: 'controls_changed';
+  participantId: string;
+}
+export interface ScorecardSavedMsg extends Ref {
+  type: 'scorecard_saved';
+  scorecard: Scorecard;
+}
+/** Sent to an interviewer when they first submit: every scorecard, now visible to them. */
+export interface ScorecardsMsg {
+  type: 'scorecards';
+  scorecards: Scorecard[];
 }
 export interface CodeChangedMsg {
   type: 'code_changed';
@@ -180,7 +247,11 @@ export type ServerMessage =
   | NoteAddedMsg
   | ParticipantFocusMsg
   | ErrorMsg
-  | PongMsg;
+  | PongMsg
+  | PhaseChangedMsg
+  | ControlsChangedMsg
+  | ScorecardSavedMsg
+  | ScorecardsMsg;
 
 export type ServerMessageType = ServerMessage['type'];
 
@@ -199,6 +270,10 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'participant_focus',
   'error',
   'pong',
+  'phase_changed',
+  'controls_changed',
+  'scorecard_saved',
+  'scorecards',
 ]);
 
 export function isObject(v: unknown): v is Record<string, unknown> {
@@ -263,6 +338,21 @@ export interface FocusChangeMsg extends Ref {
 export interface PingMsg extends Ref {
   type: 'ping';
 }
+export interface StartInterviewMsg extends Ref {
+  type: 'start_interview';
+}
+export interface EndInterviewMsg extends Ref {
+  type: 'end_interview';
+}
+export interface ReopenInterviewMsg extends Ref {
+  type: 'reopen_interview';
+}
+export interface SetControlsMsg extends Ref, Partial<Controls> {
+  type: 'set_controls';
+}
+export interface SaveScorecardMsg extends Ref, ScorecardFields {
+  type: 'save_scorecard';
+}
 
 export type ClientMessage =
   | JoinSessionMsg
@@ -273,7 +363,12 @@ export type ClientMessage =
   | RunCodeMsg
   | AddNoteMsg
   | FocusChangeMsg
-  | PingMsg;
+  | PingMsg
+  | StartInterviewMsg
+  | EndInterviewMsg
+  | ReopenInterviewMsg
+  | SetControlsMsg
+  | SaveScorecardMsg;
 
 // ---------------------------------------------------------------- log events (/events)
 
@@ -288,6 +383,8 @@ export interface SessionCreatedEvent extends EventBase {
   title: string;
   /** Set on a fork: where its document came from. */
   forkedFrom?: { sessionId: string; seq: number };
+  /** "lobby" or "live"; absent in logs before the phases: live. */
+  phase?: Phase;
 }
 export interface ParticipantJoinedEvent extends EventBase {
   type: 'participant_joined';
@@ -304,6 +401,8 @@ export interface CodeChangedEvent extends EventBase {
   version: number;
   clientID: string;
   changes: ChangeSetJSON;
+  origin?: EditOrigin;
+  pasteFrom?: PasteFrom;
 }
 export interface CursorMovedEvent extends EventBase, Cursor {
   type: 'cursor_moved';
@@ -336,6 +435,17 @@ export interface SessionExpiredEvent extends EventBase {
   by?: string;
 }
 
+export interface PhaseChangedEvent extends EventBase {
+  type: 'phase_changed';
+  phase: Phase;
+}
+export interface ControlsChangedEvent extends EventBase, Controls {
+  type: 'controls_changed';
+}
+export interface ScorecardSavedEvent extends EventBase, ScorecardFields {
+  type: 'scorecard_saved';
+}
+
 export type LogEvent =
   | SessionCreatedEvent
   | ParticipantJoinedEvent
@@ -347,7 +457,10 @@ export type LogEvent =
   | RunFinishedEvent
   | NoteAddedEvent
   | FocusChangedEvent
-  | SessionExpiredEvent;
+  | SessionExpiredEvent
+  | PhaseChangedEvent
+  | ControlsChangedEvent
+  | ScorecardSavedEvent;
 
 export type LogEventType = LogEvent['type'];
 
@@ -414,6 +527,14 @@ export interface StateAt {
   /** As last logged, per participant. */
   cursors: Record<string, Cursor>;
   lastRun: LastRun | null;
+  phase?: Phase;
+  controls?: Controls;
+}
+
+/** `GET /api/sessions/<id>/scorecards` (interviewer key or admin token). */
+export interface ScorecardsPage {
+  criteria: string[];
+  scorecards: Scorecard[];
 }
 
 /** Every error answer: `{"error","message"}`. */

@@ -1,9 +1,10 @@
 // The replay page's fold agrees with the server's: sessions recorded on a real roomd by WebSocket
 // clients (typing, stale and fresh cursors, language changes, joins, clean and dropped leaves, runs
-// with output, stdin and failures, notes, focus, a fork) are folded by web/src/replay/fold.ts itself
+// with output, stdin and failures, notes, focus, a fork, an interview with a lobby, start, end,
+// reopen, controls, scorecards and pastes) are folded by web/src/replay/fold.ts itself
 // (bundled for node with the esbuild Vite ships, from the same source the page is built from) and
 // compared with GET /state?seq=n at EVERY seq n: doc, version, language, participants, cursors as
-// last logged, lastRun. A last test proves the comparison fails on a fold of slightly wrong events.
+// last logged, lastRun, phase, controls. A last test proves the comparison fails on a fold of slightly wrong events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -96,6 +97,8 @@ class Peer {
   onMessage(m) {
     if (m.type === 'session_state') {
       this.participantId = m.participantId;
+      this.phase = m.phase;
+      if (typeof m.doc !== 'string') return; // a candidate waiting in the lobby sees no document
       this.doc = Text.of(m.doc.split('\n'));
       this.version = m.version;
       this.docs.set(this.version, this.doc);
@@ -104,11 +107,13 @@ class Peer {
         this.doc = ChangeSet.fromJSON(u.changes).apply(this.doc);
         this.docs.set(++this.version, this.doc);
       }
-    } else if (m.type === 'run_finished') this.runs.set(m.runId, m);
+    } else if (m.type === 'phase_changed') this.phase = m.phase;
+    else if (m.type === 'controls_changed') this.controls = m;
+    else if (m.type === 'run_finished') this.runs.set(m.runId, m);
     else if (m.type === 'error') this.errors.push(m);
   }
 
-  async edit() {
+  async edit(signal = {}) {
     const len = this.doc.length;
     const str = this.doc.toString();
     let from = Math.floor(rand() * (len + 1));
@@ -120,7 +125,7 @@ class Peer {
     }
     const insert = to === from || rand() < 0.8 ? pick(PIECES) : '';
     const v = this.version;
-    this.send({ type: 'code_update', version: v, updates: [{ clientID: this.clientID, changes: ChangeSet.of({ from, to, insert }, len).toJSON() }] });
+    this.send({ type: 'code_update', version: v, updates: [{ clientID: this.clientID, changes: ChangeSet.of({ from, to, insert }, len).toJSON(), ...signal }] });
     await until(() => this.version > v, `${this.name}'s edit echoed`);
   }
 
@@ -275,6 +280,42 @@ test('record: people come and go (their cursors go with them), and a fork', asyn
   await record('fork', fk);
 });
 
+test('record: an interview: lobby, start, pastes, controls, end, reopen, scorecards', async () => {
+  const s = await create({ title: 'Interview', language: 'python', lobby: true });
+  const ann = new Peer(s, 'Ann', 'interviewer');
+  const cal = new Peer(s, 'Cal', 'candidate');
+  await ann.join();
+  for (let i = 0; i < 5; i++) await ann.edit();
+  await cal.join();
+  assert.equal(cal.phase, 'lobby');
+  ann.send({ type: 'save_scorecard', ratings: { testing: 2 }, comments: [{ text: 'prepared', seq: 3 }], submitted: false });
+  ann.send({ type: 'set_controls', runDisabled: true });
+  ann.send({ type: 'start_interview' });
+  await until(() => cal.phase === 'live' && cal.version === ann.version && cal.version > 0, 'the candidate gets the room');
+  for (let i = 0; i < 6; i++) {
+    await cal.edit(pick([{ origin: 'typed' }, { origin: 'paste', pasteFrom: 'outside' }, { origin: 'paste', pasteFrom: 'inside' }, { origin: 'undo' }, {}]));
+    await settle([ann, cal]);
+  }
+  ann.send({ type: 'set_controls', editorLocked: true, runDisabled: false });
+  await ann.edit();
+  await settle([ann, cal]);
+  ann.send({ type: 'end_interview' });
+  await sleep(50);
+  ann.send({ type: 'save_scorecard', ratings: { testing: 3, communication: 4 }, recommendation: 'yes', comments: [{ text: 'pasted a helper', seq: 10 }], submitted: true });
+  ann.send({ type: 'reopen_interview' });
+  ann.send({ type: 'set_controls', editorLocked: false });
+  await until(() => cal.phase === 'live' && cal.controls?.editorLocked === false, 'the candidate may edit again');
+  await cal.edit({ origin: 'drop', pasteFrom: 'outside' });
+  await sleep(100);
+  const events = await record('interview', s);
+  const types = new Set(events.map((e) => e.type));
+  for (const t of ['phase_changed', 'controls_changed', 'scorecard_saved']) assert.ok(types.has(t), `the log has ${t}`);
+  assert.equal(events[0].phase, 'lobby');
+  assert.deepEqual(events.filter((e) => e.type === 'phase_changed').map((e) => e.phase), ['live', 'ended', 'live']);
+  assert.ok(events.some((e) => e.type === 'code_changed' && e.pasteFrom === 'outside'));
+  assert.deepEqual([ann, cal].flatMap((p) => p.errors), []);
+});
+
 /** The room state /state answers, from the web fold's frame (the fields /state has). */
 function stateOfFrame(fr) {
   return {
@@ -284,6 +325,8 @@ function stateOfFrame(fr) {
     participants: [...fr.present.values()].map(({ participantId, name, role, color }) => ({ participantId, name, role, color })).sort((a, b) => a.participantId.localeCompare(b.participantId)),
     cursors: Object.fromEntries([...fr.logged].map(([pid, c]) => [pid, { version: c.version, anchor: c.anchor, head: c.head }])),
     lastRun: fr.lastRun,
+    phase: fr.phase,
+    controls: fr.controls,
   };
 }
 
@@ -295,6 +338,8 @@ function stateOfServer(st) {
     participants: st.participants.map(({ participantId, name, role, color }) => ({ participantId, name, role, color })).sort((a, b) => a.participantId.localeCompare(b.participantId)),
     cursors: st.cursors,
     lastRun: st.lastRun,
+    phase: st.phase,
+    controls: st.controls,
   };
 }
 
@@ -328,7 +373,7 @@ async function statesOf({ s, events }) {
 }
 
 test('the web fold equals GET /state?seq=n at every seq of every recorded session', async (t) => {
-  assert.equal(recorded.length, 4);
+  assert.equal(recorded.length, 5);
   for (const rec of recorded) {
     const states = await statesOf(rec);
     states.forEach((st, i) => assert.equal(st.seq, rec.events[i].seq));
@@ -351,4 +396,13 @@ test('the comparison catches a wrong fold', async () => {
     ['a run result changed', mutate((e) => (e.type === 'run_finished' ? { ...e, exitCode: 99 } : e))],
   ];
   for (const [what, events] of wrong) assert.throws(() => compare(events, states, what), assert.AssertionError, what);
+  const interview = recorded.find((r) => r.name === 'interview');
+  const istates = await statesOf(interview);
+  const imutate = (fn) => interview.events.map((e) => fn(structuredClone(e)));
+  const iwrong = [
+    ['the lobby lost', imutate((e) => (e.type === 'session_created' ? { ...e, phase: undefined } : e))],
+    ['an end lost', imutate((e) => (e.type === 'phase_changed' && e.phase === 'ended' ? { ...e, phase: 'live' } : e))],
+    ['a lock lost', imutate((e) => (e.type === 'controls_changed' ? { ...e, editorLocked: false } : e))],
+  ];
+  for (const [what, events] of iwrong) assert.throws(() => compare(events, istates, what), assert.AssertionError, what);
 });

@@ -3,7 +3,7 @@
 // cursors, runs, notes). Pure: no DOM, so tests/e2e/browser/replay-fold.test.mjs runs this very
 // module in node against GET /state?seq=n.
 import { ChangeSet, Text } from '@codemirror/state';
-import type { Cursor, LastRun, LogEvent, ParticipantRecord, RunningRun } from '../protocol';
+import type { Controls, Cursor, EditOrigin, LastRun, LogEvent, ParticipantRecord, PasteFrom, Phase, RunningRun } from '../protocol';
 import { finishedFields, type RunView } from '../run-result';
 
 export type PInfo = ParticipantRecord;
@@ -26,6 +26,19 @@ export interface Frame {
   inserted?: [number, number][];
   /** The longest single insertion of this event (code_changed only), in UTF-16 units. */
   bigInsert?: number;
+  /** The interview's phase and controls, like `/state`'s `phase` and `controls`. */
+  phase: Phase;
+  controls: Controls;
+  /** A code_changed that the client tagged as a paste or drop: where from, how much, what. */
+  paste?: { origin: EditOrigin; from?: PasteFrom; size: number; text: string };
+}
+
+/** A scorecard comment pinned to a moment: shown at the event with that seq. */
+export interface PinnedComment {
+  /** The index of the event the comment is pinned to (its seq - 1). */
+  index: number;
+  text: string;
+  by: string;
 }
 
 export interface Note {
@@ -40,6 +53,8 @@ export interface Folded {
   frames: Frame[];
   runs: Map<string, RunView>;
   notes: Note[];
+  /** The latest save of every interviewer's scorecard comments that are pinned to a moment. */
+  pinned: PinnedComment[];
   /** Everyone who ever joined, by id. */
   names: Map<string, PInfo>;
   /** Why the fold stopped (a change that does not fit the document); later frames repeat the last good one. */
@@ -75,15 +90,20 @@ export function foldEvents(events: LogEvent[]): Folded {
   let lastRunId: string | undefined;
   let error: string | undefined;
   let stoppedAt: number | undefined;
+  let phase: Phase = 'live';
+  let controls: Controls = { editorLocked: false, runDisabled: false };
+  const pinnedBy = new Map<string, PinnedComment[]>();
 
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     let inserted: [number, number][] | undefined;
     let bigInsert: number | undefined;
+    let paste: Frame['paste'];
     if (!error) {
       switch (e.type) {
         case 'session_created':
           if (typeof e.language === 'string') language = e.language;
+          if (e.phase === 'lobby') phase = 'lobby';
           break;
         case 'participant_joined': {
           const p = e.participant;
@@ -124,12 +144,15 @@ export function foldEvents(events: LogEvent[]): Folded {
           }
           const ins: [number, number][] = [];
           let big = 0;
-          cs.iterChanges((_fa, _ta, fb, tb) => {
+          let text = '';
+          cs.iterChanges((_fa, _ta, fb, tb, added) => {
             if (tb > fb) ins.push([fb, tb]);
             big = Math.max(big, tb - fb);
+            text += added.toString();
           });
           inserted = ins;
           bigInsert = big;
+          if (e.origin === 'paste' || e.origin === 'drop') paste = { origin: e.origin, from: e.pasteFrom, size: text.length, text };
           break;
         }
         case 'cursor_moved': {
@@ -180,12 +203,28 @@ export function foldEvents(events: LogEvent[]): Folded {
         case 'note_added':
           notes.push({ index: i, text: String(e.text ?? ''), by: nameIn(names, e.participantId), ts: e.ts });
           break;
+        case 'phase_changed':
+          if (e.phase === 'live' || e.phase === 'ended') phase = e.phase;
+          break;
+        case 'controls_changed':
+          controls = { editorLocked: !!e.editorLocked, runDisabled: !!e.runDisabled };
+          break;
+        case 'scorecard_saved': {
+          // Last save wins: an interviewer's pinned comments are those of their latest save.
+          const by = nameIn(names, e.participantId);
+          const list = (Array.isArray(e.comments) ? e.comments : [])
+            .filter((c) => typeof c.seq === 'number' && c.seq >= 1)
+            .map((c) => ({ index: (c.seq as number) - 1, text: String(c.text ?? ''), by }));
+          pinnedBy.set(e.participantId ?? '', list);
+          break;
+        }
         case 'focus_changed':
         case 'session_expired':
           break;
       }
     }
-    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, inserted, bigInsert });
+    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, inserted, bigInsert, phase, controls, paste });
   }
-  return { events, frames, runs, notes, names, error, stoppedAt };
+  const pinned = [...pinnedBy.values()].flat().sort((a, b) => a.index - b.index);
+  return { events, frames, runs, notes, pinned, names, error, stoppedAt };
 }

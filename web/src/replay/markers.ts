@@ -4,14 +4,18 @@ import { languageLabel } from '../languages';
 import type { LogEvent } from '../protocol';
 import { actorOf, nameIn, type Folded } from './fold';
 
-export type MarkerKind = 'join' | 'leave' | 'language' | 'run' | 'paste' | 'focus' | 'blur' | 'note' | 'start' | 'end';
+export type MarkerKind = 'join' | 'leave' | 'language' | 'run' | 'paste' | 'paste-outside' | 'focus' | 'blur' | 'note' | 'start' | 'end' | 'phase' | 'scorecard';
 
 export interface Marker {
   index: number;
   kind: MarkerKind;
   label: string;
   runId?: string;
+  /** Shown on hover: a paste's text. */
+  detail?: string;
 }
+
+const PHASE_LABEL = { lobby: 'Lobby', live: 'Interview live', ended: 'Interview ended' } as const;
 
 export const MARKER_LEGEND: [MarkerKind, string][] = [
   ['join', 'join'],
@@ -19,6 +23,9 @@ export const MARKER_LEGEND: [MarkerKind, string][] = [
   ['language', 'language'],
   ['run', 'run'],
   ['paste', 'large paste'],
+  ['paste-outside', 'paste from outside'],
+  ['phase', 'start/end'],
+  ['scorecard', 'scorecard comment'],
   ['blur', 'focus lost/regained'],
   ['note', 'note'],
 ];
@@ -42,10 +49,22 @@ export function buildMarkers(f: Folded, pasteThreshold: number): Marker[] {
         out.push({ index: i, kind: 'leave', label: `${who} left${e.reason ? ` (${e.reason})` : ''}` });
         break;
       case 'code_changed': {
+        const paste = f.frames[i].paste;
+        if (paste && paste.from === 'outside') {
+          out.push({ index: i, kind: 'paste-outside', label: `${who} pasted ${paste.size} characters from outside the pad`, detail: paste.text.slice(0, 2000) });
+          break;
+        }
+        // The size threshold stays the signal for clients that send no origin (and for moves inside).
         const big = f.frames[i].bigInsert;
-        if (big !== undefined && big > pasteThreshold) out.push({ index: i, kind: 'paste', label: `${who} inserted ${big} characters at once` });
+        if (!paste && big !== undefined && big > pasteThreshold) out.push({ index: i, kind: 'paste', label: `${who} inserted ${big} characters at once` });
         break;
       }
+      case 'phase_changed':
+        out.push({ index: i, kind: 'phase', label: `${PHASE_LABEL[e.phase] ?? e.phase} (${who})` });
+        break;
+      case 'controls_changed':
+        out.push({ index: i, kind: 'phase', label: `${who}: editor ${e.editorLocked ? 'locked' : 'unlocked'}, runs ${e.runDisabled ? 'disabled' : 'enabled'}` });
+        break;
       case 'language_changed':
         out.push({ index: i, kind: 'language', label: `${who} switched to ${languageLabel(f.frames[i].language)}` });
         break;
@@ -74,6 +93,8 @@ export function buildMarkers(f: Folded, pasteThreshold: number): Marker[] {
         break;
     }
   }
+  for (const c of f.pinned) if (c.index < stop) out.push({ index: c.index, kind: 'scorecard', label: `${c.by}'s scorecard: ${c.text.slice(0, 80)}`, detail: c.text });
+  out.sort((a, b) => a.index - b.index);
   return out;
 }
 
@@ -102,6 +123,12 @@ export function describe(e: LogEvent, f: Folded): string {
       return `${who} added a note`;
     case 'focus_changed':
       return `${who} ${e.focused ? 'focused' : 'left the tab'}`;
+    case 'phase_changed':
+      return `${who}: ${PHASE_LABEL[e.phase] ?? e.phase}`;
+    case 'controls_changed':
+      return `${who} set the controls`;
+    case 'scorecard_saved':
+      return `${who} saved a scorecard${e.submitted ? ' (submitted)' : ''}`;
     default:
       return String((e as { type: unknown }).type).replace(/_/g, ' ');
   }

@@ -5,6 +5,7 @@ import { ApiError, getAllEvents, type LogEvent } from '../api';
 import { parseKeyFromHash } from '../link';
 import { foldEvents } from './fold';
 import { ReplayPage } from './replay';
+import { renderSummary } from './summary';
 
 export async function renderReplay(root: HTMLElement, sessionId: string) {
   const key = parseKeyFromHash(location.hash);
@@ -31,6 +32,11 @@ export async function renderReplay(root: HTMLElement, sessionId: string) {
   const created = events.find((e) => e.type === 'session_created');
   const title = created && created.type === 'session_created' && typeof created.title === 'string' ? created.title : '';
   document.title = title ? `${title} · Interview replay` : 'Interview replay';
+  if (new URLSearchParams(location.search).get('view') === 'summary') {
+    document.title = title ? `${title} · Interview summary` : 'Interview summary';
+    await renderSummary(root, sessionId, key, foldEvents(events), title);
+    return;
+  }
   new ReplayPage(root, sessionId, key, foldEvents(events), title).mount();
 }
 

@@ -43,7 +43,7 @@ export class Timeline {
     const { track, host } = this;
     clear(track);
     for (const m of host.markers) {
-      const b = h('button', { class: `marker marker-${m.kind}`, style: `left:${this.left(m.index)}`, title: `${m.label} (shift-click: compare)`, 'data-index': m.index, 'aria-label': m.label, hidden: !host.isVisible(m.index) });
+      const b = h('button', { class: `marker marker-${m.kind}`, style: `left:${this.left(m.index)}`, title: `${m.label}${m.detail ? `\n\n${m.detail}\n` : ''} (shift-click: compare)`, 'data-index': m.index, 'aria-label': m.label, hidden: !host.isVisible(m.index) });
       b.addEventListener('click', (e) => host.activate(m.index, e, m));
       track.appendChild(b);
     }

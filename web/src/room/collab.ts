@@ -2,12 +2,12 @@
 // code_update, receive code_changed, rebase on code_update_rejected, repair gaps with pull.
 // A push the server cannot take (over its message limit, or a document over its size limit) is
 // dropped: the editor goes back to the server's document, and the participant is told why.
-import { ChangeSet, EditorState, Text } from '@codemirror/state';
+import { ChangeSet, Compartment, EditorState, Text, type Transaction } from '@codemirror/state';
 import { EditorView, keymap, type ViewUpdate } from '@codemirror/view';
 import { collab, getSyncedVersion, receiveUpdates, sendableUpdates, type Update } from '@codemirror/collab';
 import { toast } from '../dom';
 import { editableExtensions, setLanguage } from '../editor';
-import type { CodeChangedMsg, CodeUpdateMsg, CodeUpdateRejectedMsg, Cursor, ErrorMsg, SessionStateMsg, WireUpdate } from '../protocol';
+import type { CodeChangedMsg, CodeUpdateMsg, CodeUpdateRejectedMsg, Cursor, EditOrigin, ErrorMsg, SessionStateMsg, WireUpdate } from '../protocol';
 import type { RoomContext } from './context';
 
 const HISTORY_KEEP = 500;
@@ -35,6 +35,27 @@ export interface CollabHooks {
   tooLarge(bytes: number, why: TooLargeWhy): void;
   /** A new editor replaced the old one (remote cursors must be set again). */
   editorReset(): void;
+}
+
+/** How many texts copied (or cut) from this editor are remembered to tell pastes inside from outside. */
+const COPIES_KEPT = 20;
+
+/** The paste signal of a local transaction, from CodeMirror's user event. */
+function originOf(tr: Transaction): EditOrigin {
+  if (tr.isUserEvent('input.paste')) return 'paste';
+  if (tr.isUserEvent('input.drop') || tr.isUserEvent('move.drop')) return 'drop';
+  if (tr.isUserEvent('undo') || tr.isUserEvent('redo')) return 'undo';
+  if (tr.isUserEvent('input') || tr.isUserEvent('delete')) return 'typed';
+  return 'other';
+}
+
+/** The text a change set inserts, all pieces joined. */
+function insertedText(changes: ChangeSet): string {
+  let text = '';
+  changes.iterChanges((_fa, _ta, _fb, _tb, added) => {
+    text += added.toString();
+  });
+  return text;
 }
 
 function randomId(): string {
@@ -77,6 +98,10 @@ export class Collab {
   /** The next session_state replaces the local document (a push was dropped while offline). */
   private resetOnJoin = false;
   private resetTimer: number | undefined;
+  /** Texts copied or cut from this editor in this tab (newest last): a paste of one is "inside". */
+  private copied: string[] = [];
+  private editable = new Compartment();
+  private readOnly = false;
 
   constructor(
     private ctx: RoomContext,
@@ -159,6 +184,7 @@ export class Collab {
       extensions: [
         runKeys,
         ...editableExtensions(this.ctx.language, [
+          this.editable.of(this.editableExt()),
           collab({ startVersion: version, clientID: this.clientID }),
           EditorView.updateListener.of((u) => this.onViewUpdate(u)),
         ]),
@@ -167,6 +193,41 @@ export class Collab {
     this.syncedDoc = state.doc;
     this.view = new EditorView({ state, parent: this.ctx.els.editorHost });
     void setLanguage(this.view, this.ctx.language);
+    const remember = () => this.rememberCopy();
+    this.view.contentDOM.addEventListener('copy', remember);
+    this.view.contentDOM.addEventListener('cut', remember);
+  }
+
+  /** The editor refuses local edits (an ended interview or a locked editor, for a candidate). */
+  setReadOnly(readOnly: boolean) {
+    this.readOnly = readOnly;
+    this.view?.dispatch({ effects: this.editable.reconfigure(this.editableExt()) });
+  }
+
+  private editableExt() {
+    return this.readOnly ? [EditorState.readOnly.of(true), EditorView.editable.of(false)] : [];
+  }
+
+  private rememberCopy() {
+    const view = this.view;
+    if (!view) return;
+    const text = view.state.selection.ranges
+      .filter((r) => !r.empty)
+      .map((r) => view.state.sliceDoc(r.from, r.to))
+      .join(view.state.lineBreak);
+    if (!text) return;
+    this.copied.push(text);
+    if (this.copied.length > COPIES_KEPT) this.copied.shift();
+  }
+
+  /** origin (and pasteFrom) of a local update, for the replay's paste signals. */
+  private signalOf(tr: Transaction, changes: ChangeSet): Pick<WireUpdate, 'origin' | 'pasteFrom'> {
+    const origin = originOf(tr);
+    if (origin !== 'paste' && origin !== 'drop') return { origin };
+    if (tr.isUserEvent('move.drop')) return { origin, pasteFrom: 'inside' };
+    const text = insertedText(changes).trim();
+    const inside = text.length > 0 && this.copied.some((c) => c.trim() === text || c.includes(text));
+    return { origin, pasteFrom: inside ? 'inside' : 'outside' };
   }
 
   /** Replace the editor with the server's document at `version`, dropping unconfirmed local changes. */
@@ -203,7 +264,7 @@ export class Collab {
     const updates: WireUpdate[] = [];
     let size = 200; // the envelope
     for (const u of ups.slice(0, MAX_UPDATES_PER_PUSH)) {
-      const w = { clientID: u.clientID, changes: u.changes.toJSON() };
+      const w: WireUpdate = { clientID: u.clientID, changes: u.changes.toJSON(), ...this.signalOf(u.origin, u.changes) };
       const b = utf8Bytes(JSON.stringify(w)) + 1;
       if (updates.length && size + b > MAX_MESSAGE_BYTES) break;
       updates.push(w);

@@ -30,4 +30,6 @@ export interface RoomContext {
   /** session_state arrived on the current connection. */
   readonly joined: boolean;
   readonly language: string;
+  /** Why runs are refused to us now (the interview's phase or controls), or null. */
+  readonly runBlocked?: string | null;
 }

@@ -7,7 +7,9 @@ import { RoomSocket } from '../socket';
 import { Collab, MAX_MESSAGE_BYTES, type TooLargeWhy } from './collab';
 import type { RoomContext, RoomEls } from './context';
 import { buildLayout, fillLanguages, renderConn, showNotice, showTitle } from './layout';
+import { Interview } from './interview';
 import { Notes } from './notes';
+import { ScorecardPanel } from './scorecard';
 import { endedScreen, setRoomTitle, unknownScreen } from './screens';
 import { Presence } from './presence';
 import { Runs } from './runs';
@@ -28,6 +30,8 @@ export class Room implements RoomContext {
   private presence: Presence;
   private runs: Runs;
   private notes: Notes;
+  private interview: Interview;
+  private scorecards: ScorecardPanel | null = null;
 
   constructor(
     private root: HTMLElement,
@@ -59,6 +63,12 @@ export class Room implements RoomContext {
     this.presence = new Presence(this, this.collab);
     this.runs = new Runs(this, runtimes, (pid) => this.personName(pid));
     this.notes = new Notes(this, (pid) => this.presence.name(pid));
+    this.interview = new Interview(this, {
+      setReadOnly: (ro) => this.collab.setReadOnly(ro),
+      runsChanged: () => this.runs.updateButton(),
+      nameOf: (pid) => this.presence.name(pid),
+    });
+    if (role === 'interviewer') this.scorecards = new ScorecardPanel(this);
     this.installTestHook();
   }
 
@@ -73,6 +83,11 @@ export class Room implements RoomContext {
       },
     });
     fillLanguages(this.els.langSelect, this.runtimes, this.language);
+    const side = this.root.querySelector<HTMLElement>('.room-side');
+    if (side) {
+      this.interview.mount(side);
+      this.scorecards?.mount(side);
+    }
     this.runs.updateButton();
     this.socket.start();
     const focusHandler = () => this.presence.sendFocus();
@@ -118,8 +133,19 @@ export class Room implements RoomContext {
       get title() {
         return room.title;
       },
+      get phase() {
+        return room.interview.phase;
+      },
+      get readOnly() {
+        return room.collab.view ? room.collab.view.state.readOnly : null;
+      },
     };
     (window as unknown as { __room: typeof hook }).__room = hook;
+  }
+
+  /** Why runs are refused to us now (phase, controls), or null. */
+  get runBlocked(): string | null {
+    return this.interview.runBlocked;
   }
 
   private personName(pid: string | undefined): string {
@@ -198,6 +224,14 @@ export class Room implements RoomContext {
         return this.runs.finished(m);
       case 'note_added':
         return this.notes.add({ noteId: m.noteId, participantId: m.participantId, text: m.text, version: m.version, ts: Date.now() });
+      case 'phase_changed':
+        return this.interview.phaseChanged(m);
+      case 'controls_changed':
+        return this.interview.controlsChanged(m);
+      case 'scorecard_saved':
+        return this.scorecards?.saved(m);
+      case 'scorecards':
+        return this.scorecards?.revealed(m);
       case 'error':
         return this.onError(m);
       case 'pong':
@@ -222,6 +256,14 @@ export class Room implements RoomContext {
       this.title = m.title;
       showTitle(this.els.title, m.title);
       setRoomTitle(m.title);
+    }
+    this.interview.sessionState(m);
+    this.scorecards?.sessionState(m);
+    if (this.interview.waitingInLobby) {
+      // No document yet: the waiting screen until start_interview brings a fresh session_state.
+      this.presence.reset(m.participants ?? []);
+      this.runs.updateButton();
+      return;
     }
     this.collab.joined(m, resumed);
     this.setLanguageLocal(m.language || 'plaintext');

@@ -24,6 +24,7 @@ export class Runs {
     const lang = this.ctx.language;
     if (!this.runtimes.some((r) => r.language === lang || (r.aliases ?? []).includes(lang)))
       return { ok: false, why: `${languageLabel(lang)} cannot be run here. Pick a language with a runtime.` };
+    if (this.ctx.runBlocked) return { ok: false, why: this.ctx.runBlocked };
     if ((this.run && this.run.running) || this.requested) return { ok: false, why: 'A run is in progress.' };
     if (!this.ctx.joined) return { ok: false, why: 'Not connected.' };
     return { ok: true };
