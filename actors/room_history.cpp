@@ -24,13 +24,31 @@ void room::remember(const event& e) {
   h.changes = detail::packed_changes(*changes);
   st_.history_bytes += entry_bytes(h);
   st_.history.push_back(std::move(h));
+  trim_history();
+  if (authors.size() > 64) compact_authors();
+}
+
+void room::acknowledge(member& who, std::uint64_t version) {
+  if (version <= who.acked) return;
+  who.acked = version;
+  trim_history();
+}
+
+void room::trim_history() {
+  // With nobody connected or resumable the history stays until the room drains (on_drained
+  // clears it): a joiner gets the document itself.
+  std::uint64_t needed_after = 0;
+  if (!st_.members.empty()) {
+    needed_after = UINT64_MAX;
+    for (const auto& [pid, m] : st_.members) needed_after = std::min(needed_after, m.acked);
+  }
   const auto& cfg = st_.svc->config;
   while (!st_.history.empty() &&
-         (st_.history.size() > cfg.history_window || st_.history_bytes > cfg.history_max_bytes)) {
+         (st_.history.front().version <= needed_after ||
+          st_.history.size() > cfg.history_window || st_.history_bytes > cfg.history_max_bytes)) {
     st_.history_bytes -= entry_bytes(st_.history.front());
     st_.history.pop_front();
   }
-  if (authors.size() > 64) compact_authors();
 }
 
 std::size_t room::entry_bytes(const history_entry& h) {

@@ -125,6 +125,7 @@ void room::leave(const std::string& pid, const std::string& reason) {
   if (record(txn, pid, events::participant_left{reason})) return;
   submit(std::move(txn));
   st_.members.erase(pid);
+  trim_history();  // it may have been the one that was behind
   emit(others(pid),
        frame({{"type", "participant_left"}, {"participantId", pid}, {"reason", reason}}));
 }

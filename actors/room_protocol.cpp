@@ -87,6 +87,10 @@ void room::on_join(const caf::actor& conn, const domain::join_session& join, con
       m.conn = conn;
       m.resume_token = token;
       ++m.grace_gen;
+      // It keeps its document at its version (and is sent what it missed), or takes the
+      // current one from session_state.
+      m.acked = join.version ? std::min(*join.version, st_.state.version) : st_.state.version;
+      trim_history();
       st_.by_conn[conn.address()] = pid;
       self_->monitor(conn);  // a connection on another node may vanish without ws_closed
       st_.svc->stats->participants_connected.fetch_add(1);
@@ -123,6 +127,7 @@ void room::on_join(const caf::actor& conn, const domain::join_session& join, con
   m.conn = conn;
   m.resume_token = detail::random_hex(16);
   m.interviewer = join.role == "interviewer";
+  m.acked = st_.state.version;  // session_state gives it the document
   events::participant_joined joined;
   joined.participant = {m.pid, join.name, join.role, domain::color_for(st_.state.joins)};
   joined.resume_hash = eventlog::sha256_hex(m.resume_token);
@@ -147,6 +152,7 @@ void room::on_command(member& who, const domain::code_update& update, const json
                     "version " + std::to_string(version) + " is ahead of the server's " +
                         std::to_string(st_.state.version),
                     ref);
+  acknowledge(who, version);
   if (version < st_.state.version) {
     st_.svc->stats->updates_rejected.fetch_add(1, std::memory_order_relaxed);
     return reply(who.conn,
@@ -184,6 +190,8 @@ void room::on_command(member& who, const domain::code_update& update, const json
         {{"clientID", u.client_id}, {"changes", u.changes}, {"participantId", who.pid}});
   }
   submit(std::move(txn));
+  // The pusher has its own updates; they are confirmed by the code_changed below.
+  acknowledge(who, version + update.updates.size());
   emit(connected(), frame({{"type", "code_changed"}, {"from", version}, {"updates", out_updates}}));
 }
 
@@ -192,6 +200,7 @@ void room::on_command(member& who, const domain::pull& pull, const json& ref) {
     return error_to(who.conn, error_code::invalid_changes,
                     "pull needs a \"version\" no newer than the server's", ref);
   send_updates_since(who.conn, pull.version, ref);
+  acknowledge(who, pull.version);
 }
 
 void room::on_command(member& who, const domain::cursor_update& cursor, const json& ref) {
@@ -212,6 +221,7 @@ void room::on_command(member& who, const domain::cursor_update& cursor, const js
       head = h.changes.map_pos(head, -1);
     }
   }
+  acknowledge(who, version);
   anchor = std::min<std::uint64_t>(anchor, st_.state.doc.size());
   head = std::min<std::uint64_t>(head, st_.state.doc.size());
   std::vector<event> txn;

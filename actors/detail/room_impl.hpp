@@ -53,6 +53,10 @@ struct member {
   std::string resume_token;  ///< empty after a restart (only its hash survives, in the state)
   bool interviewer = false;
   std::uint64_t grace_gen = 0;
+  /// The newest version this client is known to have (its join or resume, its last push, pull
+  /// or cursor): history entries up to the smallest of these are needed by no one. 0 when
+  /// unknown (a member restored from the log after a restart, until it resumes).
+  std::uint64_t acked = 0;
 };
 
 /// Frames to send once an append is durable.
@@ -248,6 +252,11 @@ class room {
   /// Keeps code updates for pull, resume and cursor mapping, packed, within the history's
   /// count and byte limits (older ones are read from the log).
   void remember(const event& e);
+  /// `who` is known to have `version`: history it alone held back may go.
+  void acknowledge(member& who, std::uint64_t version);
+  /// Drops the entries every connected or resumable member has acknowledged, and the oldest
+  /// beyond the count and byte caps (a member that is behind is served from the log).
+  void trim_history();
   static std::size_t entry_bytes(const history_entry& h);
   void clear_history();
   /// Drops authors no entry refers to any more (a long room sees many client sessions).

@@ -115,6 +115,82 @@ TEST(room_history, the_history_is_bounded_in_bytes) {
   }
 }
 
+/// Whether the room can still map a cursor at `version`, that is whether its history still
+/// holds every update after `version` (a mapped cursor is not answered to its sender).
+bool history_reaches_back_to(test_conn& c, std::uint64_t version) {
+  c.send({{"type", "cursor_update"}, {"version", version}, {"anchor", 0}, {"head", 0}});
+  for (const auto& m : c.until_pong())
+    if (m.value("type", "") == "error") {
+      EXPECT_NE(m.value("message", "").find("too old"), std::string::npos) << m;
+      return false;
+    }
+  return true;
+}
+
+TEST(room_history, is_dropped_up_to_the_oldest_version_a_member_has_acknowledged) {
+  log_dir log;
+  auto id = log.create_session();
+  rooms_system sys(log.store(), room_config{});  // the count and byte caps far away
+  test_conn a(sys, id), b(sys, id), c(sys, id);
+  a.join("a");
+  b.join("b");
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(a.type_at_end("a" + std::to_string(i)));
+  b.until_pong();  // b follows but acknowledges nothing: it joined at version 0
+  EXPECT_TRUE(history_reaches_back_to(b, 0)) << "b may still pull from its join";
+  // b pushes at the head: both have version 6 now, so nothing before it is needed.
+  ASSERT_TRUE(b.type_at_end("b"));
+  a.until_pong();
+  ASSERT_EQ(a.version(), 7u);
+  EXPECT_FALSE(history_reaches_back_to(a, 5));
+  EXPECT_TRUE(history_reaches_back_to(a, 6)) << "a has not acknowledged b's update";
+  // A joiner after the drop gets the document; a pull from before the drop comes from the log,
+  // complete and exact.
+  c.join("c");
+  EXPECT_EQ(c.text(), a.text());
+  auto logged = logged_updates(log, id);
+  c.send({{"type", "pull"}, {"version", 0}});
+  auto r = c.next_of_type("code_changed");
+  ASSERT_TRUE(r);
+  ASSERT_EQ((*r)["updates"].size(), logged.size());
+  for (std::size_t i = 0; i < logged.size(); ++i) EXPECT_EQ((*r)["updates"][i], logged[i]);
+}
+
+TEST(room_history, is_held_for_a_member_that_is_behind_until_it_catches_up_or_leaves) {
+  log_dir log;
+  auto id = log.create_session();
+  room_config config;
+  config.resume_grace = std::chrono::milliseconds(2000);  // the typing below fits in it
+  rooms_system sys(log.store(), config);
+  test_conn a(sys, id), b(sys, id), idle(sys, id);
+  a.join("a");
+  b.join("b");
+  idle.join("idle");
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(a.type_at_end("a"));
+    b.until_pong();
+    ASSERT_TRUE(b.type_at_end("b"));
+    a.until_pong();
+  }
+  // a and b acknowledged version 7 and 8; idle only its join (0).
+  EXPECT_TRUE(history_reaches_back_to(a, 0)) << "dropped what idle still needs";
+  // idle acknowledges version 5 with a pull: what is before it goes.
+  idle.send({{"type", "pull"}, {"version", 5}});
+  ASSERT_TRUE(idle.next_of_type("code_changed"));
+  EXPECT_FALSE(history_reaches_back_to(a, 4));
+  EXPECT_TRUE(history_reaches_back_to(a, 5));
+  // A dropped member stays resumable at what it acknowledged: the history waits for it...
+  idle.close(int{value(domain::close_code::abnormal)});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(a.type_at_end("c"));
+  b.until_pong();
+  ASSERT_TRUE(b.type_at_end("d"));
+  EXPECT_TRUE(history_reaches_back_to(a, 5)) << "dropped what a resumable member needs";
+  // ...until its grace ends and it leaves.
+  auto left = a.next_of_type("participant_left");
+  ASSERT_TRUE(left);
+  EXPECT_EQ(left->value("participantId", ""), idle.pid());
+  EXPECT_FALSE(history_reaches_back_to(a, 5));
+}
+
 /// Holds the store's writer thread inside an append callback until released, so no write
 /// completes meanwhile (the test's stand-in for a slow disk).
 class writer_gate {
