@@ -24,8 +24,9 @@ constexpr std::string_view type_names[] = {
     "note_added",
     "focus_changed",
     "session_expired",
+    "call_state_changed",
 };
-constexpr std::uint8_t max_type = 11;
+constexpr std::uint8_t max_type = 12;
 
 bool valid_type(std::uint64_t raw) {
   return raw >= 1 && raw <= max_type;

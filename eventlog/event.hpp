@@ -44,6 +44,7 @@ enum class event_type : std::uint8_t {
   note_added = 9,
   focus_changed = 10,
   session_expired = 11,
+  call_state_changed = 12,
 };
 
 /// "code_changed", ...

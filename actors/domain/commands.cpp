@@ -8,9 +8,10 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::string_view, 9> command_types = {
+constexpr std::array<std::string_view, 11> command_types = {
     "join_session", "code_update", "pull",         "cursor_update", "language_change",
-    "run_code",     "add_note",    "focus_change", "ping"};
+    "run_code",     "add_note",    "focus_change", "ping",          "call_signal",
+    "call_state"};
 
 bool is_uint(const json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
@@ -128,6 +129,36 @@ command parse_focus(const json& msg) {
   return focus_change{focused->get<bool>()};
 }
 
+command parse_call_signal(const json& msg, const command_limits& limits) {
+  auto to = msg.find("to");
+  if (to == msg.end() || !to->is_string() || !valid_id(to->get_ref<const std::string&>()))
+    return refuse(error_code::invalid_changes, "call_signal needs a participant id in \"to\"");
+  auto signal = msg.find("signal");
+  if (signal == msg.end() || !signal->is_object())
+    return refuse(error_code::invalid_changes, "call_signal needs a \"signal\" object");
+  if (signal->dump().size() > limits.max_signal_bytes)
+    return refuse(error_code::too_large, "a signal has at most " +
+                                             std::to_string(limits.max_signal_bytes) + " bytes");
+  return call_signal{to->get<std::string>(), *signal};
+}
+
+command parse_call_state(const json& msg) {
+  auto audio = msg.find("audio");
+  auto video = msg.find("video");
+  if (audio == msg.end() || !audio->is_boolean() || video == msg.end() || !video->is_boolean())
+    return refuse(error_code::invalid_changes, "call_state needs booleans \"audio\" and \"video\"");
+  call_state out{audio->get<bool>(), video->get<bool>(), false};
+  out.joined = out.audio || out.video;
+  if (auto joined = msg.find("joined"); joined != msg.end()) {
+    if (!joined->is_boolean())
+      return refuse(error_code::invalid_changes, "\"joined\" must be a boolean");
+    out.joined = joined->get<bool>();
+  }
+  if (!out.joined && (out.audio || out.video))
+    return refuse(error_code::invalid_changes, "audio or video on needs \"joined\":true");
+  return out;
+}
+
 command parse_fields(const std::string& type, const json& msg, const command_limits& limits) {
   if (type == "join_session") return parse_join(msg, limits);
   if (type == "code_update") return parse_code_update(msg, limits);
@@ -138,6 +169,8 @@ command parse_fields(const std::string& type, const json& msg, const command_lim
   if (type == "add_note") return parse_note(msg, limits);
   if (type == "focus_change") return parse_focus(msg);
   if (type == "ping") return ping{};
+  if (type == "call_signal") return parse_call_signal(msg, limits);
+  if (type == "call_state") return parse_call_state(msg);
   return refuse(error_code::unknown_type, "unknown message type \"" + type + "\"");
 }
 

@@ -125,8 +125,19 @@ struct session_expired {
   bool operator==(const session_expired&) const = default;
 };
 
+/// {"audio","video","joined"?}: the participant's part in the call (joining, leaving, muting);
+/// `joined` absent means audio || video. Never media: a band on the replay's timeline.
+struct call_state_changed {
+  bool audio = false;
+  bool video = false;
+  std::optional<bool> joined;
+  bool in_call() const { return joined.value_or(audio || video); }
+  bool operator==(const call_state_changed&) const = default;
+};
+
 nlohmann::json to_json(const session_created& p);
 nlohmann::json to_json(const participant_joined& p);
+nlohmann::json to_json(const call_state_changed& p);
 nlohmann::json to_json(const participant_left& p);
 nlohmann::json to_json(const code_changed& p);
 nlohmann::json to_json(const cursor_moved& p);
@@ -172,6 +183,10 @@ constexpr eventlog::event_type type_of(const session_expired&) {
   return eventlog::event_type::session_expired;
 }
 
+constexpr eventlog::event_type type_of(const call_state_changed&) {
+  return eventlog::event_type::call_state_changed;
+}
+
 /// Decodes `payload` (a JSON object) into `out`; nullopt on success, else why not (out is then
 /// unspecified). Never throws.
 std::optional<payload_error> from_json(const nlohmann::json& payload, session_created& out);
@@ -185,5 +200,6 @@ std::optional<payload_error> from_json(const nlohmann::json& payload, run_finish
 std::optional<payload_error> from_json(const nlohmann::json& payload, note_added& out);
 std::optional<payload_error> from_json(const nlohmann::json& payload, focus_changed& out);
 std::optional<payload_error> from_json(const nlohmann::json& payload, session_expired& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, call_state_changed& out);
 
 }  // namespace rooms::domain::events

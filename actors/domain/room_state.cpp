@@ -69,6 +69,7 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       if (auto err = events::from_json(p, left)) return refused(*err);
       state.participants.erase(e.participant_id);
       state.cursors.erase(e.participant_id);
+      state.calls.erase(e.participant_id);  // leaving the room ends the call (rooms log it too)
       break;
     }
     case event_type::code_changed: {
@@ -141,10 +142,25 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       if (auto err = events::from_json(p, expired)) return refused(*err);
       break;
     }
+    case event_type::call_state_changed: {
+      events::call_state_changed changed;
+      if (auto err = events::from_json(p, changed)) return refused(*err);
+      if (changed.in_call())
+        state.calls[e.participant_id] = call_media{changed.audio, changed.video};
+      else
+        state.calls.erase(e.participant_id);
+      break;
+    }
   }
   state.seq = e.seq;
   state.last_ts = e.ts;
   return std::nullopt;
+}
+
+json calls_json(const room_state& state) {
+  json calls = json::object();
+  for (const auto& [id, c] : state.calls) calls[id] = {{"audio", c.audio}, {"video", c.video}};
+  return calls;
 }
 
 json to_json(const participant& p) {
@@ -158,6 +174,7 @@ json to_json(const room_state& state) {
   for (const auto& [id, c] : state.cursors)
     cursors[id] = {{"version", c.version}, {"anchor", c.anchor}, {"head", c.head}};
   return {{"seq", state.seq},
+          {"calls", calls_json(state)},
           {"version", state.version},
           {"doc", utf16_to_utf8(state.doc)},
           {"language", state.language},
@@ -191,7 +208,8 @@ std::string encode_snapshot(const room_state& state) {
                {"participants", std::move(participants)},
                {"cursors", std::move(cursors)},
                {"lastRun", state.last_run},
-               {"running", state.running}};
+               {"running", state.running},
+               {"calls", calls_json(state)}};
   auto bytes = json::to_msgpack(body);
   std::string out;
   out.reserve(bytes.size() + 1);
@@ -231,6 +249,9 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
                              c.at(2).get<std::size_t>()};
     s.last_run = body.at("lastRun");
     s.running = body.at("running");
+    if (auto calls = body.find("calls"); calls != body.end())  // absent in older snapshots
+      for (const auto& [id, c] : calls->items())
+        s.calls[id] = call_media{c.at("audio").get<bool>(), c.at("video").get<bool>()};
     return s;
   } catch (const json::exception&) {
     return std::nullopt;  // garbage is reported as "no snapshot"; the caller folds from seq 1

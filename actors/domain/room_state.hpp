@@ -36,6 +36,13 @@ struct participant {
   bool operator==(const participant&) const = default;
 };
 
+/// A participant's part in the call as last logged (call_state_changed): there while in it.
+struct call_media {
+  bool audio = false;
+  bool video = false;
+  bool operator==(const call_media&) const = default;
+};
+
 /// Everything a room is, as folded from its events.
 struct room_state {
   std::uint64_t seq = 0;      ///< last applied event
@@ -50,6 +57,7 @@ struct room_state {
   std::map<std::string, cursor> cursors;
   nlohmann::json last_run;  ///< run_finished payload + runId, participantId; null if none
   nlohmann::json running;   ///< run_started payload of a run not yet finished; null if none
+  std::map<std::string, call_media> calls;  ///< who is in the call, by participant id
 
   bool operator==(const room_state&) const = default;
 };
@@ -63,8 +71,11 @@ struct apply_error {
 /// Applies one event, atomically: on error the state is untouched.
 std::optional<apply_error> apply(room_state& state, const eventlog::event& e);
 
-/// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun"}.
+/// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun",
+/// "calls":{"<participantId>":{"audio","video"}}}.
 nlohmann::json to_json(const room_state& state);
+/// The call part of the views: {"<participantId>":{"audio","video"}} for those in the call.
+nlohmann::json calls_json(const room_state& state);
 /// A participant as PROTOCOL.md shows it: {"participantId","name","role","color"}.
 nlohmann::json to_json(const participant& p);
 

@@ -100,6 +100,8 @@ export interface SessionStateMsg extends Ref {
   participants: ParticipantView[];
   lastRun?: LastRun;
   running?: RunningRun;
+  /** Who is in the call, with which media (absent from servers before calls). */
+  calls?: Record<string, CallMedia>;
 }
 export interface CodeChangedMsg {
   type: 'code_changed';
@@ -157,6 +159,27 @@ export interface ParticipantFocusMsg {
   participantId: string;
   focused: boolean;
 }
+/** A participant's media in the call, as `/state` and `session_state` show it. */
+export interface CallMedia {
+  audio: boolean;
+  video: boolean;
+}
+/** A WebRTC description or ICE candidate, relayed unchanged between two participants. */
+export interface CallSignal {
+  description?: { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string };
+  candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null;
+}
+export interface CallSignalMsg {
+  type: 'call_signal';
+  from: string;
+  signal: CallSignal;
+}
+export interface CallStateChangedMsg extends Ref, CallMedia {
+  type: 'call_state_changed';
+  participantId: string;
+  /** In the call (false: left it); audio and video are then false. */
+  joined: boolean;
+}
 export interface ErrorMsg extends Ref {
   type: 'error';
   code: ErrorCode | string;
@@ -179,6 +202,8 @@ export type ServerMessage =
   | RunFinishedMsg
   | NoteAddedMsg
   | ParticipantFocusMsg
+  | CallSignalMsg
+  | CallStateChangedMsg
   | ErrorMsg
   | PongMsg;
 
@@ -197,6 +222,8 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'run_finished',
   'note_added',
   'participant_focus',
+  'call_signal',
+  'call_state_changed',
   'error',
   'pong',
 ]);
@@ -263,6 +290,15 @@ export interface FocusChangeMsg extends Ref {
 export interface PingMsg extends Ref {
   type: 'ping';
 }
+export interface CallSignalOutMsg extends Ref {
+  type: 'call_signal';
+  to: string;
+  signal: CallSignal;
+}
+export interface CallStateMsg extends Ref, CallMedia {
+  type: 'call_state';
+  joined: boolean;
+}
 
 export type ClientMessage =
   | JoinSessionMsg
@@ -273,7 +309,9 @@ export type ClientMessage =
   | RunCodeMsg
   | AddNoteMsg
   | FocusChangeMsg
-  | PingMsg;
+  | PingMsg
+  | CallSignalOutMsg
+  | CallStateMsg;
 
 // ---------------------------------------------------------------- log events (/events)
 
@@ -331,6 +369,11 @@ export interface FocusChangedEvent extends EventBase {
   type: 'focus_changed';
   focused: boolean;
 }
+export interface CallStateChangedEvent extends EventBase, CallMedia {
+  type: 'call_state_changed';
+  /** Absent: audio || video. */
+  joined?: boolean;
+}
 export interface SessionExpiredEvent extends EventBase {
   type: 'session_expired';
   by?: string;
@@ -347,7 +390,8 @@ export type LogEvent =
   | RunFinishedEvent
   | NoteAddedEvent
   | FocusChangedEvent
-  | SessionExpiredEvent;
+  | SessionExpiredEvent
+  | CallStateChangedEvent;
 
 export type LogEventType = LogEvent['type'];
 
@@ -414,6 +458,14 @@ export interface StateAt {
   /** As last logged, per participant. */
   cursors: Record<string, Cursor>;
   lastRun: LastRun | null;
+  /** Who is in the call as of this event. */
+  calls?: Record<string, CallMedia>;
+}
+
+/** `GET /api/ice-servers`: RTCConfiguration.iceServers, TURN credentials valid until `expiresAt`. */
+export interface IceServersAnswer {
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  expiresAt?: number;
 }
 
 /** Every error answer: `{"error","message"}`. */

@@ -3,7 +3,7 @@
 // cursors, runs, notes). Pure: no DOM, so tests/e2e/browser/replay-fold.test.mjs runs this very
 // module in node against GET /state?seq=n.
 import { ChangeSet, Text } from '@codemirror/state';
-import type { Cursor, LastRun, LogEvent, ParticipantRecord, RunningRun } from '../protocol';
+import type { CallMedia, Cursor, LastRun, LogEvent, ParticipantRecord, RunningRun } from '../protocol';
 import { finishedFields, type RunView } from '../run-result';
 
 export type PInfo = ParticipantRecord;
@@ -22,6 +22,8 @@ export interface Frame {
   lastRun: LastRun | null;
   /** The run shown at this moment: the one running, else the last finished. */
   lastRunId?: string;
+  /** Who is in the call and with which media, like `/state`'s `calls`. */
+  calls: Map<string, CallMedia>;
   /** Ranges inserted by this event (code_changed only), in the frame's document. */
   inserted?: [number, number][];
   /** The longest single insertion of this event (code_changed only), in UTF-16 units. */
@@ -69,6 +71,7 @@ export function foldEvents(events: LogEvent[]): Folded {
   let language = 'plaintext';
   let present = new Map<string, PInfo>();
   let logged = new Map<string, Cursor>();
+  let calls = new Map<string, CallMedia>();
   let cursors = new Map<string, { anchor: number; head: number }>();
   let running: RunningRun | null = null;
   let lastRun: LastRun | null = null;
@@ -101,6 +104,10 @@ export function foldEvents(events: LogEvent[]): Folded {
             logged.delete(pid);
             cursors = new Map(cursors);
             cursors.delete(pid);
+          }
+          if (calls.has(pid)) {
+            calls = new Map(calls);
+            calls.delete(pid);
           }
           break;
         }
@@ -180,12 +187,22 @@ export function foldEvents(events: LogEvent[]): Folded {
         case 'note_added':
           notes.push({ index: i, text: String(e.text ?? ''), by: nameIn(names, e.participantId), ts: e.ts });
           break;
+        case 'call_state_changed': {
+          // As the server's fold: in the call while `joined` (absent: audio || video).
+          const pid = e.participantId ?? '';
+          const audio = e.audio === true;
+          const video = e.video === true;
+          calls = new Map(calls);
+          if (e.joined ?? (audio || video)) calls.set(pid, { audio, video });
+          else calls.delete(pid);
+          break;
+        }
         case 'focus_changed':
         case 'session_expired':
           break;
       }
     }
-    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, inserted, bigInsert });
+    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, calls, inserted, bigInsert });
   }
   return { events, frames, runs, notes, names, error, stoppedAt };
 }

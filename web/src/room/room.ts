@@ -4,6 +4,7 @@ import { setLanguage } from '../editor';
 import { languageLabel } from '../languages';
 import type { ErrorMsg, LanguageChangedMsg, Role, Runtime, ServerMessage, SessionStateMsg } from '../protocol';
 import { RoomSocket } from '../socket';
+import { Call } from './call';
 import { Collab, MAX_MESSAGE_BYTES, type TooLargeWhy } from './collab';
 import type { RoomContext, RoomEls } from './context';
 import { buildLayout, fillLanguages, renderConn, showNotice, showTitle } from './layout';
@@ -28,6 +29,7 @@ export class Room implements RoomContext {
   private presence: Presence;
   private runs: Runs;
   private notes: Notes;
+  private call: Call;
 
   constructor(
     private root: HTMLElement,
@@ -59,6 +61,7 @@ export class Room implements RoomContext {
     this.presence = new Presence(this, this.collab);
     this.runs = new Runs(this, runtimes, (pid) => this.personName(pid));
     this.notes = new Notes(this, (pid) => this.presence.name(pid));
+    this.call = new Call(this, (pid) => this.presence.name(pid));
     this.installTestHook();
   }
 
@@ -73,6 +76,7 @@ export class Room implements RoomContext {
       },
     });
     fillLanguages(this.els.langSelect, this.runtimes, this.language);
+    this.call.mount(this.els.editorHost);
     this.runs.updateButton();
     this.socket.start();
     const focusHandler = () => this.presence.sendFocus();
@@ -117,6 +121,15 @@ export class Room implements RoomContext {
       },
       get title() {
         return room.title;
+      },
+      call: {
+        get state() {
+          return room.call.testView();
+        },
+        set forceRelay(v: boolean) {
+          room.call.forceRelay = v;
+        },
+        candidateTypes: () => room.call.candidateTypes(),
       },
     };
     (window as unknown as { __room: typeof hook }).__room = hook;
@@ -187,6 +200,7 @@ export class Room implements RoomContext {
       case 'participant_joined':
         return this.presence.joined(m);
       case 'participant_left':
+        this.call.left(m.participantId);
         return this.presence.left(m);
       case 'participant_focus':
         return this.presence.focus(m);
@@ -198,6 +212,10 @@ export class Room implements RoomContext {
         return this.runs.finished(m);
       case 'note_added':
         return this.notes.add({ noteId: m.noteId, participantId: m.participantId, text: m.text, version: m.version, ts: Date.now() });
+      case 'call_signal':
+        return void this.call.signal(m);
+      case 'call_state_changed':
+        return this.call.stateChanged(m);
       case 'error':
         return this.onError(m);
       case 'pong':
@@ -226,6 +244,7 @@ export class Room implements RoomContext {
     this.collab.joined(m, resumed);
     this.setLanguageLocal(m.language || 'plaintext');
     this.presence.reset(m.participants ?? []);
+    this.call.sessionState(m);
     if (m.lastRun) this.runs.showLast(m.lastRun);
     this.runs.updateButton();
     this.collab.trySend();
