@@ -45,10 +45,10 @@ void room::on_command(member& who, const domain::call_state& call, const json& r
   if (!take_call_token(who, ref)) return;
   events::call_state_changed changed{call.audio, call.video, call.joined};
   auto now = st_.state.calls.find(who.pid);
-  const bool unchanged = now == st_.state.calls.end()
-                             ? !call.joined
-                             : call.joined && now->second == domain::call_media{call.audio,
-                                                                                call.video};
+  const bool unchanged =
+      now == st_.state.calls.end()
+          ? !call.joined
+          : call.joined && now->second == domain::call_media{call.audio, call.video};
   // A repeat changes nothing and is not logged; the sender still gets its answer.
   if (unchanged) return reply(who.conn, with_ref(call_state_frame(who.pid, changed), ref));
   std::vector<event> txn;

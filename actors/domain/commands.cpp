@@ -9,9 +9,8 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::array<std::string_view, 11> command_types = {
-    "join_session", "code_update", "pull",         "cursor_update", "language_change",
-    "run_code",     "add_note",    "focus_change", "ping",          "call_signal",
-    "call_state"};
+    "join_session", "code_update",  "pull", "cursor_update", "language_change", "run_code",
+    "add_note",     "focus_change", "ping", "call_signal",   "call_state"};
 
 bool is_uint(const json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
@@ -137,8 +136,8 @@ command parse_call_signal(const json& msg, const command_limits& limits) {
   if (signal == msg.end() || !signal->is_object())
     return refuse(error_code::invalid_changes, "call_signal needs a \"signal\" object");
   if (signal->dump().size() > limits.max_signal_bytes)
-    return refuse(error_code::too_large, "a signal has at most " +
-                                             std::to_string(limits.max_signal_bytes) + " bytes");
+    return refuse(error_code::too_large,
+                  "a signal has at most " + std::to_string(limits.max_signal_bytes) + " bytes");
   return call_signal{to->get<std::string>(), *signal};
 }
 

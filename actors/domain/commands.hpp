@@ -109,9 +109,9 @@ struct call_state {
 };
 
 /// A parsed message: a command, or why it was refused.
-using command = std::variant<command_error, join_session, code_update, pull, cursor_update,
-                             language_change, run_code, add_note, focus_change, ping,
-                             call_signal, call_state>;
+using command =
+    std::variant<command_error, join_session, code_update, pull, cursor_update, language_change,
+                 run_code, add_note, focus_change, ping, call_signal, call_state>;
 
 struct parsed_command {
   nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies

@@ -73,10 +73,11 @@ TEST_F(ws_calls, a_signal_reaches_only_the_addressed_participant_of_the_same_roo
   EXPECT_TRUE(of_type(until_pong(bob, "b"), "call_signal").empty());
 
   // Malformed: the protocol's error, nothing relayed.
-  for (const json& bad : {json{{"type", "call_signal"}, {"to", bob.id}},
-                          json{{"type", "call_signal"}, {"to", bob.id}, {"signal", "sdp"}},
-                          json{{"type", "call_signal"}, {"to", 7}, {"signal", json::object()}},
-                          json{{"type", "call_signal"}, {"to", "a b"}, {"signal", json::object()}}}) {
+  for (const json& bad :
+       {json{{"type", "call_signal"}, {"to", bob.id}},
+        json{{"type", "call_signal"}, {"to", bob.id}, {"signal", "sdp"}},
+        json{{"type", "call_signal"}, {"to", 7}, {"signal", json::object()}},
+        json{{"type", "call_signal"}, {"to", "a b"}, {"signal", json::object()}}}) {
     alice.ws->send(bad);
     auto err = alice.ws->next_of_type("error");
     ASSERT_TRUE(err) << bad;
@@ -160,12 +161,10 @@ TEST_F(ws_calls, call_state_is_logged_shown_and_ended_by_leaving_the_room) {
   // A repeat is answered but not logged; bad input changes nothing.
   alice.ws->send({{"type", "call_state"}, {"audio", false}, {"video", false}, {"joined", true}});
   ASSERT_TRUE(alice.ws->next_of_type("call_state_changed"));
-  for (const json& bad : {json{{"type", "call_state"}, {"audio", true}},
-                          json{{"type", "call_state"}, {"audio", 1}, {"video", false}},
-                          json{{"type", "call_state"},
-                               {"audio", true},
-                               {"video", false},
-                               {"joined", false}}}) {
+  for (const json& bad :
+       {json{{"type", "call_state"}, {"audio", true}},
+        json{{"type", "call_state"}, {"audio", 1}, {"video", false}},
+        json{{"type", "call_state"}, {"audio", true}, {"video", false}, {"joined", false}}}) {
     alice.ws->send(bad);
     auto err = alice.ws->next_of_type("error");
     ASSERT_TRUE(err) << bad;
@@ -199,9 +198,9 @@ TEST_F(ws_calls, call_state_is_logged_shown_and_ended_by_leaving_the_room) {
 
   // The fold at each seq agrees: in the call after the first, out after the last.
   auto at = [&](std::uint64_t seq) {
-    auto r = http_call(server.port(), "GET",
-                       "/api/sessions/" + s.id + "/state?seq=" + std::to_string(seq), "",
-                       bearer(s.key));
+    auto r =
+        http_call(server.port(), "GET",
+                  "/api/sessions/" + s.id + "/state?seq=" + std::to_string(seq), "", bearer(s.key));
     return body_of(r)["calls"];
   };
   EXPECT_TRUE(at(calls[0].value("seq", 0u)).contains(alice.id));
