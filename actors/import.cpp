@@ -118,6 +118,7 @@ std::optional<std::string> check_event(const eventlog::event& e, const import_li
           });
     case event_type::cursor_moved:
     case event_type::focus_changed:
+    case event_type::call_state_changed:
       return std::nullopt;  // the fold decodes them; they carry no free text
     case event_type::language_changed:
       return decoded<ev::language_changed>(

@@ -83,6 +83,12 @@ struct room_config {
   std::size_t max_stdin_bytes = 64u << 10;
   /// Retention sweep period of the registry. Default: 60 s.
   std::chrono::milliseconds sweep_every{60'000};
+  /// call_signal and call_state per second per participant (token bucket), and its burst.
+  /// Defaults 20 and 120: a call's negotiation with three peers is some 10 to 30 signals
+  /// each, well inside; both stay under the gateway's per-connection limit (60/s, burst
+  /// 200), so a flood of signals meets this one, answered rate_limited, first.
+  double call_signal_rate = 20;
+  double call_signal_burst = 120;
 };
 
 /// What rooms share. Owned by main; outlives the actor system's actors.

@@ -122,10 +122,12 @@ void room::quit() {
 
 void room::leave(const std::string& pid, const std::string& reason) {
   std::vector<event> txn;
+  json call_ended = end_call(txn, pid);
   if (record(txn, pid, events::participant_left{reason})) return;
   submit(std::move(txn));
   st_.members.erase(pid);
   trim_history();  // it may have been the one that was behind
+  if (!call_ended.is_null()) emit(others(pid), frame(call_ended));
   emit(others(pid),
        frame({{"type", "participant_left"}, {"participantId", pid}, {"reason", reason}}));
 }

@@ -62,7 +62,8 @@ void room::on_frame(const caf::actor& conn, const std::string& text) {
 
 domain::command_limits room::command_limits() const {
   const auto& cfg = st_.svc->config;
-  return {cfg.max_name_chars, cfg.max_note_bytes, cfg.max_stdin_bytes, cfg.max_updates_per_push};
+  return {cfg.max_name_chars, cfg.max_note_bytes, cfg.max_stdin_bytes, cfg.max_updates_per_push,
+          domain::command_limits{}.max_signal_bytes};
 }
 
 void room::on_join(const caf::actor& conn, const domain::join_session& join, const json& ref) {

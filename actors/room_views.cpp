@@ -83,7 +83,8 @@ json room::session_state(const member& m) const {
       {"doc", domain::utf16_to_utf8(st_.state.doc)},
       {"language", st_.state.language},
       {"title", st_.state.title},
-      {"participants", std::move(participants)}};
+      {"participants", std::move(participants)},
+      {"calls", domain::calls_json(st_.state)}};
   if (!st_.state.last_run.is_null()) out["lastRun"] = st_.state.last_run;
   if (!st_.state.running.is_null()) out["running"] = st_.state.running;
   out["phase"] = domain::to_string(st_.state.phase);

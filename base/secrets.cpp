@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "base/hex.hpp"
 
@@ -36,6 +37,25 @@ std::string sha256(std::string_view data) {
 
 std::string sha256_hex(std::string_view data) {
   return to_hex(sha256(data));
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
+           &size) == nullptr)
+    std::abort();  // as for sha256: a credential we cannot sign must not pass for one
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+std::string base64(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3), '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(data.data()),
+                          static_cast<int>(data.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

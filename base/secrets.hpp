@@ -15,6 +15,13 @@ std::string sha256(std::string_view data);
 /// sha256 as 64 lower-case hex digits.
 std::string sha256_hex(std::string_view data);
 
+/// The 20-byte HMAC-SHA1 of `data` under `key` (OpenSSL): what the TURN REST credential
+/// scheme (coturn's use-auth-secret) signs a username with. Not for new designs.
+std::string hmac_sha1(std::string_view key, std::string_view data);
+
+/// Standard base64 (RFC 4648, with padding) of `data`.
+std::string base64(std::string_view data);
+
 /// True when `a` and `b` are equal, in time independent of where they differ (CRYPTO_memcmp).
 /// Different lengths answer false at once: compare digests to hide a secret's length.
 bool constant_time_equal(std::string_view a, std::string_view b);

@@ -27,8 +27,9 @@ constexpr std::string_view type_names[] = {
     "phase_changed",
     "controls_changed",
     "scorecard_saved",
+    "call_state_changed",
 };
-constexpr std::uint8_t max_type = 14;
+constexpr std::uint8_t max_type = 15;
 
 bool valid_type(std::uint64_t raw) {
   return raw >= 1 && raw <= max_type;

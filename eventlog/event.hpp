@@ -47,6 +47,7 @@ enum class event_type : std::uint8_t {
   phase_changed = 12,     ///< lobby -> live -> ended (reopen: live)
   controls_changed = 13,  ///< an interviewer locked the editor or disabled runs
   scorecard_saved = 14,   ///< an interviewer's scorecard, last save wins
+  call_state_changed = 15,  ///< a participant joined, left or muted the call
 };
 
 /// "code_changed", ...

@@ -83,6 +83,12 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
                  "cluster file: one node per line, \"<id> <caf-host:port> <http-host:port>\" "
                  "(docs/cluster.md)");
   app.add_option("--node-id", o.node_id, "this node's id in the cluster file");
+  app.add_option("--turn-url", gw.turn_urls,
+                 "a STUN or TURN server for calls, e.g. turn:turn.example.com:3478 (repeatable)")
+      ->envname("ROOMD_TURN_URL");
+  app.add_option("--turn-secret", gw.turn_secret,
+                 "TURN REST shared secret (coturn use-auth-secret); prefer ROOMD_TURN_SECRET")
+      ->envname("ROOMD_TURN_SECRET");
 }
 
 std::string resolve_roomd_options(roomd_options& o) {

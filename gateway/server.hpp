@@ -64,6 +64,14 @@ struct gateway_options {
   bool serve_piston = false;
   /// With serve_piston: answer clients other than loopback too. Default: false.
   bool serve_piston_public = false;
+  /// STUN/TURN server URLs handed to calls by GET /api/ice-servers ("turn:host:3478",
+  /// "stun:host:3478", ...). Default: none (host candidates only: a LAN or loopback call).
+  std::vector<std::string> turn_urls;
+  /// The TURN REST shared secret (coturn's static-auth-secret with use-auth-secret): turn:
+  /// and turns: URLs get short-lived credentials signed with it. Default: none.
+  std::string turn_secret;
+  /// How long handed-out TURN credentials are valid. Default: 1 h.
+  std::chrono::seconds turn_ttl{3600};
 };
 
 /// Membership when roomd is one node of several (roomd --cluster FILE --node-id ID).

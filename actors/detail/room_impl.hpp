@@ -25,6 +25,7 @@
 #include "actors/domain/events.hpp"
 #include "actors/domain/room_state.hpp"
 #include "actors/room.hpp"
+#include "base/token_bucket.hpp"
 
 namespace rooms::actors::detail {
 
@@ -57,6 +58,7 @@ struct member {
   /// or cursor): history entries up to the smallest of these are needed by no one. 0 when
   /// unknown (a member restored from the log after a restart, until it resumes).
   std::uint64_t acked = 0;
+  std::optional<base::token_bucket> call_signals;  ///< made on the first call message
 };
 
 /// Frames to send once an append is durable.
@@ -164,6 +166,12 @@ class room {
   // -- room_scorecards.cpp --
 
   void on_command(member& who, const domain::save_scorecard& save, const json& ref);
+  // -- room_calls.cpp: audio and video calls --
+
+  /// Relays a WebRTC signal to one connected participant of this room; never logged.
+  void on_command(member& who, const domain::call_signal& signal, const json& ref);
+  /// Logs and broadcasts the sender's part in the call (call_state_changed).
+  void on_command(member& who, const domain::call_state& call, const json& ref);
 
   // -- room_runs.cpp --
 
@@ -245,6 +253,14 @@ class room {
   // -- room_lifecycle.cpp --
 
   void leave(const std::string& pid, const std::string& reason);
+
+  // -- room_calls.cpp --
+
+  /// Leaving the room ends the call: adds call_state_changed false/false to `txn` when `pid`
+  /// is in the call, and returns the frame to send the others once it is logged (else null).
+  json end_call(std::vector<event>& txn, const std::string& pid);
+  /// False (and `rate_limited` sent) when `who` is over its call message rate.
+  bool take_call_token(member& who, const json& ref);
   void start_grace(const std::string& pid);
 
   // -- room_history.cpp: updates kept for pull, resume and cursor mapping --

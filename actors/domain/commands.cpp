@@ -11,9 +11,9 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::string_view, 9> command_types = {
-    "join_session", "code_update", "pull",         "cursor_update", "language_change",
-    "run_code",     "add_note",    "focus_change", "ping"};
+constexpr std::array<std::string_view, 11> command_types = {
+    "join_session", "code_update",  "pull", "cursor_update", "language_change", "run_code",
+    "add_note",     "focus_change", "ping", "call_signal",   "call_state"};
 
 /// The v2 interview commands (interview.hpp), kept apart so each addition stays one line.
 constexpr std::array<std::string_view, 5> interview_command_types = {
@@ -223,6 +223,36 @@ command parse_scorecard(const json& msg, const command_limits& limits) {
   return out;
 }
 
+command parse_call_signal(const json& msg, const command_limits& limits) {
+  auto to = msg.find("to");
+  if (to == msg.end() || !to->is_string() || !valid_id(to->get_ref<const std::string&>()))
+    return refuse(error_code::invalid_changes, "call_signal needs a participant id in \"to\"");
+  auto signal = msg.find("signal");
+  if (signal == msg.end() || !signal->is_object())
+    return refuse(error_code::invalid_changes, "call_signal needs a \"signal\" object");
+  if (signal->dump().size() > limits.max_signal_bytes)
+    return refuse(error_code::too_large,
+                  "a signal has at most " + std::to_string(limits.max_signal_bytes) + " bytes");
+  return call_signal{to->get<std::string>(), *signal};
+}
+
+command parse_call_state(const json& msg) {
+  auto audio = msg.find("audio");
+  auto video = msg.find("video");
+  if (audio == msg.end() || !audio->is_boolean() || video == msg.end() || !video->is_boolean())
+    return refuse(error_code::invalid_changes, "call_state needs booleans \"audio\" and \"video\"");
+  call_state out{audio->get<bool>(), video->get<bool>(), false};
+  out.joined = out.audio || out.video;
+  if (auto joined = msg.find("joined"); joined != msg.end()) {
+    if (!joined->is_boolean())
+      return refuse(error_code::invalid_changes, "\"joined\" must be a boolean");
+    out.joined = joined->get<bool>();
+  }
+  if (!out.joined && (out.audio || out.video))
+    return refuse(error_code::invalid_changes, "audio or video on needs \"joined\":true");
+  return out;
+}
+
 command parse_fields(const std::string& type, const json& msg, const command_limits& limits) {
   if (type == "join_session") return parse_join(msg, limits);
   if (type == "code_update") return parse_code_update(msg, limits);
@@ -238,6 +268,8 @@ command parse_fields(const std::string& type, const json& msg, const command_lim
   if (type == "reopen_interview") return reopen_interview{};
   if (type == "set_controls") return parse_controls(msg);
   if (type == "save_scorecard") return parse_scorecard(msg, limits);
+  if (type == "call_signal") return parse_call_signal(msg, limits);
+  if (type == "call_state") return parse_call_state(msg);
   return refuse(error_code::unknown_type, "unknown message type \"" + type + "\"");
 }
 

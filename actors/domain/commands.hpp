@@ -27,6 +27,8 @@ struct command_limits {
   std::size_t max_note_bytes = default_max_note_bytes;
   std::size_t max_stdin_bytes = 64u << 10;
   std::size_t max_updates_per_push = 100;
+  /// Largest `signal` of a call_signal, as compact JSON (PROTOCOL.md: 64 KiB).
+  std::size_t max_signal_bytes = 64u << 10;
 };
 
 /// A refused message: the `error` frame's code and message.
@@ -110,11 +112,27 @@ struct save_scorecard {
   events::scorecard_saved card;
 };
 
+/// {"to","signal"}: a WebRTC offer, answer or ICE candidate for one participant of the room,
+/// relayed as call_signal {"from","signal"}; never logged. Whether `to` is here is the room's.
+struct call_signal {
+  std::string to;         ///< a participant id (1..max_id_bytes of [A-Za-z0-9_-])
+  nlohmann::json signal;  ///< an object of at most max_signal_bytes, relayed unchanged
+};
+
+/// {"audio","video","joined"?}: the sender's part in the call. `joined` defaults to
+/// audio || video, so false/false without it leaves the call; a client muted with its camera
+/// off that stays in the call sends "joined":true.
+struct call_state {
+  bool audio = false;
+  bool video = false;
+  bool joined = false;
+};
+
 /// A parsed message: a command, or why it was refused.
 using command = std::variant<command_error, join_session, code_update, pull, cursor_update,
                              language_change, run_code, add_note, focus_change, ping,
                              start_interview, end_interview, reopen_interview, set_controls,
-                             save_scorecard>;
+                             save_scorecard, call_signal, call_state>;
 
 struct parsed_command {
   nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies

@@ -169,6 +169,12 @@ json to_json(const scorecard_saved& p) {
   return j;
 }
 
+json to_json(const call_state_changed& p) {
+  json j = {{"audio", p.audio}, {"video", p.video}};
+  put(j, "joined", p.joined);
+  return j;
+}
+
 // -- from_json --
 
 std::optional<payload_error> from_json(const json& p, session_created& out) {
@@ -369,6 +375,22 @@ std::optional<payload_error> from_json(const json& p, scorecard_saved& out) {
     if (!p.contains("submitted") || !p["submitted"].is_boolean())
       return malformed("submitted must be a boolean");
     out.submitted = p["submitted"].get<bool>();
+    return std::nullopt;
+  });
+}
+
+std::optional<payload_error> from_json(const json& p, call_state_changed& out) {
+  return guarded([&]() -> std::optional<payload_error> {
+    if (!p.is_object()) return malformed("payload is not an object");
+    auto audio = p.find("audio");
+    auto video = p.find("video");
+    if (audio == p.end() || !audio->is_boolean() || video == p.end() || !video->is_boolean())
+      return malformed("audio and video must be booleans");
+    out.audio = audio->get<bool>();
+    out.video = video->get<bool>();
+    if (!optional_bool(p, "joined", out.joined)) return malformed("joined must be a boolean");
+    if (!out.in_call() && (out.audio || out.video))
+      return malformed("audio or video on outside the call");
     return std::nullopt;
   });
 }

@@ -166,8 +166,19 @@ struct scorecard_saved {
   bool operator==(const scorecard_saved&) const = default;
 };
 
+/// {"audio","video","joined"?}: the participant's part in the call (joining, leaving, muting);
+/// `joined` absent means audio || video. Never media: a band on the replay's timeline.
+struct call_state_changed {
+  bool audio = false;
+  bool video = false;
+  std::optional<bool> joined;
+  bool in_call() const { return joined.value_or(audio || video); }
+  bool operator==(const call_state_changed&) const = default;
+};
+
 nlohmann::json to_json(const session_created& p);
 nlohmann::json to_json(const participant_joined& p);
+nlohmann::json to_json(const call_state_changed& p);
 nlohmann::json to_json(const participant_left& p);
 nlohmann::json to_json(const code_changed& p);
 nlohmann::json to_json(const cursor_moved& p);
@@ -225,6 +236,10 @@ constexpr eventlog::event_type type_of(const scorecard_saved&) {
   return eventlog::event_type::scorecard_saved;
 }
 
+constexpr eventlog::event_type type_of(const call_state_changed&) {
+  return eventlog::event_type::call_state_changed;
+}
+
 /// Decodes `payload` (a JSON object) into `out`; nullopt on success, else why not (out is then
 /// unspecified). Never throws.
 std::optional<payload_error> from_json(const nlohmann::json& payload, session_created& out);
@@ -241,5 +256,6 @@ std::optional<payload_error> from_json(const nlohmann::json& payload, session_ex
 std::optional<payload_error> from_json(const nlohmann::json& payload, phase_changed& out);
 std::optional<payload_error> from_json(const nlohmann::json& payload, controls_changed& out);
 std::optional<payload_error> from_json(const nlohmann::json& payload, scorecard_saved& out);
+std::optional<payload_error> from_json(const nlohmann::json& payload, call_state_changed& out);
 
 }  // namespace rooms::domain::events

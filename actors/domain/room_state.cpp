@@ -96,6 +96,7 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       if (auto err = events::from_json(p, left)) return refused(*err);
       state.participants.erase(e.participant_id);
       state.cursors.erase(e.participant_id);
+      state.calls.erase(e.participant_id);  // leaving the room ends the call (rooms log it too)
       break;
     }
     case event_type::code_changed: {
@@ -194,10 +195,25 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       card = scorecard{std::move(saved), who->second.name, e.ts, e.seq};
       break;
     }
+    case event_type::call_state_changed: {
+      events::call_state_changed changed;
+      if (auto err = events::from_json(p, changed)) return refused(*err);
+      if (changed.in_call())
+        state.calls[e.participant_id] = call_media{changed.audio, changed.video};
+      else
+        state.calls.erase(e.participant_id);
+      break;
+    }
   }
   state.seq = e.seq;
   state.last_ts = e.ts;
   return std::nullopt;
+}
+
+json calls_json(const room_state& state) {
+  json calls = json::object();
+  for (const auto& [id, c] : state.calls) calls[id] = {{"audio", c.audio}, {"video", c.video}};
+  return calls;
 }
 
 json to_json(const participant& p) {
@@ -215,6 +231,7 @@ json to_json(const room_state& state) {
   for (const auto& [id, c] : state.cursors)
     cursors[id] = {{"version", c.version}, {"anchor", c.anchor}, {"head", c.head}};
   return {{"seq", state.seq},
+          {"calls", calls_json(state)},
           {"version", state.version},
           {"doc", utf16_to_utf8(state.doc)},
           {"language", state.language},
@@ -258,6 +275,7 @@ std::string encode_snapshot(const room_state& state) {
   json cards = json::object();
   for (const auto& [pid, card] : state.scorecards) cards[pid] = to_json(pid, card);
   body["scorecards"] = std::move(cards);
+  body["calls"] = calls_json(state);
   auto bytes = json::to_msgpack(body);
   std::string out;
   out.reserve(bytes.size() + 1);
@@ -313,6 +331,9 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
         s.scorecards[pid] = std::move(card);
       }
     }
+    if (auto calls = body.find("calls"); calls != body.end())  // absent in older snapshots
+      for (const auto& [id, c] : calls->items())
+        s.calls[id] = call_media{c.at("audio").get<bool>(), c.at("video").get<bool>()};
     return s;
   } catch (const json::exception&) {
     return std::nullopt;  // garbage is reported as "no snapshot"; the caller folds from seq 1

@@ -38,6 +38,13 @@ struct participant {
   bool operator==(const participant&) const = default;
 };
 
+/// A participant's part in the call as last logged (call_state_changed): there while in it.
+struct call_media {
+  bool audio = false;
+  bool video = false;
+  bool operator==(const call_media&) const = default;
+};
+
 /// Everything a room is, as folded from its events.
 struct room_state {
   std::uint64_t seq = 0;      ///< last applied event
@@ -58,6 +65,7 @@ struct room_state {
   /// What scorecards rate: the defaults until a question names its own.
   std::vector<std::string> criteria = default_criteria();
   std::map<std::string, scorecard> scorecards;  ///< by interviewer participant id
+  std::map<std::string, call_media> calls;  ///< who is in the call, by participant id
 
   bool operator==(const room_state&) const = default;
 };
@@ -72,8 +80,11 @@ struct apply_error {
 std::optional<apply_error> apply(room_state& state, const eventlog::event& e);
 
 /// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun",
-/// "phase","controls"} (scorecards have their own route).
+/// "phase","controls","calls":{"<participantId>":{"audio","video"}}} (scorecards have their own
+/// route).
 nlohmann::json to_json(const room_state& state);
+/// The call part of the views: {"<participantId>":{"audio","video"}} for those in the call.
+nlohmann::json calls_json(const room_state& state);
 /// A participant as PROTOCOL.md shows it: {"participantId","name","role","color"}.
 nlohmann::json to_json(const participant& p);
 /// {"editorLocked","runDisabled"}.

@@ -16,6 +16,7 @@
 
 #include "actors/domain/errors.hpp"
 #include "actors/room.hpp"
+#include "base/token_bucket.hpp"
 #include "gateway/server.hpp"
 #include "query/service.hpp"
 #include "questions/question_store.hpp"
@@ -34,26 +35,7 @@ using response = http::response<http::string_body>;
 class websocket_session;
 
 /// A token bucket: `rate` tokens per second up to `burst`. Not thread safe.
-class token_bucket {
- public:
-  token_bucket(double rate, double burst) : rate_(rate), burst_(burst), tokens_(burst) {}
-  /// Takes one token if there is one.
-  bool take() {
-    auto now = std::chrono::steady_clock::now();
-    tokens_ =
-        std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
-    last_ = now;
-    if (tokens_ < 1) return false;
-    tokens_ -= 1;
-    return true;
-  }
-
- private:
-  double rate_;
-  double burst_;
-  double tokens_;
-  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
-};
+using token_bucket = base::token_bucket;
 
 /// Token buckets per client address, thread safe. Old entries are pruned as it grows.
 class address_limiter {

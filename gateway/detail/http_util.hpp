@@ -92,6 +92,10 @@ bool serves_piston(const context& ctx, const std::string& client);
 response piston_runtimes(context& ctx, const request& req);
 response piston_execute(context& ctx, const request& req);
 
+/// /api/ice-servers (routes_calls.cpp): the STUN/TURN servers for calls, with TURN REST
+/// credentials when a secret is configured.
+response get_ice_servers(context& ctx, const request& req, const target_parts& t);
+
 /// Prometheus text of every counter.
 response get_metrics(context& ctx, const request& req);
 

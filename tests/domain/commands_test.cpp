@@ -45,9 +45,38 @@ TEST(parse_command, the_envelope) {
   EXPECT_EQ(parse(R"({"type":"format_disk"})").type, "format_disk");
   EXPECT_TRUE(parse(R"({"type":7})").type.empty());
   EXPECT_FALSE(is_command_type("format_disk"));
-  for (const char* type : {"join_session", "code_update", "pull", "cursor_update",
-                           "language_change", "run_code", "add_note", "focus_change", "ping"})
+  for (const char* type :
+       {"join_session", "code_update", "pull", "cursor_update", "language_change", "run_code",
+        "add_note", "focus_change", "ping", "call_signal", "call_state"})
     EXPECT_TRUE(is_command_type(type)) << type;
+}
+
+TEST(parse_command, call_signal_and_call_state) {
+  auto sig = std::get<call_signal>(
+      parse(R"({"type":"call_signal","to":"p_1","signal":{"candidate":null}})").value);
+  EXPECT_EQ(sig.to, "p_1");
+  EXPECT_EQ(sig.signal, json::parse(R"({"candidate":null})"));
+  EXPECT_EQ(refused(R"({"type":"call_signal","to":"p_1","signal":[1]})").code,
+            error_code::invalid_changes);
+  EXPECT_EQ(refused(R"({"type":"call_signal","to":"","signal":{}})").code,
+            error_code::invalid_changes);
+  command_limits small;
+  small.max_signal_bytes = 10;  // {"a":"12345"} is 13 bytes
+  EXPECT_EQ(refused(R"({"type":"call_signal","to":"p_1","signal":{"a":"12345"}})", small).code,
+            error_code::too_large);
+  auto on =
+      std::get<call_state>(parse(R"({"type":"call_state","audio":true,"video":false})").value);
+  EXPECT_TRUE(on.joined);
+  auto off =
+      std::get<call_state>(parse(R"({"type":"call_state","audio":false,"video":false})").value);
+  EXPECT_FALSE(off.joined);
+  auto muted = std::get<call_state>(
+      parse(R"({"type":"call_state","audio":false,"video":false,"joined":true})").value);
+  EXPECT_TRUE(muted.joined);
+  EXPECT_EQ(refused(R"({"type":"call_state","audio":true,"video":true,"joined":false})").code,
+            error_code::invalid_changes);
+  EXPECT_EQ(refused(R"({"type":"call_state","audio":"yes","video":true})").code,
+            error_code::invalid_changes);
 }
 
 TEST(parse_command, the_ref_is_carried_on_success_and_on_refusal) {

@@ -54,6 +54,24 @@ TEST(event_payloads, recorded_payloads_round_trip) {
   round_trips<focus_changed>(R"({"focused":false})");
   round_trips<focus_changed>(R"({})");
   round_trips<session_expired>(R"({"by":"admin"})");
+  round_trips<call_state_changed>(R"({"audio":true,"video":false,"joined":true})");
+  round_trips<call_state_changed>(R"({"audio":false,"video":false})");
+}
+
+TEST(event_payloads, call_state_changed_is_in_the_call_while_joined_or_on) {
+  call_state_changed c;
+  EXPECT_FALSE(from_json(json::parse(R"({"audio":false,"video":true})"), c));
+  EXPECT_TRUE(c.in_call()) << "no joined: audio || video";
+  EXPECT_FALSE(from_json(json::parse(R"({"audio":false,"video":false,"joined":true})"), c));
+  EXPECT_TRUE(c.in_call()) << "muted with the camera off, still in the call";
+  EXPECT_FALSE(from_json(json::parse(R"({"audio":false,"video":false})"), c));
+  EXPECT_FALSE(c.in_call());
+  EXPECT_EQ(refused<call_state_changed>(R"({"audio":true})").message,
+            "audio and video must be booleans");
+  EXPECT_EQ(refused<call_state_changed>(R"({"audio":true,"video":false,"joined":false})").message,
+            "audio or video on outside the call");
+  EXPECT_EQ(refused<call_state_changed>(R"({"audio":true,"video":false,"joined":1})").message,
+            "joined must be a boolean");
 }
 
 TEST(event_payloads, the_decoded_values) {

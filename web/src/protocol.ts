@@ -149,6 +149,8 @@ export interface SessionStateMsg extends Ref {
   criteria?: string[];
   /** Interviewers only: their own scorecard, and everyone's once they submitted theirs. */
   scorecards?: Scorecard[];
+  /** Who is in the call, with which media (absent from servers before calls). */
+  calls?: Record<string, CallMedia>;
 }
 export interface PhaseChangedMsg extends Ref {
   type: 'phase_changed';
@@ -224,6 +226,27 @@ export interface ParticipantFocusMsg {
   participantId: string;
   focused: boolean;
 }
+/** A participant's media in the call, as `/state` and `session_state` show it. */
+export interface CallMedia {
+  audio: boolean;
+  video: boolean;
+}
+/** A WebRTC description or ICE candidate, relayed unchanged between two participants. */
+export interface CallSignal {
+  description?: { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string };
+  candidate?: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null; usernameFragment?: string | null } | null;
+}
+export interface CallSignalMsg {
+  type: 'call_signal';
+  from: string;
+  signal: CallSignal;
+}
+export interface CallStateChangedMsg extends Ref, CallMedia {
+  type: 'call_state_changed';
+  participantId: string;
+  /** In the call (false: left it); audio and video are then false. */
+  joined: boolean;
+}
 export interface ErrorMsg extends Ref {
   type: 'error';
   code: ErrorCode | string;
@@ -246,6 +269,8 @@ export type ServerMessage =
   | RunFinishedMsg
   | NoteAddedMsg
   | ParticipantFocusMsg
+  | CallSignalMsg
+  | CallStateChangedMsg
   | ErrorMsg
   | PongMsg
   | PhaseChangedMsg
@@ -268,6 +293,8 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'run_finished',
   'note_added',
   'participant_focus',
+  'call_signal',
+  'call_state_changed',
   'error',
   'pong',
   'phase_changed',
@@ -352,6 +379,14 @@ export interface SetControlsMsg extends Ref, Partial<Controls> {
 }
 export interface SaveScorecardMsg extends Ref, ScorecardFields {
   type: 'save_scorecard';
+export interface CallSignalOutMsg extends Ref {
+  type: 'call_signal';
+  to: string;
+  signal: CallSignal;
+}
+export interface CallStateMsg extends Ref, CallMedia {
+  type: 'call_state';
+  joined: boolean;
 }
 
 export type ClientMessage =
@@ -369,6 +404,8 @@ export type ClientMessage =
   | ReopenInterviewMsg
   | SetControlsMsg
   | SaveScorecardMsg;
+  | CallSignalOutMsg
+  | CallStateMsg;
 
 // ---------------------------------------------------------------- log events (/events)
 
@@ -430,6 +467,11 @@ export interface FocusChangedEvent extends EventBase {
   type: 'focus_changed';
   focused: boolean;
 }
+export interface CallStateChangedEvent extends EventBase, CallMedia {
+  type: 'call_state_changed';
+  /** Absent: audio || video. */
+  joined?: boolean;
+}
 export interface SessionExpiredEvent extends EventBase {
   type: 'session_expired';
   by?: string;
@@ -461,6 +503,7 @@ export type LogEvent =
   | PhaseChangedEvent
   | ControlsChangedEvent
   | ScorecardSavedEvent;
+  | CallStateChangedEvent;
 
 export type LogEventType = LogEvent['type'];
 
@@ -529,12 +572,20 @@ export interface StateAt {
   lastRun: LastRun | null;
   phase?: Phase;
   controls?: Controls;
+  /** Who is in the call as of this event. */
+  calls?: Record<string, CallMedia>;
 }
 
 /** `GET /api/sessions/<id>/scorecards` (interviewer key or admin token). */
 export interface ScorecardsPage {
   criteria: string[];
   scorecards: Scorecard[];
+}
+
+/** `GET /api/ice-servers`: RTCConfiguration.iceServers, TURN credentials valid until `expiresAt`. */
+export interface IceServersAnswer {
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  expiresAt?: number;
 }
 
 /** Every error answer: `{"error","message"}`. */

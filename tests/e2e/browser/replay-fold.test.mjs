@@ -1,10 +1,11 @@
 // The replay page's fold agrees with the server's: sessions recorded on a real roomd by WebSocket
 // clients (typing, stale and fresh cursors, language changes, joins, clean and dropped leaves, runs
-// with output, stdin and failures, notes, focus, a fork, an interview with a lobby, start, end,
-// reopen, controls, scorecards and pastes) are folded by web/src/replay/fold.ts itself
-// (bundled for node with the esbuild Vite ships, from the same source the page is built from) and
-// compared with GET /state?seq=n at EVERY seq n: doc, version, language, participants, cursors as
-// last logged, lastRun, phase, controls. A last test proves the comparison fails on a fold of slightly wrong events.
+// with output, stdin and failures, notes, focus, calls joined, muted and left, a fork, an
+// interview with a lobby, start, end, reopen, controls, scorecards and pastes) are folded by
+// web/src/replay/fold.ts itself (bundled for node with the esbuild Vite ships, from the same source
+// the page is built from) and compared with GET /state?seq=n at EVERY seq n: doc, version,
+// language, participants, cursors as last logged, lastRun, phase, controls, calls. A last test
+// proves the comparison fails on a fold of slightly wrong events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -198,26 +199,37 @@ test('record: two people type, move cursors, switch languages, run, take notes, 
     if (i === 32) bob.send({ type: 'focus_change', focused: true });
     if (i === 40) ann.send({ type: 'language_change', language: 'javascript' });
     if (i === 45) ann.send({ type: 'language_change', language: 'python' });
+    // Calls: Ann joins with camera and mic, Bob with his mic, Ann mutes, turns her camera off.
+    if (i === 10) ann.send({ type: 'call_state', audio: true, video: true, joined: true });
+    if (i === 12) bob.send({ type: 'call_state', audio: true, video: false, joined: true });
+    if (i === 50) ann.send({ type: 'call_state', audio: false, video: true, joined: true });
+    if (i === 55) ann.send({ type: 'call_state', audio: false, video: false, joined: true });
   }
   // A run of whatever the document is now (likely a syntax error: a failing run is a run too).
   await bob.run();
   const cid = new Peer(s, 'Cid', 'candidate');
   await cid.join();
+  cid.send({ type: 'call_state', audio: false, video: true }); // no "joined": audio || video
   for (let i = 0; i < 10; i++) {
     await cid.edit();
     cid.cursor();
     await settle([ann, bob, cid]);
   }
-  bob.leave();
+  ann.send({ type: 'call_state', audio: true, video: false, joined: true });
+  await sleep(50);
+  bob.leave(); // in the call: the room logs his call ended before his leave
   await sleep(100);
-  cid.drop();
+  cid.drop(); // in the call too: ended when the grace passes
   await sleep(1600); // the resume grace passes: Cid is logged as disconnected
   ann.cursor();
   await sleep(100);
   const events = await record('typing', s);
   const types = new Set(events.map((e) => e.type));
-  for (const t of ['session_created', 'participant_joined', 'participant_left', 'code_changed', 'cursor_moved', 'language_changed', 'run_started', 'run_finished', 'note_added', 'focus_changed'])
+  for (const t of ['session_created', 'participant_joined', 'participant_left', 'code_changed', 'cursor_moved', 'language_changed', 'run_started', 'run_finished', 'note_added', 'focus_changed', 'call_state_changed'])
     assert.ok(types.has(t), `the log has ${t}`);
+  const callEvents = events.filter((e) => e.type === 'call_state_changed');
+  assert.ok(callEvents.length >= 8, `joins, mutes and the two ends by leaving: ${callEvents.length}`);
+  assert.equal(callEvents.filter((e) => e.joined === false).length, 2, 'Bob and Cid left the call with the room');
   assert.deepEqual(events.filter((e) => e.type === 'participant_left').map((e) => e.reason).sort(), ['disconnected', 'left']);
   assert.deepEqual([ann, bob, cid].flatMap((p) => p.errors), []);
 });
@@ -327,6 +339,7 @@ function stateOfFrame(fr) {
     lastRun: fr.lastRun,
     phase: fr.phase,
     controls: fr.controls,
+    calls: Object.fromEntries(fr.calls),
   };
 }
 
@@ -340,6 +353,7 @@ function stateOfServer(st) {
     lastRun: st.lastRun,
     phase: st.phase,
     controls: st.controls,
+    calls: st.calls,
   };
 }
 
@@ -393,6 +407,7 @@ test('the comparison catches a wrong fold', async () => {
     ['a language change lost', mutate((e) => (e.type === 'language_changed' ? { ...e, language: 'rust' } : e))],
     ['a leave lost', mutate((e) => (e.type === 'participant_left' ? { ...e, type: 'focus_changed', focused: true } : e))],
     ['a stale cursor taken as current', mutate((e) => (e.type === 'cursor_moved' ? { ...e, version: e.version + 1 } : e))],
+    ['a mute lost', mutate((e) => (e.type === 'call_state_changed' && e.audio === false && e.joined === true ? { ...e, audio: true } : e))],
     ['a run result changed', mutate((e) => (e.type === 'run_finished' ? { ...e, exitCode: 99 } : e))],
   ];
   for (const [what, events] of wrong) assert.throws(() => compare(events, states, what), assert.AssertionError, what);

@@ -4,9 +4,12 @@ import { chromium } from 'playwright-core';
 export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+/** Chromium flags for calls: fake camera and microphone, granted without a prompt. */
+export const FAKE_MEDIA_ARGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+
 /** playwright-core gives every launch a fresh temporary user-data-dir (and removes it on close). */
-export async function launch() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+export async function launch({ args = [] } = {}) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...args] });
   return {
     browser,
     async newPage(viewport = { width: 1360, height: 820 }) {

@@ -3,7 +3,7 @@
 // cursors, runs, notes). Pure: no DOM, so tests/e2e/browser/replay-fold.test.mjs runs this very
 // module in node against GET /state?seq=n.
 import { ChangeSet, Text } from '@codemirror/state';
-import type { Controls, Cursor, EditOrigin, LastRun, LogEvent, ParticipantRecord, PasteFrom, Phase, RunningRun } from '../protocol';
+import type { CallMedia, Controls, Cursor, EditOrigin, LastRun, LogEvent, ParticipantRecord, PasteFrom, Phase, RunningRun } from '../protocol';
 import { finishedFields, type RunView } from '../run-result';
 
 export type PInfo = ParticipantRecord;
@@ -22,6 +22,8 @@ export interface Frame {
   lastRun: LastRun | null;
   /** The run shown at this moment: the one running, else the last finished. */
   lastRunId?: string;
+  /** Who is in the call and with which media, like `/state`'s `calls`. */
+  calls: Map<string, CallMedia>;
   /** Ranges inserted by this event (code_changed only), in the frame's document. */
   inserted?: [number, number][];
   /** The longest single insertion of this event (code_changed only), in UTF-16 units. */
@@ -84,6 +86,7 @@ export function foldEvents(events: LogEvent[]): Folded {
   let language = 'plaintext';
   let present = new Map<string, PInfo>();
   let logged = new Map<string, Cursor>();
+  let calls = new Map<string, CallMedia>();
   let cursors = new Map<string, { anchor: number; head: number }>();
   let running: RunningRun | null = null;
   let lastRun: LastRun | null = null;
@@ -121,6 +124,10 @@ export function foldEvents(events: LogEvent[]): Folded {
             logged.delete(pid);
             cursors = new Map(cursors);
             cursors.delete(pid);
+          }
+          if (calls.has(pid)) {
+            calls = new Map(calls);
+            calls.delete(pid);
           }
           break;
         }
@@ -216,6 +223,14 @@ export function foldEvents(events: LogEvent[]): Folded {
             .filter((c) => typeof c.seq === 'number' && c.seq >= 1)
             .map((c) => ({ index: (c.seq as number) - 1, text: String(c.text ?? ''), by }));
           pinnedBy.set(e.participantId ?? '', list);
+        case 'call_state_changed': {
+          // As the server's fold: in the call while `joined` (absent: audio || video).
+          const pid = e.participantId ?? '';
+          const audio = e.audio === true;
+          const video = e.video === true;
+          calls = new Map(calls);
+          if (e.joined ?? (audio || video)) calls.set(pid, { audio, video });
+          else calls.delete(pid);
           break;
         }
         case 'focus_changed':
@@ -223,7 +238,7 @@ export function foldEvents(events: LogEvent[]): Folded {
           break;
       }
     }
-    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, inserted, bigInsert, phase, controls, paste });
+    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, calls, inserted, bigInsert, phase, controls, paste });
   }
   const pinned = [...pinnedBy.values()].flat().sort((a, b) => a.index - b.index);
   return { events, frames, runs, notes, pinned, names, error, stoppedAt };

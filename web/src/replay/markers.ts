@@ -98,6 +98,49 @@ export function buildMarkers(f: Folded, pasteThreshold: number): Marker[] {
   return out;
 }
 
+/** A stretch of the timeline during which one participant was in the call, with one media state. */
+export interface CallBand {
+  participantId: string;
+  name: string;
+  color: string;
+  /** First and last event index of the stretch (inclusive). */
+  from: number;
+  to: number;
+  audio: boolean;
+  video: boolean;
+}
+
+/**
+ * The call as bands: one per participant and media state, from the fold's `calls` (which folds
+ * call_state_changed like the server), so joining, muting and leaving show where they happened.
+ */
+export function buildCallBands(f: Folded): CallBand[] {
+  const out: CallBand[] = [];
+  const open = new Map<string, CallBand>();
+  const stop = f.stoppedAt ?? f.events.length;
+  for (let i = 0; i < stop; i++) {
+    const calls = f.frames[i].calls;
+    for (const [pid, band] of open) {
+      const now = calls.get(pid);
+      if (!now || now.audio !== band.audio || now.video !== band.video) {
+        band.to = Math.max(band.from, i - 1);
+        out.push(band);
+        open.delete(pid);
+      }
+    }
+    for (const [pid, media] of calls) {
+      if (open.has(pid)) continue;
+      const who = f.names.get(pid);
+      open.set(pid, { participantId: pid, name: who?.name ?? 'someone', color: who?.color ?? '#8892b0', from: i, to: i, audio: media.audio, video: media.video });
+    }
+  }
+  for (const band of open.values()) {
+    band.to = Math.max(band.from, stop - 1);
+    out.push(band);
+  }
+  return out.sort((a, b) => a.from - b.from);
+}
+
 /** One line about an event, for the event label and the "All events" list. */
 export function describe(e: LogEvent, f: Folded): string {
   const pid = actorOf(e);
@@ -129,6 +172,9 @@ export function describe(e: LogEvent, f: Folded): string {
       return `${who} set the controls`;
     case 'scorecard_saved':
       return `${who} saved a scorecard${e.submitted ? ' (submitted)' : ''}`;
+    case 'call_state_changed':
+      if (!(e.joined ?? (e.audio || e.video))) return `${who} left the call`;
+      return `${who} in the call: ${e.audio ? 'mic on' : 'muted'}, ${e.video ? 'camera on' : 'camera off'}`;
     default:
       return String((e as { type: unknown }).type).replace(/_/g, ' ');
   }

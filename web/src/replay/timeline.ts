@@ -3,7 +3,7 @@
 import { h, clear } from '../dom';
 import type { LogEvent } from '../protocol';
 import { actorOf, type Folded } from './fold';
-import { describe, type Marker } from './markers';
+import { buildCallBands, describe, type Marker } from './markers';
 import type { ListMode } from './layout';
 
 export interface TimelineHost {
@@ -46,6 +46,22 @@ export class Timeline {
       const b = h('button', { class: `marker marker-${m.kind}`, style: `left:${this.left(m.index)}`, title: `${m.label}${m.detail ? `\n\n${m.detail}\n` : ''} (shift-click: compare)`, 'data-index': m.index, 'aria-label': m.label, hidden: !host.isVisible(m.index) });
       b.addEventListener('click', (e) => host.activate(m.index, e, m));
       track.appendChild(b);
+    }
+    // The call: one band per participant and media state, under the markers (never media).
+    const bands = buildCallBands(host.f);
+    const rows = [...new Set(bands.map((b) => b.participantId))];
+    for (const band of bands) {
+      const media = band.audio || band.video ? `${band.audio ? 'mic' : 'muted'}${band.video ? ', camera' : ''}` : 'muted, camera off';
+      const width = this.n > 1 ? ((band.to - band.from) / (this.n - 1)) * 100 : 100;
+      const el = h('div', {
+        class: `call-band${band.audio ? ' call-band-audio' : ''}${band.video ? ' call-band-video' : ''}`,
+        style: `left:${this.left(band.from)};width:max(${width}%,3px);bottom:${rows.indexOf(band.participantId) * 4}px;background:${band.color}`,
+        title: `${band.name} in the call (${media})`,
+        'data-pid': band.participantId,
+        'data-from': band.from,
+        'data-to': band.to,
+      });
+      track.appendChild(el);
     }
     for (const which of ['a', 'b'] as const) {
       const idx = which === 'a' ? host.markA : host.markB;

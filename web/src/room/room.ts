@@ -4,6 +4,7 @@ import { setLanguage } from '../editor';
 import { languageLabel } from '../languages';
 import type { ErrorMsg, LanguageChangedMsg, Role, Runtime, ServerMessage, SessionStateMsg } from '../protocol';
 import { RoomSocket } from '../socket';
+import { Call } from './call';
 import { Collab, MAX_MESSAGE_BYTES, type TooLargeWhy } from './collab';
 import type { RoomContext, RoomEls } from './context';
 import { buildLayout, fillLanguages, renderConn, showNotice, showTitle } from './layout';
@@ -32,6 +33,7 @@ export class Room implements RoomContext {
   private notes: Notes;
   private interview: Interview;
   private scorecards: ScorecardPanel | null = null;
+  private call: Call;
 
   constructor(
     private root: HTMLElement,
@@ -69,6 +71,7 @@ export class Room implements RoomContext {
       nameOf: (pid) => this.presence.name(pid),
     });
     if (role === 'interviewer') this.scorecards = new ScorecardPanel(this);
+    this.call = new Call(this, (pid) => this.presence.name(pid));
     this.installTestHook();
   }
 
@@ -88,6 +91,7 @@ export class Room implements RoomContext {
       this.interview.mount(side);
       this.scorecards?.mount(side);
     }
+    this.call.mount(this.els.editorHost);
     this.runs.updateButton();
     this.socket.start();
     const focusHandler = () => this.presence.sendFocus();
@@ -138,6 +142,15 @@ export class Room implements RoomContext {
       },
       get readOnly() {
         return room.collab.view ? room.collab.view.state.readOnly : null;
+      },
+      call: {
+        get state() {
+          return room.call.testView();
+        },
+        set forceRelay(v: boolean) {
+          room.call.forceRelay = v;
+        },
+        candidateTypes: () => room.call.candidateTypes(),
       },
     };
     (window as unknown as { __room: typeof hook }).__room = hook;
@@ -213,6 +226,7 @@ export class Room implements RoomContext {
       case 'participant_joined':
         return this.presence.joined(m);
       case 'participant_left':
+        this.call.left(m.participantId);
         return this.presence.left(m);
       case 'participant_focus':
         return this.presence.focus(m);
@@ -232,6 +246,10 @@ export class Room implements RoomContext {
         return this.scorecards?.saved(m);
       case 'scorecards':
         return this.scorecards?.revealed(m);
+      case 'call_signal':
+        return void this.call.signal(m);
+      case 'call_state_changed':
+        return this.call.stateChanged(m);
       case 'error':
         return this.onError(m);
       case 'pong':
@@ -268,6 +286,7 @@ export class Room implements RoomContext {
     this.collab.joined(m, resumed);
     this.setLanguageLocal(m.language || 'plaintext');
     this.presence.reset(m.participants ?? []);
+    this.call.sessionState(m);
     if (m.lastRun) this.runs.showLast(m.lastRun);
     this.runs.updateButton();
     this.collab.trySend();
