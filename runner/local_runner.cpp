@@ -93,6 +93,11 @@ bool write_file(const std::string& path, const std::string& data) {
 
 enum class stage { compile, run, version };
 
+/// The probe's hello worlds get this many times the run and compile clocks: a JVM compiler's
+/// first start on a busy machine (others building at start-up) must not drop the language for
+/// the server's whole life; user programs keep the configured limits.
+constexpr int probe_timeout_factor = 3;
+
 class local_runner final : public runner {
  public:
   explicit local_runner(const local_options& options) : options_(options) {
@@ -271,9 +276,10 @@ class local_runner final : public runner {
   };
 
   /// One bubblewrap invocation. `on_output` (may be empty) gets the output as it arrives.
+  /// `probing`: the start-up probe's own program, given probe_timeout_factor times the clocks.
   stage_outcome sandboxed(const language& lang, stage s, const std::vector<std::string>& command,
                           const std::string& host_work, const std::string& stdin_data,
-                          const std::string& java_class, int slot,
+                          const std::string& java_class, int slot, bool probing,
                           std::function<void(int, std::string_view)> on_output = {}) {
     stage_outcome out;
     process_spec spec;
@@ -326,7 +332,8 @@ class local_runner final : public runner {
     for (const auto& e : lang.env) {
       spec.env.push_back(detail::expand(e, src, java_class, options_.memory_bytes));
     }
-    auto timeout = s == stage::run ? options_.run_timeout : options_.compile_timeout;
+    auto timeout = (s == stage::run ? options_.run_timeout : options_.compile_timeout) *
+                   (probing ? probe_timeout_factor : 1);
     spec.wall_timeout = timeout;
     spec.stdin_data = stdin_data;
     spec.output_cap = options_.output_bytes;
@@ -419,7 +426,7 @@ class local_runner final : public runner {
            std::to_string(limit >> 20) + " MiB\n";
   }
 
-  run_result run_language(const language& lang, const run_request& request) {
+  run_result run_language(const language& lang, const run_request& request, bool probing = false) {
     struct slot_guard {
       local_runner* self;
       int slot;
@@ -448,8 +455,8 @@ class local_runner final : public runner {
 
     run_result result;
     if (!lang.compile.empty()) {
-      auto c =
-          sandboxed(lang, stage::compile, lang.compile, work.path(), "", java_class, guard.slot);
+      auto c = sandboxed(lang, stage::compile, lang.compile, work.path(), "", java_class,
+                         guard.slot, probing);
       if (!c.p.error.empty()) return failed(c.p.error);
       if (!c.started && !c.p.timed_out)
         return failed("sandbox failed to start: " + c.p.stderr_data);
@@ -479,7 +486,7 @@ class local_runner final : public runner {
       };
     }
     auto p = sandboxed(lang, stage::run, lang.run, work.path(), request.stdin_data, java_class,
-                       guard.slot, stream);
+                       guard.slot, probing, stream);
     if (!p.p.error.empty()) return failed(p.p.error);
     if (!p.started && !p.p.timed_out) return failed("sandbox failed to start: " + p.p.stderr_data);
     fill_status(p.p, result);
@@ -506,7 +513,7 @@ class local_runner final : public runner {
     auto worker = [&] {
       for (std::size_t i; (i = next++) < installed_.size();) {
         const language& lang = *installed_[i];
-        auto r = run_language(lang, {lang.name, lang.hello, ""});
+        auto r = run_language(lang, {lang.name, lang.hello, ""}, /*probing=*/true);
         if (r.error.empty() && r.exit_code == 0 && r.stdout_data == "hello, world\n") {
           outcomes[i].ok = true;
         } else {
@@ -519,7 +526,7 @@ class local_runner final : public runner {
           continue;
         }
         int slot = acquire_slot();
-        auto v = sandboxed(lang, stage::version, lang.version, "", "", "", slot);
+        auto v = sandboxed(lang, stage::version, lang.version, "", "", "", slot, /*probing=*/true);
         release_slot(slot);
         outcomes[i].version = parse_version(v.p.stdout_data + "\n" + v.p.stderr_data);
       }

@@ -68,7 +68,9 @@ roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extr
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  // Generous: with --runner local, roomd probes every installed toolchain before it listens
+  // (all 25 languages: over 30 s on a busy 2-core machine).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -86,7 +88,7 @@ roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extr
         std::chrono::milliseconds(20));  // polling a child's start-up, not timing a test
   }
   kill9();
-  throw std::runtime_error("roomd did not start within 20 s: " + log());
+  throw std::runtime_error("roomd did not start within 120 s: " + log());
 }
 
 roomd_process::~roomd_process() {

@@ -30,7 +30,9 @@ export async function startRoomd({ env = {}, extraArgs = [] } = {}) {
   let exited = null;
   proc.on('exit', (code, signal) => (exited = { code, signal }));
 
-  const deadline = Date.now() + 15_000;
+  // Generous: roomd probes every installed toolchain before it listens (all 25 languages:
+  // over 30 s on a busy 2-core machine).
+  const deadline = Date.now() + 120_000;
   let port = null;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`roomd exited early (${JSON.stringify(exited)}):\n${stderr}`);
@@ -47,7 +49,7 @@ export async function startRoomd({ env = {}, extraArgs = [] } = {}) {
   }
   if (!port) {
     proc.kill('SIGKILL');
-    throw new Error(`roomd did not write its port file within 15 s:\n${stderr}`);
+    throw new Error(`roomd did not write its port file within 120 s:\n${stderr}`);
   }
   const url = `http://127.0.0.1:${port}`;
   while (Date.now() < deadline) {
