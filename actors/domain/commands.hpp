@@ -54,7 +54,7 @@ struct client_update {
   std::string client_id;
   nlohmann::json changes;  ///< as sent: logged and broadcast unchanged
   changeset parsed;
-  std::optional<std::string> origin;      ///< paste signal: "typed", "paste", "drop", "undo", "other"
+  std::optional<std::string> origin;  ///< paste signal: "typed", "paste", "drop", "undo", "other"
   std::optional<std::string> paste_from;  ///< for a paste or drop: "outside" or "inside"
 };
 
@@ -111,10 +111,10 @@ struct save_scorecard {
 };
 
 /// A parsed message: a command, or why it was refused.
-using command = std::variant<command_error, join_session, code_update, pull, cursor_update,
-                             language_change, run_code, add_note, focus_change, ping,
-                             start_interview, end_interview, reopen_interview, set_controls,
-                             save_scorecard>;
+using command =
+    std::variant<command_error, join_session, code_update, pull, cursor_update, language_change,
+                 run_code, add_note, focus_change, ping, start_interview, end_interview,
+                 reopen_interview, set_controls, save_scorecard>;
 
 struct parsed_command {
   nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies
