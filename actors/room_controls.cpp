@@ -37,7 +37,8 @@ void room::on_command(member& who, const domain::set_controls& set, const json& 
   events::controls_changed changed{set.editor_locked.value_or(st_.state.controls.editor_locked),
                                    set.run_disabled.value_or(st_.state.controls.run_disabled)};
   std::vector<event> txn;
-  if (auto err = record(txn, who.pid, changed)) return error_to(who.conn, error_code::busy, *err, ref);
+  if (auto err = record(txn, who.pid, changed))
+    return error_to(who.conn, error_code::busy, *err, ref);
   submit(std::move(txn));
   json out = events::to_json(changed);
   out["type"] = "controls_changed";

@@ -172,8 +172,7 @@ command parse_scorecard(const json& msg, const command_limits& limits) {
     if (!ratings->is_object())
       return refuse(error_code::invalid_changes, "\"ratings\" must be an object");
     if (ratings->size() > max_criteria)
-      return refuse(error_code::too_large,
-                    "at most " + std::to_string(max_criteria) + " ratings");
+      return refuse(error_code::too_large, "at most " + std::to_string(max_criteria) + " ratings");
     for (const auto& [criterion, rating] : ratings->items()) {
       if (!valid_criterion(criterion))
         return refuse(error_code::invalid_changes,

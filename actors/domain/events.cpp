@@ -223,7 +223,8 @@ std::optional<payload_error> from_json(const json& p, code_changed& out) {
     out.version = version->get<std::uint64_t>();
     if (!optional_string(p, "clientID", out.client_id))
       return malformed("clientID must be a string");
-    if (!optional_string(p, "origin", out.origin) || !optional_string(p, "pasteFrom", out.paste_from))
+    if (!optional_string(p, "origin", out.origin) ||
+        !optional_string(p, "pasteFrom", out.paste_from))
       return malformed("origin and pasteFrom must be strings");
     out.changes = p.value("changes", json());
     auto parsed = changeset::from_json(out.changes);

@@ -48,8 +48,7 @@ bool valid_criterion(std::string_view name) {
 }
 
 bool valid_origin(std::string_view origin) {
-  return one_of(origin,
-                std::array<std::string_view, 5>{"typed", "paste", "drop", "undo", "other"});
+  return one_of(origin, std::array<std::string_view, 5>{"typed", "paste", "drop", "undo", "other"});
 }
 
 bool valid_paste_from(std::string_view from) {

@@ -31,7 +31,7 @@ struct controls {
 /// One interviewer's scorecard as folded: the last save, when and under which name.
 struct scorecard {
   events::scorecard_saved card;
-  std::string name;            ///< the interviewer's name when they saved (they may leave)
+  std::string name;             ///< the interviewer's name when they saved (they may leave)
   std::int64_t updated_at = 0;  ///< ts of the last save
   std::uint64_t seq = 0;        ///< seq of the last save
   bool operator==(const scorecard&) const = default;

@@ -38,7 +38,8 @@ struct folder {
 
 folder lobby_room() {
   folder f;
-  f.ok(event_type::session_created, "", {{"language", "python"}, {"title", "T"}, {"phase", "lobby"}});
+  f.ok(event_type::session_created, "",
+       {{"language", "python"}, {"title", "T"}, {"phase", "lobby"}});
   f.ok(event_type::participant_joined, "p_i",
        {{"participant", {{"participantId", "p_i"}, {"name", "Ida"}, {"role", "interviewer"}}}});
   f.ok(event_type::participant_joined, "p_c",
@@ -120,7 +121,8 @@ TEST(interview_fold, bad_scorecards_are_refused_whole) {
   auto f = lobby_room();
   const auto before = f.state;
   // A rating of 5, an unknown recommendation, a comment pinned beyond the log, a candidate's.
-  EXPECT_TRUE(f.add(event_type::scorecard_saved, "p_i", {{"ratings", {{"testing", 5}}}, {"submitted", false}}));
+  EXPECT_TRUE(f.add(event_type::scorecard_saved, "p_i",
+                    {{"ratings", {{"testing", 5}}}, {"submitted", false}}));
   EXPECT_TRUE(f.add(event_type::scorecard_saved, "p_i",
                     {{"recommendation", "maybe"}, {"submitted", false}}));
   EXPECT_TRUE(f.add(event_type::scorecard_saved, "p_i",
@@ -135,7 +137,9 @@ TEST(interview_fold, snapshots_keep_the_interview) {
   f.ok(event_type::phase_changed, "p_i", {{"phase", "ended"}});
   f.ok(event_type::controls_changed, "p_i", {{"editorLocked", true}, {"runDisabled", true}});
   f.ok(event_type::scorecard_saved, "p_i",
-       {{"ratings", {{"testing", 1}}}, {"comments", {{{"text", "pinned"}, {"seq", 1}}}}, {"submitted", true}});
+       {{"ratings", {{"testing", 1}}},
+        {"comments", {{{"text", "pinned"}, {"seq", 1}}}},
+        {"submitted", true}});
   auto back = decode_snapshot(encode_snapshot(f.state));
   ASSERT_TRUE(back);
   EXPECT_EQ(*back, f.state);
@@ -145,11 +149,16 @@ TEST(interview_fold, paste_signals_are_logged_with_code_changed) {
   folder f;
   f.ok(event_type::session_created, "", json::object());
   f.ok(event_type::code_changed, "p",
-       {{"version", 1}, {"clientID", "c"}, {"changes", json::array({json::array({0, "x"})})},
-        {"origin", "paste"}, {"pasteFrom", "outside"}});
+       {{"version", 1},
+        {"clientID", "c"},
+        {"changes", json::array({json::array({0, "x"})})},
+        {"origin", "paste"},
+        {"pasteFrom", "outside"}});
   events::code_changed back;
-  ASSERT_FALSE(events::from_json({{"version", 1}, {"changes", json::array({json::array({0, "x"})})},
-                                  {"origin", "paste"}, {"pasteFrom", "outside"}},
+  ASSERT_FALSE(events::from_json({{"version", 1},
+                                  {"changes", json::array({json::array({0, "x"})})},
+                                  {"origin", "paste"},
+                                  {"pasteFrom", "outside"}},
                                  back));
   EXPECT_EQ(back.origin, "paste");
   EXPECT_EQ(back.paste_from, "outside");
@@ -172,8 +181,8 @@ TEST(interview_commands, phase_and_control_commands_parse) {
   EXPECT_EQ(refused(R"({"type":"set_controls"})").code, error_code::invalid_changes);
   EXPECT_EQ(refused(R"({"type":"set_controls","runDisabled":"yes"})").code,
             error_code::invalid_changes);
-  for (auto t : {"start_interview", "end_interview", "reopen_interview", "set_controls",
-                 "save_scorecard"})
+  for (auto t :
+       {"start_interview", "end_interview", "reopen_interview", "set_controls", "save_scorecard"})
     EXPECT_TRUE(is_command_type(t)) << t;
 }
 
@@ -203,7 +212,8 @@ TEST(interview_commands, save_scorecard_checks_every_value) {
 }
 
 TEST(interview_commands, paste_origins_are_checked) {
-  const std::string head = R"({"type":"code_update","version":0,"updates":[{"clientID":"c","changes":[[0,"x"]])";
+  const std::string head =
+      R"({"type":"code_update","version":0,"updates":[{"clientID":"c","changes":[[0,"x"]])";
   auto with = [&](const std::string& extra) { return head + extra + "}]}"; };
   auto ok = parse_command(json::parse(with(R"(,"origin":"paste","pasteFrom":"outside")")));
   ASSERT_TRUE(std::holds_alternative<code_update>(ok.value));
@@ -229,15 +239,15 @@ bool may(const room_state& s, role r, const char* type) {
 
 TEST(permissions, a_lobby_candidate_may_only_report_focus) {
   auto s = lobby_room().state;
-  for (auto t : {"code_update", "pull", "cursor_update", "language_change", "run_code",
-                 "run_tests", "terminal_input", "call_signal", "some_future_command"})
+  for (auto t : {"code_update", "pull", "cursor_update", "language_change", "run_code", "run_tests",
+                 "terminal_input", "call_signal", "some_future_command"})
     EXPECT_FALSE(may(s, role::candidate, t)) << t;
   EXPECT_TRUE(may(s, role::candidate, "focus_change"));
   EXPECT_EQ(allowed(s, role::candidate, command_kind::code_update)->code, error_code::forbidden);
   // Interviewers prepare as usual.
-  for (auto t : {"code_update", "pull", "cursor_update", "language_change", "run_code",
-                 "add_note", "load_question", "set_controls", "save_scorecard", "start_interview",
-                 "end_interview"})
+  for (auto t :
+       {"code_update", "pull", "cursor_update", "language_change", "run_code", "add_note",
+        "load_question", "set_controls", "save_scorecard", "start_interview", "end_interview"})
     EXPECT_TRUE(may(s, role::interviewer, t)) << t;
   EXPECT_FALSE(may(s, role::interviewer, "reopen_interview"));
 }
@@ -260,8 +270,8 @@ TEST(permissions, phase_commands_are_the_interviewers_and_follow_the_phases) {
 TEST(permissions, an_ended_room_is_read_only_for_candidates) {
   auto s = lobby_room().state;
   s.phase = phase::ended;
-  for (auto t : {"code_update", "run_code", "run_tests", "language_change", "terminal_input",
-                 "start_repl"})
+  for (auto t :
+       {"code_update", "run_code", "run_tests", "language_change", "terminal_input", "start_repl"})
     EXPECT_FALSE(may(s, role::candidate, t)) << t;
   for (auto t : {"pull", "cursor_update", "focus_change"})
     EXPECT_TRUE(may(s, role::candidate, t)) << t;

@@ -67,7 +67,8 @@ TEST_F(interview, a_lobby_candidate_waits_and_sees_nothing_until_the_start) {
   EXPECT_EQ(cal.state["participants"][0].value("participantId", ""), cal.id);
   EXPECT_EQ(cal.state["preparing"], json::array({"Ida"}));
   // The interviewer is told the candidate is waiting.
-  ASSERT_TRUE(read_until(ida, [](const json& m) { return m.value("type", "") == "participant_joined"; }));
+  ASSERT_TRUE(
+      read_until(ida, [](const json& m) { return m.value("type", "") == "participant_joined"; }));
 
   // The interviewer keeps preparing; the candidate is sent nothing of it.
   ASSERT_TRUE(push(ida, insert_at(ida.doc.size(), ida.doc.size(), " more")));
@@ -90,10 +91,12 @@ TEST_F(interview, a_lobby_candidate_waits_and_sees_nothing_until_the_start) {
 
   // Start: everyone is told, and the candidate gets the room.
   ASSERT_TRUE(answer_of(ida, {{"type", "start_interview"}}, "go", "phase_changed"));
-  auto changed = read_until(cal, [](const json& m) { return m.value("type", "") == "phase_changed"; });
+  auto changed =
+      read_until(cal, [](const json& m) { return m.value("type", "") == "phase_changed"; });
   ASSERT_TRUE(changed);
   EXPECT_EQ(changed->value("phase", ""), "live");
-  auto fresh = read_until(cal, [](const json& m) { return m.value("type", "") == "session_state"; });
+  auto fresh =
+      read_until(cal, [](const json& m) { return m.value("type", "") == "session_state"; });
   ASSERT_TRUE(fresh);
   EXPECT_EQ(fresh->value("doc", ""), "prepared in the lobby more");
   EXPECT_EQ(fresh->value("phase", ""), "live");
@@ -119,7 +122,8 @@ TEST_F(interview, an_ended_room_refuses_the_candidates_changes_and_reopens) {
   EXPECT_EQ(cal.state.value("phase", ""), "live") << "a room without a lobby is live";
   ASSERT_TRUE(push(cal, insert_at(0, 0, "def f(): pass")));
   ASSERT_TRUE(answer_of(ida, {{"type", "end_interview"}}, "end", "phase_changed"));
-  auto ended = read_until(cal, [](const json& m) { return m.value("type", "") == "phase_changed"; });
+  auto ended =
+      read_until(cal, [](const json& m) { return m.value("type", "") == "phase_changed"; });
   ASSERT_TRUE(ended);
   EXPECT_EQ(ended->value("phase", ""), "ended");
 
@@ -146,7 +150,8 @@ TEST_F(interview, an_ended_room_refuses_the_candidates_changes_and_reopens) {
   EXPECT_EQ(latest_state(server, s).value("phase", ""), "ended");
 
   ASSERT_TRUE(answer_of(ida, {{"type", "reopen_interview"}}, "reopen", "phase_changed"));
-  auto reopened = read_until(cal, [](const json& m) { return m.value("type", "") == "phase_changed"; });
+  auto reopened =
+      read_until(cal, [](const json& m) { return m.value("type", "") == "phase_changed"; });
   ASSERT_TRUE(reopened);
   EXPECT_EQ(reopened->value("phase", ""), "live");
   ASSERT_TRUE(push(cal, insert_at(cal.doc.size(), cal.doc.size(), "\\n")));
@@ -165,7 +170,8 @@ TEST_F(interview, controls_lock_the_editor_and_disable_runs_for_candidates) {
   EXPECT_EQ(cal.state["controls"], json({{"editorLocked", false}, {"runDisabled", false}}));
   ASSERT_TRUE(answer_of(ida, {{"type", "set_controls"}, {"editorLocked", true}}, "lock",
                         "controls_changed"));
-  auto told = read_until(cal, [](const json& m) { return m.value("type", "") == "controls_changed"; });
+  auto told =
+      read_until(cal, [](const json& m) { return m.value("type", "") == "controls_changed"; });
   ASSERT_TRUE(told);
   EXPECT_EQ(told->value("editorLocked", false), true);
   EXPECT_EQ(told->value("runDisabled", true), false);
@@ -174,7 +180,8 @@ TEST_F(interview, controls_lock_the_editor_and_disable_runs_for_candidates) {
   EXPECT_EQ(err->value("message", ""), "the interviewer has locked the editor");
   ASSERT_TRUE(push(ida, insert_at(0, 0, "mine")));
 
-  ASSERT_TRUE(answer_of(ida, {{"type", "set_controls"}, {"editorLocked", false}, {"runDisabled", true}},
+  ASSERT_TRUE(answer_of(ida,
+                        {{"type", "set_controls"}, {"editorLocked", false}, {"runDisabled", true}},
                         "runs", "controls_changed"));
   auto run = error_for(cal, {{"type", "run_code"}}, "run");
   ASSERT_TRUE(run);
@@ -226,7 +233,8 @@ TEST_F(interview, scorecards_stay_hidden_from_other_interviewers_until_they_subm
 
   // Bob's own draft does not reveal Ann's; his submit does, all at once.
   ASSERT_TRUE(answer_of(bob, card(4, "strong_yes", false), "b1", "scorecard_saved"));
-  auto ann_sees = read_until(ann, [](const json& m) { return m.value("type", "") == "scorecard_saved"; });
+  auto ann_sees =
+      read_until(ann, [](const json& m) { return m.value("type", "") == "scorecard_saved"; });
   ASSERT_TRUE(ann_sees) << "Ann submitted: she sees Bob's saves";
   EXPECT_EQ((*ann_sees)["scorecard"].value("participantId", ""), bob.id);
   auto bob_rejoined = join(server, s.id, "Bob2", "interviewer", s.key);
@@ -253,24 +261,25 @@ TEST_F(interview, scorecards_stay_hidden_from_other_interviewers_until_they_subm
   EXPECT_EQ(event_count(server, s), before);
 
   // REST: the key sees all; nobody else.
-  auto r = http_call(server.port(), "GET", "/api/sessions/" + s.id + "/scorecards", "", bearer(s.key));
+  auto r =
+      http_call(server.port(), "GET", "/api/sessions/" + s.id + "/scorecards", "", bearer(s.key));
   ASSERT_EQ(r.status, 200) << r.body;
   auto all = body_of(r);
   ASSERT_EQ(all["scorecards"].size(), 2u) << all;
   EXPECT_EQ(all["criteria"].size(), 4u);
   for (const auto& c : all["scorecards"]) EXPECT_TRUE(c.value("submitted", false)) << c;
   EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + s.id + "/scorecards").status, 401);
-  EXPECT_EQ(http_call(server.port(), "GET", "/api/sessions/" + s.id + "/scorecards", "",
-                      bearer("wrong"))
-                .status,
-            403);
+  EXPECT_EQ(
+      http_call(server.port(), "GET", "/api/sessions/" + s.id + "/scorecards", "", bearer("wrong"))
+          .status,
+      403);
   EXPECT_EQ(events_of(all_events(server, s), "scorecard_saved").size(), 4u);
 
   // An export (every event) imports whole: the fold and the import's checks take the
   // scorecards, and the copy answers the same.
   const std::string admin = server.admin_token();
-  auto inspected = body_of(
-      http_call(server.port(), "GET", "/api/admin/sessions/" + s.id, "", bearer(admin)));
+  auto inspected =
+      body_of(http_call(server.port(), "GET", "/api/admin/sessions/" + s.id, "", bearer(admin)));
   std::string exported = json{{"type", "session"},
                               {"format", 1},
                               {"sessionId", s.id},
@@ -290,8 +299,8 @@ TEST_F(interview, scorecards_stay_hidden_from_other_interviewers_until_they_subm
       204);
   auto imported = http_call(server.port(), "POST", "/api/admin/import", exported, bearer(admin));
   ASSERT_EQ(imported.status, 201) << imported.body;
-  auto again = http_call(server.port(), "GET", "/api/sessions/" + s.id + "/scorecards", "",
-                         bearer(admin));
+  auto again =
+      http_call(server.port(), "GET", "/api/sessions/" + s.id + "/scorecards", "", bearer(admin));
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(body_of(again)["scorecards"], all["scorecards"]);
 }
@@ -346,7 +355,8 @@ TEST_F(interview, a_candidate_socket_is_never_sent_scorecards_notes_focus_or_lob
   ASSERT_TRUE(push(ann, replace_all(ann.doc.size(), "def solve():")));
 
   ASSERT_TRUE(answer_of(ann, {{"type", "start_interview"}}, "go", "phase_changed"));
-  ASSERT_TRUE(read_until(cal, [](const json& m) { return m.value("type", "") == "session_state"; }));
+  ASSERT_TRUE(
+      read_until(cal, [](const json& m) { return m.value("type", "") == "session_state"; }));
   ann.ws->send({{"type", "set_controls"}, {"editorLocked", false}});
   sync_with_room(ann);
   drain(cal);
@@ -374,10 +384,11 @@ TEST_F(interview, a_candidate_socket_is_never_sent_scorecards_notes_focus_or_lob
   drain(cal);
 
   const std::string& bytes = cal.ws->received_bytes();
-  ASSERT_NE(bytes.find("def solve(): pass"), std::string::npos) << "the recording works";
-  for (const char* secret : {"LOBBYSECRET", "NOTESECRET", "CARDSECRET", "scorecard", "note_added",
-                             "participant_focus", "\"focused\"", "strong_yes", "ratings",
-                             "criteria", "preparing in", "draft"})
+  ASSERT_NE(bytes.find("def solve():"), std::string::npos) << "the recording works";
+  ASSERT_NE(bytes.find(" pass"), std::string::npos) << "and holds its own edit";
+  for (const char* secret :
+       {"LOBBYSECRET", "NOTESECRET", "CARDSECRET", "scorecard", "note_added", "participant_focus",
+        "\"focused\"", "strong_yes", "ratings", "criteria", "preparing in", "draft"})
     EXPECT_EQ(bytes.find(secret), std::string::npos) << secret << " in:\n" << bytes;
   // What it did get: the lobby, then the room at the start, then the end.
   auto first_live = bytes.find("\"phase\":\"live\"");
