@@ -12,6 +12,8 @@
 #include <map>
 #include <thread>
 
+#include <caf/io/all.hpp>
+
 #include "cluster/cluster.hpp"
 #include "tests/gateway/helpers.hpp"
 
@@ -309,8 +311,11 @@ TEST_F(three_nodes, a_peer_reaches_only_resolve_and_detach_on_the_published_port
   cfg.load<caf::io::middleman>();
   cfg.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system system{cfg};
-  auto published = system.middleman().remote_actor(node_of("a").caf_host, node_of("a").caf_port);
-  ASSERT_TRUE(published) << system.render(published.error());
+  auto typed = system.middleman().remote_actor<published_registry>(node_of("a").caf_host,
+                                                                   node_of("a").caf_port);
+  ASSERT_TRUE(typed) << system.render(typed.error());
+  // Untyped, so that the test can send what the interface leaves out, as a hostile peer would.
+  std::optional<caf::actor> published = caf::actor_cast<caf::actor>(*typed);
   caf::scoped_actor self{system};
   auto refused = [&](auto... request) {
     std::string outcome = "answered";
@@ -332,8 +337,9 @@ TEST_F(three_nodes, a_peer_reaches_only_resolve_and_detach_on_the_published_port
   // Resolve (and detach) are what the port is for.
   std::string status;
   self->request(*published, std::chrono::seconds(10), actors::resolve_atom::value, s.id)
-      .receive([&](const std::string& st, const caf::actor& room) { status = room ? st : "no room"; },
-               [&](caf::error& err) { status = system.render(err); });
+      .receive(
+          [&](const std::string& st, const caf::actor& room) { status = room ? st : "no room"; },
+          [&](caf::error& err) { status = system.render(err); });
   EXPECT_EQ(status, "ok");
   self->send(*published, actors::detach_atom::value, s.id);
 }
