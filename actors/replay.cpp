@@ -2,6 +2,7 @@
 
 namespace rooms::actors {
 
+using domain::room_state;
 using eventlog::errc;
 using eventlog::status;
 
@@ -11,12 +12,12 @@ eventlog::result<room_state> state_at(const eventlog::store& store, const eventl
   auto snap = store.snapshot_at_or_below(id, seq);
   if (!snap.ok()) return snap.error();
   if (snap->has_value()) {
-    if (auto decoded = decode_snapshot((*snap)->bytes)) state = std::move(*decoded);
+    if (auto decoded = domain::decode_snapshot((*snap)->bytes)) state = std::move(*decoded);
   }
   std::optional<status> failure;
   auto scanned = store.scan(id, state.seq + 1, [&](const eventlog::event& e) {
     if (e.seq > seq) return false;
-    if (auto err = apply(state, e)) {
+    if (auto err = domain::apply(state, e)) {
       failure = status(errc::corruption,
                        "event " + std::to_string(e.seq) + " does not apply: " + err->message);
       return false;

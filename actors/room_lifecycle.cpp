@@ -185,9 +185,7 @@ caf::behavior room_behavior(caf::stateful_actor<room_data>* self,
       [=](log_read_atom, std::uint64_t ticket, const std::string& frame_text) {
         room(self).on_log_read(ticket, frame_text);
       },
-      [=](run_done_atom, const std::string& run_id, const std::string& result) {
-        room(self).on_run_done(run_id, result);
-      },
+      [=](run_done_atom, const events::run_finished& result) { room(self).on_run_done(result); },
       [=](run_output_atom, const std::string& run_id, const std::string& stream,
           const std::string& data) { room(self).on_run_output(run_id, stream, data); },
       [=](grace_atom, const std::string& pid, std::uint64_t gen) { room(self).on_grace(pid, gen); },

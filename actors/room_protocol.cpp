@@ -190,9 +190,9 @@ void room::on_command(member& who, const domain::code_update& update, const json
     out_updates.push_back(
         {{"clientID", u.client_id}, {"changes", u.changes}, {"participantId", who.pid}});
   }
+  // Not version + n: until the code_changed below reaches it, the client's synced version is
+  // still `version`, and its cursors and pulls come at that version.
   submit(std::move(txn));
-  // The pusher has its own updates; they are confirmed by the code_changed below.
-  acknowledge(who, version + update.updates.size());
   emit(connected(), frame({{"type", "code_changed"}, {"from", version}, {"updates", out_updates}}));
 }
 

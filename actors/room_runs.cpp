@@ -31,7 +31,8 @@ void room::on_command(member& who, const domain::run_code& run, const json& ref)
     result.duration_ms = r.duration_ms;
     if (!r.compile_output.empty() || r.compile_failed) result.compile_output = r.compile_output;
     if (!r.error.empty()) result.error = r.error;
-    caf::anon_send(me, run_done_atom::value, run_id, dump(events::to_json(result)));
+    result.run_id = run_id;
+    caf::anon_send(me, run_done_atom::value, std::move(result));
   });
   if (!queued)
     return error_to(who.conn, error_code::busy, "too many runs are queued; retry shortly", ref);
@@ -82,19 +83,17 @@ void room::on_run_output(const std::string& run_id, const std::string& stream,
        frame({{"type", "run_output"}, {"runId", run_id}, {"stream", stream}, {"data", data}}));
 }
 
-void room::on_run_done(const std::string& run_id, const std::string& result_text) {
-  if (!st_.state.running.is_object() || st_.state.running.value("runId", "") != run_id) return;
+void room::on_run_done(const events::run_finished& result) {
+  if (!st_.state.running.is_object() ||
+      st_.state.running.value("runId", "") != result.run_id.value_or(""))
+    return;
   if (st_.failed || st_.stopping) return;
-  json result = json::parse(result_text, nullptr, false);
-  if (!result.is_object()) return;
-  result["runId"] = run_id;
   std::string starter = st_.state.running.value("participantId", "");
   std::vector<event> txn;
-  if (record(txn, event_type::run_finished, starter, result))
-    return;  // the fold checks it against events::run_finished
+  if (record(txn, starter, result)) return;  // the fold checks it
   submit(std::move(txn));
   st_.svc->stats->runs_finished.fetch_add(1, std::memory_order_relaxed);
-  json out = result;
+  json out = events::to_json(result);
   out["type"] = "run_finished";
   emit(connected(), frame(out));
 }

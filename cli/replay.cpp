@@ -1,12 +1,12 @@
-/// replay and verify: both fold the session's events with the rooms' own `actors::apply`.
+/// replay and verify: both fold the session's events with the rooms' own `domain::apply`.
 
 #include <unistd.h>
 
 #include <cmath>
 #include <iostream>
 
-#include "actors/changeset.hpp"
-#include "actors/room_state.hpp"
+#include "actors/domain/changeset.hpp"
+#include "actors/domain/room_state.hpp"
 #include "base/duration.hpp"
 #include "base/secrets.hpp"
 #include "cli/commands.hpp"
@@ -21,19 +21,19 @@ namespace {
 /// Below this an --at number is a seq; above it unix milliseconds (10^11 ms is 1973).
 constexpr std::uint64_t seq_or_time_threshold = 100'000'000'000ULL;
 
-std::string doc_of(const actors::room_state& state) {
-  return actors::utf16_to_utf8(state.doc);
+std::string doc_of(const domain::room_state& state) {
+  return domain::utf16_to_utf8(state.doc);
 }
 
 /// The state view roomd's /state answers, from a local fold; for comparing the two.
-json state_view(const actors::room_state& state) {
-  json body = actors::to_json(state);
+json state_view(const domain::room_state& state) {
+  json body = domain::to_json(state);
   body["title"] = state.title;
   return body;
 }
 
 /// One frame of the terminal player: a status line, then the document.
-void draw(const std::string& id, const actors::room_state& state, std::uint64_t last_seq,
+void draw(const std::string& id, const domain::room_state& state, std::uint64_t last_seq,
           std::int64_t t0) {
   std::string frame = "\x1b[2J\x1b[H";
   frame += "\x1b[7m session " + id + "  seq " + std::to_string(state.seq) + "/" +
@@ -94,7 +94,7 @@ int run_replay(context& ctx, const replay_args& args) {
   auto events = fetch_events(b, args.id, 1, 0);
   const bool tty = ::isatty(STDOUT_FILENO) == 1;
   if (tty) install_interrupt_handler();
-  actors::room_state state;
+  domain::room_state state;
   std::int64_t t0 = events.empty() ? 0 : events.front().value("ts", std::int64_t{0});
   std::int64_t prev_ts = t0;
   const std::uint64_t last_seq = events.empty() ? 0 : events.back().value("seq", std::uint64_t{0});
@@ -103,7 +103,7 @@ int run_replay(context& ctx, const replay_args& args) {
     auto e = eventlog::event_from_json(j);
     if (!e.ok())
       throw cli_error(exit_code::failure, "event does not decode: " + e.error().message());
-    if (auto err = actors::apply(state, *e))
+    if (auto err = domain::apply(state, *e))
       throw cli_error(exit_code::failure,
                       "event " + std::to_string(e->seq) + " does not apply: " + err->message);
     // A step is whatever changes what the viewer sees: the code or its language.
@@ -164,7 +164,7 @@ verify_report verify_one(backend& b, const std::string& id, std::optional<json> 
     if (e.code() == exit_code::not_found) throw;
     r.problems.push_back(std::string("reading the events failed: ") + e.what());
   }
-  actors::room_state state;
+  domain::room_state state;
   bool folding = true;
   std::uint64_t expected = 1;
   for (const auto& j : events) {
@@ -184,7 +184,7 @@ verify_report verify_one(backend& b, const std::string& id, std::optional<json> 
       continue;
     }
     if (!folding) continue;
-    if (auto err = actors::apply(state, *e)) {
+    if (auto err = domain::apply(state, *e)) {
       r.problems.push_back("event " + std::to_string(seq) + " does not apply (" + err->code +
                            "): " + err->message);
       folding = false;  // every later state would be wrong: one report is enough

@@ -26,6 +26,7 @@
 #include <caf/all.hpp>
 
 #include "actors/domain/errors.hpp"
+#include "actors/room.hpp"
 
 namespace rooms::cluster {
 
@@ -63,7 +64,15 @@ caf::actor spawn_router(caf::actor_system& system, std::vector<node> nodes, std:
                         caf::actor local_registry,
                         std::chrono::milliseconds retry_after = std::chrono::milliseconds(1000));
 
-/// Publishes `registry` on this node's CAF address. Returns an error text, or empty.
+/// What a node publishes to its peers: resolve and detach, the part of the registry protocol
+/// (actors/room.hpp) a connection on another node needs. Expire, live, list and shutdown are
+/// not in it: a peer that sends them gets `unexpected_message` and the registry never sees them.
+using published_registry = caf::typed_actor<
+    caf::replies_to<actors::resolve_atom, std::string>::with<std::string, caf::actor>,
+    caf::reacts_to<actors::detach_atom, std::string>>;
+
+/// Publishes a published_registry in front of `registry` on this node's CAF address. Returns an
+/// error text, or empty.
 std::string publish_registry(caf::actor_system& system, const node& self,
                              const caf::actor& registry);
 

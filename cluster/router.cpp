@@ -149,9 +149,31 @@ caf::actor spawn_router(caf::actor_system& system, std::vector<node> nodes, std:
                       retry_after);
 }
 
+namespace {
+
+/// The published face of the registry: resolve and detach, forwarded with their sender (the
+/// registry counts a remote node's attachments by its router, and answers it directly).
+published_registry::behavior_type registry_gate(published_registry::pointer self,
+                                                caf::actor registry) {
+  return {
+      [self, registry](resolve_atom,
+                       const std::string& sid) -> caf::result<std::string, caf::actor> {
+        auto rp = self->make_response_promise<std::string, caf::actor>();
+        return rp.delegate(registry, resolve_atom::value, sid);
+      },
+      [self, registry](detach_atom, const std::string& sid) {
+        registry->enqueue(self->current_sender(), caf::make_message_id(),
+                          caf::make_message(detach_atom::value, sid), self->context());
+      },
+  };
+}
+
+}  // namespace
+
 std::string publish_registry(caf::actor_system& system, const node& self,
                              const caf::actor& registry) {
-  auto port = system.middleman().publish(registry, self.caf_port, self.caf_host.c_str(), true);
+  auto gate = system.spawn(registry_gate, registry);
+  auto port = system.middleman().publish(gate, self.caf_port, self.caf_host.c_str(), true);
   if (!port)
     return "cannot publish the registry on " + self.caf_host + ":" + std::to_string(self.caf_port) +
            ": " + system.render(port.error());

@@ -2,10 +2,10 @@
 
 #include <map>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
+#include "actors/domain/room_state.hpp"
 #include "actors/import.hpp"
 #include "actors/replay.hpp"
-#include "actors/room_state.hpp"
 #include "base/secrets.hpp"
 
 namespace rooms::query {
@@ -63,7 +63,7 @@ result<std::uint64_t> service::resolve_seq(const session_meta& meta,
 result<json> service::state(const session_id& id, std::uint64_t seq) const {
   auto state = actors::state_at(store_, id, seq);
   if (!state.ok()) return state.error();
-  json body = actors::to_json(*state);
+  json body = domain::to_json(*state);
   body["title"] = state->title;
   body["ts"] = state->last_ts;
   return body;
@@ -152,7 +152,7 @@ result<json> service::inspect(const session_meta& meta, const live_sessions& liv
   json body = admin_row(meta, live);
   body["eventsByType"] = counts;
   body["keyHash"] = meta.key_hash;  // admin only: lets an export carry the interviewer key's hash
-  body["state"] = actors::to_json(*state);
+  body["state"] = domain::to_json(*state);
   body["state"]["title"] = state->title;
   return body;
 }
@@ -209,7 +209,7 @@ result<created_session> service::fork(const session_meta& source, std::uint64_t 
   spec.id = new_id;
   spec.language = state->language;
   spec.title = state->title;
-  spec.doc = actors::utf16_to_utf8(state->doc);
+  spec.doc = domain::utf16_to_utf8(state->doc);
   spec.extra = {{"forkedFrom", {{"sessionId", source.id.str()}, {"seq", seq}}}};
   return create(spec);
 }

@@ -17,12 +17,12 @@
 #include <thread>
 
 #include "base/log.hpp"
+#include "base/utf8.hpp"
 #include "runner/cgroup.hpp"
 #include "runner/languages.hpp"
 #include "runner/process.hpp"
 #include "runner/runner.hpp"
 #include "runner/seccomp.hpp"
-#include "runner/utf8.hpp"
 
 namespace rooms::runner {
 namespace {
@@ -460,7 +460,7 @@ class local_runner final : public runner {
       if (!c.p.error.empty()) return failed(c.p.error);
       if (!c.started && !c.p.timed_out)
         return failed("sandbox failed to start: " + c.p.stderr_data);
-      result.compile_output = detail::to_valid_utf8(c.p.stdout_data + c.p.stderr_data);
+      result.compile_output = base::to_valid_utf8(c.p.stdout_data + c.p.stderr_data);
       if (c.oom_kills > 0)
         result.compile_output += memory_note(result.compile_output, c.memory_limit);
       if (c.p.timed_out || c.p.term_signal != 0 || c.p.exit_code != 0) {
@@ -477,7 +477,7 @@ class local_runner final : public runner {
     }
     // Streaming: each stream through its own UTF-8 converter, so every chunk is valid UTF-8
     // and the chunks add up to the final text.
-    detail::utf8_sanitizer out_text, err_text;
+    base::utf8_sanitizer out_text, err_text;
     std::function<void(int, std::string_view)> stream;
     if (request.on_output) {
       stream = [&](int fd, std::string_view data) {
@@ -490,8 +490,8 @@ class local_runner final : public runner {
     if (!p.p.error.empty()) return failed(p.p.error);
     if (!p.started && !p.p.timed_out) return failed("sandbox failed to start: " + p.p.stderr_data);
     fill_status(p.p, result);
-    result.stdout_data = detail::to_valid_utf8(p.p.stdout_data);
-    result.stderr_data = detail::to_valid_utf8(p.p.stderr_data);
+    result.stdout_data = base::to_valid_utf8(p.p.stdout_data);
+    result.stderr_data = base::to_valid_utf8(p.p.stderr_data);
     std::string note = p.oom_kills > 0 ? memory_note(result.stderr_data, p.memory_limit) : "";
     result.stderr_data += note;
     if (request.on_output) {

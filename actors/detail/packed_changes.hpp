@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
 
 namespace rooms::actors::detail {
 
@@ -57,9 +57,10 @@ class packed_changes {
     return out;
   }
 
-  /// ChangeSet.mapPos of the change set (see changeset::map_pos); pos itself if it cannot be read.
+  /// ChangeSet.mapPos of the change set (see domain::changeset::map_pos); pos itself if it cannot
+  /// be read.
   std::size_t map_pos(std::size_t pos, int assoc = -1) const {
-    auto cs = changeset::from_json(to_json());
+    auto cs = domain::changeset::from_json(to_json());
     return cs ? cs->map_pos(pos, assoc) : pos;
   }
 

@@ -27,6 +27,10 @@
 #include "actors/room.hpp"
 #include "base/token_bucket.hpp"
 
+// A run's result goes from the run queue's worker to its room as a value. Both are on the same
+// node (runs never cross nodes), so the type needs no serialisation.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rooms::domain::events::run_finished)
+
 namespace rooms::actors::detail {
 
 using json = nlohmann::json;
@@ -177,7 +181,8 @@ class room {
 
   void on_command(member& who, const domain::run_code& run, const json& ref);
   void on_run_output(const std::string& run_id, const std::string& stream, const std::string& data);
-  void on_run_done(const std::string& run_id, const std::string& result_text);
+  /// A run ended; its result carries its run_id.
+  void on_run_done(const events::run_finished& result);
 
   // -- room_lifecycle.cpp: loading, connections over time, registry requests --
 

@@ -1,4 +1,4 @@
-/// Differential test: rooms::actors::changeset against the real @codemirror/state.
+/// Differential test: rooms::domain::changeset against the real @codemirror/state.
 ///
 /// tests/differential/generate.mjs (the ctest fixture `changeset_fixture`) writes random
 /// documents and change sets with what CodeMirror computes for them; this checks every case.
@@ -18,13 +18,13 @@
 #include <string>
 #include <vector>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
 
 namespace {
 
-using rooms::actors::changeset;
-using rooms::actors::utf16_to_utf8;
-using rooms::actors::utf8_to_utf16;
+using rooms::domain::changeset;
+using rooms::domain::utf16_to_utf8;
+using rooms::domain::utf8_to_utf16;
 using json = nlohmann::json;
 
 /// Fewer than this many change-set cases means the generator broke, not that we are done.

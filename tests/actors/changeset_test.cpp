@@ -1,7 +1,7 @@
-/// Unit tests of rooms::actors::changeset and the UTF conversions. Expected values of the
+/// Unit tests of rooms::domain::changeset and the UTF conversions. Expected values of the
 /// mapping cases were taken from @codemirror/state 6.7.6 (ChangeSet.fromJSON(...).mapPos).
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace rooms::actors {
+namespace rooms::domain {
 namespace {
 
 using json = nlohmann::json;
@@ -318,4 +318,4 @@ TEST(ChangesetPerformance, ManySectionsStayLinear) {
 }
 
 }  // namespace
-}  // namespace rooms::actors
+}  // namespace rooms::domain

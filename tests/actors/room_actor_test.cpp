@@ -205,7 +205,7 @@ TEST(room_actor, publication_order_is_seq_order) {
   for (auto seq : snapshot_seqs) {
     auto snap = log.store().snapshot_at_or_below(id, seq);
     ASSERT_TRUE(snap.ok() && snap->has_value());
-    auto decoded = decode_snapshot((*snap)->bytes);
+    auto decoded = domain::decode_snapshot((*snap)->bytes);
     ASSERT_TRUE(decoded) << "snapshot at " << seq;
     room_state folded;
     for (std::uint64_t i = 0; i < seq; ++i) ASSERT_FALSE(apply(folded, events[i]));
@@ -261,11 +261,11 @@ TEST(room_actor, state_survives_passivation_and_reopening_the_store) {
     // The snapshot the room wrote is exactly the fold at its seq.
     auto snap = log.store().snapshot_at_or_below(id, UINT64_MAX);
     ASSERT_TRUE(snap.ok() && snap->has_value());
-    auto decoded = decode_snapshot((*snap)->bytes);
+    auto decoded = domain::decode_snapshot((*snap)->bytes);
     ASSERT_TRUE(decoded);
     EXPECT_EQ((*snap)->seq, after_passivation.seq);
-    EXPECT_TRUE(*decoded == after_passivation) << to_json(*decoded) << "\n"
-                                               << to_json(after_passivation);
+    EXPECT_TRUE(*decoded == after_passivation) << domain::to_json(*decoded) << "\n"
+                                               << domain::to_json(after_passivation);
     // Re-activation: a new room actor, loaded from the snapshot, shows the same document.
     test_conn c(sys, id);
     EXPECT_NE(c.room(), first_room);

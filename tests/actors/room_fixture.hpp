@@ -14,17 +14,21 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
+#include "actors/domain/room_state.hpp"
 #include "actors/metrics.hpp"
 #include "actors/replay.hpp"
 #include "actors/room.hpp"
-#include "actors/room_state.hpp"
 #include "actors/run_queue.hpp"
 #include "eventlog/store.hpp"
 #include "tests/testing/temp_dir.hpp"
 
 namespace rooms::actors::test {
 
+using domain::changeset;
+using domain::room_state;
+using domain::utf16_to_utf8;
+using domain::utf8_to_utf16;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 

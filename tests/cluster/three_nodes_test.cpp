@@ -12,6 +12,8 @@
 #include <map>
 #include <thread>
 
+#include <caf/io/all.hpp>
+
 #include "cluster/cluster.hpp"
 #include "tests/gateway/helpers.hpp"
 
@@ -260,7 +262,7 @@ TEST_F(three_nodes, a_dead_node_takes_only_its_sessions_away_until_it_returns) {
       back.ws = std::move(ws);
       back.id = m->value("participantId", "");
       back.version = m->value("version", std::uint64_t{0});
-      back.doc = actors::utf8_to_utf16(m->value("doc", ""));
+      back.doc = domain::utf8_to_utf16(m->value("doc", ""));
       break;
     }
     EXPECT_EQ(ws->close_code(), close_node_unavailable)
@@ -300,6 +302,46 @@ TEST_F(three_nodes, a_dead_node_releases_the_rooms_its_sockets_were_attached_to)
                       bearer(on_b.key));
   ASSERT_EQ(st.status, 200);
   EXPECT_EQ(body_of(st).value("doc", ""), "kept");
+}
+
+TEST_F(three_nodes, a_peer_reaches_only_resolve_and_detach_on_the_published_port) {
+  auto s = session_owned_by("a");
+  // A CAF node of its own, like a peer: it connects to a's published port.
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system system{cfg};
+  auto typed = system.middleman().remote_actor<published_registry>(node_of("a").caf_host,
+                                                                   node_of("a").caf_port);
+  ASSERT_TRUE(typed) << system.render(typed.error());
+  // Untyped, so that the test can send what the interface leaves out, as a hostile peer would.
+  std::optional<caf::actor> published = caf::actor_cast<caf::actor>(*typed);
+  caf::scoped_actor self{system};
+  auto refused = [&](auto... request) {
+    std::string outcome = "answered";
+    self->request(*published, std::chrono::seconds(10), request...)
+        .receive([&](caf::message&) {},
+                 [&](caf::error& err) {
+                   outcome = err == caf::sec::unexpected_message ? "refused" : system.render(err);
+                 });
+    return outcome;
+  };
+  EXPECT_EQ(refused(actors::expire_atom::value, s.id, std::string("peer")), "refused");
+  EXPECT_EQ(refused(actors::shutdown_atom::value), "refused");
+  EXPECT_EQ(refused(actors::live_atom::value, s.id), "refused");
+  EXPECT_EQ(refused(actors::list_atom::value), "refused");
+  // The session is still there, and a still serves it and its peers.
+  EXPECT_EQ(http_call(server("a").port(), "GET", "/api/sessions/" + s.id, "").status, 200);
+  auto p = join(server("b"), s.id, "via-b");
+  ASSERT_TRUE(p.ws);
+  // Resolve (and detach) are what the port is for.
+  std::string status;
+  self->request(*published, std::chrono::seconds(10), actors::resolve_atom::value, s.id)
+      .receive(
+          [&](const std::string& st, const caf::actor& room) { status = room ? st : "no room"; },
+          [&](caf::error& err) { status = system.render(err); });
+  EXPECT_EQ(status, "ok");
+  self->send(*published, actors::detach_atom::value, s.id);
 }
 
 }  // namespace

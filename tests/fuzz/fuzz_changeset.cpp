@@ -12,13 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/changeset.hpp"
-#include "actors/json_limits.hpp"
+#include "actors/domain/changeset.hpp"
+#include "actors/domain/json_limits.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace {
 
-using rooms::actors::changeset;
+using rooms::domain::changeset;
 using json = nlohmann::json;
 
 /// Largest input length a document is built for (the sum of parts can reach 2^31 per part).
@@ -38,12 +38,12 @@ std::u16string reference_apply(const changeset& cs, const std::u16string& doc) {
 }
 
 void check_utf(std::string_view bytes) {
-  auto utf16 = rooms::actors::utf8_to_utf16(bytes);
-  auto utf8 = rooms::actors::utf16_to_utf8(utf16);
+  auto utf16 = rooms::domain::utf8_to_utf16(bytes);
+  auto utf8 = rooms::domain::utf16_to_utf8(utf16);
   // The output is valid UTF-8: a strict dump would throw otherwise.
   (void)json(utf8).dump();
   // Decoding valid UTF-8 is lossless.
-  FUZZ_CHECK(rooms::actors::utf8_to_utf16(utf8) == utf16);
+  FUZZ_CHECK(rooms::domain::utf8_to_utf16(utf8) == utf16);
   FUZZ_CHECK(utf16.size() <= bytes.size());
 }
 
@@ -105,7 +105,7 @@ void check_changeset(const changeset& cs) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   check_utf(text);
-  if (rooms::actors::json_too_deep(text, 64)) return 0;
+  if (rooms::domain::json_too_deep(text, 64)) return 0;
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return 0;
   // A whole code_update frame, or a bare change set.

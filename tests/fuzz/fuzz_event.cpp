@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/json_limits.hpp"
+#include "actors/domain/json_limits.hpp"
 #include "eventlog/event.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -60,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(decoded.error().code() == el::errc::corruption);
   }
 
-  if (rooms::actors::json_too_deep(bytes, 64)) return 0;
+  if (rooms::domain::json_too_deep(bytes, 64)) return 0;
   json j = json::parse(bytes, nullptr, false);
   if (j.is_discarded()) return 0;
   auto e = el::event_from_json(j);

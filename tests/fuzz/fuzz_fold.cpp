@@ -1,4 +1,4 @@
-/// Fuzz target (c2): the fold (actors::apply) over a random sequence of events.
+/// Fuzz target (c2): the fold (domain::apply) over a random sequence of events.
 ///
 /// Input: JSON lines, each an event in its API form ({"seq","ts","type","participantId"?,...}).
 /// A line without "seq" gets the next one and without "ts" gets 0, so the fuzzer reaches the
@@ -20,8 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/json_limits.hpp"
-#include "actors/room_state.hpp"
+#include "actors/domain/json_limits.hpp"
+#include "actors/domain/room_state.hpp"
 #include "eventlog/event.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -29,7 +29,7 @@ namespace {
 
 using json = nlohmann::json;
 namespace el = rooms::eventlog;
-namespace ac = rooms::actors;
+namespace ac = rooms::domain;
 
 /// Stop folding once the document is this long (keeps each input fast).
 constexpr std::size_t max_doc = 1 << 20;
@@ -65,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       error = ac::apply(state, e);
     } catch (const json::exception& ex) {
       // apply must never throw: it answers an apply_error and leaves the state as it was.
-      std::fprintf(stderr, "actors::apply threw: %s\n", ex.what());
+      std::fprintf(stderr, "domain::apply threw: %s\n", ex.what());
       std::abort();
     }
     if (error) {

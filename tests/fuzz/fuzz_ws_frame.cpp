@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/domain/commands.hpp"
-#include "actors/json_limits.hpp"
+#include "actors/domain/json_limits.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
 namespace {
@@ -46,7 +46,7 @@ bool has_nan(const json& j, std::size_t limit) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  const bool too_deep = rooms::actors::json_too_deep(text, 64);
+  const bool too_deep = rooms::domain::json_too_deep(text, 64);
   json msg = json::parse(text, nullptr, false);
   if (msg.is_discarded()) return 0;
   const std::size_t depth = depth_of(msg, 200);

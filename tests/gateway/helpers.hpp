@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
 #include "tests/testing/roomd_process.hpp"
 #include "tests/testing/temp_dir.hpp"
 #include "tests/testing/ws_client.hpp"
@@ -117,14 +117,14 @@ struct participant {
     if (from > version) return false;  // a gap: we miss updates
     for (std::size_t i = 0; i < updates.size(); ++i) {
       if (from + i < version) continue;  // already have it
-      auto cs = actors::changeset::from_json(updates[i]["changes"]);
+      auto cs = domain::changeset::from_json(updates[i]["changes"]);
       if (!cs || !cs->apply(doc)) return false;
       ++version;
       seen_updates.push_back(updates[i]);
     }
     return true;
   }
-  std::string text() const { return actors::utf16_to_utf8(doc); }
+  std::string text() const { return domain::utf16_to_utf8(doc); }
 
   /// Waits for the next code_changed and applies it; false on timeout or a misfit.
   bool follow(std::chrono::milliseconds timeout = 5s) {
@@ -149,7 +149,7 @@ inline participant join(const roomd_process& server, const std::string& session_
   p.id = st->value("participantId", "");
   p.resume_token = st->value("resumeToken", "");
   p.version = st->value("version", std::uint64_t{0});
-  p.doc = actors::utf8_to_utf16(st->value("doc", ""));
+  p.doc = domain::utf8_to_utf16(st->value("doc", ""));
   return p;
 }
 

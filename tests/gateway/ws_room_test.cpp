@@ -373,7 +373,7 @@ TEST_F(ws_room, a_dropped_participant_resumes_with_the_missed_updates) {
   EXPECT_EQ((*second)["updates"].size(), 2u) << *second;
   // Alice's editor was at version 1 ("hi"): the updates bring it to the server's document.
   again.id = alice.id;
-  again.doc = actors::utf8_to_utf16("hi");
+  again.doc = domain::utf8_to_utf16("hi");
   again.version = 1;
   ASSERT_TRUE(again.apply(*second));
   EXPECT_EQ(again.text(), "hi!?");

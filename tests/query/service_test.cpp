@@ -8,7 +8,7 @@
 #include <memory>
 #include <set>
 
-#include "actors/room_state.hpp"
+#include "actors/domain/room_state.hpp"
 #include "base/secrets.hpp"
 #include "tests/testing/temp_dir.hpp"
 
@@ -79,15 +79,15 @@ class QueryService : public ::testing::Test {
 
   /// The fold from nothing over events 1..seq, as the REST state view.
   json folded(const session_id& id, std::uint64_t seq) {
-    actors::room_state state;
+    domain::room_state state;
     auto scanned = store_->scan(id, 1, [&](const event& e) {
       if (e.seq > seq) return false;
-      auto err = actors::apply(state, e);
+      auto err = domain::apply(state, e);
       EXPECT_FALSE(err) << err->message;
       return true;
     });
     EXPECT_TRUE(scanned.ok());
-    json out = actors::to_json(state);
+    json out = domain::to_json(state);
     out["title"] = state.title;
     out["ts"] = state.last_ts;
     return out;
@@ -142,10 +142,10 @@ TEST_F(QueryService, StateAtEverySeqEqualsTheFoldWithASnapshotOnTheWay) {
   auto id = create("typing").meta.id;
   type_lines(id, 12);
   // A snapshot at seq 6, as a room writes: later states start from it.
-  actors::room_state at6;
-  store_->scan(id, 1, [&](const event& e) { return e.seq <= 6 && !actors::apply(at6, e); }).ok();
+  domain::room_state at6;
+  store_->scan(id, 1, [&](const event& e) { return e.seq <= 6 && !domain::apply(at6, e); }).ok();
   ASSERT_EQ(at6.seq, 6u);
-  ASSERT_TRUE(store_->put_snapshot(id, 6, actors::encode_snapshot(at6)).ok());
+  ASSERT_TRUE(store_->put_snapshot(id, 6, domain::encode_snapshot(at6)).ok());
   for (std::uint64_t seq = 1; seq <= 13; ++seq) {
     auto state = query_->state(id, seq);
     ASSERT_TRUE(state.ok()) << state.error().to_string();

@@ -16,9 +16,9 @@
 #include <iostream>
 #include <thread>
 
+#include "base/utf8.hpp"
 #include "runner/cgroup.hpp"
 #include "runner/runner.hpp"
-#include "runner/utf8.hpp"
 
 namespace {
 
@@ -550,7 +550,7 @@ TEST(local_runner, output_streams_while_the_program_runs) {
     if (calls++ == 0) running_at_first_chunk = sandbox_processes() > 0;
     (stream == "stdout" ? out : err).append(chunk);
     EXPECT_TRUE(stream == "stdout" || stream == "stderr") << stream;
-    EXPECT_EQ(detail::to_valid_utf8(chunk), chunk) << "every chunk is valid UTF-8";
+    EXPECT_EQ(rooms::base::to_valid_utf8(chunk), chunk) << "every chunk is valid UTF-8";
   };
   auto r = fast().run(request);
   EXPECT_TRUE(running_at_first_chunk);
@@ -572,24 +572,24 @@ TEST(local_runner, non_utf8_output_becomes_replacement_characters) {
 
 TEST(utf8, invalid_sequences_become_one_replacement_each_and_streaming_agrees) {
   const std::string fffd = "\xEF\xBF\xBD";
-  EXPECT_EQ(detail::to_valid_utf8("plain ascii"), "plain ascii");
-  EXPECT_EQ(detail::to_valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"),
+  EXPECT_EQ(rooms::base::to_valid_utf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(rooms::base::to_valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"),
             "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
-  EXPECT_EQ(detail::to_valid_utf8("\xC0\xAF"), fffd + fffd);  // overlong: C0 is never valid
-  EXPECT_EQ(detail::to_valid_utf8("\xE0\x80\xAF"), fffd + fffd + fffd);  // overlong 3-byte
-  EXPECT_EQ(detail::to_valid_utf8("\xED\xA0\x80"), fffd + fffd + fffd);  // a surrogate
-  EXPECT_EQ(detail::to_valid_utf8("\xF4\x90\x80\x80"),
-            fffd + fffd + fffd + fffd);                           // above U+10FFFF
-  EXPECT_EQ(detail::to_valid_utf8("\xE2\x82x"), fffd + "x");      // truncated: one U+FFFD
-  EXPECT_EQ(detail::to_valid_utf8("x\xF0\x9F\x98"), "x" + fffd);  // cut at the end
-  EXPECT_EQ(detail::to_valid_utf8(std::string("a\0b", 3)), std::string("a\0b", 3));
+  EXPECT_EQ(rooms::base::to_valid_utf8("\xC0\xAF"), fffd + fffd);  // overlong: C0 is never valid
+  EXPECT_EQ(rooms::base::to_valid_utf8("\xE0\x80\xAF"), fffd + fffd + fffd);  // overlong 3-byte
+  EXPECT_EQ(rooms::base::to_valid_utf8("\xED\xA0\x80"), fffd + fffd + fffd);  // a surrogate
+  EXPECT_EQ(rooms::base::to_valid_utf8("\xF4\x90\x80\x80"),
+            fffd + fffd + fffd + fffd);                                // above U+10FFFF
+  EXPECT_EQ(rooms::base::to_valid_utf8("\xE2\x82x"), fffd + "x");      // truncated: one U+FFFD
+  EXPECT_EQ(rooms::base::to_valid_utf8("x\xF0\x9F\x98"), "x" + fffd);  // cut at the end
+  EXPECT_EQ(rooms::base::to_valid_utf8(std::string("a\0b", 3)), std::string("a\0b", 3));
   // Byte by byte through the streaming converter: the same text.
   const std::string mixed = "a\xE2\x82\xAC\xFF\xF0\x9F\x98\x80\xE2\x82z\xC3";
-  detail::utf8_sanitizer s;
+  rooms::base::utf8_sanitizer s;
   std::string streamed;
   for (char c : mixed) streamed += s.feed(std::string_view(&c, 1));
   streamed += s.finish();
-  EXPECT_EQ(streamed, detail::to_valid_utf8(mixed));
+  EXPECT_EQ(streamed, rooms::base::to_valid_utf8(mixed));
 }
 
 TEST(cgroup, locations_are_found_for_v1_v2_and_container_mounts) {

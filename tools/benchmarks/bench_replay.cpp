@@ -13,9 +13,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
+#include "actors/domain/room_state.hpp"
 #include "actors/replay.hpp"
-#include "actors/room_state.hpp"
 #include "eventlog/store.hpp"
 
 namespace {
@@ -79,12 +79,12 @@ double last_load_cpu = 0;  ///< CPU seconds of the last load()
 double load(eventlog::store& store, const eventlog::session_id& id,
             const std::vector<eventlog::event>& trace, std::size_t batch,
             std::uint64_t snapshot_every) {
-  actors::room_state state;
+  domain::room_state state;
   eventlog::event created;
   created.seq = 1;
   created.ts = 1'700'000'000'000;
   created.payload = {{"language", "python"}, {"title", "bench"}};
-  (void)actors::apply(state, created);
+  (void)domain::apply(state, created);
   auto t0 = clock_type::now();
   double cpu0 = process_cpu_seconds();
   std::uint64_t last_snapshot = 0;
@@ -93,12 +93,12 @@ double load(eventlog::store& store, const eventlog::session_id& id,
         trace.begin() + static_cast<std::ptrdiff_t>(i),
         trace.begin() + static_cast<std::ptrdiff_t>(std::min(trace.size(), i + batch)));
     for (const auto& e : part)
-      if (auto err = actors::apply(state, e)) throw std::runtime_error(err->message);
+      if (auto err = domain::apply(state, e)) throw std::runtime_error(err->message);
     if (auto s = store.append(id, std::move(part)); !s.ok())
       throw std::runtime_error(s.to_string());
     if (snapshot_every && state.seq >= last_snapshot + snapshot_every) {
       auto e0 = clock_type::now();
-      auto bytes = actors::encode_snapshot(state);
+      auto bytes = domain::encode_snapshot(state);
       auto e1 = clock_type::now();
       snapshot_bytes += bytes.size();
       // As the room does: queued behind the append, not waited for (a failure shows at the end).

@@ -23,7 +23,7 @@
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
 #include "actors/room.hpp"
 #include "eventlog/store.hpp"
 
@@ -145,7 +145,7 @@ caf::behavior driver(caf::stateful_actor<driver_state>* self, caf::actor registr
         st.version = m["from"].get<std::uint64_t>() + m["updates"].size();
         if (!st.preloaded) {
           st.preloaded = true;
-          auto cs = actors::changeset::from_json(m["updates"][0]["changes"]);
+          auto cs = domain::changeset::from_json(m["updates"][0]["changes"]);
           st.length = cs ? cs->new_length() : 0;  // lines joined with "\n"
           ++out->rooms_ready;
           return;  // typing starts on start_atom, once every room is ready

@@ -50,7 +50,7 @@
 #include <boost/beast.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/changeset.hpp"
+#include "actors/domain/changeset.hpp"
 #include "base/secrets.hpp"
 #include "eventlog/store.hpp"
 
@@ -63,7 +63,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using json = nlohmann::json;
 using clock_type = std::chrono::steady_clock;
-using rooms::actors::changeset;
+using rooms::domain::changeset;
 
 struct options {
   std::string host = "127.0.0.1";
@@ -392,7 +392,7 @@ class client : public std::enable_shared_from_this<client> {
       participant_id_ = pid;
       resume_token_ = m.value("resumeToken", "");
       version_ = m["version"];
-      doc_ = rooms::actors::utf8_to_utf16(m["doc"].get<std::string>());
+      doc_ = rooms::domain::utf8_to_utf16(m["doc"].get<std::string>());
     } else if (type == "code_changed") {
       on_changes(m);
     } else if (type == "code_update_rejected") {
