@@ -140,7 +140,8 @@ TEST_F(BackupTest, OnlineBackupUnderTypingLoadRestoresEveryAcknowledgedEvent) {
   std::vector<std::unique_ptr<typist>> typists;
   std::vector<std::uint64_t> acked_before(3);
   {
-    roomd_process server(data);
+    // Typists send as fast as they are acknowledged: above the default per-socket rate limit.
+    roomd_process server(data, {"--message-rate", "100000", "--message-burst", "100000"});
     add_question(server);
     for (int i = 0; i < 3; ++i)
       typists.push_back(std::make_unique<typist>(server.port(), create_session(server, &keys[i])));
