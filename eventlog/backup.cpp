@@ -94,8 +94,10 @@ result<backup_info> create_backup(const store& s, const std::string& dir) {
                          std::chrono::steady_clock::now() - started)
                          .count();
   // The manifest last, atomically: its presence is what makes the directory a backup.
-  nlohmann::json manifest = {{"format", info.format},      {"createdAt", info.created_at},
-                             {"durationMs", info.duration_ms}, {"files", info.files},
+  nlohmann::json manifest = {{"format", info.format},
+                             {"createdAt", info.created_at},
+                             {"durationMs", info.duration_ms},
+                             {"files", info.files},
                              {"bytes", info.bytes}};
   fs::path tmp = target / (std::string(backup_manifest) + ".tmp");
   {

@@ -117,11 +117,13 @@ response admin_backup(context& ctx, const request& req) {
   ctx.backups.fetch_add(1);
   ctx.last_backup_unix_ms.store(made->created_at);
   ROOMS_LOG(info, "backup written to " << made->dir << " (" << made->files << " files, "
-                                       << made->bytes << " bytes, " << made->duration_ms
-                                       << " ms)");
-  json answer = {{"dir", made->dir},           {"format", made->format},
-                 {"createdAt", made->created_at}, {"durationMs", made->duration_ms},
-                 {"files", made->files},       {"bytes", made->bytes}};
+                                       << made->bytes << " bytes, " << made->duration_ms << " ms)");
+  json answer = {{"dir", made->dir},
+                 {"format", made->format},
+                 {"createdAt", made->created_at},
+                 {"durationMs", made->duration_ms},
+                 {"files", made->files},
+                 {"bytes", made->bytes}};
   return json_response(req, http::status::created, answer.dump());
 }
 
