@@ -49,6 +49,9 @@ class backend {
   virtual json stats() = 0;
   /// Sweeps expired sessions and compacts: {"expired","liveSstBytes"}.
   virtual json compact() = 0;
+  /// Writes a backup of the whole database into `dir` (absolute; must not exist): online roomd
+  /// writes it on its host, offline the store does. Answers POST /api/admin/backup's body.
+  virtual json backup(const std::string& dir) = 0;
   /// Makes later reads see writes made since opening (a read-only data dir catches up with the
   /// running roomd); nothing to do online.
   virtual void refresh() {}

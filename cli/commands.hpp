@@ -85,6 +85,14 @@ struct export_args {
 struct import_args {
   std::string file;  ///< "-": stdin
 };
+struct backup_args {
+  std::string dir;  ///< must not exist; online, a path on the server's host
+};
+struct restore_args {
+  std::string backup;    ///< a directory written by `backup`
+  std::string data_dir;  ///< the new data dir: missing or empty, unless force
+  bool force = false;    ///< replace a non-empty data_dir (its admin.token is kept)
+};
 
 int run_list(context& ctx, const list_args& args);
 int run_inspect(context& ctx, const inspect_args& args);
@@ -96,6 +104,8 @@ int run_export(context& ctx, const export_args& args);
 int run_import(context& ctx, const import_args& args);
 int run_stats(context& ctx);
 int run_compact(context& ctx);
+int run_backup(context& ctx, const backup_args& args);
+int run_restore(context& ctx, const restore_args& args);
 
 // -- helpers shared by the command files --
 

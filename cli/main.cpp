@@ -117,6 +117,22 @@ int main(int argc, char** argv) {
   auto* stats_cmd =
       app.add_subcommand("stats", "rooms live and stored, events, bytes, append rate");
   auto* compact_cmd = app.add_subcommand("compact", "drop overdue sessions and compact the log");
+  backup_args backup;
+  auto* backup_cmd = app.add_subcommand(
+      "backup",
+      "write a consistent copy of the whole database (sessions, questions) into DIR: online "
+      "roomd writes it on its host; with --db, from a stopped server's data dir");
+  backup_cmd->add_option("dir", backup.dir, "the backup directory (must not exist)")->required();
+
+  restore_args restore;
+  auto* restore_cmd = app.add_subcommand(
+      "restore", "copy a backup into a new data dir, then verify every session in it");
+  restore_cmd->add_option("backup", restore.backup, "a directory written by `backup`")->required();
+  restore_cmd->add_option("data_dir", restore.data_dir, "the data dir to create (missing or empty)")
+      ->required();
+  restore_cmd->add_flag("--force", restore.force,
+                        "replace a non-empty data dir (a stopped one; its admin.token is kept)");
+
   auto questions_cmd = add_questions_command(app);
 
   try {
@@ -144,6 +160,8 @@ int main(int argc, char** argv) {
     if (*import_cmd) return run_import(ctx, imp);
     if (*stats_cmd) return run_stats(ctx);
     if (*compact_cmd) return run_compact(ctx);
+    if (*backup_cmd) return run_backup(ctx, backup);
+    if (*restore_cmd) return run_restore(ctx, restore);
     if (*questions_cmd->root) return run_questions(ctx, *questions_cmd);
     return static_cast<int>(exit_code::usage);
   } catch (const cli_error& e) {

@@ -5,6 +5,7 @@
 
 #include "cli/backend.hpp"
 #include "cli/error.hpp"
+#include "eventlog/backup.hpp"
 #include "eventlog/store.hpp"
 #include "query/service.hpp"
 
@@ -71,6 +72,17 @@ class offline_backend final : public backend {
   }
 
   json compact() override { return value(query_.compact(), {}); }
+
+  json backup(const std::string& dir) override {
+    auto made = eventlog::create_backup(*store_, dir);
+    if (!made.ok()) throw cli_error(exit_code::failure, "backup: " + made.error().message());
+    return {{"dir", made->dir},
+            {"format", made->format},
+            {"createdAt", made->created_at},
+            {"durationMs", made->duration_ms},
+            {"files", made->files},
+            {"bytes", made->bytes}};
+  }
 
  private:
   static session_id parse(const std::string& id) {

@@ -58,6 +58,10 @@ class online_backend final : public backend {
 
   json compact() override { return call_json("POST", "/api/admin/compact", "{}", {}); }
 
+  json backup(const std::string& dir) override {
+    return call_json("POST", "/api/admin/backup", json{{"dir", dir}}.dump(), {});
+  }
+
  private:
   /// Sends a request and turns every non-2xx answer into a cli_error. `session` names the
   /// session a 404 is about (empty: a 404 means the endpoint is missing).

@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <sys/statvfs.h>
@@ -1007,6 +1008,20 @@ std::uint64_t store::memtable_bytes() const {
     if (impl_->db_->GetIntProperty(cf, "rocksdb.cur-size-all-mem-tables", &bytes)) total += bytes;
   }
   return total;
+}
+
+status store::checkpoint(const std::string& dir) const {
+  if (impl_->options_.read_only) return {errc::read_only, "a read-only store cannot checkpoint"};
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) return {errc::already_exists, dir + " already exists"};
+  rocksdb::Checkpoint* raw = nullptr;
+  auto s = rocksdb::Checkpoint::Create(impl_->db_, &raw);
+  if (!s.ok()) return from_rocks(s, "starting a checkpoint");
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: always flush first, so the copy needs no WAL replay to be complete.
+  s = checkpoint->CreateCheckpoint(dir, 0);
+  if (!s.ok()) return from_rocks(s, "writing a checkpoint to " + dir);
+  return {};
 }
 
 bool store::healthy() const {

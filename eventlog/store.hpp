@@ -168,6 +168,12 @@ class store {
   std::uint64_t live_sst_bytes() const;
   /// Bytes held by the memtables of all column families (memory benchmarks subtract them).
   std::uint64_t memtable_bytes() const;
+  /// Writes a consistent copy of every column family to `dir` (a RocksDB checkpoint: the
+  /// memtables are flushed, SST files hard-linked where `dir` is on the same filesystem, else
+  /// copied). Every append acknowledged before the call is in it. `dir` must not exist; its
+  /// parent must. Blocking (a flush: milliseconds to seconds); appends go on meanwhile. Never
+  /// from a callback or an actor thread. Errors: read_only, already_exists, io_error.
+  status checkpoint(const std::string& dir) const;
 
   // -- health --
 

@@ -41,6 +41,8 @@ response admin_routes(context& ctx, const request& req, const std::vector<std::s
     return only(req, http::verb::post, [&] { return admin_import(ctx, req); });
   if (parts.size() == 3 && parts[2] == "compact")
     return only(req, http::verb::post, [&] { return admin_compact(ctx, req); });
+  if (parts.size() == 3 && parts[2] == "backup")
+    return only(req, http::verb::post, [&] { return admin_backup(ctx, req); });
   if (parts.size() >= 3 && parts[2] == "sessions") {
     if (parts.size() == 3)
       return only(req, http::verb::get, [&] { return admin_list_sessions(ctx, req, t); });

@@ -61,6 +61,14 @@ response get_metrics(context& ctx, const request& req) {
   counter(out, "rooms_log_bytes_total", "Encoded event bytes written.", "counter", s.bytes);
   counter(out, "rooms_log_healthy", "1 when the event log accepts writes.", "gauge",
           ctx.svc->store->healthy() ? 1 : 0);
+  counter(out, "rooms_backups_total", "Backups written through POST /api/admin/backup.", "counter",
+          ctx.backups.load());
+  // Whole seconds as an integer: counter()'s default stream precision would round a unix time.
+  out << "# HELP rooms_backup_last_success_timestamp_seconds Unix time the newest backup of this "
+         "process began (0: none since start).\n"
+         "# TYPE rooms_backup_last_success_timestamp_seconds gauge\n"
+         "rooms_backup_last_success_timestamp_seconds "
+      << ctx.last_backup_unix_ms.load() / 1000 << '\n';
   out << "# HELP rooms_append_latency_seconds Time from submitting an append to it being durable.\n"
          "# TYPE rooms_append_latency_seconds histogram\n";
   std::uint64_t cumulative = 0;

@@ -2,6 +2,7 @@
 /// admin token before any of these runs.
 
 #include "base/log.hpp"
+#include "eventlog/backup.hpp"
 #include "gateway/detail/http_util.hpp"
 
 namespace rooms::gateway::detail {
@@ -84,6 +85,46 @@ response admin_compact(context& ctx, const request& req) {
   auto answer = ctx.query.compact();
   if (!answer.ok()) return log_error(req, answer.error());
   return json_response(req, http::status::ok, answer->dump());
+}
+
+/// POST /api/admin/backup {"dir"}: a consistent copy of this node's whole database (sessions
+/// and the question library) written by roomd itself into `dir` on this host, which must be an
+/// absolute path that does not exist yet. A checkpoint hard-links the SST files, so it costs
+/// little time or space; copying it off the host is the operator's next step
+/// (docs/operations.md). Runs on the blocking pool: the flush waits there, not on an actor.
+response admin_backup(context& ctx, const request& req) {
+  auto body = json::parse(req.body(), nullptr, false);
+  if (!body.is_object() || !body.contains("dir") || !body["dir"].is_string())
+    return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                      "the body must be {\"dir\": \"/absolute/path\"}");
+  auto dir = body["dir"].get<std::string>();
+  if (dir.empty() || dir.front() != '/' || dir.find('\0') != std::string::npos)
+    return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                      "\"dir\" must be an absolute path on the server's host");
+  auto made = eventlog::create_backup(*ctx.svc->store, dir);
+  if (!made.ok()) {
+    const auto& err = made.error();
+    ROOMS_LOG(warn, "backup to " << dir << " failed: " << err.to_string());
+    if (err.code() == eventlog::errc::already_exists)
+      return json_error(req, http::status::conflict, domain::error_code::already_exists,
+                        err.message());
+    if (err.code() == eventlog::errc::invalid_argument)
+      return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                        err.message());
+    return json_error(req, http::status::internal_server_error, domain::error_code::internal,
+                      "backup failed: " + err.to_string());
+  }
+  ctx.backups.fetch_add(1);
+  ctx.last_backup_unix_ms.store(made->created_at);
+  ROOMS_LOG(info, "backup written to " << made->dir << " (" << made->files << " files, "
+                                       << made->bytes << " bytes, " << made->duration_ms << " ms)");
+  json answer = {{"dir", made->dir},
+                 {"format", made->format},
+                 {"createdAt", made->created_at},
+                 {"durationMs", made->duration_ms},
+                 {"files", made->files},
+                 {"bytes", made->bytes}};
+  return json_response(req, http::status::created, answer.dump());
 }
 
 }  // namespace rooms::gateway::detail

@@ -89,6 +89,8 @@ struct context {
   std::atomic<std::uint64_t> ws_closed_slow{0};
   std::atomic<std::uint64_t> ws_rate_limited{0};
   std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> backups{0};             ///< POST /api/admin/backup that succeeded
+  std::atomic<std::int64_t> last_backup_unix_ms{0};  ///< when the newest of them began
 
   std::mutex sockets_mutex;
   std::map<websocket_session*, std::weak_ptr<websocket_session>> sockets;

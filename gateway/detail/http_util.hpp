@@ -81,6 +81,7 @@ response admin_delete_session(context& ctx, const request& req, const eventlog::
 response admin_import(context& ctx, const request& req);
 response admin_stats(context& ctx, const request& req);
 response admin_compact(context& ctx, const request& req);
+response admin_backup(context& ctx, const request& req);
 
 /// /api/questions[/<id>] (routes_questions.cpp): checks the caller itself (admin, or an
 /// interviewer key with X-Session-Id for reads).
