@@ -213,7 +213,7 @@ export class Room implements RoomContext {
       case 'note_added':
         return this.notes.add({ noteId: m.noteId, participantId: m.participantId, text: m.text, version: m.version, ts: Date.now() });
       case 'call_signal':
-        return void this.call.signal(m);
+        return this.call.signal(m);
       case 'call_state_changed':
         return this.call.stateChanged(m);
       case 'error':
