@@ -152,7 +152,9 @@ void add_security_headers(response& res) {
   res.set("X-Content-Type-Options", "nosniff");
   res.set("X-Frame-Options", "DENY");
   res.set("Cross-Origin-Opener-Policy", "same-origin");
-  res.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+  // The room's call uses the camera and microphone of its own page (after a click there);
+  // no other origin, and never geolocation.
+  res.set("Permissions-Policy", "camera=(self), microphone=(self), geolocation=()");
 }
 
 response json_response(const request& req, http::status status, const std::string& body) {

@@ -229,6 +229,12 @@ TEST_F(ws_calls, a_restarted_room_still_knows_who_is_in_the_call) {
   EXPECT_EQ(calls[alice_id], (json{{"audio", true}, {"video", false}}));
 }
 
+TEST_F(ws_calls, the_pages_may_use_their_own_camera_and_microphone_and_no_one_elses) {
+  roomd_process server((dir_.path() / "data").string());
+  auto r = http_call(server.port(), "GET", "/api/runtimes");
+  EXPECT_EQ(r.header("Permissions-Policy"), "camera=(self), microphone=(self), geolocation=()");
+}
+
 TEST(base_secrets, hmac_sha1_and_base64_match_their_rfc_vectors) {
   // RFC 2202 test case 2 and RFC 4648 section 10.
   EXPECT_EQ(base::to_hex(base::hmac_sha1("Jefe", "what do ya want for nothing?")),

@@ -44,7 +44,9 @@ async function connectedTo(page, pids, { audioOnly = [] } = {}) {
     },
     { pids, audioOnly },
     { timeout: 20_000 },
-  );
+  ).catch(async (err) => {
+    throw new Error(`${err.message}: ${JSON.stringify(await callState(page))}`);
+  });
 }
 
 /** Two samples of the remote video of `pid` on `page`, 400 ms apart: do the frames advance? */

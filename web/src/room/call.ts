@@ -22,6 +22,8 @@ interface Peer {
   stream: MediaStream;
   tile: Tile;
   connectTimer?: number;
+  /** Signals from this peer, handled one at a time in arrival order. */
+  queue: Promise<void>;
 }
 
 interface Tile {
@@ -109,9 +111,14 @@ export class Call {
     this.renderAll();
   }
 
-  async signal(m: CallSignalMsg) {
+  signal(m: CallSignalMsg) {
     if (!this.joined) return; // not in the call: nobody may make us send media
     const peer = this.ensurePeer(m.from);
+    // One at a time: a candidate must not overtake the description it belongs to.
+    peer.queue = peer.queue.then(() => this.handleSignal(peer, m));
+  }
+
+  private async handleSignal(peer: Peer, m: CallSignalMsg) {
     const { pc } = peer;
     const { description, candidate } = m.signal;
     try {
@@ -244,7 +251,7 @@ export class Call {
     if (known) return known;
     const me = this.ctx.participantId ?? '';
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.forceRelay ? 'relay' : 'all' });
-    const peer: Peer = { pid, pc, polite: me > pid, makingOffer: false, ignoreOffer: false, stream: new MediaStream(), tile: this.makeTile(pid, false) };
+    const peer: Peer = { pid, pc, polite: me > pid, makingOffer: false, ignoreOffer: false, stream: new MediaStream(), tile: this.makeTile(pid, false), queue: Promise.resolve() };
     peer.tile.video.srcObject = peer.stream;
     this.peers.set(pid, peer);
     for (const t of this.local?.getTracks() ?? []) pc.addTrack(t, this.local!);
@@ -448,6 +455,9 @@ export class Call {
       peers: [...this.peers.values()].map((p) => ({
         participantId: p.pid,
         connection: p.pc.connectionState,
+        signaling: p.pc.signalingState,
+        ice: p.pc.iceConnectionState,
+        gathering: p.pc.iceGatheringState,
         audioTracks: p.stream.getAudioTracks().length,
         videoTracks: p.stream.getVideoTracks().length,
       })),

@@ -247,7 +247,7 @@ export class Room implements RoomContext {
       case 'scorecards':
         return this.scorecards?.revealed(m);
       case 'call_signal':
-        return void this.call.signal(m);
+        return this.call.signal(m);
       case 'call_state_changed':
         return this.call.stateChanged(m);
       case 'error':
