@@ -1,5 +1,6 @@
 #include "actors/detail/room_impl.hpp"
 #include "actors/domain/changeset.hpp"
+#include "actors/question_view.hpp"
 
 namespace rooms::actors::detail {
 
@@ -31,6 +32,13 @@ std::vector<caf::actor> room::interviewers(const std::string& except) const {
   std::vector<caf::actor> out;
   for (const auto& [pid, m] : st_.members)
     if (m.conn && m.interviewer && pid != except) out.push_back(m.conn);
+  return out;
+}
+
+std::vector<caf::actor> room::candidates() const {
+  std::vector<caf::actor> out;
+  for (const auto& [pid, m] : st_.members)
+    if (m.conn && !m.interviewer) out.push_back(m.conn);
   return out;
 }
 
@@ -71,6 +79,11 @@ json room::session_state(const member& m) const {
       {"participants", std::move(participants)}};
   if (!st_.state.last_run.is_null()) out["lastRun"] = st_.state.last_run;
   if (!st_.state.running.is_null()) out["running"] = st_.state.running;
+  // The question and test results as this role may see them (question_view.hpp).
+  if (!st_.state.question.is_null()) out["question"] = question_view(st_.state.question, m.interviewer);
+  if (!st_.state.last_test_run.is_null())
+    out["lastTestRun"] = test_run_view(st_.state.last_test_run, m.interviewer);
+  if (!st_.state.tests_running.is_null()) out["testsRunning"] = st_.state.tests_running;
   return out;
 }
 

@@ -24,8 +24,11 @@ constexpr std::string_view type_names[] = {
     "note_added",
     "focus_changed",
     "session_expired",
+    "question_loaded",
+    "tests_started",
+    "tests_finished",
 };
-constexpr std::uint8_t max_type = 11;
+constexpr std::uint8_t max_type = 14;
 
 bool valid_type(std::uint64_t raw) {
   return raw >= 1 && raw <= max_type;

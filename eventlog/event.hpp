@@ -44,6 +44,9 @@ enum class event_type : std::uint8_t {
   note_added = 9,
   focus_changed = 10,
   session_expired = 11,
+  question_loaded = 12,
+  tests_started = 13,
+  tests_finished = 14,
 };
 
 /// "code_changed", ...

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ struct run_request {
   /// answers at the end: never called). Must not throw; must not block for long (the program
   /// is not read meanwhile).
   std::function<void(std::string_view stream, std::string_view chunk)> on_output = {};
+  /// Optional: the run stage's wall-clock limit instead of the runner's configured one (a
+  /// question's per-test timeoutMs); compilation keeps its own limit.
+  std::optional<std::chrono::milliseconds> run_timeout = std::nullopt;
 };
 
 /// How a run ended; field names follow PROTOCOL.md's run_finished.

@@ -8,9 +8,10 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::string_view, 9> command_types = {
+constexpr std::array<std::string_view, 11> command_types = {
     "join_session", "code_update", "pull",         "cursor_update", "language_change",
-    "run_code",     "add_note",    "focus_change", "ping"};
+    "run_code",     "add_note",    "focus_change", "ping",          "load_question",
+    "run_tests"};
 
 bool is_uint(const json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
@@ -128,6 +129,27 @@ command parse_focus(const json& msg) {
   return focus_change{focused->get<bool>()};
 }
 
+command parse_load_question(const json& msg) {
+  auto id = msg.find("questionId");
+  if (id == msg.end() || !id->is_string() || !valid_id(id->get_ref<const std::string&>()))
+    return refuse(error_code::invalid_changes,
+                  "load_question needs a \"questionId\" (1..64 letters, digits, '_' or '-')");
+  load_question out;
+  out.question_id = id->get<std::string>();
+  if (auto it = msg.find("language"); it != msg.end()) {
+    if (!it->is_string() || !valid_language_name(it->get_ref<const std::string&>()))
+      return refuse(error_code::unsupported_language,
+                    "unsupported language; see GET /api/runtimes");
+    out.language = it->get<std::string>();
+  }
+  if (auto it = msg.find("replaceCode"); it != msg.end()) {
+    if (!it->is_boolean())
+      return refuse(error_code::invalid_changes, "\"replaceCode\" must be a boolean");
+    out.replace_code = it->get<bool>();
+  }
+  return out;
+}
+
 command parse_fields(const std::string& type, const json& msg, const command_limits& limits) {
   if (type == "join_session") return parse_join(msg, limits);
   if (type == "code_update") return parse_code_update(msg, limits);
@@ -138,6 +160,8 @@ command parse_fields(const std::string& type, const json& msg, const command_lim
   if (type == "add_note") return parse_note(msg, limits);
   if (type == "focus_change") return parse_focus(msg);
   if (type == "ping") return ping{};
+  if (type == "load_question") return parse_load_question(msg);
+  if (type == "run_tests") return run_tests{};
   return refuse(error_code::unknown_type, "unknown message type \"" + type + "\"");
 }
 

@@ -187,3 +187,6 @@ std::optional<payload_error> from_json(const nlohmann::json& payload, focus_chan
 std::optional<payload_error> from_json(const nlohmann::json& payload, session_expired& out);
 
 }  // namespace rooms::domain::events
+
+// The question events (question_loaded, tests_started, tests_finished).
+#include "actors/domain/question_events.hpp"  // IWYU pragma: export

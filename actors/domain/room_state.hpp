@@ -50,6 +50,11 @@ struct room_state {
   std::map<std::string, cursor> cursors;
   nlohmann::json last_run;  ///< run_finished payload + runId, participantId; null if none
   nlohmann::json running;   ///< run_started payload of a run not yet finished; null if none
+  /// question_loaded payload of the question loaded last (every test whole: interviewer-grade;
+  /// actors/question_view.hpp makes the candidate's view); null if none.
+  nlohmann::json question;
+  nlohmann::json last_test_run;  ///< tests_finished payload + runId, participantId, language, version
+  nlohmann::json tests_running;  ///< tests_started payload of a test run not yet finished
 
   bool operator==(const room_state&) const = default;
 };
@@ -63,7 +68,8 @@ struct apply_error {
 /// Applies one event, atomically: on error the state is untouched.
 std::optional<apply_error> apply(room_state& state, const eventlog::event& e);
 
-/// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun"}.
+/// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun",
+/// "question","lastTestRun","testsRunning"} (the question whole: /state is interviewer-only).
 nlohmann::json to_json(const room_state& state);
 /// A participant as PROTOCOL.md shows it: {"participantId","name","role","color"}.
 nlohmann::json to_json(const participant& p);

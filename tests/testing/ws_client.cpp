@@ -112,6 +112,7 @@ bool ws_client::pump(clock_type::time_point deadline) {
         return;
       }
       std::string text = beast::buffers_to_string(impl_->buffer.data());
+      received_ += text;
       impl_->buffer.consume(impl_->buffer.size());
       json j = json::parse(text, nullptr, false);
       inbox_.push_back(j.is_discarded() ? json(text) : std::move(j));

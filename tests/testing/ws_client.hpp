@@ -74,6 +74,9 @@ class ws_client {
   std::optional<int> wait_closed(std::chrono::milliseconds timeout = 5s);
   /// Every message received but not yet returned, in order.
   std::size_t buffered() const { return inbox_.size(); }
+  /// Every byte of every text and binary message received so far, as it came off the wire
+  /// (before JSON parsing): what a test asserts a client was never sent.
+  const std::string& received_bytes() const { return received_; }
 
   /// True once the server's close frame arrived or the connection failed.
   bool closed() const { return closed_; }
@@ -98,6 +101,7 @@ class ws_client {
 
   std::unique_ptr<impl> impl_;
   std::deque<nlohmann::json> inbox_;
+  std::string received_;
   bool closed_ = false;
   int close_code_ = 0;
   std::string close_error_;
