@@ -1,5 +1,5 @@
 // REST client for roomd (see PROTOCOL.md "HTTP").
-import { asLogEvent, isObject, type CreatedSession, type EventsPage, type LogEvent, type Runtime, type SessionInfo } from './protocol';
+import { asLogEvent, isObject, type CreatedSession, type EventsPage, type LogEvent, type QuestionRow, type Runtime, type SessionInfo } from './protocol';
 
 export type { CreatedSession, LogEvent, Runtime, SessionInfo } from './protocol';
 
@@ -13,8 +13,8 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+async function request<T>(method: string, path: string, body?: unknown, key?: string, extra: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (key) headers['Authorization'] = `Bearer ${key}`;
   let res: Response;
@@ -43,9 +43,11 @@ export function getRuntimes(): Promise<Runtime[]> {
   return request<Runtime[]>('GET', '/api/runtimes');
 }
 
-export function createSession(language: string, title?: string): Promise<CreatedSession> {
-  const body: Record<string, string> = { language };
+export function createSession(language: string | undefined, title?: string, questionId?: string): Promise<CreatedSession> {
+  const body: Record<string, string> = {};
+  if (language) body.language = language;
   if (title) body.title = title;
+  if (questionId) body.questionId = questionId;
   return request<CreatedSession>('POST', '/api/sessions', body);
 }
 
@@ -77,4 +79,10 @@ export async function getAllEvents(id: string, key: string, onProgress?: (n: num
 
 export function forkSession(id: string, key: string, seq: number): Promise<CreatedSession> {
   return request<CreatedSession>('POST', `/api/sessions/${encodeURIComponent(id)}/fork`, { seq }, key);
+}
+
+/** `GET /api/questions`: readable with an interviewer key and the session it opens (X-Session-Id). */
+export async function listQuestions(key: string, sessionId: string): Promise<QuestionRow[]> {
+  const r = await request<{ questions: QuestionRow[] }>('GET', '/api/questions', undefined, key, { 'X-Session-Id': sessionId });
+  return Array.isArray(r?.questions) ? r.questions : [];
 }

@@ -66,6 +66,63 @@ export interface RunningRun {
   version: number;
 }
 
+/** A test of a loaded question: hidden ones reach a candidate as `{name, hidden: true}` only. */
+export interface QuestionTest {
+  name: string;
+  hidden: boolean;
+  stdin?: string;
+  expected?: string;
+  timeoutMs?: number;
+}
+
+/** The question of `question_loaded` and `session_state` (the candidate's view or, for interviewers, whole). */
+export interface QuestionView {
+  questionId: string;
+  title: string;
+  statement: string;
+  languages: Record<string, { starter: string }>;
+  tests: QuestionTest[];
+  tags?: string[];
+  difficulty?: 'easy' | 'medium' | 'hard' | string;
+  version?: number;
+  updatedAt?: number;
+}
+
+/** One test's result; a candidate's hidden one carries name, hidden, passed, durationMs, timedOut only. */
+export interface TestResult {
+  name: string;
+  hidden: boolean;
+  passed: boolean;
+  durationMs: number;
+  timedOut: boolean;
+  exitCode?: number;
+  stdout?: string;
+  stderr?: string;
+  expected?: string;
+  error?: string;
+}
+
+/** `tests_finished` and `lastTestRun`. */
+export interface TestRun {
+  runId: string;
+  results: TestResult[];
+  passed: number;
+  total: number;
+  participantId?: string;
+  language?: string;
+  version?: number;
+  error?: string;
+}
+
+/** The test run in progress (`testsRunning`). */
+export interface TestsRunning {
+  runId: string;
+  participantId?: string;
+  language?: string;
+  version?: number;
+  total?: number;
+}
+
 export interface WireUpdate {
   clientID: string;
   changes: ChangeSetJSON;
@@ -80,7 +137,10 @@ export type ErrorCode =
   | 'rate_limited'
   | 'unsupported_language'
   | 'forbidden'
-  | 'busy';
+  | 'busy'
+  | 'not_found'
+  | 'unavailable'
+  | 'no_question';
 
 /** Any message may carry a `ref`; direct replies echo it. */
 type Ref = { ref?: string | number };
@@ -100,6 +160,9 @@ export interface SessionStateMsg extends Ref {
   participants: ParticipantView[];
   lastRun?: LastRun;
   running?: RunningRun;
+  question?: QuestionView;
+  lastTestRun?: TestRun;
+  testsRunning?: TestsRunning;
 }
 export interface CodeChangedMsg {
   type: 'code_changed';
@@ -157,6 +220,25 @@ export interface ParticipantFocusMsg {
   participantId: string;
   focused: boolean;
 }
+export interface QuestionLoadedMsg extends Ref {
+  type: 'question_loaded';
+  participantId: string;
+  question: QuestionView;
+}
+export interface TestsStartedMsg extends TestsRunning {
+  type: 'tests_started';
+  participantId: string;
+}
+/** One test ended (not logged: `tests_finished` has them all). */
+export interface TestResultMsg {
+  type: 'test_result';
+  runId: string;
+  index: number;
+  result: TestResult;
+}
+export interface TestsFinishedMsg extends TestRun {
+  type: 'tests_finished';
+}
 export interface ErrorMsg extends Ref {
   type: 'error';
   code: ErrorCode | string;
@@ -179,6 +261,10 @@ export type ServerMessage =
   | RunFinishedMsg
   | NoteAddedMsg
   | ParticipantFocusMsg
+  | QuestionLoadedMsg
+  | TestsStartedMsg
+  | TestResultMsg
+  | TestsFinishedMsg
   | ErrorMsg
   | PongMsg;
 
@@ -197,6 +283,10 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'run_finished',
   'note_added',
   'participant_focus',
+  'question_loaded',
+  'tests_started',
+  'test_result',
+  'tests_finished',
   'error',
   'pong',
 ]);
@@ -263,6 +353,15 @@ export interface FocusChangeMsg extends Ref {
 export interface PingMsg extends Ref {
   type: 'ping';
 }
+export interface LoadQuestionMsg extends Ref {
+  type: 'load_question';
+  questionId: string;
+  language?: string;
+  replaceCode?: boolean;
+}
+export interface RunTestsMsg extends Ref {
+  type: 'run_tests';
+}
 
 export type ClientMessage =
   | JoinSessionMsg
@@ -273,7 +372,9 @@ export type ClientMessage =
   | RunCodeMsg
   | AddNoteMsg
   | FocusChangeMsg
-  | PingMsg;
+  | PingMsg
+  | LoadQuestionMsg
+  | RunTestsMsg;
 
 // ---------------------------------------------------------------- log events (/events)
 
@@ -336,6 +437,24 @@ export interface SessionExpiredEvent extends EventBase {
   by?: string;
 }
 
+/** The question as logged: every test whole (interviewer-grade data), the starter of `language`. */
+export interface QuestionLoadedEvent extends EventBase, Omit<QuestionView, 'tests'> {
+  type: 'question_loaded';
+  tests: Required<Pick<QuestionTest, 'name' | 'hidden' | 'stdin' | 'expected'>>[];
+  language?: string;
+  starter?: string;
+}
+export interface TestsStartedEvent extends EventBase {
+  type: 'tests_started';
+  runId: string;
+  language?: string;
+  version?: number;
+  total?: number;
+}
+export interface TestsFinishedEvent extends EventBase, Omit<TestRun, 'participantId' | 'language' | 'version'> {
+  type: 'tests_finished';
+}
+
 export type LogEvent =
   | SessionCreatedEvent
   | ParticipantJoinedEvent
@@ -347,7 +466,10 @@ export type LogEvent =
   | RunFinishedEvent
   | NoteAddedEvent
   | FocusChangedEvent
-  | SessionExpiredEvent;
+  | SessionExpiredEvent
+  | QuestionLoadedEvent
+  | TestsStartedEvent
+  | TestsFinishedEvent;
 
 export type LogEventType = LogEvent['type'];
 
@@ -414,6 +536,20 @@ export interface StateAt {
   /** As last logged, per participant. */
   cursors: Record<string, Cursor>;
   lastRun: LastRun | null;
+  /** The question_loaded payload (whole: /state is interviewer-only); null when none. */
+  question: Omit<QuestionLoadedEvent, 'seq' | 'ts' | 'type' | 'participantId'> | null;
+  lastTestRun: TestRun | null;
+  testsRunning: TestsRunning | null;
+}
+
+/** A `GET /api/questions` row. */
+export interface QuestionRow {
+  questionId: string;
+  title: string;
+  tags: string[];
+  difficulty: string;
+  languages: string[];
+  tests: number;
 }
 
 /** Every error answer: `{"error","message"}`. */

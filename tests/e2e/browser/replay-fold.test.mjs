@@ -105,6 +105,7 @@ class Peer {
         this.docs.set(++this.version, this.doc);
       }
     } else if (m.type === 'run_finished') this.runs.set(m.runId, m);
+    else if (m.type === 'tests_finished') this.runs.set(m.runId, m);
     else if (m.type === 'error') this.errors.push(m);
   }
 
@@ -275,6 +276,51 @@ test('record: people come and go (their cursors go with them), and a fork', asyn
   await record('fork', fk);
 });
 
+test('record: a room started from a question, another loaded with its starter, test runs between edits', async () => {
+  // A question in the library (the admin writes it), with a hidden test.
+  const admin = fs.readFileSync(path.join(roomd.dataDir, 'admin.token'), 'utf8').trim();
+  const question = {
+    questionId: 'double',
+    title: 'Double it',
+    statement: 'Print twice the number you read.',
+    languages: { python: { starter: 'n = int(input())\nprint(n)\n' } },
+    tests: [
+      { name: 'one', stdin: '1\n', expected: '2\n', hidden: false },
+      { name: 'big', stdin: '21\n', expected: '42\n', hidden: false },
+      { name: 'secret', stdin: '-5\n', expected: '-10\n', hidden: true },
+    ],
+    tags: ['math'],
+    difficulty: 'easy',
+  };
+  const put = await fetch(`${roomd.url}/api/questions`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(question) });
+  assert.equal(put.status, 201, await put.text());
+  const s = await create({ questionId: 'double', title: 'Tests' });
+  const ivy = new Peer(s, 'Ivy', 'interviewer');
+  const cy = new Peer(s, 'Cy', 'candidate');
+  await ivy.join();
+  await cy.join();
+  const runTests = async (p) => {
+    const before = p.runs.size;
+    p.send({ type: 'run_tests' });
+    await until(() => p.runs.size > before, `${p.name}'s test run finished`, 30_000);
+  };
+  await runTests(cy); // the starter: 0/3
+  await cy.edit();
+  await settle([ivy, cy]);
+  ivy.send({ type: 'load_question', questionId: 'double', replaceCode: true });
+  await until(() => cy.doc.toString() === question.languages.python.starter, 'the starter replaced the document');
+  const v = cy.version;
+  cy.send({ type: 'code_update', version: v, updates: [{ clientID: cy.clientID, changes: ChangeSet.of({ from: 0, to: cy.doc.length, insert: 'print(2 * int(input()))\n' }, cy.doc.length).toJSON() }] });
+  await until(() => cy.version > v, 'solution written');
+  await runTests(ivy); // 3/3
+  await sleep(100);
+  const events = await record('tests', s);
+  const finished = events.filter((e) => e.type === 'tests_finished');
+  assert.deepEqual(finished.map((e) => `${e.passed}/${e.total}`), ['0/3', '3/3']);
+  assert.equal(events.filter((e) => e.type === 'question_loaded').length, 2);
+  assert.deepEqual([ivy, cy].flatMap((p) => p.errors), []);
+});
+
 /** The room state /state answers, from the web fold's frame (the fields /state has). */
 function stateOfFrame(fr) {
   return {
@@ -284,6 +330,9 @@ function stateOfFrame(fr) {
     participants: [...fr.present.values()].map(({ participantId, name, role, color }) => ({ participantId, name, role, color })).sort((a, b) => a.participantId.localeCompare(b.participantId)),
     cursors: Object.fromEntries([...fr.logged].map(([pid, c]) => [pid, { version: c.version, anchor: c.anchor, head: c.head }])),
     lastRun: fr.lastRun,
+    question: fr.question,
+    lastTestRun: fr.lastTestRun,
+    testsRunning: fr.testsRunning,
   };
 }
 
@@ -295,6 +344,9 @@ function stateOfServer(st) {
     participants: st.participants.map(({ participantId, name, role, color }) => ({ participantId, name, role, color })).sort((a, b) => a.participantId.localeCompare(b.participantId)),
     cursors: st.cursors,
     lastRun: st.lastRun,
+    question: st.question,
+    lastTestRun: st.lastTestRun,
+    testsRunning: st.testsRunning,
   };
 }
 

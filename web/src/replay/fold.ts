@@ -3,7 +3,7 @@
 // cursors, runs, notes). Pure: no DOM, so tests/e2e/browser/replay-fold.test.mjs runs this very
 // module in node against GET /state?seq=n.
 import { ChangeSet, Text } from '@codemirror/state';
-import type { Cursor, LastRun, LogEvent, ParticipantRecord, RunningRun } from '../protocol';
+import type { Cursor, LastRun, LogEvent, ParticipantRecord, RunningRun, StateAt, TestRun, TestsRunning } from '../protocol';
 import { finishedFields, type RunView } from '../run-result';
 
 export type PInfo = ParticipantRecord;
@@ -22,6 +22,12 @@ export interface Frame {
   lastRun: LastRun | null;
   /** The run shown at this moment: the one running, else the last finished. */
   lastRunId?: string;
+  /** The loaded question as logged (whole), like `/state`'s `question`. */
+  question: StateAt['question'];
+  /** The last finished test run, like `/state`'s `lastTestRun`. */
+  lastTestRun: TestRun | null;
+  /** The test run in progress, like `/state`'s `testsRunning`. */
+  testsRunning: TestsRunning | null;
   /** Ranges inserted by this event (code_changed only), in the frame's document. */
   inserted?: [number, number][];
   /** The longest single insertion of this event (code_changed only), in UTF-16 units. */
@@ -73,6 +79,9 @@ export function foldEvents(events: LogEvent[]): Folded {
   let running: RunningRun | null = null;
   let lastRun: LastRun | null = null;
   let lastRunId: string | undefined;
+  let question: StateAt['question'] = null;
+  let lastTestRun: TestRun | null = null;
+  let testsRunning: TestsRunning | null = null;
   let error: string | undefined;
   let stoppedAt: number | undefined;
 
@@ -180,12 +189,36 @@ export function foldEvents(events: LogEvent[]): Folded {
         case 'note_added':
           notes.push({ index: i, text: String(e.text ?? ''), by: nameIn(names, e.participantId), ts: e.ts });
           break;
+        case 'question_loaded': {
+          const { seq: _s, ts: _t, type: _y, participantId: _p, ...payload } = e;
+          question = payload;
+          break;
+        }
+        case 'tests_started': {
+          const { seq: _s, ts: _t, type: _y, ...payload } = e;
+          testsRunning = payload;
+          break;
+        }
+        case 'tests_finished': {
+          // As the server keeps it: the results, plus who started which version in which language.
+          const { seq: _s, ts: _t, type: _y, participantId, ...payload } = e;
+          const run: TestRun = { ...payload };
+          if (testsRunning) {
+            if (testsRunning.participantId !== undefined) run.participantId = testsRunning.participantId;
+            if (testsRunning.language !== undefined) run.language = testsRunning.language;
+            if (testsRunning.version !== undefined) run.version = testsRunning.version;
+          }
+          if (run.participantId === undefined && participantId) run.participantId = participantId;
+          lastTestRun = run;
+          testsRunning = null;
+          break;
+        }
         case 'focus_changed':
         case 'session_expired':
           break;
       }
     }
-    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, inserted, bigInsert });
+    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, question, lastTestRun, testsRunning, inserted, bigInsert });
   }
   return { events, frames, runs, notes, names, error, stoppedAt };
 }

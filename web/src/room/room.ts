@@ -10,6 +10,7 @@ import { buildLayout, fillLanguages, renderConn, showNotice, showTitle } from '.
 import { Notes } from './notes';
 import { endedScreen, setRoomTitle, unknownScreen } from './screens';
 import { Presence } from './presence';
+import { QuestionPanel } from './questions';
 import { Runs } from './runs';
 
 function megabytes(bytes: number): string {
@@ -28,6 +29,7 @@ export class Room implements RoomContext {
   private presence: Presence;
   private runs: Runs;
   private notes: Notes;
+  private questions!: QuestionPanel;
 
   constructor(
     private root: HTMLElement,
@@ -47,6 +49,7 @@ export class Room implements RoomContext {
         if (!this.els) return;
         renderConn(this.els, s, d.retryInMs, this.everJoined);
         this.runs.updateButton();
+        this.questions?.updateButtons();
       },
     });
     this.collab = new Collab(this, {
@@ -72,6 +75,8 @@ export class Room implements RoomContext {
         return false;
       },
     });
+    this.questions = new QuestionPanel(this, (pid) => this.personName(pid));
+    this.els.questionHost.appendChild(this.questions.el);
     fillLanguages(this.els.langSelect, this.runtimes, this.language);
     this.runs.updateButton();
     this.socket.start();
@@ -81,7 +86,10 @@ export class Room implements RoomContext {
     document.addEventListener('visibilitychange', focusHandler);
     window.addEventListener('keydown', (e) => {
       // The editor's own Mod-Enter binding already handled (and prevented) it when focused there.
-      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !e.defaultPrevented) {
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key === 'Enter') {
+        e.preventDefault();
+        this.questions.runTests();
+      } else if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !e.defaultPrevented) {
         e.preventDefault();
         this.runs.runCode();
       }
@@ -198,6 +206,14 @@ export class Room implements RoomContext {
         return this.runs.finished(m);
       case 'note_added':
         return this.notes.add({ noteId: m.noteId, participantId: m.participantId, text: m.text, version: m.version, ts: Date.now() });
+      case 'question_loaded':
+        return this.questions.loaded(m.question, m.participantId);
+      case 'tests_started':
+        return this.questions.started(m);
+      case 'test_result':
+        return this.questions.result(m);
+      case 'tests_finished':
+        return this.questions.finished(m);
       case 'error':
         return this.onError(m);
       case 'pong':
@@ -209,6 +225,7 @@ export class Room implements RoomContext {
     if (this.collab.error(m)) return;
     toast(m.message ? `${m.message}` : `Error: ${m.code}`, 'error');
     if (m.code === 'busy' || m.code === 'unsupported_language' || m.code === 'rate_limited') this.runs.refused();
+    if (m.code === 'busy' || m.code === 'unsupported_language' || m.code === 'no_question' || m.code === 'rate_limited') this.questions.refused();
   }
 
   private onSessionState(m: SessionStateMsg) {
@@ -227,6 +244,7 @@ export class Room implements RoomContext {
     this.setLanguageLocal(m.language || 'plaintext');
     this.presence.reset(m.participants ?? []);
     if (m.lastRun) this.runs.showLast(m.lastRun);
+    this.questions.joined(m.question, m.lastTestRun, m.testsRunning);
     this.runs.updateButton();
     this.collab.trySend();
     if (this.role === 'interviewer' && this.key && this.notes.size === 0) void this.notes.load();
