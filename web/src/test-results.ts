@@ -1,6 +1,6 @@
 // A test run's results as the room and the replay show them: "7/9 passed", then one row per test
-// (pass/fail, time, timed out) and, for a failed visible test, expected against actual output.
-// A candidate's hidden results carry no output (the server strips it), so none is shown.
+// (pass/fail, time, timed out) and, for a failed test, expected against actual output when the
+// result has them: a candidate's hidden results carry no output (the server strips it).
 import { h } from './dom';
 import type { TestResult } from './protocol';
 
@@ -21,7 +21,7 @@ export function renderTestResults(results: (TestResult | undefined)[], passed: n
       r.hidden ? h('span', { class: 'muted small' }, ' (hidden)') : null,
       h('span', { class: 'muted small' }, ` ${r.durationMs} ms${r.timedOut ? ', timed out' : ''}`),
     );
-    if (!r.passed && !r.hidden && (r.stdout !== undefined || r.expected !== undefined)) {
+    if (!r.passed && (r.stdout !== undefined || r.expected !== undefined)) {
       row.appendChild(
         h('div', { class: 'test-io diff' }, h('div', {}, h('div', { class: 'panel-label' }, 'expected'), h('pre', {}, r.expected ?? '')), h('div', {}, h('div', { class: 'panel-label' }, 'actual'), h('pre', {}, r.stdout ?? ''))),
       );

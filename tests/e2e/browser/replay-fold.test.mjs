@@ -1,9 +1,9 @@
 // The replay page's fold agrees with the server's: sessions recorded on a real roomd by WebSocket
 // clients (typing, stale and fresh cursors, language changes, joins, clean and dropped leaves, runs
-// with output, stdin and failures, notes, focus, a fork) are folded by web/src/replay/fold.ts itself
+// with output, stdin and failures, notes, focus, a fork, a question loaded and test runs) are folded by web/src/replay/fold.ts itself
 // (bundled for node with the esbuild Vite ships, from the same source the page is built from) and
 // compared with GET /state?seq=n at EVERY seq n: doc, version, language, participants, cursors as
-// last logged, lastRun. A last test proves the comparison fails on a fold of slightly wrong events.
+// last logged, lastRun, question, lastTestRun, testsRunning. A last test proves the comparison fails on a fold of slightly wrong events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -380,7 +380,7 @@ async function statesOf({ s, events }) {
 }
 
 test('the web fold equals GET /state?seq=n at every seq of every recorded session', async (t) => {
-  assert.equal(recorded.length, 4);
+  assert.equal(recorded.length, 5);
   for (const rec of recorded) {
     const states = await statesOf(rec);
     states.forEach((st, i) => assert.equal(st.seq, rec.events[i].seq));
@@ -390,6 +390,9 @@ test('the web fold equals GET /state?seq=n at every seq of every recorded sessio
   }
   const runs = recorded.find((r) => r.name === 'runs');
   assert.equal((await statesOf(runs)).at(-1).lastRun.exitCode, 3, 'lastRun was compared with a real run in it');
+  const tests = (await statesOf(recorded.find((r) => r.name === 'tests'))).at(-1);
+  assert.equal(tests.lastTestRun.passed, 3, 'lastTestRun was compared with a real test run in it');
+  assert.equal(tests.question.questionId, 'double', 'question was compared with a loaded question');
 });
 
 test('the comparison catches a wrong fold', async () => {

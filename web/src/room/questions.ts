@@ -127,14 +127,16 @@ export class QuestionPanel {
     statement.appendChild(renderMarkdown(q.statement));
     const tests = h('ul', { class: 'tests', id: 'question-tests' });
     for (const t of q.tests) {
-      if (t.hidden) {
+      if (t.hidden && t.stdin === undefined) {
+        // A candidate's view: the server sent the name only.
         tests.appendChild(h('li', { class: 'test test-hidden', 'data-name': t.name }, h('strong', {}, t.name), ' ', h('span', { class: 'muted small' }, '(hidden)')));
       } else {
         tests.appendChild(
           h(
             'li',
-            { class: 'test test-visible', 'data-name': t.name },
+            { class: `test ${t.hidden ? 'test-hidden' : 'test-visible'}`, 'data-name': t.name },
             h('strong', {}, t.name),
+            t.hidden ? h('span', { class: 'muted small' }, ' (hidden from the candidate)') : null,
             h('div', { class: 'test-io' }, h('div', {}, h('div', { class: 'panel-label' }, 'stdin'), h('pre', {}, t.stdin ?? '')), h('div', {}, h('div', { class: 'panel-label' }, 'expected'), h('pre', {}, t.expected ?? ''))),
           ),
         );
