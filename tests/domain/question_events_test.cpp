@@ -57,7 +57,8 @@ TEST(question_commands, load_question_and_run_tests) {
   ASSERT_NE(std::get_if<load_question>(&plain), nullptr);
   EXPECT_FALSE(std::get<load_question>(plain).replace_code);
   EXPECT_FALSE(std::get<load_question>(plain).language);
-  EXPECT_NE(std::get_if<run_tests>(&parse(R"({"type":"run_tests"})")), nullptr);
+  auto run = parse(R"({"type":"run_tests"})");
+  EXPECT_NE(std::get_if<run_tests>(&run), nullptr);
   EXPECT_TRUE(is_command_type("load_question"));
   EXPECT_TRUE(is_command_type("run_tests"));
 
@@ -85,12 +86,14 @@ TEST(question_events, round_trip_and_refuse_malformed) {
   round_trips<events::question_loaded>(
       R"({"questionId":"q","title":"T","statement":"","languages":{},)"
       R"("tests":[{"name":"a","stdin":"","expected":"","hidden":false}]})");
-  round_trips<events::tests_started>(R"({"runId":"t_1","language":"python","version":3,"total":4})");
+  round_trips<events::tests_started>(
+      R"({"runId":"t_1","language":"python","version":3,"total":4})");
   round_trips<events::tests_started>(R"({})");
   round_trips<events::tests_finished>(finished_text);
   round_trips<events::tests_finished>(R"({"results":[],"passed":0,"total":0})");
 
-  EXPECT_TRUE(refused<events::question_loaded>(R"({"title":"T","statement":"","languages":{},"tests":[]})"));
+  EXPECT_TRUE(refused<events::question_loaded>(
+      R"({"title":"T","statement":"","languages":{},"tests":[]})"));
   EXPECT_TRUE(refused<events::question_loaded>(
       R"({"questionId":"q","title":"T","statement":"","languages":{},"tests":[]})"));
   EXPECT_TRUE(refused<events::question_loaded>(
@@ -101,7 +104,8 @@ TEST(question_events, round_trip_and_refuse_malformed) {
       R"("tests":[{"name":"a","stdin":"","hidden":false}]})"));
   EXPECT_TRUE(refused<events::tests_started>(R"({"runId":5})"));
   EXPECT_TRUE(refused<events::tests_finished>(R"({"results":[],"passed":1,"total":0})"));
-  EXPECT_TRUE(refused<events::tests_finished>(R"({"results":[{"name":"a"}],"passed":0,"total":1})"));
+  EXPECT_TRUE(
+      refused<events::tests_finished>(R"({"results":[{"name":"a"}],"passed":0,"total":1})"));
   EXPECT_TRUE(refused<events::tests_finished>(R"({"passed":0,"total":0})"));
 }
 
@@ -122,8 +126,9 @@ TEST(question_fold, keeps_the_question_and_the_test_runs_and_survives_a_snapshot
   ASSERT_FALSE(apply(s, make(1, event_type::session_created, R"({"language":"python"})", "")));
   ASSERT_FALSE(apply(s, make(2, event_type::question_loaded, loaded_text)));
   EXPECT_EQ(s.question, json::parse(loaded_text));
-  ASSERT_FALSE(apply(s, make(3, event_type::tests_started,
-                             R"({"runId":"t_1","language":"python","version":0,"total":2})", "p_2")));
+  ASSERT_FALSE(
+      apply(s, make(3, event_type::tests_started,
+                    R"({"runId":"t_1","language":"python","version":0,"total":2})", "p_2")));
   EXPECT_EQ(s.tests_running["participantId"], "p_2");
   // A malformed result changes nothing.
   room_state before = s;

@@ -175,12 +175,13 @@ TEST_F(questions_room, bad_loads_and_test_runs_are_refused_and_log_nothing) {
   auto runtimes = body_of(http_call(server_->port(), "GET", "/api/runtimes"));
   bool has_bash = std::any_of(runtimes.begin(), runtimes.end(),
                               [](const json& rt) { return rt.value("language", "") == "bash"; });
-  if (has_bash)
+  if (has_bash) {
     EXPECT_EQ(error_of(bob, {{"type", "load_question"},
                              {"questionId", "upper"},
                              {"language", "bash"},
                              {"replaceCode", true}}),
               "unsupported_language");
+  }
   EXPECT_EQ(event_count(s), before);
   EXPECT_TRUE(latest_state(*server_, s)["question"].is_null());
 
@@ -217,8 +218,8 @@ TEST_F(questions_room, a_room_started_from_a_question_has_it_loaded_with_the_sta
   EXPECT_EQ(events[1]["version"], 1);
   EXPECT_EQ(events[2]["type"], "code_changed");
 
-  auto plain = create_session(*server_, {{"questionId", "upper"}, {"language", "plaintext"},
-                                         {"title", "Mine"}});
+  auto plain = create_session(
+      *server_, {{"questionId", "upper"}, {"language", "plaintext"}, {"title", "Mine"}});
   EXPECT_EQ(plain.created["title"], "Mine");
   auto st = latest_state(*server_, plain);
   EXPECT_EQ(st["doc"], "notes\n");
@@ -259,8 +260,8 @@ TEST_F(questions_room, run_tests_reports_every_result_and_hides_hidden_details_f
   for (int i : {2, 3}) {  // hidden: name, hidden, passed, durationMs, timedOut only
     std::vector<std::string> keys;
     for (const auto& [k, v] : results[i].items()) keys.push_back(k);
-    EXPECT_EQ(keys, (std::vector<std::string>{"durationMs", "hidden", "name", "passed",
-                                              "timedOut"}))
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"durationMs", "hidden", "name", "passed", "timedOut"}))
         << results[i];
   }
   auto theirs = next(bob, "tests_finished", 60s);
@@ -326,7 +327,9 @@ TEST_F(questions_room, a_candidate_socket_never_receives_hidden_tests_notes_or_f
   for (const std::string& target : {"/api/sessions/" + s.id, std::string("/api/runtimes"),
                                     "/room/" + s.id, "/replay/" + s.id}) {
     auto r = http_call(server_->port(), "GET", target);
-    if (target.rfind("/api/", 0) == 0) EXPECT_EQ(r.status, 200) << target;
+    if (target.rfind("/api/", 0) == 0) {
+      EXPECT_EQ(r.status, 200) << target;
+    }
     bytes += r.body;
   }
   for (const std::string& target :
@@ -341,7 +344,7 @@ TEST_F(questions_room, a_candidate_socket_never_receives_hidden_tests_notes_or_f
   for (const std::string& secret : {hidden_stdin_a, hidden_expected_a, hidden_stdin_b,
                                     hidden_expected_b, solution_marker, note_marker})
     EXPECT_EQ(bytes.find(secret), std::string::npos) << "a candidate received " << secret;
-  for (const std::string& type : {"\"note_added\"", "\"participant_focus\"", "\"focused\""})
+  for (std::string type : {"\"note_added\"", "\"participant_focus\"", "\"focused\""})
     EXPECT_EQ(bytes.find(type), std::string::npos) << "a candidate received " << type;
   // The candidate did see the session: the statement, visible tests and results.
   EXPECT_NE(bytes.find("upper case"), std::string::npos);

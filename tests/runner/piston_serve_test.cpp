@@ -99,12 +99,14 @@ TEST(PistonServe, RoomRunsTheTestsOfAQuestionThroughPiston) {
       {"title", "Reverse"},
       {"statement", "Reverse the line."},
       {"languages", {{"python", {{"starter", "print(input())\n"}}}}},
-      {"tests", json::array({{{"name", "a"}, {"stdin", "abc\n"}, {"expected", "cba\n"},
-                              {"hidden", false}},
-                             {{"name", "b"}, {"stdin", "xy\n"}, {"expected", "yx\n"},
-                              {"hidden", true}, {"timeoutMs", 3000}},
-                             {{"name", "c"}, {"stdin", "no\n"}, {"expected", "nope\n"},
-                              {"hidden", true}}})},
+      {"tests",
+       json::array({{{"name", "a"}, {"stdin", "abc\n"}, {"expected", "cba\n"}, {"hidden", false}},
+                    {{"name", "b"},
+                     {"stdin", "xy\n"},
+                     {"expected", "yx\n"},
+                     {"hidden", true},
+                     {"timeoutMs", 3000}},
+                    {{"name", "c"}, {"stdin", "no\n"}, {"expected", "nope\n"}, {"hidden", true}}})},
       {"tags", json::array({"strings"})},
       {"difficulty", "easy"}};
   auto put = http_call(front.port(), "POST", "/api/questions", question.dump(),
@@ -120,9 +122,10 @@ TEST(PistonServe, RoomRunsTheTestsOfAQuestionThroughPiston) {
   const auto length = (*state)["doc"].get<std::string>().size();
   client->send({{"type", "code_update"},
                 {"version", (*state)["version"]},
-                {"updates", json::array({{{"clientID", "c"},
-                                          {"changes", json::array({json::array(
-                                                          {length, "print(input()[::-1])"})})}}})}});
+                {"updates",
+                 json::array({{{"clientID", "c"},
+                               {"changes",
+                                json::array({json::array({length, "print(input()[::-1])"})})}}})}});
   ASSERT_TRUE(client->next_of_type("code_changed"));
   client->send({{"type", "run_tests"}});
   auto finished = client->next_of_type("tests_finished", std::chrono::seconds(60));
