@@ -84,7 +84,8 @@ std::optional<std::string> check_question_loaded(const eventlog::event& e) {
     languages.insert(name);
   }
   if (auto language = e.payload.find("language");
-      language != e.payload.end() && (!language->is_string() || !valid_language(language->get<std::string>())))
+      language != e.payload.end() &&
+      (!language->is_string() || !valid_language(language->get<std::string>())))
     return bad_language;
   auto errors = questions::validate(*q, languages);
   if (!errors.empty()) return "question_loaded: " + questions::to_string(errors);

@@ -7,8 +7,7 @@ namespace rooms::actors {
 using json = nlohmann::json;
 namespace events = domain::events;
 
-events::question_loaded question_event(const questions::question& q,
-                                       const std::string& language) {
+events::question_loaded question_event(const questions::question& q, const std::string& language) {
   events::question_loaded e;
   e.question_id = q.question_id;
   e.version = q.version;

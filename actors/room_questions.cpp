@@ -44,33 +44,30 @@ void room::on_command(member& who, const domain::load_question& load, const json
     return error_to(who.conn, error_code::forbidden, "only interviewers load questions", ref);
   auto* library = st_.svc->questions;
   if (library == nullptr)
-    return error_to(who.conn, error_code::unavailable, "this server has no question library",
-                    ref);
+    return error_to(who.conn, error_code::unavailable, "this server has no question library", ref);
   const std::string language = load.language.value_or(st_.state.language);
   if (load.language && !is_known_language(*st_.svc, language))
     return error_to(who.conn, error_code::unsupported_language,
                     "unsupported language; see GET /api/runtimes", ref);
-  const std::string request = dump({{"pid", who.pid},
-                                    {"ref", ref},
-                                    {"language", language},
-                                    {"replaceCode", load.replace_code}});
+  const std::string request = dump(
+      {{"pid", who.pid}, {"ref", ref}, {"language", language}, {"replaceCode", load.replace_code}});
   caf::actor me = caf::actor_cast<caf::actor>(self_);
   // The library blocks on RocksDB: read it on the store's reader thread, answer by message.
-  st_.svc->store->read_async([me, library, id = load.question_id, language,
-                              request](eventlog::status s) {
-    json answer;
-    if (!s.ok()) {
-      answer = {{"error", "unavailable"}, {"message", "the question library cannot be read"}};
-    } else if (auto q = library->get(id); q.ok()) {
-      answer = {{"event", events::to_json(question_event(q.value(), language))}};
-    } else if (q.status().code == questions::store_errc::not_found) {
-      answer = {{"error", "not_found"}, {"message", "unknown question \"" + id + "\""}};
-    } else {
-      answer = {{"error", "unavailable"},
-                {"message", "the question library failed: " + q.status().message}};
-    }
-    caf::anon_send(me, question_read_atom::value, request, dump(answer));
-  });
+  st_.svc->store->read_async(
+      [me, library, id = load.question_id, language, request](eventlog::status s) {
+        json answer;
+        if (!s.ok()) {
+          answer = {{"error", "unavailable"}, {"message", "the question library cannot be read"}};
+        } else if (auto q = library->get(id); q.ok()) {
+          answer = {{"event", events::to_json(question_event(q.value(), language))}};
+        } else if (q.status().code == questions::store_errc::not_found) {
+          answer = {{"error", "not_found"}, {"message", "unknown question \"" + id + "\""}};
+        } else {
+          answer = {{"error", "unavailable"},
+                    {"message", "the question library failed: " + q.status().message}};
+        }
+        caf::anon_send(me, question_read_atom::value, request, dump(answer));
+      });
 }
 
 void room::on_question_read(const std::string& request_text, const std::string& answer_text) {
@@ -93,9 +90,9 @@ void room::on_question_read(const std::string& request_text, const std::string& 
   const std::string language = request.value("language", st_.state.language);
   const bool replace = request.value("replaceCode", false);
   if (replace && !payload.contains("starter"))
-    return refuse(error_code::unsupported_language,
-                  "question \"" + payload.value("questionId", "") + "\" has no starter for " +
-                      language);
+    return refuse(
+        error_code::unsupported_language,
+        "question \"" + payload.value("questionId", "") + "\" has no starter for " + language);
   const std::uint64_t from = st_.state.version;
   std::vector<event> txn;
   if (auto err = record(txn, event_type::question_loaded, pid, payload))
@@ -140,12 +137,11 @@ void room::on_question_read(const std::string& request_text, const std::string& 
     emit(connected(),
          frame({{"type", "language_changed"}, {"participantId", pid}, {"language", language}}));
   if (!changes.is_null())
-    emit(connected(),
-         frame({{"type", "code_changed"},
-                {"from", from},
-                {"updates", json::array({{{"clientID", "question"},
-                                          {"changes", changes},
-                                          {"participantId", pid}}})}}));
+    emit(connected(), frame({{"type", "code_changed"},
+                             {"from", from},
+                             {"updates", json::array({{{"clientID", "question"},
+                                                       {"changes", changes},
+                                                       {"participantId", pid}}})}}));
 }
 
 void room::on_command(member& who, const domain::run_tests&, const json& ref) {
@@ -193,8 +189,8 @@ void room::on_command(member& who, const domain::run_tests&, const json& ref) {
     finished.total = finished.results.size();
     caf::anon_send(me, tests_done_atom::value, run_id, dump(events::to_json(finished)));
   };
-  bool queued = runs.submit_batch(std::move(requests), cfg.tests_parallel,
-                                  cfg.tests_total_budget, std::move(each), std::move(done));
+  bool queued = runs.submit_batch(std::move(requests), cfg.tests_parallel, cfg.tests_total_budget,
+                                  std::move(each), std::move(done));
   if (!queued)
     return error_to(who.conn, error_code::busy, "too many runs are queued; retry shortly", ref);
   events::tests_started started{run_id, st_.state.language, st_.state.version,

@@ -80,7 +80,8 @@ json room::session_state(const member& m) const {
   if (!st_.state.last_run.is_null()) out["lastRun"] = st_.state.last_run;
   if (!st_.state.running.is_null()) out["running"] = st_.state.running;
   // The question and test results as this role may see them (question_view.hpp).
-  if (!st_.state.question.is_null()) out["question"] = question_view(st_.state.question, m.interviewer);
+  if (!st_.state.question.is_null())
+    out["question"] = question_view(st_.state.question, m.interviewer);
   if (!st_.state.last_test_run.is_null())
     out["lastTestRun"] = test_run_view(st_.state.last_test_run, m.interviewer);
   if (!st_.state.tests_running.is_null()) out["testsRunning"] = st_.state.tests_running;

@@ -9,8 +9,8 @@
 /// - reference solutions: the admin only, with `?solutions=1`.
 /// - write (POST, PUT, DELETE): the admin only (there are no accounts yet).
 
-#include "actors/question_view.hpp"
 #include "actors/domain/validate.hpp"
+#include "actors/question_view.hpp"
 #include "base/log.hpp"
 #include "gateway/detail/http_util.hpp"
 #include "questions/question_store.hpp"
@@ -184,7 +184,8 @@ std::optional<response> start_from_question(context& ctx, const request& req,
   auto starter = question.languages.find(language);
   if (starter == question.languages.end()) {
     std::string offered;
-    for (const auto& [name, entry] : question.languages) offered += (offered.empty() ? "" : ", ") + name;
+    for (const auto& [name, entry] : question.languages)
+      offered += (offered.empty() ? "" : ", ") + name;
     return json_error(req, http::status::bad_request, domain::error_code::unsupported_language,
                       "question \"" + question.question_id + "\" has no starter for " + language +
                           " (it has: " + offered + ")");

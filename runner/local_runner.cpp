@@ -322,8 +322,8 @@ class local_runner final : public runner {
     for (const auto& e : lang.env) {
       spec.env.push_back(detail::expand(e, src, java_class, options_.memory_bytes));
     }
-    auto timeout = s == stage::run ? run_timeout.value_or(options_.run_timeout)
-                                   : options_.compile_timeout;
+    auto timeout =
+        s == stage::run ? run_timeout.value_or(options_.run_timeout) : options_.compile_timeout;
     spec.wall_timeout = timeout;
     spec.stdin_data = stdin_data;
     spec.output_cap = options_.output_bytes;

@@ -9,9 +9,8 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::array<std::string_view, 11> command_types = {
-    "join_session", "code_update", "pull",         "cursor_update", "language_change",
-    "run_code",     "add_note",    "focus_change", "ping",          "load_question",
-    "run_tests"};
+    "join_session", "code_update",  "pull", "cursor_update", "language_change", "run_code",
+    "add_note",     "focus_change", "ping", "load_question", "run_tests"};
 
 bool is_uint(const json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);

@@ -102,9 +102,9 @@ struct load_question {
 struct run_tests {};
 
 /// A parsed message: a command, or why it was refused.
-using command = std::variant<command_error, join_session, code_update, pull, cursor_update,
-                             language_change, run_code, add_note, focus_change, ping,
-                             load_question, run_tests>;
+using command =
+    std::variant<command_error, join_session, code_update, pull, cursor_update, language_change,
+                 run_code, add_note, focus_change, ping, load_question, run_tests>;
 
 struct parsed_command {
   nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies

@@ -57,8 +57,8 @@ std::optional<payload_error> guarded(F decode) {
 }
 
 json to_json(const question_test& t) {
-  json j = {{"name", t.name}, {"stdin", t.stdin_data}, {"expected", t.expected},
-            {"hidden", t.hidden}};
+  json j = {
+      {"name", t.name}, {"stdin", t.stdin_data}, {"expected", t.expected}, {"hidden", t.hidden}};
   put(j, "timeoutMs", t.timeout_ms);
   return j;
 }
@@ -140,8 +140,9 @@ std::optional<payload_error> from_json(const json& p, question_loaded& out) {
         !optional_field(p, "difficulty", out.difficulty, is_string) ||
         !optional_field(p, "language", out.language, is_string) ||
         !optional_field(p, "starter", out.starter, is_string))
-      return malformed("version and updatedAt must be integers; difficulty, language, starter "
-                       "strings");
+      return malformed(
+          "version and updatedAt must be integers; difficulty, language, starter "
+          "strings");
     out.tags.reset();
     if (auto it = p.find("tags"); it != p.end()) {
       if (!it->is_array()) return malformed("tags must be an array of strings");

@@ -53,7 +53,8 @@ struct room_state {
   /// question_loaded payload of the question loaded last (every test whole: interviewer-grade;
   /// actors/question_view.hpp makes the candidate's view); null if none.
   nlohmann::json question;
-  nlohmann::json last_test_run;  ///< tests_finished payload + runId, participantId, language, version
+  nlohmann::json
+      last_test_run;  ///< tests_finished payload + runId, participantId, language, version
   nlohmann::json tests_running;  ///< tests_started payload of a test run not yet finished
 
   bool operator==(const room_state&) const = default;
