@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "actors/domain/events.hpp"
 #include "actors/domain/json_limits.hpp"
 #include "actors/domain/room_state.hpp"
 #include "actors/domain/validate.hpp"
+#include "actors/question_view.hpp"
+#include "questions/validate.hpp"
 
 namespace rooms::actors {
 
@@ -64,6 +67,29 @@ std::optional<std::string> decoded(const eventlog::event& e, Check check_values)
   Payload payload;
   if (auto err = domain::events::from_json(e.payload, payload)) return err->message;
   return check_values(payload);
+}
+
+/// question_loaded: the question's own rules (questions::validate: sizes, names, at least one
+/// test), its languages named like languages.
+std::optional<std::string> check_question_loaded(const eventlog::event& e) {
+  auto q = logged_question(e.payload);
+  if (!q) {
+    domain::events::question_loaded p;
+    auto err = domain::events::from_json(e.payload, p);
+    return err ? err->message : "question_loaded does not decode";
+  }
+  std::set<std::string> languages = {"plaintext"};
+  for (const auto& [name, entry] : q->languages) {
+    if (!valid_language(name)) return bad_language;
+    languages.insert(name);
+  }
+  if (auto language = e.payload.find("language");
+      language != e.payload.end() &&
+      (!language->is_string() || !valid_language(language->get<std::string>())))
+    return bad_language;
+  auto errors = questions::validate(*q, languages);
+  if (!errors.empty()) return "question_loaded: " + questions::to_string(errors);
+  return std::nullopt;
 }
 
 /// What a live room would never have logged; nullopt when `e` is fine. The payload's shape is
@@ -162,6 +188,31 @@ std::optional<std::string> check_event(const eventlog::event& e, const import_li
               if (!domain::valid_note(c.text, limits.max_note_bytes))
                 return "a scorecard comment has 1 to " + std::to_string(limits.max_note_bytes) +
                        " bytes";
+            return std::nullopt;
+          });
+    case event_type::question_loaded:
+      return check_question_loaded(e);
+    case event_type::tests_started:
+      return decoded<ev::tests_started>(
+          e, [](const ev::tests_started& p) -> std::optional<std::string> {
+            if (auto err = check(p.run_id, domain::valid_id, "runId " + bad_id)) return err;
+            return check(p.language, valid_language, bad_language);
+          });
+    case event_type::tests_finished:
+      return decoded<ev::tests_finished>(
+          e, [&](const ev::tests_finished& p) -> std::optional<std::string> {
+            if (auto err = check(p.run_id, domain::valid_id, "runId " + bad_id)) return err;
+            const questions::limits q;
+            if (p.results.size() > q.max_tests || p.total != p.results.size())
+              return "tests_finished has more than " + std::to_string(q.max_tests) +
+                     " results, or a total that is not their number";
+            auto fits = [&](const std::string& s) { return s.size() <= limits.max_output_bytes; };
+            for (const auto& r : p.results) {
+              if (r.name.empty() || r.name.size() > q.max_test_name_chars * 4)
+                return std::string("a test result's name is empty or too long");
+              for (const auto* text : {&r.stdout_text, &r.stderr_text, &r.expected, &r.error})
+                if (auto err = check(*text, fits, "a test result's output is too long")) return err;
+            }
             return std::nullopt;
           });
   }

@@ -28,6 +28,7 @@
 #include "actors/metrics.hpp"
 #include "actors/run_queue.hpp"
 #include "eventlog/store.hpp"
+#include "questions/question_store.hpp"
 
 namespace rooms::actors {
 
@@ -89,11 +90,22 @@ struct room_config {
   /// 200), so a flood of signals meets this one, answered rate_limited, first.
   double call_signal_rate = 20;
   double call_signal_burst = 120;
+  /// Wall clock of one test of run_tests when the question names no timeoutMs. Default: 5 s
+  /// (the local runner's default run limit).
+  std::chrono::milliseconds test_timeout{5'000};
+  /// Total wall clock of one run_tests: tests not started by then are reported as not run, a
+  /// running one is cut to what is left. Default: 60 s.
+  std::chrono::milliseconds tests_total_budget{60'000};
+  /// Tests of one run_tests running at once (inside its one run-queue job). Default: 4.
+  std::size_t tests_parallel = 4;
 };
 
 /// What rooms share. Owned by main; outlives the actor system's actors.
 struct services {
   eventlog::store* store = nullptr;
+  /// The question library (load_question, run_tests); null: rooms answer `unavailable`. Its
+  /// calls block on RocksDB: rooms call it only on the store's reader thread (read_async).
+  questions::question_store* questions = nullptr;
   run_queue* runs = nullptr;
   metrics* stats = nullptr;
   room_config config;

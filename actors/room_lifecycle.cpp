@@ -189,6 +189,15 @@ caf::behavior room_behavior(caf::stateful_actor<room_data>* self,
       [=](run_output_atom, const std::string& run_id, const std::string& stream,
           const std::string& data) { room(self).on_run_output(run_id, stream, data); },
       [=](grace_atom, const std::string& pid, std::uint64_t gen) { room(self).on_grace(pid, gen); },
+      [=](question_read_atom, const std::string& request, const std::string& answer) {
+        room(self).on_question_read(request, answer);
+      },
+      [=](test_result_atom, const std::string& run_id, const std::string& result) {
+        room(self).on_test_result(run_id, result);
+      },
+      [=](tests_done_atom, const std::string& run_id, const std::string& results) {
+        room(self).on_tests_done(run_id, results);
+      },
       [=](stop_atom) { return room(self).on_stop(true); },
       [=](halt_atom) { return room(self).on_stop(false); },
       [=](expire_atom, const std::string& by) { return room(self).on_expire(by); },

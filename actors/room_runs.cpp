@@ -11,7 +11,7 @@ void room::on_command(member& who, const domain::run_code& run, const json& ref)
     return error_to(who.conn, error_code::unsupported_language,
                     "\"" + st_.state.language + "\" cannot be run here; see GET /api/runtimes",
                     ref);
-  if (!st_.state.running.is_null())
+  if (!st_.state.running.is_null() || !st_.state.tests_running.is_null())
     return error_to(who.conn, error_code::busy, "a run is already in progress", ref);
   const std::string run_id = "r_" + detail::random_hex(8);
   runner::run_request request;

@@ -1,5 +1,6 @@
 #include "actors/detail/room_impl.hpp"
 #include "actors/domain/changeset.hpp"
+#include "actors/question_view.hpp"
 
 namespace rooms::actors::detail {
 
@@ -48,6 +49,13 @@ std::vector<caf::actor> room::interviewers(const std::string& except) const {
   return out;
 }
 
+std::vector<caf::actor> room::candidates() const {
+  std::vector<caf::actor> out;
+  for (const auto& [pid, m] : st_.members)
+    if (m.conn && !m.interviewer) out.push_back(m.conn);
+  return out;
+}
+
 json room::participant_view(const std::string& pid) const {
   json p;
   auto it = st_.state.participants.find(pid);
@@ -93,6 +101,12 @@ json room::session_state(const member& m) const {
     out["criteria"] = st_.state.criteria;
     out["scorecards"] = visible_scorecards(m.pid);
   }
+  // The question and test results as this role may see them (question_view.hpp).
+  if (!st_.state.question.is_null())
+    out["question"] = question_view(st_.state.question, m.interviewer);
+  if (!st_.state.last_test_run.is_null())
+    out["lastTestRun"] = test_run_view(st_.state.last_test_run, m.interviewer);
+  if (!st_.state.tests_running.is_null()) out["testsRunning"] = st_.state.tests_running;
   return out;
 }
 

@@ -4,6 +4,7 @@
 /// Runs block for seconds (compilers, sandboxes), so they must never occupy a CAF scheduler
 /// thread. Rooms submit a job and get the result back as a message (see room.cpp).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -22,6 +23,9 @@ namespace rooms::actors {
 class run_queue {
  public:
   using done_fn = std::function<void(runner::run_result)>;
+  /// A batch's runs end one by one: index into the batch's requests, and its result.
+  using each_fn = std::function<void(std::size_t, const runner::run_result&)>;
+  using batch_done_fn = std::function<void(std::vector<runner::run_result>)>;
 
   /// `backend` may be null: every job then finishes with an error. Thread safety: all members.
   run_queue(std::unique_ptr<runner::runner> backend, std::size_t workers, std::size_t max_queued);
@@ -30,6 +34,13 @@ class run_queue {
 
   /// Queues a run; false (and `done` is not called) when the queue is full.
   bool submit(runner::run_request request, done_fn done);
+  /// Queues several runs as ONE job (one queue slot, one worker, so a room's test run cannot
+  /// starve other rooms): inside it, up to `parallel` run at once. A run starts only while
+  /// `budget` (from the job's start) lasts, its wall clock cut to what is left; the others end
+  /// with `error` "not run: ..." and timed_out. `each` (may be empty) gets every result as it
+  /// ends, `done` them all in request order; both on a worker thread. False when full.
+  bool submit_batch(std::vector<runner::run_request> requests, std::size_t parallel,
+                    std::chrono::milliseconds budget, each_fn each, batch_done_fn done);
   /// Languages the backend can run (empty without a backend).
   const std::vector<runner::runtime>& runtimes() const { return runtimes_; }
   /// True when `language` is a runtime's name or alias; `canonical` gets the runtime name.
@@ -37,6 +48,13 @@ class run_queue {
   std::string backend_name() const;
 
  private:
+  /// A queued job: `run` on a worker, or `abandon` (answers with an error) at shutdown.
+  struct job {
+    std::function<void()> run;
+    std::function<void()> abandon;
+  };
+  bool enqueue(job j);
+  runner::run_result run_one(const runner::run_request& request);
   void work();
 
   std::unique_ptr<runner::runner> backend_;
@@ -44,7 +62,7 @@ class run_queue {
   std::size_t max_queued_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::pair<runner::run_request, done_fn>> jobs_;
+  std::deque<job> jobs_;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

@@ -28,8 +28,11 @@ constexpr std::string_view type_names[] = {
     "controls_changed",
     "scorecard_saved",
     "call_state_changed",
+    "question_loaded",
+    "tests_started",
+    "tests_finished",
 };
-constexpr std::uint8_t max_type = 15;
+constexpr std::uint8_t max_type = 18;
 
 bool valid_type(std::uint64_t raw) {
   return raw >= 1 && raw <= max_type;

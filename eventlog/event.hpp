@@ -48,6 +48,9 @@ enum class event_type : std::uint8_t {
   controls_changed = 13,  ///< an interviewer locked the editor or disabled runs
   scorecard_saved = 14,   ///< an interviewer's scorecard, last save wins
   call_state_changed = 15,  ///< a participant joined, left or muted the call
+  question_loaded = 16,  ///< an interviewer loaded a question (the exact stored version)
+  tests_started = 17,
+  tests_finished = 18,
 };
 
 /// "code_changed", ...

@@ -20,6 +20,7 @@
 #include "base/secrets.hpp"
 #include "cluster/cluster.hpp"
 #include "eventlog/store.hpp"
+#include "gateway/detail/context.hpp"  // open_question_store
 #include "gateway/roomd_options.hpp"
 #include "gateway/server.hpp"
 #include "runner/runner.hpp"
@@ -207,9 +208,13 @@ int main(int argc, char** argv) {
   svc->runs = &runs;
   svc->stats = &stats;
   svc->config = opts.room;
+  // One question store for REST and the rooms (it numbers versions under its own lock).
+  auto question_store = gateway::detail::open_question_store(*svc);
+  svc->questions = question_store.get();
 
   int exit_code = serve(opts, svc, cluster, stop_signals);
-  store->reset();  // drains pending appends, closes RocksDB
+  question_store.reset();  // before the database it reads
+  store->reset();          // drains pending appends, closes RocksDB
   ROOMS_LOG(info, "stopped");
   return exit_code;
 }

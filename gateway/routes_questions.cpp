@@ -9,6 +9,8 @@
 /// - reference solutions: the admin only, with `?solutions=1`.
 /// - write (POST, PUT, DELETE): the admin only (there are no accounts yet).
 
+#include "actors/domain/validate.hpp"
+#include "actors/question_view.hpp"
 #include "base/log.hpp"
 #include "gateway/detail/http_util.hpp"
 #include "questions/question_store.hpp"
@@ -161,6 +163,39 @@ response delete_question(context& ctx, const request& req, const std::string& id
 }
 
 }  // namespace
+
+std::optional<response> start_from_question(context& ctx, const request& req,
+                                            const json& question_id, bool language_given,
+                                            query::new_session& spec) {
+  if (!question_id.is_string() || !domain::valid_id(question_id.get_ref<const std::string&>()))
+    return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                      "\"questionId\" must be a question id (1..64 letters, digits, '_' or '-')");
+  if (!ctx.questions)
+    return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
+                      "this data dir has no question library");
+  auto found = ctx.questions->get(question_id.get<std::string>());
+  if (!found.ok()) return store_error(req, found.status());
+  const q::question& question = found.value();
+  std::string language = spec.language;
+  if (!language_given)
+    language = actors::default_language(question, [&](const std::string& name) {
+      return ctx.svc->runs && ctx.svc->runs->supports(name);
+    });
+  auto starter = question.languages.find(language);
+  if (starter == question.languages.end()) {
+    std::string offered;
+    for (const auto& [name, entry] : question.languages)
+      offered += (offered.empty() ? "" : ", ") + name;
+    return json_error(req, http::status::bad_request, domain::error_code::unsupported_language,
+                      "question \"" + question.question_id + "\" has no starter for " + language +
+                          " (it has: " + offered + ")");
+  }
+  spec.language = language;
+  spec.doc = starter->second.starter;
+  spec.question = domain::events::to_json(actors::question_event(question, language));
+  if (spec.title.empty()) spec.title = question.title;
+  return std::nullopt;
+}
 
 std::unique_ptr<questions::question_store> open_question_store(const actors::services& svc) {
   if (svc.store == nullptr || svc.store->questions_cf() == nullptr) return nullptr;

@@ -73,6 +73,10 @@ response post_session(context& ctx, const request& req, const std::string& clien
                         "\"lobby\" must be a boolean");
     spec.lobby = body["lobby"].get<bool>();
   }
+  if (body.contains("questionId"))
+    if (auto refused =
+            start_from_question(ctx, req, body["questionId"], body.contains("language"), spec))
+      return std::move(*refused);
   auto created = ctx.query.create(spec);
   if (!created.ok()) return log_error(req, created.error());
   ROOMS_LOG(info, "session " << created->meta.id.str() << " created (" << spec.language << ")");

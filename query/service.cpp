@@ -187,14 +187,22 @@ result<created_session> service::create(const new_session& spec) {
   if (spec.lobby) created.payload["phase"] = "lobby";
   for (const auto& [k, v] : spec.extra.items()) created.payload[k] = v;
   if (auto s = store_.create_session(meta, created); !s.ok()) return s;
-  if (!spec.doc.empty()) {
+  // The question, then the document, in one append: a room never sees one without the other.
+  std::vector<eventlog::event> start;
+  auto add = [&](eventlog::event_type type, json payload) {
     eventlog::event e;
-    e.seq = 2;
+    e.seq = start.size() + 2;
     e.ts = meta.created_at;
-    e.type = eventlog::event_type::code_changed;
-    e.payload = {{"version", 1}, {"clientID", "server"}, {"changes", insert_changes(spec.doc)}};
-    if (auto s = store_.append(meta.id, {e}); !s.ok()) return s;
-  }
+    e.type = type;
+    e.payload = std::move(payload);
+    start.push_back(std::move(e));
+  };
+  if (spec.question.is_object()) add(eventlog::event_type::question_loaded, spec.question);
+  if (!spec.doc.empty())
+    add(eventlog::event_type::code_changed,
+        {{"version", 1}, {"clientID", "server"}, {"changes", insert_changes(spec.doc)}});
+  if (!start.empty())
+    if (auto s = store_.append(meta.id, std::move(start)); !s.ok()) return s;
   if (spec.extra.contains("forkedFrom")) out.forked_from = spec.extra["forkedFrom"];
   return out;
 }
@@ -210,6 +218,8 @@ result<created_session> service::fork(const session_meta& source, std::uint64_t 
   spec.language = state->language;
   spec.title = state->title;
   spec.doc = domain::utf16_to_utf8(state->doc);
+
+  spec.question = state->question;  // the fork keeps the question it was using
   spec.extra = {{"forkedFrom", {{"sessionId", source.id.str()}, {"seq", seq}}}};
   return create(spec);
 }

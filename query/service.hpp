@@ -60,6 +60,9 @@ struct new_session {
   bool lobby = false;
   /// More fields of the session_created payload (a fork's "forkedFrom").
   json extra = json::object();
+  /// A question_loaded payload (actors/question_view.hpp) logged right after session_created,
+  /// before the document; null for none.
+  json question;
 };
 
 /// A created session and its interviewer key: shown once, stored only as its hash.

@@ -280,7 +280,8 @@ class local_runner final : public runner {
   stage_outcome sandboxed(const language& lang, stage s, const std::vector<std::string>& command,
                           const std::string& host_work, const std::string& stdin_data,
                           const std::string& java_class, int slot, bool probing,
-                          std::function<void(int, std::string_view)> on_output = {}) {
+                          std::function<void(int, std::string_view)> on_output = {},
+                          std::optional<std::chrono::milliseconds> run_timeout = std::nullopt) {
     stage_outcome out;
     process_spec spec;
     spec.argv = base_args_;
@@ -332,8 +333,9 @@ class local_runner final : public runner {
     for (const auto& e : lang.env) {
       spec.env.push_back(detail::expand(e, src, java_class, options_.memory_bytes));
     }
-    auto timeout = (s == stage::run ? options_.run_timeout : options_.compile_timeout) *
-                   (probing ? probe_timeout_factor : 1);
+    auto timeout =
+        (s == stage::run ? run_timeout.value_or(options_.run_timeout) : options_.compile_timeout) *
+        (probing ? probe_timeout_factor : 1);
     spec.wall_timeout = timeout;
     spec.stdin_data = stdin_data;
     spec.output_cap = options_.output_bytes;
@@ -486,7 +488,7 @@ class local_runner final : public runner {
       };
     }
     auto p = sandboxed(lang, stage::run, lang.run, work.path(), request.stdin_data, java_class,
-                       guard.slot, probing, stream);
+                       guard.slot, probing, stream, request.run_timeout);
     if (!p.p.error.empty()) return failed(p.p.error);
     if (!p.started && !p.p.timed_out) return failed("sandbox failed to start: " + p.p.stderr_data);
     fill_status(p.p, result);

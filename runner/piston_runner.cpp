@@ -206,10 +206,10 @@ class piston_runner final : public runner {
       return r;
     }
     std::string theirs = detail::to_piston_language(rt->language);
-    std::string body =
-        detail::piston_execute_body(theirs, rt->version, file_name(rt->language, request.code),
-                                    request, static_cast<long>(options_.run_timeout.count()),
-                                    static_cast<long>(options_.compile_timeout.count()));
+    std::string body = detail::piston_execute_body(
+        theirs, rt->version, file_name(rt->language, request.code), request,
+        static_cast<long>(request.run_timeout.value_or(options_.run_timeout).count()),
+        static_cast<long>(options_.compile_timeout.count()));
     auto start = std::chrono::steady_clock::now();
     auto response = request_json("POST", "/api/v2/execute", body);
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ struct run_request {
   /// run first against the same in-memory database, e.g. a question's tables). Ignored by the
   /// other languages and by Piston.
   std::string setup = {};
+  /// Optional: the run stage's wall-clock limit instead of the runner's configured one (a
+  /// question's per-test timeoutMs); compilation keeps its own limit.
+  std::optional<std::chrono::milliseconds> run_timeout = std::nullopt;
 };
 
 /// How a run ended; field names follow PROTOCOL.md's run_finished.

@@ -48,6 +48,9 @@ using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using run_done_atom = caf::atom_constant<caf::atom("run_done")>;
 using run_output_atom = caf::atom_constant<caf::atom("run_out")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
+using question_read_atom = caf::atom_constant<caf::atom("q_read")>;
+using test_result_atom = caf::atom_constant<caf::atom("test_res")>;
+using tests_done_atom = caf::atom_constant<caf::atom("tests_done")>;
 
 constexpr std::size_t max_json_depth = 64;
 
@@ -184,6 +187,17 @@ class room {
   /// A run ended; its result carries its run_id.
   void on_run_done(const events::run_finished& result);
 
+  // -- room_questions.cpp: the loaded question and test runs --
+
+  void on_command(member& who, const domain::load_question& load, const json& ref);
+  void on_command(member& who, const domain::run_tests& run, const json& ref);
+  /// The library's answer to a load_question, read on the store's reader thread.
+  void on_question_read(const std::string& request_text, const std::string& answer_text);
+  /// One test of the run in progress ended (shown, not logged).
+  void on_test_result(const std::string& run_id, const std::string& result_text);
+  /// Every test ended: logged as tests_finished.
+  void on_tests_done(const std::string& run_id, const std::string& results_text);
+
   // -- room_lifecycle.cpp: loading, connections over time, registry requests --
 
   /// Reads the newest snapshot and the events after it on the store's reader thread, without
@@ -294,6 +308,8 @@ class room {
   std::vector<caf::actor> others(const std::string& except) const;
   /// Connected interviewers, other than `except`. Candidates never get interviewer-only data.
   std::vector<caf::actor> interviewers(const std::string& except) const;
+  /// Connected candidates (everyone who is not an interviewer).
+  std::vector<caf::actor> candidates() const;
   json participant_view(const std::string& pid) const;
   json session_state(const member& m) const;
   /// False for a candidate in the lobby: the one rule every audience but everyone() follows.

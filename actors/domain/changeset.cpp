@@ -233,4 +233,13 @@ std::size_t changeset::inserted_length() const {
   return total;
 }
 
+nlohmann::json replace_all_json(std::size_t length, std::string_view text) {
+  nlohmann::json replace = nlohmann::json::array({length});
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string_view::npos; start = nl + 1)
+    replace.push_back(std::string(text.substr(start, nl - start)));
+  replace.push_back(std::string(text.substr(start)));
+  return nlohmann::json::array({std::move(replace)});
+}
+
 }  // namespace rooms::domain

@@ -66,4 +66,8 @@ class changeset {
   std::size_t new_length_ = 0;
 };
 
+/// CodeMirror's ChangeSet JSON replacing a whole document of `length` UTF-16 units with
+/// `text` (UTF-8): [[length, "line1", "line2", ...]].
+nlohmann::json replace_all_json(std::size_t length, std::string_view text);
+
 }  // namespace rooms::domain

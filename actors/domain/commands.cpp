@@ -11,9 +11,10 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr std::array<std::string_view, 11> command_types = {
+constexpr std::array<std::string_view, 13> command_types = {
     "join_session", "code_update",  "pull", "cursor_update", "language_change", "run_code",
-    "add_note",     "focus_change", "ping", "call_signal",   "call_state"};
+    "add_note",     "focus_change", "ping", "call_signal",   "call_state", "load_question",
+    "run_tests"};
 
 /// The v2 interview commands (interview.hpp), kept apart so each addition stays one line.
 constexpr std::array<std::string_view, 5> interview_command_types = {
@@ -222,6 +223,27 @@ command parse_scorecard(const json& msg, const command_limits& limits) {
   return out;
 }
 
+command parse_load_question(const json& msg) {
+  auto id = msg.find("questionId");
+  if (id == msg.end() || !id->is_string() || !valid_id(id->get_ref<const std::string&>()))
+    return refuse(error_code::invalid_changes,
+                  "load_question needs a \"questionId\" (1..64 letters, digits, '_' or '-')");
+  load_question out;
+  out.question_id = id->get<std::string>();
+  if (auto it = msg.find("language"); it != msg.end()) {
+    if (!it->is_string() || !valid_language_name(it->get_ref<const std::string&>()))
+      return refuse(error_code::unsupported_language,
+                    "unsupported language; see GET /api/runtimes");
+    out.language = it->get<std::string>();
+  }
+  if (auto it = msg.find("replaceCode"); it != msg.end()) {
+    if (!it->is_boolean())
+      return refuse(error_code::invalid_changes, "\"replaceCode\" must be a boolean");
+    out.replace_code = it->get<bool>();
+  }
+  return out;
+}
+
 command parse_call_signal(const json& msg, const command_limits& limits) {
   auto to = msg.find("to");
   if (to == msg.end() || !to->is_string() || !valid_id(to->get_ref<const std::string&>()))
@@ -269,6 +291,8 @@ command parse_fields(const std::string& type, const json& msg, const command_lim
   if (type == "save_scorecard") return parse_scorecard(msg, limits);
   if (type == "call_signal") return parse_call_signal(msg, limits);
   if (type == "call_state") return parse_call_state(msg);
+  if (type == "load_question") return parse_load_question(msg);
+  if (type == "run_tests") return run_tests{};
   return refuse(error_code::unknown_type, "unknown message type \"" + type + "\"");
 }
 

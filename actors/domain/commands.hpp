@@ -128,11 +128,22 @@ struct call_state {
   bool joined = false;
 };
 
+/// {"questionId","language"?,"replaceCode"?}: interviewers only (the room checks the role and
+/// whether the question exists). `language` picks the starter (default: the room's).
+struct load_question {
+  std::string question_id;  ///< [A-Za-z0-9_-]{1,64}, as the question library's ids
+  std::optional<std::string> language;
+  bool replace_code = false;  ///< replace the document with the starter (a code_changed)
+};
+
+/// {}: runs the document against every test of the loaded question.
+struct run_tests {};
+
 /// A parsed message: a command, or why it was refused.
 using command = std::variant<command_error, join_session, code_update, pull, cursor_update,
                              language_change, run_code, add_note, focus_change, ping,
                              start_interview, end_interview, reopen_interview, set_controls,
-                             save_scorecard, call_signal, call_state>;
+                             save_scorecard, call_signal, call_state, load_question, run_tests>;
 
 struct parsed_command {
   nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies

@@ -27,6 +27,7 @@ enum class error_code {
   internal,              ///< REST: a bug or an unexpected failure (500)
   cluster_mismatch,      ///< REST: a peer with another cluster secret (cluster forwarding)
   invalid_question,      ///< REST: a question fails validation (the answer names the fields)
+  no_question,           ///< run_tests in a room with no question loaded
 };
 
 /// "bad_json", "unknown_type", ... (the wire spelling).
@@ -68,6 +69,8 @@ constexpr std::string_view to_string(error_code code) {
       return "cluster_mismatch";
     case error_code::invalid_question:
       return "invalid_question";
+    case error_code::no_question:
+      return "no_question";
   }
   return "busy";
 }

@@ -259,3 +259,6 @@ std::optional<payload_error> from_json(const nlohmann::json& payload, scorecard_
 std::optional<payload_error> from_json(const nlohmann::json& payload, call_state_changed& out);
 
 }  // namespace rooms::domain::events
+
+// The question events (question_loaded, tests_started, tests_finished).
+#include "actors/domain/question_events.hpp"  // IWYU pragma: export

@@ -204,6 +204,33 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
         state.calls.erase(e.participant_id);
       break;
     }
+    case event_type::question_loaded: {
+      events::question_loaded loaded;
+      if (auto err = events::from_json(p, loaded)) return refused(*err);
+      state.question = p;  // as logged: the views filter it per role
+      break;
+    }
+    case event_type::tests_started: {
+      events::tests_started started;
+      if (auto err = events::from_json(p, started)) return refused(*err);
+      state.tests_running = p;
+      if (!e.participant_id.empty()) state.tests_running["participantId"] = e.participant_id;
+      break;
+    }
+    case event_type::tests_finished: {
+      events::tests_finished finished;
+      if (auto err = events::from_json(p, finished)) return refused(*err);
+      json run = p;
+      if (state.tests_running.is_object())
+        for (const char* key : {"participantId", "language", "version"})
+          if (state.tests_running.contains(key) && !run.contains(key))
+            run[key] = state.tests_running[key];
+      if (!run.contains("participantId") && !e.participant_id.empty())
+        run["participantId"] = e.participant_id;
+      state.last_test_run = std::move(run);
+      state.tests_running = nullptr;
+      break;
+    }
   }
   state.seq = e.seq;
   state.last_ts = e.ts;
@@ -239,7 +266,10 @@ json to_json(const room_state& state) {
           {"cursors", std::move(cursors)},
           {"lastRun", state.last_run},
           {"phase", to_string(state.phase)},
-          {"controls", to_json(state.controls)}};
+          {"controls", to_json(state.controls)},
+          {"question", state.question},
+          {"lastTestRun", state.last_test_run},
+          {"testsRunning", state.tests_running}};
 }
 
 std::string encode_snapshot(const room_state& state) {
@@ -267,7 +297,10 @@ std::string encode_snapshot(const room_state& state) {
                {"participants", std::move(participants)},
                {"cursors", std::move(cursors)},
                {"lastRun", state.last_run},
-               {"running", state.running}};
+               {"running", state.running},
+               {"question", state.question},
+               {"lastTestRun", state.last_test_run},
+               {"testsRunning", state.tests_running}};
   // The interview's fields; a snapshot written before them lacks them (decoded as defaults).
   body["phase"] = to_string(state.phase);
   body["controls"] = to_json(state.controls);
@@ -334,6 +367,10 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
     if (auto calls = body.find("calls"); calls != body.end())  // absent in older snapshots
       for (const auto& [id, c] : calls->items())
         s.calls[id] = call_media{c.at("audio").get<bool>(), c.at("video").get<bool>()};
+    // Absent from snapshots written before questions existed.
+    s.question = body.value("question", json());
+    s.last_test_run = body.value("lastTestRun", json());
+    s.tests_running = body.value("testsRunning", json());
     return s;
   } catch (const json::exception&) {
     return std::nullopt;  // garbage is reported as "no snapshot"; the caller folds from seq 1

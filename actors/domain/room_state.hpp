@@ -66,6 +66,12 @@ struct room_state {
   std::vector<std::string> criteria = default_criteria();
   std::map<std::string, scorecard> scorecards;  ///< by interviewer participant id
   std::map<std::string, call_media> calls;  ///< who is in the call, by participant id
+  /// question_loaded payload of the question loaded last (every test whole: interviewer-grade;
+  /// actors/question_view.hpp makes the candidate's view); null if none.
+  nlohmann::json question;
+  nlohmann::json
+      last_test_run;  ///< tests_finished payload + runId, participantId, language, version
+  nlohmann::json tests_running;  ///< tests_started payload of a test run not yet finished
 
   bool operator==(const room_state&) const = default;
 };
@@ -80,7 +86,8 @@ struct apply_error {
 std::optional<apply_error> apply(room_state& state, const eventlog::event& e);
 
 /// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun",
-/// "phase","controls","calls":{"<participantId>":{"audio","video"}}} (scorecards have their own
+/// "phase","controls","calls":{"<participantId>":{"audio","video"}},"question","lastTestRun",
+/// "testsRunning"} (the question whole: /state is interviewer-only; scorecards have their own
 /// route).
 nlohmann::json to_json(const room_state& state);
 /// The call part of the views: {"<participantId>":{"audio","video"}} for those in the call.

@@ -66,7 +66,8 @@ struct context {
         registry(std::move(reg)),
         svc(std::move(s)),
         query(*svc->store),
-        questions(open_question_store(*svc)),
+        owned_questions(svc->questions ? nullptr : open_question_store(*svc)),
+        questions(svc->questions ? svc->questions : owned_questions.get()),
         create_limiter(options.create_per_minute) {}
 
   gateway_options options;
@@ -77,7 +78,10 @@ struct context {
   cluster_options cluster;  ///< empty nodes: a single node
   std::shared_ptr<const actors::services> svc;
   query::service query;  ///< every REST answer about stored sessions, and their creation
-  std::unique_ptr<questions::question_store> questions;  ///< /api/questions (routes_questions.cpp)
+  /// The library when main did not open one into `svc` (one store per column family: its
+  /// versions are numbered under its own lock).
+  std::unique_ptr<questions::question_store> owned_questions;
+  questions::question_store* questions;  ///< /api/questions (routes_questions.cpp); may be null
   net::io_context ioc;
   net::thread_pool blocking{2};  ///< REST handlers that read the log or ask actors
   address_limiter create_limiter;

@@ -88,6 +88,13 @@ response admin_backup(context& ctx, const request& req);
 response question_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
                          const target_parts& t);
 
+/// POST /api/sessions with "questionId" (routes_questions.cpp): fills `spec` with the question
+/// (its question_loaded payload, the starter of the language as the document, its title when
+/// none is given); the 400/404/503 answer when it cannot. `language_given`: the body named one.
+std::optional<response> start_from_question(context& ctx, const request& req,
+                                            const json& question_id, bool language_given,
+                                            query::new_session& spec);
+
 /// The Piston v2 API from our own runner (--serve-piston): for this client?
 bool serves_piston(const context& ctx, const std::string& client);
 response piston_runtimes(context& ctx, const request& req);

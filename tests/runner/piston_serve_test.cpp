@@ -88,5 +88,55 @@ TEST(PistonServe, RoomRunsCodeThroughAnotherRoomdsPistonApi) {
   EXPECT_EQ((*finished)["runId"], (*started)["runId"]);
 }
 
+TEST(PistonServe, RoomRunsTheTestsOfAQuestionThroughPiston) {
+  // The Piston runner runs tests too: one execute per test, each with its stdin and timeoutMs.
+  temp_dir dir;
+  roomd_process piston(dir.str() + "/piston", {"--runner", "local", "--serve-piston"});
+  roomd_process front(dir.str() + "/front",
+                      {"--runner", "piston", "--piston-url", piston.base_url()});
+  json question = {
+      {"questionId", "rev"},
+      {"title", "Reverse"},
+      {"statement", "Reverse the line."},
+      {"languages", {{"python", {{"starter", "print(input())\n"}}}}},
+      {"tests",
+       json::array({{{"name", "a"}, {"stdin", "abc\n"}, {"expected", "cba\n"}, {"hidden", false}},
+                    {{"name", "b"},
+                     {"stdin", "xy\n"},
+                     {"expected", "yx\n"},
+                     {"hidden", true},
+                     {"timeoutMs", 3000}},
+                    {{"name", "c"}, {"stdin", "no\n"}, {"expected", "nope\n"}, {"hidden", true}}})},
+      {"tags", json::array({"strings"})},
+      {"difficulty", "easy"}};
+  auto put = http_call(front.port(), "POST", "/api/questions", question.dump(),
+                       {{"Authorization", "Bearer " + front.admin_token()}});
+  ASSERT_EQ(put.status, 201) << put.body;
+  auto created = http_call(front.port(), "POST", "/api/sessions", R"({"questionId":"rev"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto sid = json::parse(created.body)["sessionId"].get<std::string>();
+  auto client = ws_client::join_path(front.port(), sid);
+  client->send({{"type", "join_session"}, {"name", "Ada"}});
+  auto state = client->next_of_type("session_state");
+  ASSERT_TRUE(state);
+  const auto length = (*state)["doc"].get<std::string>().size();
+  client->send({{"type", "code_update"},
+                {"version", (*state)["version"]},
+                {"updates",
+                 json::array({{{"clientID", "c"},
+                               {"changes",
+                                json::array({json::array({length, "print(input()[::-1])"})})}}})}});
+  ASSERT_TRUE(client->next_of_type("code_changed"));
+  client->send({{"type", "run_tests"}});
+  auto finished = client->next_of_type("tests_finished", std::chrono::seconds(60));
+  ASSERT_TRUE(finished) << front.log();
+  EXPECT_EQ((*finished)["passed"], 2) << *finished;
+  EXPECT_EQ((*finished)["total"], 3);
+  EXPECT_EQ((*finished)["results"][0]["stdout"], "cba\n");
+  EXPECT_TRUE((*finished)["results"][1]["passed"]);
+  EXPECT_FALSE((*finished)["results"][2]["passed"]);
+  EXPECT_FALSE((*finished)["results"][2].contains("stdout"));  // a candidate: hidden, no output
+}
+
 }  // namespace
 }  // namespace rooms

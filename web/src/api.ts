@@ -1,5 +1,5 @@
 // REST client for roomd (see PROTOCOL.md "HTTP").
-import { asLogEvent, isObject, type CreatedSession, type EventsPage, type LogEvent, type Runtime, type ScorecardsPage, type SessionInfo, type StateAt } from './protocol';
+import { asLogEvent, isObject, type CreatedSession, type EventsPage, type LogEvent, type QuestionRow, type Runtime, type ScorecardsPage, type SessionInfo, type StateAt } from './protocol';
 
 export type { CreatedSession, LogEvent, Runtime, SessionInfo } from './protocol';
 
@@ -13,8 +13,8 @@ export class ApiError extends Error {
   }
 }
 
-async function request<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+async function request<T>(method: string, path: string, body?: unknown, key?: string, extra: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (key) headers['Authorization'] = `Bearer ${key}`;
   let res: Response;
@@ -43,9 +43,11 @@ export function getRuntimes(): Promise<Runtime[]> {
   return request<Runtime[]>('GET', '/api/runtimes');
 }
 
-export function createSession(language: string, title?: string, lobby?: boolean): Promise<CreatedSession> {
-  const body: Record<string, string | boolean> = { language };
+export function createSession(language: string | undefined, title?: string, questionId?: string, lobby?: boolean): Promise<CreatedSession> {
+  const body: Record<string, string | boolean> = {};
+  if (language) body.language = language;
   if (title) body.title = title;
+  if (questionId) body.questionId = questionId;
   if (lobby) body.lobby = true;
   return request<CreatedSession>('POST', '/api/sessions', body);
 }
@@ -88,4 +90,9 @@ export function getLatestState(id: string, key: string): Promise<StateAt> {
 /** Every interviewer's scorecard (interviewer key or admin token). */
 export function getScorecards(id: string, key: string): Promise<ScorecardsPage> {
   return request<ScorecardsPage>('GET', `/api/sessions/${encodeURIComponent(id)}/scorecards`, undefined, key);
+}
+/** `GET /api/questions`: readable with an interviewer key and the session it opens (X-Session-Id). */
+export async function listQuestions(key: string, sessionId: string): Promise<QuestionRow[]> {
+  const r = await request<{ questions: QuestionRow[] }>('GET', '/api/questions', undefined, key, { 'X-Session-Id': sessionId });
+  return Array.isArray(r?.questions) ? r.questions : [];
 }

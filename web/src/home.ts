@@ -1,6 +1,8 @@
 // Start page: create an interview, join one by link or id, recent interviews.
 import { h, clear, toast, copyButton, formatTime } from './dom';
-import { createSession, getRuntimes, type CreatedSession, type Runtime } from './api';
+import { ApiError, createSession, getRuntimes, listQuestions, type CreatedSession, type Runtime } from './api';
+import type { QuestionRow } from './protocol';
+import { questionPicker } from './room/questions';
 import { languageLabel } from './languages';
 import { forgetSession, getRecent, rememberSession } from './storage';
 
@@ -33,6 +35,36 @@ export async function renderHome(root: HTMLElement) {
   const title = h('input', { class: 'input', id: 'new-title', placeholder: 'Title (optional), e.g. "Backend — Jane Doe"', maxlength: 120 }) as HTMLInputElement;
   const lobby = h('input', { type: 'checkbox', id: 'new-lobby' }) as HTMLInputElement;
   const startBtn = h('button', { class: 'btn btn-primary btn-block', id: 'start-button', type: 'submit' }, 'Start an interview');
+  let chosen: QuestionRow | null = null;
+  const chosenLabel = h('span', { class: 'muted', id: 'chosen-question' }, 'None');
+  const chooseBtn = h('button', { class: 'btn btn-small', id: 'choose-question', type: 'button' }, 'Choose…');
+  const clearBtn = h('button', { class: 'btn btn-small btn-ghost', id: 'clear-question', type: 'button', hidden: true }, '✕');
+  chooseBtn.addEventListener('click', async () => {
+    let rows: QuestionRow[];
+    try {
+      rows = await libraryRows();
+    } catch (err) {
+      toast(err instanceof Error ? err.message : String(err), 'error');
+      return;
+    }
+    const dialog = questionPicker(
+      rows,
+      (row) => {
+        chosen = row;
+        chosenLabel.textContent = `${row.title} (${row.difficulty})`;
+        clearBtn.hidden = false;
+        if (row.languages.includes('python') && !row.languages.includes(langSelect.value)) langSelect.value = 'python';
+        dialog.remove();
+      },
+      { withStarterToggle: false },
+    );
+    document.body.appendChild(dialog);
+  });
+  clearBtn.addEventListener('click', () => {
+    chosen = null;
+    chosenLabel.textContent = 'None';
+    clearBtn.hidden = true;
+  });
   const created = h('div', { id: 'created' });
 
   const startForm = h(
@@ -43,6 +75,7 @@ export async function renderHome(root: HTMLElement) {
     runtimeNote,
     h('label', { class: 'field' }, h('span', {}, 'Title'), title),
     h('label', { class: 'field-inline' }, lobby, h('span', {}, 'Lobby: the candidate waits until you start')),
+    h('div', { class: 'field' }, h('span', {}, 'Question'), h('div', { class: 'row' }, chosenLabel, chooseBtn, clearBtn)),
     startBtn,
     created,
   );
@@ -102,7 +135,8 @@ export async function renderHome(root: HTMLElement) {
     startBtn.disabled = true;
     startBtn.textContent = 'Creating…';
     try {
-      const s = await createSession(langSelect.value, title.value.trim() || undefined, lobby.checked);
+      const language = chosen && !chosen.languages.includes(langSelect.value) ? undefined : langSelect.value;
+      const s = await createSession(language, title.value.trim() || undefined, chosen?.questionId, lobby.checked);
       rememberSession({ sessionId: s.sessionId, key: s.interviewerKey, title: title.value.trim() || undefined, language: s.language, createdAt: s.createdAt, role: 'interviewer' });
       showCreated(created, s);
       renderRecent(recent);
@@ -114,6 +148,37 @@ export async function renderHome(root: HTMLElement) {
       startBtn.disabled = false;
     }
   });
+}
+
+const LIBRARY_KEY = 'ir.library';
+
+/**
+ * The question list. Reading the library takes an interviewer key and the session it opens (there are
+ * no accounts): the key of an interview this browser created, else of a session made for reading it
+ * (kept in localStorage, not in the recent list).
+ */
+async function libraryRows(): Promise<QuestionRow[]> {
+  const candidates = getRecent().filter((r) => r.key);
+  try {
+    const kept = JSON.parse(localStorage.getItem(LIBRARY_KEY) ?? 'null') as { sessionId: string; key: string } | null;
+    if (kept?.key) candidates.push({ sessionId: kept.sessionId, key: kept.key, createdAt: 0, lastOpenedAt: 0, role: 'interviewer' });
+  } catch {
+    /* storage disabled or garbage: make a new one below */
+  }
+  for (const c of candidates.slice(0, 3)) {
+    try {
+      return await listQuestions(c.key!, c.sessionId);
+    } catch (err) {
+      if (!(err instanceof ApiError) || (err.status !== 403 && err.status !== 404)) throw err;
+    }
+  }
+  const s = await createSession(undefined, 'Question library');
+  try {
+    localStorage.setItem(LIBRARY_KEY, JSON.stringify({ sessionId: s.sessionId, key: s.interviewerKey }));
+  } catch {
+    /* storage disabled */
+  }
+  return listQuestions(s.interviewerKey, s.sessionId);
 }
 
 function showCreated(host: HTMLElement, s: CreatedSession) {

@@ -70,6 +70,62 @@ export interface RunningRun {
 export type EditOrigin = 'typed' | 'paste' | 'drop' | 'undo' | 'other';
 /** For a paste or drop: whether the text was copied from this room's document in this tab. */
 export type PasteFrom = 'outside' | 'inside';
+/** A test of a loaded question: hidden ones reach a candidate as `{name, hidden: true}` only. */
+export interface QuestionTest {
+  name: string;
+  hidden: boolean;
+  stdin?: string;
+  expected?: string;
+  timeoutMs?: number;
+}
+
+/** The question of `question_loaded` and `session_state` (the candidate's view or, for interviewers, whole). */
+export interface QuestionView {
+  questionId: string;
+  title: string;
+  statement: string;
+  languages: Record<string, { starter: string }>;
+  tests: QuestionTest[];
+  tags?: string[];
+  difficulty?: 'easy' | 'medium' | 'hard' | string;
+  version?: number;
+  updatedAt?: number;
+}
+
+/** One test's result; a candidate's hidden one carries name, hidden, passed, durationMs, timedOut only. */
+export interface TestResult {
+  name: string;
+  hidden: boolean;
+  passed: boolean;
+  durationMs: number;
+  timedOut: boolean;
+  exitCode?: number;
+  stdout?: string;
+  stderr?: string;
+  expected?: string;
+  error?: string;
+}
+
+/** `tests_finished` and `lastTestRun`. */
+export interface TestRun {
+  runId: string;
+  results: TestResult[];
+  passed: number;
+  total: number;
+  participantId?: string;
+  language?: string;
+  version?: number;
+  error?: string;
+}
+
+/** The test run in progress (`testsRunning`). */
+export interface TestsRunning {
+  runId: string;
+  participantId?: string;
+  language?: string;
+  version?: number;
+  total?: number;
+}
 
 export interface WireUpdate {
   clientID: string;
@@ -120,7 +176,10 @@ export type ErrorCode =
   | 'rate_limited'
   | 'unsupported_language'
   | 'forbidden'
-  | 'busy';
+  | 'busy'
+  | 'not_found'
+  | 'unavailable'
+  | 'no_question';
 
 /** Any message may carry a `ref`; direct replies echo it. */
 type Ref = { ref?: string | number };
@@ -151,6 +210,9 @@ export interface SessionStateMsg extends Ref {
   scorecards?: Scorecard[];
   /** Who is in the call, with which media (absent from servers before calls). */
   calls?: Record<string, CallMedia>;
+  question?: QuestionView;
+  lastTestRun?: TestRun;
+  testsRunning?: TestsRunning;
 }
 export interface PhaseChangedMsg extends Ref {
   type: 'phase_changed';
@@ -247,6 +309,25 @@ export interface CallStateChangedMsg extends Ref, CallMedia {
   /** In the call (false: left it); audio and video are then false. */
   joined: boolean;
 }
+export interface QuestionLoadedMsg extends Ref {
+  type: 'question_loaded';
+  participantId: string;
+  question: QuestionView;
+}
+export interface TestsStartedMsg extends TestsRunning {
+  type: 'tests_started';
+  participantId: string;
+}
+/** One test ended (not logged: `tests_finished` has them all). */
+export interface TestResultMsg {
+  type: 'test_result';
+  runId: string;
+  index: number;
+  result: TestResult;
+}
+export interface TestsFinishedMsg extends TestRun {
+  type: 'tests_finished';
+}
 export interface ErrorMsg extends Ref {
   type: 'error';
   code: ErrorCode | string;
@@ -271,6 +352,10 @@ export type ServerMessage =
   | ParticipantFocusMsg
   | CallSignalMsg
   | CallStateChangedMsg
+  | QuestionLoadedMsg
+  | TestsStartedMsg
+  | TestResultMsg
+  | TestsFinishedMsg
   | ErrorMsg
   | PongMsg
   | PhaseChangedMsg
@@ -295,6 +380,10 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'participant_focus',
   'call_signal',
   'call_state_changed',
+  'question_loaded',
+  'tests_started',
+  'test_result',
+  'tests_finished',
   'error',
   'pong',
   'phase_changed',
@@ -379,6 +468,7 @@ export interface SetControlsMsg extends Ref, Partial<Controls> {
 }
 export interface SaveScorecardMsg extends Ref, ScorecardFields {
   type: 'save_scorecard';
+}
 export interface CallSignalOutMsg extends Ref {
   type: 'call_signal';
   to: string;
@@ -387,6 +477,15 @@ export interface CallSignalOutMsg extends Ref {
 export interface CallStateMsg extends Ref, CallMedia {
   type: 'call_state';
   joined: boolean;
+}
+export interface LoadQuestionMsg extends Ref {
+  type: 'load_question';
+  questionId: string;
+  language?: string;
+  replaceCode?: boolean;
+}
+export interface RunTestsMsg extends Ref {
+  type: 'run_tests';
 }
 
 export type ClientMessage =
@@ -403,9 +502,11 @@ export type ClientMessage =
   | EndInterviewMsg
   | ReopenInterviewMsg
   | SetControlsMsg
-  | SaveScorecardMsg;
+  | SaveScorecardMsg
   | CallSignalOutMsg
-  | CallStateMsg;
+  | CallStateMsg
+  | LoadQuestionMsg
+  | RunTestsMsg;
 
 // ---------------------------------------------------------------- log events (/events)
 
@@ -487,6 +588,23 @@ export interface ControlsChangedEvent extends EventBase, Controls {
 export interface ScorecardSavedEvent extends EventBase, ScorecardFields {
   type: 'scorecard_saved';
 }
+/** The question as logged: every test whole (interviewer-grade data), the starter of `language`. */
+export interface QuestionLoadedEvent extends EventBase, Omit<QuestionView, 'tests'> {
+  type: 'question_loaded';
+  tests: Required<Pick<QuestionTest, 'name' | 'hidden' | 'stdin' | 'expected'>>[];
+  language?: string;
+  starter?: string;
+}
+export interface TestsStartedEvent extends EventBase {
+  type: 'tests_started';
+  runId: string;
+  language?: string;
+  version?: number;
+  total?: number;
+}
+export interface TestsFinishedEvent extends EventBase, Omit<TestRun, 'participantId' | 'language' | 'version'> {
+  type: 'tests_finished';
+}
 
 export type LogEvent =
   | SessionCreatedEvent
@@ -502,8 +620,11 @@ export type LogEvent =
   | SessionExpiredEvent
   | PhaseChangedEvent
   | ControlsChangedEvent
-  | ScorecardSavedEvent;
-  | CallStateChangedEvent;
+  | ScorecardSavedEvent
+  | CallStateChangedEvent
+  | QuestionLoadedEvent
+  | TestsStartedEvent
+  | TestsFinishedEvent;
 
 export type LogEventType = LogEvent['type'];
 
@@ -574,6 +695,10 @@ export interface StateAt {
   controls?: Controls;
   /** Who is in the call as of this event. */
   calls?: Record<string, CallMedia>;
+  /** The question_loaded payload (whole: /state is interviewer-only); null when none. */
+  question: Omit<QuestionLoadedEvent, 'seq' | 'ts' | 'type' | 'participantId'> | null;
+  lastTestRun: TestRun | null;
+  testsRunning: TestsRunning | null;
 }
 
 /** `GET /api/sessions/<id>/scorecards` (interviewer key or admin token). */
@@ -586,6 +711,20 @@ export interface ScorecardsPage {
 export interface IceServersAnswer {
   iceServers: { urls: string | string[]; username?: string; credential?: string }[];
   expiresAt?: number;
+  /** The question_loaded payload (whole: /state is interviewer-only); null when none. */
+  question: Omit<QuestionLoadedEvent, 'seq' | 'ts' | 'type' | 'participantId'> | null;
+  lastTestRun: TestRun | null;
+  testsRunning: TestsRunning | null;
+}
+
+/** A `GET /api/questions` row. */
+export interface QuestionRow {
+  questionId: string;
+  title: string;
+  tags: string[];
+  difficulty: string;
+  languages: string[];
+  tests: number;
 }
 
 /** Every error answer: `{"error","message"}`. */

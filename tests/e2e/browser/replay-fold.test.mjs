@@ -4,7 +4,8 @@
 // interview with a lobby, start, end, reopen, controls, scorecards and pastes) are folded by
 // web/src/replay/fold.ts itself (bundled for node with the esbuild Vite ships, from the same source
 // the page is built from) and compared with GET /state?seq=n at EVERY seq n: doc, version,
-// language, participants, cursors as last logged, lastRun, phase, controls, calls. A last test
+// language, participants, cursors as last logged, lastRun, phase, controls, calls, question,
+// lastTestRun, testsRunning (a question loaded and test runs are recorded too). A last test
 // proves the comparison fails on a fold of slightly wrong events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -111,6 +112,7 @@ class Peer {
     } else if (m.type === 'phase_changed') this.phase = m.phase;
     else if (m.type === 'controls_changed') this.controls = m;
     else if (m.type === 'run_finished') this.runs.set(m.runId, m);
+    else if (m.type === 'tests_finished') this.runs.set(m.runId, m);
     else if (m.type === 'error') this.errors.push(m);
   }
 
@@ -328,6 +330,51 @@ test('record: an interview: lobby, start, pastes, controls, end, reopen, scoreca
   assert.deepEqual([ann, cal].flatMap((p) => p.errors), []);
 });
 
+test('record: a room started from a question, another loaded with its starter, test runs between edits', async () => {
+  // A question in the library (the admin writes it), with a hidden test.
+  const admin = fs.readFileSync(path.join(roomd.dataDir, 'admin.token'), 'utf8').trim();
+  const question = {
+    questionId: 'double',
+    title: 'Double it',
+    statement: 'Print twice the number you read.',
+    languages: { python: { starter: 'n = int(input())\nprint(n)\n' } },
+    tests: [
+      { name: 'one', stdin: '1\n', expected: '2\n', hidden: false },
+      { name: 'big', stdin: '21\n', expected: '42\n', hidden: false },
+      { name: 'secret', stdin: '-5\n', expected: '-10\n', hidden: true },
+    ],
+    tags: ['math'],
+    difficulty: 'easy',
+  };
+  const put = await fetch(`${roomd.url}/api/questions`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(question) });
+  assert.equal(put.status, 201, await put.text());
+  const s = await create({ questionId: 'double', title: 'Tests' });
+  const ivy = new Peer(s, 'Ivy', 'interviewer');
+  const cy = new Peer(s, 'Cy', 'candidate');
+  await ivy.join();
+  await cy.join();
+  const runTests = async (p) => {
+    const before = p.runs.size;
+    p.send({ type: 'run_tests' });
+    await until(() => p.runs.size > before, `${p.name}'s test run finished`, 30_000);
+  };
+  await runTests(cy); // the starter: 0/3
+  await cy.edit();
+  await settle([ivy, cy]);
+  ivy.send({ type: 'load_question', questionId: 'double', replaceCode: true });
+  await until(() => cy.doc.toString() === question.languages.python.starter, 'the starter replaced the document');
+  const v = cy.version;
+  cy.send({ type: 'code_update', version: v, updates: [{ clientID: cy.clientID, changes: ChangeSet.of({ from: 0, to: cy.doc.length, insert: 'print(2 * int(input()))\n' }, cy.doc.length).toJSON() }] });
+  await until(() => cy.version > v, 'solution written');
+  await runTests(ivy); // 3/3
+  await sleep(100);
+  const events = await record('tests', s);
+  const finished = events.filter((e) => e.type === 'tests_finished');
+  assert.deepEqual(finished.map((e) => `${e.passed}/${e.total}`), ['0/3', '3/3']);
+  assert.equal(events.filter((e) => e.type === 'question_loaded').length, 2);
+  assert.deepEqual([ivy, cy].flatMap((p) => p.errors), []);
+});
+
 /** The room state /state answers, from the web fold's frame (the fields /state has). */
 function stateOfFrame(fr) {
   return {
@@ -340,6 +387,9 @@ function stateOfFrame(fr) {
     phase: fr.phase,
     controls: fr.controls,
     calls: Object.fromEntries(fr.calls),
+    question: fr.question,
+    lastTestRun: fr.lastTestRun,
+    testsRunning: fr.testsRunning,
   };
 }
 
@@ -354,6 +404,9 @@ function stateOfServer(st) {
     phase: st.phase,
     controls: st.controls,
     calls: st.calls,
+    question: st.question,
+    lastTestRun: st.lastTestRun,
+    testsRunning: st.testsRunning,
   };
 }
 
@@ -397,6 +450,9 @@ test('the web fold equals GET /state?seq=n at every seq of every recorded sessio
   }
   const runs = recorded.find((r) => r.name === 'runs');
   assert.equal((await statesOf(runs)).at(-1).lastRun.exitCode, 3, 'lastRun was compared with a real run in it');
+  const tests = (await statesOf(recorded.find((r) => r.name === 'tests'))).at(-1);
+  assert.equal(tests.lastTestRun.passed, 3, 'lastTestRun was compared with a real test run in it');
+  assert.equal(tests.question.questionId, 'double', 'question was compared with a loaded question');
 });
 
 test('the comparison catches a wrong fold', async () => {

@@ -3,7 +3,7 @@
 // cursors, runs, notes). Pure: no DOM, so tests/e2e/browser/replay-fold.test.mjs runs this very
 // module in node against GET /state?seq=n.
 import { ChangeSet, Text } from '@codemirror/state';
-import type { CallMedia, Controls, Cursor, EditOrigin, LastRun, LogEvent, ParticipantRecord, PasteFrom, Phase, RunningRun } from '../protocol';
+import type { CallMedia, Controls, Cursor, EditOrigin, LastRun, LogEvent, ParticipantRecord, PasteFrom, Phase, RunningRun, StateAt, TestRun, TestsRunning } from '../protocol';
 import { finishedFields, type RunView } from '../run-result';
 
 export type PInfo = ParticipantRecord;
@@ -24,6 +24,12 @@ export interface Frame {
   lastRunId?: string;
   /** Who is in the call and with which media, like `/state`'s `calls`. */
   calls: Map<string, CallMedia>;
+  /** The loaded question as logged (whole), like `/state`'s `question`. */
+  question: StateAt['question'];
+  /** The last finished test run, like `/state`'s `lastTestRun`. */
+  lastTestRun: TestRun | null;
+  /** The test run in progress, like `/state`'s `testsRunning`. */
+  testsRunning: TestsRunning | null;
   /** Ranges inserted by this event (code_changed only), in the frame's document. */
   inserted?: [number, number][];
   /** The longest single insertion of this event (code_changed only), in UTF-16 units. */
@@ -91,6 +97,9 @@ export function foldEvents(events: LogEvent[]): Folded {
   let running: RunningRun | null = null;
   let lastRun: LastRun | null = null;
   let lastRunId: string | undefined;
+  let question: StateAt['question'] = null;
+  let lastTestRun: TestRun | null = null;
+  let testsRunning: TestsRunning | null = null;
   let error: string | undefined;
   let stoppedAt: number | undefined;
   let phase: Phase = 'live';
@@ -223,6 +232,8 @@ export function foldEvents(events: LogEvent[]): Folded {
             .filter((c) => typeof c.seq === 'number' && c.seq >= 1)
             .map((c) => ({ index: (c.seq as number) - 1, text: String(c.text ?? ''), by }));
           pinnedBy.set(e.participantId ?? '', list);
+          break;
+        }
         case 'call_state_changed': {
           // As the server's fold: in the call while `joined` (absent: audio || video).
           const pid = e.participantId ?? '';
@@ -233,12 +244,36 @@ export function foldEvents(events: LogEvent[]): Folded {
           else calls.delete(pid);
           break;
         }
+        case 'question_loaded': {
+          const { seq: _s, ts: _t, type: _y, participantId: _p, ...payload } = e;
+          question = payload;
+          break;
+        }
+        case 'tests_started': {
+          const { seq: _s, ts: _t, type: _y, ...payload } = e;
+          testsRunning = payload;
+          break;
+        }
+        case 'tests_finished': {
+          // As the server keeps it: the results, plus who started which version in which language.
+          const { seq: _s, ts: _t, type: _y, participantId, ...payload } = e;
+          const run: TestRun = { ...payload };
+          if (testsRunning) {
+            if (testsRunning.participantId !== undefined) run.participantId = testsRunning.participantId;
+            if (testsRunning.language !== undefined) run.language = testsRunning.language;
+            if (testsRunning.version !== undefined) run.version = testsRunning.version;
+          }
+          if (run.participantId === undefined && participantId) run.participantId = participantId;
+          lastTestRun = run;
+          testsRunning = null;
+          break;
+        }
         case 'focus_changed':
         case 'session_expired':
           break;
       }
     }
-    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, calls, inserted, bigInsert, phase, controls, paste });
+    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, calls, question, lastTestRun, testsRunning, inserted, bigInsert, phase, controls, paste });
   }
   const pinned = [...pinnedBy.values()].flat().sort((a, b) => a.index - b.index);
   return { events, frames, runs, notes, pinned, names, error, stoppedAt };

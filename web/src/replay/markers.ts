@@ -4,7 +4,7 @@ import { languageLabel } from '../languages';
 import type { LogEvent } from '../protocol';
 import { actorOf, nameIn, type Folded } from './fold';
 
-export type MarkerKind = 'join' | 'leave' | 'language' | 'run' | 'paste' | 'paste-outside' | 'focus' | 'blur' | 'note' | 'start' | 'end' | 'phase' | 'scorecard';
+export type MarkerKind = 'join' | 'leave' | 'language' | 'run' | 'tests' | 'question' | 'paste' | 'paste-outside' | 'focus' | 'blur' | 'note' | 'start' | 'end' | 'phase' | 'scorecard';
 
 export interface Marker {
   index: number;
@@ -22,6 +22,8 @@ export const MARKER_LEGEND: [MarkerKind, string][] = [
   ['leave', 'leave'],
   ['language', 'language'],
   ['run', 'run'],
+  ['tests', 'test run'],
+  ['question', 'question loaded'],
   ['paste', 'large paste'],
   ['paste-outside', 'paste from outside'],
   ['phase', 'start/end'],
@@ -74,6 +76,13 @@ export function buildMarkers(f: Folded, pasteThreshold: number): Marker[] {
         if (r) out.push({ index: i, kind: 'run', runId: id, label: `${r.by} ran the code: ${r.timedOut ? 'timed out' : `exit ${r.exitCode}`}` });
         break;
       }
+      case 'question_loaded':
+        out.push({ index: i, kind: 'question', label: `${who} loaded the question: ${String(e.title ?? e.questionId ?? '')}` });
+        break;
+      case 'tests_finished':
+        // The results as they were: the frame's lastTestRun is this run.
+        out.push({ index: i, kind: 'tests', label: `${nameIn(f.names, f.frames[i].lastTestRun?.participantId)} ran the tests: ${e.passed}/${e.total} passed` });
+        break;
       case 'note_added':
         out.push({ index: i, kind: 'note', label: `Note by ${who}: ${String(e.text ?? '').slice(0, 60)}` });
         break;
@@ -164,6 +173,12 @@ export function describe(e: LogEvent, f: Folded): string {
       return 'run finished';
     case 'note_added':
       return `${who} added a note`;
+    case 'question_loaded':
+      return `${who} loaded a question`;
+    case 'tests_started':
+      return `${who} ran the tests`;
+    case 'tests_finished':
+      return `tests finished: ${e.passed}/${e.total} passed`;
     case 'focus_changed':
       return `${who} ${e.focused ? 'focused' : 'left the tab'}`;
     case 'phase_changed':

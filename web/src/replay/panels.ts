@@ -1,6 +1,8 @@
 // The side panels and the run output as of one moment: who is in the room, the run shown, the notes.
 import { h, clear, initials } from '../dom';
 import { renderOutput } from '../output';
+import { renderTestResults } from '../test-results';
+import { nameIn } from './fold';
 import type { Folded } from './fold';
 import type { ReplayEls } from './layout';
 
@@ -48,6 +50,10 @@ export class Panels {
       const finishedBy = this.runIndex(runId) <= i;
       out.appendChild(renderOutput(finishedBy ? run : { ...run, running: true, stdout: '', stderr: '' }));
     } else out.appendChild(h('div', { class: 'muted empty' }, 'No code has been run by this moment.'));
+    // The test results as they were at this moment (the last test run finished by now).
+    const tests = fr.lastTestRun;
+    if (tests) out.appendChild(h('div', { class: 'replay-tests', id: 'replay-tests' }, h('div', { class: 'panel-label' }, 'Tests'), renderTestResults(tests.results, tests.passed, tests.total, false, nameIn(this.host.f.names, tests.participantId))));
+    else if (fr.testsRunning) out.appendChild(h('div', { class: 'replay-tests muted small', id: 'replay-tests' }, 'Tests are running…'));
   }
 
   private renderNotes(i: number) {

@@ -17,6 +17,8 @@ export interface RoomEls {
   noteInput?: HTMLTextAreaElement;
   banner: HTMLElement;
   notice: HTMLElement;
+  /** Where the question panel goes (room/questions.ts). */
+  questionHost: HTMLElement;
 }
 
 export interface RoomContext {

@@ -65,7 +65,8 @@ export function buildLayout(root: HTMLElement, sessionId: string, key: string | 
 
   const people = h('ul', { class: 'people', id: 'participants' });
   const peopleCount = h('span', { class: 'count', id: 'participant-count' }, '0');
-  const side: Node[] = [h('section', { class: 'card' }, h('h2', {}, 'Participants ', peopleCount), people)];
+  const questionHost = h('div', { class: 'question-host', id: 'question-host' });
+  const side: Node[] = [questionHost, h('section', { class: 'card' }, h('h2', {}, 'Participants ', peopleCount), people)];
   let notesList: HTMLElement | undefined;
   let noteInput: HTMLTextAreaElement | undefined;
   if (role === 'interviewer') {
@@ -101,7 +102,7 @@ export function buildLayout(root: HTMLElement, sessionId: string, key: string | 
   const main = h('main', { class: 'room' }, h('div', { class: 'room-main' }, banner, notice, editorHost, runPanel), h('aside', { class: 'room-side' }, side));
   root.appendChild(h('div', { class: 'room-page' }, header, main));
   output.appendChild(h('div', { class: 'muted empty' }, 'Run the code to see its output here. Everyone in the room sees it.'));
-  return { title: titleEl, editorHost, langSelect, conn, connText, people, peopleCount, runBtn, stdin, output, notesList, noteInput, banner, notice };
+  return { title: titleEl, editorHost, langSelect, conn, connText, people, peopleCount, runBtn, stdin, output, notesList, noteInput, banner, notice, questionHost };
 }
 
 export function showTitle(el: HTMLElement, title: string) {

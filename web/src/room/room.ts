@@ -13,6 +13,7 @@ import { Notes } from './notes';
 import { ScorecardPanel } from './scorecard';
 import { endedScreen, setRoomTitle, unknownScreen } from './screens';
 import { Presence } from './presence';
+import { QuestionPanel } from './questions';
 import { Runs } from './runs';
 
 function megabytes(bytes: number): string {
@@ -34,6 +35,7 @@ export class Room implements RoomContext {
   private interview: Interview;
   private scorecards: ScorecardPanel | null = null;
   private call: Call;
+  private questions!: QuestionPanel;
 
   constructor(
     private root: HTMLElement,
@@ -53,6 +55,7 @@ export class Room implements RoomContext {
         if (!this.els) return;
         renderConn(this.els, s, d.retryInMs, this.everJoined);
         this.runs.updateButton();
+        this.questions?.updateButtons();
       },
     });
     this.collab = new Collab(this, {
@@ -85,6 +88,8 @@ export class Room implements RoomContext {
         return false;
       },
     });
+    this.questions = new QuestionPanel(this, (pid) => this.personName(pid));
+    this.els.questionHost.appendChild(this.questions.el);
     fillLanguages(this.els.langSelect, this.runtimes, this.language);
     const side = this.root.querySelector<HTMLElement>('.room-side');
     if (side) {
@@ -100,7 +105,10 @@ export class Room implements RoomContext {
     document.addEventListener('visibilitychange', focusHandler);
     window.addEventListener('keydown', (e) => {
       // The editor's own Mod-Enter binding already handled (and prevented) it when focused there.
-      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !e.defaultPrevented) {
+      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key === 'Enter') {
+        e.preventDefault();
+        this.questions.runTests();
+      } else if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !e.defaultPrevented) {
         e.preventDefault();
         this.runs.runCode();
       }
@@ -250,6 +258,14 @@ export class Room implements RoomContext {
         return this.call.signal(m);
       case 'call_state_changed':
         return this.call.stateChanged(m);
+      case 'question_loaded':
+        return this.questions.loaded(m.question, m.participantId);
+      case 'tests_started':
+        return this.questions.started(m);
+      case 'test_result':
+        return this.questions.result(m);
+      case 'tests_finished':
+        return this.questions.finished(m);
       case 'error':
         return this.onError(m);
       case 'pong':
@@ -261,6 +277,7 @@ export class Room implements RoomContext {
     if (this.collab.error(m)) return;
     toast(m.message ? `${m.message}` : `Error: ${m.code}`, 'error');
     if (m.code === 'busy' || m.code === 'unsupported_language' || m.code === 'rate_limited') this.runs.refused();
+    if (m.code === 'busy' || m.code === 'unsupported_language' || m.code === 'no_question' || m.code === 'rate_limited') this.questions.refused();
   }
 
   private onSessionState(m: SessionStateMsg) {
@@ -288,6 +305,7 @@ export class Room implements RoomContext {
     this.presence.reset(m.participants ?? []);
     this.call.sessionState(m);
     if (m.lastRun) this.runs.showLast(m.lastRun);
+    this.questions.joined(m.question, m.lastTestRun, m.testsRunning);
     this.runs.updateButton();
     this.collab.trySend();
     if (this.role === 'interviewer' && this.key && this.notes.size === 0) void this.notes.load();
