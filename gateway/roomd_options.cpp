@@ -68,6 +68,7 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
                  "read options from this file (name = value lines, names as the flags without "
                  "--); flags and variables beat it; a missing default file is fine");
   app.config_formatter(std::make_shared<env_first_config>(app));
+  app.allow_config_extras(false);  // a misspelt name is an error, not silently ignored
   app.add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free one")
       ->envname("ROOMD_LISTEN")
       ->default_str("127.0.0.1:8080 (PORT sets the port)");

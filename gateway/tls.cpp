@@ -52,6 +52,11 @@ std::string describe(X509* cert) {
   return out;
 }
 
+/// Refuses to prompt for a passphrase.
+int no_password(char*, int, int, void*) {
+  return 0;
+}
+
 /// Empty when `path` can be opened for reading, else the system's reason.
 std::string unreadable(const std::string& path) {
   std::ifstream in(path);
@@ -105,19 +110,25 @@ tls_load_result load_tls(const std::string& cert_file, const std::string& key_fi
     out.error = cert_name + "not a usable certificate chain (" + ec.message() + ")";
     return out;
   }
-  // An encrypted key would make OpenSSL prompt on the terminal: refuse it instead.
-  context->set_password_callback(
-      [](std::size_t, ssl::context::password_purpose) { return std::string(); });
-  context->use_private_key_file(key_file, ssl::context::pem, ec);
-  if (ec) {
-    ERR_clear_error();
-    out.error =
-        key_name + "not a usable PEM private key, or an encrypted one (" + ec.message() + ")";
+  // Read the key ourselves: a key of another certificate is then named as such (the context
+  // would only say "key values mismatch"), and an encrypted key fails instead of prompting.
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(nullptr, EVP_PKEY_free);
+  if (BIO* bio = BIO_new_file(key_file.c_str(), "r")) {
+    key.reset(PEM_read_bio_PrivateKey(bio, nullptr, no_password, nullptr));
+    BIO_free(bio);
+  }
+  if (!key) {
+    out.error = key_name + "not a usable PEM private key, or an encrypted one (" +
+                openssl_reason("no key") + ")";
     return out;
   }
-  if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+  if (X509_check_private_key(leaf.get(), key.get()) != 1) {
     ERR_clear_error();
     out.error = key_name + "does not match the certificate in " + cert_file;
+    return out;
+  }
+  if (SSL_CTX_use_PrivateKey(context->native_handle(), key.get()) != 1) {
+    out.error = key_name + "not a usable private key (" + openssl_reason("refused") + ")";
     return out;
   }
   out.description = describe(leaf.get());

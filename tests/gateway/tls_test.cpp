@@ -207,7 +207,7 @@ TEST_F(tls, https_and_wss_on_one_port) {
   auto [code, head] = curl(cert.cert, base + "/health", "-o /dev/null");
   ASSERT_EQ(code, 0) << head;
   EXPECT_NE(head.find("HTTP/1.1 200"), std::string::npos) << head;
-  EXPECT_NE(head.find("strict-transport-security: max-age=31536000"), std::string::npos) << head;
+  EXPECT_NE(head.find("Strict-Transport-Security: max-age=31536000"), std::string::npos) << head;
   auto sid = create_session_over(server, cert.cert);
   ASSERT_FALSE(sid.empty());
 
