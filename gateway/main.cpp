@@ -177,7 +177,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::FileError& e) {
-    // --config FILE that cannot be read: one line naming it (CLI11 would add its usage text).
+    // --config FILE that cannot be read, or a name in it that is no flag: one line (CLI11
+    // would add its usage text).
+    std::cerr << "roomd: --config: " << e.what() << "\n";
+    return 2;
+  } catch (const CLI::ConfigError& e) {
     std::cerr << "roomd: --config: " << e.what() << "\n";
     return 2;
   } catch (const CLI::ParseError& e) {
