@@ -2,6 +2,8 @@
 
 #include "gateway/detail/http_util.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <memory>
 #include <sstream>
@@ -141,6 +143,59 @@ query::live_sessions live_rooms(context& ctx, bool with_list) {
 }
 
 // -- responses --
+
+std::string request_id_of(const request& req) {
+  auto given = req["X-Request-Id"];
+  bool sane =
+      !given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
+               c == '-';
+      });
+  return sane ? std::string(given) : base::random_hex(8);
+}
+
+std::string_view path_of_target(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+std::string session_of_target(std::string_view target) {
+  auto path = path_of_target(target);
+  for (std::string_view prefix : {"/api/sessions/", "/api/admin/sessions/", "/ws/"}) {
+    if (path.substr(0, prefix.size()) != prefix) continue;
+    auto id = path.substr(prefix.size());
+    return std::string(id.substr(0, id.find('/')));
+  }
+  return {};
+}
+
+response redirect_to_https(const request& req, std::uint16_t https_port) {
+  std::string_view host = req[http::field::host];
+  // Host is host[:port] or [v6]:port; keep the name, drop the port.
+  if (!host.empty() && host.front() == '[') {
+    auto end = host.find(']');
+    host = end == std::string_view::npos ? std::string_view() : host.substr(0, end + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  bool sane =
+      !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '[' ||
+               c == ']' || c == ':';
+      });
+  if (!sane)
+    return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                      "a Host header is required");
+  std::string location = "https://" + std::string(host);
+  if (https_port != 443) location += ":" + std::to_string(https_port);
+  auto target = req.target();
+  location += !target.empty() && target.front() == '/' ? std::string(target) : "/";
+  response res{http::status::moved_permanently, req.version()};
+  res.set(http::field::location, location);
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = "this server speaks HTTPS: " + location + "\n";
+  res.keep_alive(false);
+  return res;
+}
 
 void add_security_headers(response& res) {
   res.set(http::field::server, "roomd/" ROOMS_VERSION);

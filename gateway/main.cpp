@@ -82,13 +82,14 @@ std::unique_ptr<runner::runner> make_runner(const gateway::roomd_options& o) {
   return nullptr;
 }
 
-/// Blocks the stop signals in every thread (the main thread waits for them), ignores SIGPIPE
-/// and raises the descriptor limit. Returns the stop signals.
+/// Blocks the signals the main thread waits for (stop: TERM, INT; reload TLS: HUP) in every
+/// thread, ignores SIGPIPE and raises the descriptor limit. Returns the waited-for signals.
 sigset_t prepare_process() {
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   // Every connection is a descriptor: take the hard limit (the soft default is often 1024).
@@ -134,7 +135,8 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
     std::cerr << "roomd: " << err << "\n";
     exit_code = 1;
   } else {
-    ROOMS_LOG(info, "roomd " << ROOMS_VERSION << " listening on http://" << gw.host << ":"
+    ROOMS_LOG(info, "roomd " << ROOMS_VERSION << " listening on "
+                             << (server.tls() ? "https://" : "http://") << gw.host << ":"
                              << server.port() << " (data " << opts.data_dir
                              << (opts.fsync ? ", fsync" : ", WAL") << ")");
     if (const auto& port_file = opts.port_file; !port_file.empty()) {
@@ -143,7 +145,14 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
       std::filesystem::rename(port_file + ".tmp", port_file, ec);
     }
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    // SIGHUP reloads the certificate (new connections only); the others stop.
+    while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+      if (!server.tls()) {
+        ROOMS_LOG(info, "SIGHUP: TLS is off, nothing to reload");
+      } else if (auto err = server.reload_tls(); !err.empty()) {
+        ROOMS_LOG(error, "SIGHUP: " << err);
+      }
+    }
     ROOMS_LOG(info, "signal " << sig << ": shutting down");
     server.stop();
     caf::scoped_actor self{system};
@@ -152,9 +161,10 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
                  [](caf::error& err) {
                    ROOMS_LOG(warn, "rooms did not all stop cleanly: " << caf::to_string(err));
                  });
-    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-    if (cluster.router) caf::anon_send_exit(cluster.router, caf::exit_reason::user_shutdown);
   }
+  // Also after a failed start: the actor system waits for every actor before it goes.
+  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  if (cluster.router) caf::anon_send_exit(cluster.router, caf::exit_reason::user_shutdown);
   return exit_code;
 }
 
@@ -165,12 +175,25 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("roomd ") + ROOMS_VERSION);
   gateway::roomd_options opts;
   gateway::define_roomd_options(app, opts);
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::FileError& e) {
+    // --config FILE that cannot be read, or a name in it that is no flag: one line (CLI11
+    // would add its usage text).
+    std::cerr << "roomd: --config: " << e.what() << "\n";
+    return 2;
+  } catch (const CLI::ConfigError& e) {
+    std::cerr << "roomd: --config: " << e.what() << "\n";
+    return 2;
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
   if (auto err = gateway::resolve_roomd_options(opts); !err.empty()) {
     std::cerr << "roomd: " << err << "\n";
     return 2;
   }
   log::set_level(opts.level);
+  log::set_format(opts.format);
   gateway::cluster_options cluster;
   if (auto err = load_cluster(opts, cluster); !err.empty()) {
     std::cerr << "roomd: " << err << "\n";

@@ -1,15 +1,77 @@
 #include "gateway/roomd_options.hpp"
 
+#include <cstdlib>
+
 #include "base/duration.hpp"
 
 namespace rooms::gateway {
 
+namespace {
+
+const char* env(const char* name) {
+  const char* value = std::getenv(name);
+  return value && *value ? value : nullptr;
+}
+
+/// A port number 0-65535 in `text` (digits only), or -1.
+long parse_port(const std::string& text) {
+  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  long port = std::stol(text);
+  return port <= 65535 ? port : -1;
+}
+
+/// The config file's reader: TOML-style `name = value` lines (CLI11), except that an option
+/// whose variable is set keeps the variable's value (CLI11 alone would let the file win), and
+/// PORT replaces the port of the file's `listen` (it is weaker only than --listen and
+/// ROOMD_LISTEN).
+class env_first_config : public CLI::ConfigTOML {
+ public:
+  explicit env_first_config(const CLI::App& app) : app_(app) {}
+
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    auto items = CLI::ConfigTOML::from_config(input);
+    std::vector<CLI::ConfigItem> kept;
+    for (auto& item : items) {
+      const CLI::Option* opt =
+          item.parents.empty() ? app_.get_option_no_throw("--" + item.name) : nullptr;
+      if (opt && !opt->get_envname().empty() && env(opt->get_envname().c_str())) continue;
+      if (opt && item.name == "listen" && env("PORT") && item.inputs.size() == 1) {
+        auto colon = item.inputs[0].rfind(':');
+        if (colon != std::string::npos)
+          item.inputs[0] = item.inputs[0].substr(0, colon + 1) + env("PORT");
+      }
+      kept.push_back(std::move(item));
+    }
+    return kept;
+  }
+
+ private:
+  const CLI::App& app_;
+};
+
+/// The Origin a browser sends for a page at `url` (scheme://host[:port]), or empty.
+std::string origin_of_url(std::string url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos || scheme == 0) return {};
+  auto path = url.find('/', scheme + 3);
+  if (path != std::string::npos) url.resize(path);
+  return url.size() > scheme + 3 ? url : std::string();
+}
+
+}  // namespace
+
 void define_roomd_options(CLI::App& app, roomd_options& o) {
   auto& gw = o.gateway;
   auto& room = o.room;
+  app.set_config("--config", default_config_file,
+                 "read options from this file (name = value lines, names as the flags without "
+                 "--); flags and variables beat it; a missing default file is fine");
+  app.config_formatter(std::make_shared<env_first_config>(app));
+  app.allow_config_extras(false);  // a misspelt name is an error, not silently ignored
   app.add_option("--listen", o.listen, "HOST:PORT to listen on; port 0 picks a free one")
       ->envname("ROOMD_LISTEN")
-      ->capture_default_str();
+      ->default_str("127.0.0.1:8080 (PORT sets the port)");
   app.add_option("--data-dir", o.data_dir, "RocksDB data directory")
       ->envname("ROOMD_DATA_DIR")
       ->capture_default_str();
@@ -41,6 +103,17 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
   app.add_option("--log-level", o.log_level, "debug, info, warn, error, off")
       ->envname("ROOMD_LOG_LEVEL")
       ->capture_default_str();
+  app.add_option("--log-format", o.log_format, "text, or json: one object per line")
+      ->envname("ROOMD_LOG_FORMAT")
+      ->capture_default_str();
+  app.add_option("--tls-cert", gw.tls_cert,
+                 "PEM certificate chain: serve HTTPS and WSS (reloaded on SIGHUP)")
+      ->envname("ROOMD_TLS_CERT");
+  app.add_option("--tls-key", gw.tls_key, "PEM private key of --tls-cert")
+      ->envname("ROOMD_TLS_KEY");
+  app.add_option("--http-redirect-port", gw.http_redirect_port,
+                 "with TLS: also listen on this plain-HTTP port and redirect (301) to https")
+      ->envname("ROOMD_HTTP_REDIRECT_PORT");
   app.add_option("--allowed-origin", gw.allowed_origins,
                  "an extra Origin allowed to open WebSockets (repeatable)");
   app.add_option("--max-participants", room.max_participants, "participants per room")
@@ -94,6 +167,7 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
 std::string resolve_roomd_options(roomd_options& o) {
   if (!log::parse_level(o.log_level, o.level))
     return "--log-level must be debug, info, warn, error or off";
+  if (!log::parse_format(o.log_format, o.format)) return "--log-format must be text or json";
   struct duration_flag {
     const char* name;
     const std::string& text;
@@ -115,14 +189,32 @@ std::string resolve_roomd_options(roomd_options& o) {
     d.out = *parsed;
   }
   if (o.gateway.header_timeout.count() == 0) return "--header-timeout must be more than 0";
+  if (o.listen.empty()) {
+    std::string port = "8080";
+    if (const char* p = env("PORT")) {
+      if (parse_port(p) < 0)
+        return std::string("PORT must be a port number (0-65535), not \"") + p + "\"";
+      port = p;
+    }
+    o.listen = "127.0.0.1:" + port;
+  }
   auto colon = o.listen.rfind(':');
   if (colon == std::string::npos) return "--listen takes HOST:PORT";
   o.gateway.host = o.listen.substr(0, colon);
-  try {
-    o.gateway.port = static_cast<std::uint16_t>(std::stoul(o.listen.substr(colon + 1)));
-  } catch (...) {
-    return "bad port in --listen " + o.listen;
+  auto port = parse_port(o.listen.substr(colon + 1));
+  if (port < 0) return "bad port in --listen " + o.listen;
+  o.gateway.port = static_cast<std::uint16_t>(port);
+  if (const char* client_url = env("CLIENT_URL")) {
+    auto origin = origin_of_url(client_url);
+    if (origin.empty())
+      return std::string("CLIENT_URL must be a URL such as https://rooms.example.com, not \"") +
+             client_url + "\"";
+    o.gateway.allowed_origins.push_back(origin);
   }
+  if (o.gateway.tls_cert.empty() != o.gateway.tls_key.empty())
+    return "--tls-cert and --tls-key go together";
+  if (o.gateway.http_redirect_port != 0 && o.gateway.tls_cert.empty())
+    return "--http-redirect-port needs --tls-cert and --tls-key";
   if (o.cluster_file.empty() != o.node_id.empty()) return "--cluster and --node-id go together";
   if (o.runner == "piston" && o.piston_url.empty()) return "--runner piston needs --piston-url";
   return {};

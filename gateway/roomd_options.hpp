@@ -1,6 +1,7 @@
 #pragma once
-/// roomd's command line: one struct that CLI11 fills from the flags and their ROOMD_* variables
-/// (README.md "roomd flags" is the contract: names, variables and defaults).
+/// roomd's command line: one struct that CLI11 fills from the flags, their ROOMD_* variables and
+/// the config file (README.md "roomd flags" is the contract: names, variables and defaults;
+/// docs/operations.md "Configure" the order: flag, variable, PORT, file, default).
 
 #include <chrono>
 #include <cstddef>
@@ -14,15 +15,22 @@
 
 namespace rooms::gateway {
 
-/// Everything roomd is told. A flag beats its variable; an empty variable counts as unset.
+/// The config file roomd reads when --config is not given (missing is fine).
+inline constexpr const char* default_config_file = "/etc/roomd/roomd.conf";
+
+/// Everything roomd is told. A flag beats its variable, a variable the config file; an empty
+/// variable counts as unset.
 struct roomd_options {
   // -- as given; resolve_roomd_options turns them into the values below --
-  /// HOST:PORT; port 0 picks a free one. ROOMD_LISTEN. Default: 127.0.0.1:8080.
-  std::string listen = "127.0.0.1:8080";
+  /// HOST:PORT; port 0 picks a free one. ROOMD_LISTEN; else PORT (the original system's
+  /// variable) sets the port. Default (empty): 127.0.0.1:8080.
+  std::string listen;
   /// Keep a session this long after its last activity. ROOMD_RETENTION. Default: 24h.
   std::string retention = "24h";
   /// debug, info, warn, error, off. ROOMD_LOG_LEVEL. Default: info.
   std::string log_level = "info";
+  /// text or json (one object per line). ROOMD_LOG_FORMAT. Default: text.
+  std::string log_format = "text";
   /// Durations of the room and the gateway. Defaults: 5s, 30s, 60s, 10s, 30s.
   std::string run_timeout = "5s", resume_grace = "30s", idle_passivate = "60s",
               join_timeout = "10s", header_timeout = "30s";
@@ -55,13 +63,16 @@ struct roomd_options {
   std::chrono::milliseconds retention_ms{0};
   std::chrono::milliseconds run_timeout_ms{0};
   log::level level = log::level::info;
+  log::format format = log::format::text;
 };
 
 /// Defines every flag of roomd on `app`, bound to `o`.
 void define_roomd_options(CLI::App& app, roomd_options& o);
 
 /// Checks and converts what the flags hold as text (durations, HOST:PORT, the log level) into
-/// `o`'s resolved fields, `o.room` and `o.gateway`. An error message, or empty when all is well.
+/// `o`'s resolved fields, `o.room` and `o.gateway`; reads the original system's PORT (when no
+/// listen address is set) and CLIENT_URL (one more allowed origin). An error message, or empty
+/// when all is well.
 std::string resolve_roomd_options(roomd_options& o);
 
 }  // namespace rooms::gateway

@@ -72,6 +72,14 @@ struct gateway_options {
   std::string turn_secret;
   /// How long handed-out TURN credentials are valid. Default: 1 h.
   std::chrono::seconds turn_ttl{3600};
+  /// PEM certificate chain: serve HTTPS and WSS on `port` (reloaded with server::reload_tls).
+  /// Default: none (plain HTTP).
+  std::string tls_cert;
+  /// PEM private key of tls_cert. Default: none.
+  std::string tls_key;
+  /// With TLS: a second, plain-HTTP port on `host` that answers every request with a 301 to
+  /// https://<host>:<port><path>. 0: none. Default: 0.
+  std::uint16_t http_redirect_port = 0;
 };
 
 /// Membership when roomd is one node of several (roomd --cluster FILE --node-id ID).
@@ -98,6 +106,12 @@ class server {
   std::string start();
   /// The bound port (after start).
   std::uint16_t port() const;
+  /// Whether the port speaks TLS (options.tls_cert).
+  bool tls() const;
+  /// Reads the certificate and key files again; new connections get them, open ones keep
+  /// theirs. On an error (named as at start) the old ones stay in use. Blocks on file I/O:
+  /// call from the thread that handles signals. Returns the error, or empty.
+  std::string reload_tls();
   /// Stops accepting, closes every WebSocket (1001), waits for the I/O threads.
   void stop();
 

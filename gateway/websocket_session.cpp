@@ -17,6 +17,11 @@ namespace rooms::gateway::detail {
 // discards what the peer sends until it closes its side, bounded in time and bytes so a peer
 // that never stops cannot hold the connection. Beast's websocket::stream finds it by
 // argument-dependent lookup (it is declared before any stream operation below).
+//
+// Over TLS the drain is the same, on the TCP stream under TLS: after the WebSocket close
+// handshake nothing more is read as TLS (the bytes are discarded unread) and no close_notify
+// is sent, since a peer still writing its frame would never answer one; the TCP FIN ends the
+// connection, as RFC 6455 7.1.1 has the server do.
 
 /// Bounds of the drain: past either, the socket is closed anyway (a reset if bytes remain).
 inline constexpr std::chrono::seconds teardown_drain_time{2};
@@ -26,7 +31,7 @@ inline constexpr std::size_t teardown_drain_bytes = std::size_t{64} << 20;
 /// close. Always completes without an error: the socket is closed either way.
 struct draining_teardown_op {
   static constexpr std::size_t chunk = 64 << 10;
-  draining_tcp_stream& stream;
+  beast::tcp_stream& stream;  ///< under TLS, if any
   beast::role_type role;
   std::unique_ptr<char[]> buffer = std::make_unique<char[]>(chunk);
   std::size_t drained = 0;
@@ -55,9 +60,9 @@ struct draining_teardown_op {
 
 /// Found by Beast's websocket::stream (argument-dependent lookup) in place of its own.
 template <class TeardownHandler>
-void async_teardown(beast::role_type role, draining_tcp_stream& stream, TeardownHandler&& handler) {
-  net::async_compose<TeardownHandler, void(beast::error_code)>(draining_teardown_op{stream, role},
-                                                               handler, stream);
+void async_teardown(beast::role_type role, connection_stream& stream, TeardownHandler&& handler) {
+  net::async_compose<TeardownHandler, void(beast::error_code)>(
+      draining_teardown_op{stream.next_layer(), role}, handler, stream.next_layer());
 }
 
 using namespace rooms::actors;
@@ -178,12 +183,12 @@ websocket::close_reason make_close_reason(std::uint16_t code, const std::string&
 
 }  // namespace
 
-void start_websocket(context& ctx, beast::tcp_stream&& stream, request req,
+void start_websocket(context& ctx, connection_stream&& stream, request req,
                      const std::string& session_id) {
   std::make_shared<websocket_session>(ctx, std::move(stream), session_id)->run(std::move(req));
 }
 
-websocket_session::websocket_session(context& ctx, beast::tcp_stream&& stream,
+websocket_session::websocket_session(context& ctx, connection_stream&& stream,
                                      std::string session_id)
     : ctx_(ctx),
       ws_(std::move(stream)),
@@ -280,6 +285,7 @@ void websocket_session::deliver(caf::message frame) {
         self->queued_bytes_ + size > self->ctx_.options.max_send_queue_bytes) {
       // A slow consumer must never slow its room or grow memory without bound.
       self->ctx_.ws_closed_slow.fetch_add(1);
+      log::scoped_context scope({self->session_id_, "", ""});
       ROOMS_LOG(info, "session " << self->session_id_ << ": closing a slow consumer ("
                                  << self->queue_.size() << " frames queued)");
       return self->start_close(domain::value(domain::close_code::policy), "slow consumer");

@@ -21,6 +21,10 @@
 #include "query/service.hpp"
 #include "questions/question_store.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace rooms::gateway::detail {
 
 namespace beast = boost::beast;
@@ -33,6 +37,7 @@ using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
 class websocket_session;
+class connection_stream;
 
 /// A token bucket: `rate` tokens per second up to `burst`. Not thread safe.
 using token_bucket = base::token_bucket;
@@ -98,6 +103,17 @@ struct context {
 
   std::mutex sockets_mutex;
   std::map<websocket_session*, std::weak_ptr<websocket_session>> sockets;
+
+  // -- TLS (options.tls_cert) --
+  bool tls_enabled() const { return !options.tls_cert.empty(); }
+  /// The context a new TLS connection takes; a reload swaps it, connections keep theirs.
+  std::shared_ptr<net::ssl::context> current_tls() {
+    std::lock_guard lock(tls_mutex);
+    return tls;
+  }
+  std::mutex tls_mutex;
+  std::shared_ptr<net::ssl::context> tls;  ///< guarded by tls_mutex
+  std::uint16_t https_port = 0;            ///< the bound TLS port, for redirects
 };
 
 /// Security headers every response carries.
@@ -128,7 +144,7 @@ response handle_static(context& ctx, const request& req);
 bool is_api_request(const request& req);
 
 /// Starts a WebSocket session on an upgraded HTTP connection.
-void start_websocket(context& ctx, beast::tcp_stream&& stream, request req,
+void start_websocket(context& ctx, connection_stream&& stream, request req,
                      const std::string& session_id);
 
 }  // namespace rooms::gateway::detail

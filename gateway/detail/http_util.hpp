@@ -40,6 +40,20 @@ std::optional<response> check_admin(const context& ctx, const request& req);
 std::optional<response> check_session_access(const context& ctx, const request& req,
                                              const eventlog::session_meta& meta);
 
+// -- the HTTP connection's helpers (server.cpp) --
+
+/// The request's X-Request-Id when it is sane (1-64 characters of A-Z a-z 0-9 . _ : -), else a
+/// fresh random one (16 hex digits): logged with each line about the request, and echoed.
+std::string request_id_of(const request& req);
+/// The session a target is about (/api/sessions/<id>..., /api/admin/sessions/<id>..., /ws/<id>),
+/// for the log; empty when none.
+std::string session_of_target(std::string_view target);
+/// The target's path without its query (queries never reach the log: they may carry anything).
+std::string_view path_of_target(std::string_view target);
+/// 301 to https://<the request's host>:<https_port><target> (the redirect port); 400 without a
+/// sane Host header.
+response redirect_to_https(const request& req, std::uint16_t https_port);
+
 /// Maps a log status to the HTTP answer (the one place that does so).
 response log_error(const request& req, const eventlog::status& s);
 /// 405 for a known path asked with another method.

@@ -6,20 +6,14 @@
 #include <memory>
 #include <string>
 
+#include "gateway/detail/connection_stream.hpp"
 #include "gateway/detail/context.hpp"
 
 namespace rooms::gateway::detail {
 
-/// The TCP stream under a WebSocket: a beast::tcp_stream whose WebSocket teardown drains what
-/// the peer still sends after our close frame (its async_teardown, websocket_session.cpp).
-class draining_tcp_stream : public beast::tcp_stream {
- public:
-  explicit draining_tcp_stream(beast::tcp_stream&& stream) : beast::tcp_stream(std::move(stream)) {}
-};
-
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
  public:
-  websocket_session(context& ctx, beast::tcp_stream&& stream, std::string session_id);
+  websocket_session(context& ctx, connection_stream&& stream, std::string session_id);
   ~websocket_session();
 
   /// Accepts the upgrade and starts reading.
@@ -48,7 +42,9 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   void finish();
 
   context& ctx_;
-  websocket::stream<draining_tcp_stream> ws_;
+  /// Plain or TLS; its WebSocket teardown drains what the peer still sends after our close
+  /// frame (async_teardown in websocket_session.cpp).
+  websocket::stream<connection_stream> ws_;
   beast::flat_buffer buffer_;
   std::string session_id_;
   caf::actor conn_;                 ///< our connection actor

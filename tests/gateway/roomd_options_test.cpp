@@ -6,17 +6,31 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include "tests/testing/temp_dir.hpp"
 
 namespace rooms::gateway {
 namespace {
 
 using std::chrono::milliseconds;
 
-const char* const variables[] = {"ROOMD_LISTEN",     "ROOMD_DATA_DIR", "ROOMD_WEB_DIR",
-                                 "ROOMD_RETENTION",  "ROOMD_FSYNC",    "ROOMD_RUNNER",
-                                 "ROOMD_PISTON_URL", "ROOMD_LOG_LEVEL"};
+const char* const variables[] = {"ROOMD_LISTEN",
+                                 "ROOMD_DATA_DIR",
+                                 "ROOMD_WEB_DIR",
+                                 "ROOMD_RETENTION",
+                                 "ROOMD_FSYNC",
+                                 "ROOMD_RUNNER",
+                                 "ROOMD_PISTON_URL",
+                                 "ROOMD_LOG_LEVEL",
+                                 "ROOMD_LOG_FORMAT",
+                                 "ROOMD_TLS_CERT",
+                                 "ROOMD_TLS_KEY",
+                                 "ROOMD_HTTP_REDIRECT_PORT",
+                                 "PORT",
+                                 "CLIENT_URL"};
 
 class RoomdOptions : public ::testing::Test {
  protected:
@@ -27,6 +41,13 @@ class RoomdOptions : public ::testing::Test {
 
   /// Parses `args` and resolves; the resolve error (empty when fine). A CLI11 error fails the test.
   std::string parse(std::vector<std::string> args) {
+    auto err = try_parse(std::move(args));
+    if (err.rfind("CLI11: ", 0) == 0) ADD_FAILURE() << err;
+    return err;
+  }
+
+  /// parse() that returns CLI11's error as "CLI11: <what>" instead of failing.
+  std::string try_parse(std::vector<std::string> args) {
     CLI::App app;
     define_roomd_options(app, opts);
     std::vector<const char*> argv = {"roomd"};
@@ -34,8 +55,7 @@ class RoomdOptions : public ::testing::Test {
     try {
       app.parse(static_cast<int>(argv.size()), argv.data());
     } catch (const CLI::ParseError& e) {
-      ADD_FAILURE() << "CLI11: " << e.what();
-      return "parse error";
+      return std::string("CLI11: ") + e.what();
     }
     return resolve_roomd_options(opts);
   }
@@ -166,6 +186,108 @@ TEST_F(RoomdOptions, BadValuesAreNamed) {
   EXPECT_EQ(parse({"--cluster", "nodes.txt"}), "--cluster and --node-id go together");
   opts = {};
   EXPECT_EQ(parse({"--runner", "piston"}), "--runner piston needs --piston-url");
+}
+
+TEST_F(RoomdOptions, TheOriginalSystemsPortAndClientUrl) {
+  ::setenv("PORT", "3001", 1);
+  ::setenv("CLIENT_URL", "https://rooms.example.com/", 1);
+  ASSERT_EQ(parse({}), "");
+  EXPECT_EQ(opts.gateway.host, "127.0.0.1");
+  EXPECT_EQ(opts.gateway.port, 3001);
+  EXPECT_EQ(opts.gateway.allowed_origins, (std::vector<std::string>{"https://rooms.example.com"}))
+      << "an Origin has no path nor trailing slash";
+  opts = {};
+  ::setenv("ROOMD_LISTEN", "0.0.0.0:9000", 1);
+  ASSERT_EQ(parse({"--allowed-origin", "https://a"}), "");
+  EXPECT_EQ(opts.gateway.port, 9000) << "ROOMD_LISTEN beats PORT";
+  EXPECT_EQ(opts.gateway.allowed_origins,
+            (std::vector<std::string>{"https://a", "https://rooms.example.com"}))
+      << "CLIENT_URL adds to the flags";
+  opts = {};
+  ::unsetenv("ROOMD_LISTEN");
+  ::setenv("PORT", "80000", 1);
+  EXPECT_EQ(parse({}), "PORT must be a port number (0-65535), not \"80000\"");
+  opts = {};
+  ::unsetenv("PORT");
+  ::setenv("CLIENT_URL", "rooms.example.com", 1);
+  EXPECT_NE(parse({}).find("CLIENT_URL must be a URL"), std::string::npos);
+}
+
+TEST_F(RoomdOptions, TlsAndLogFlags) {
+  ASSERT_EQ(parse({"--tls-cert", "/c.pem", "--tls-key", "/k.pem", "--http-redirect-port", "8081",
+                   "--log-format", "json"}),
+            "");
+  EXPECT_EQ(opts.gateway.tls_cert, "/c.pem");
+  EXPECT_EQ(opts.gateway.tls_key, "/k.pem");
+  EXPECT_EQ(opts.gateway.http_redirect_port, 8081);
+  EXPECT_EQ(opts.format, log::format::json);
+  opts = {};
+  EXPECT_EQ(parse({"--tls-cert", "/c.pem"}), "--tls-cert and --tls-key go together");
+  opts = {};
+  EXPECT_EQ(parse({"--http-redirect-port", "8081"}),
+            "--http-redirect-port needs --tls-cert and --tls-key");
+  opts = {};
+  EXPECT_EQ(parse({"--log-format", "xml"}), "--log-format must be text or json");
+  opts = {};
+  EXPECT_EQ(parse({"--listen", "127.0.0.1:70000"}), "bad port in --listen 127.0.0.1:70000");
+}
+
+class RoomdConfigFile : public RoomdOptions {
+ protected:
+  std::string write_config(const std::string& text) {
+    auto path = (dir_.path() / "roomd.conf").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  rooms::testing::temp_dir dir_;
+};
+
+TEST_F(RoomdConfigFile, ValuesComeFromTheFileAndFlagsAndVariablesBeatIt) {
+  auto conf = write_config(
+      "# roomd.conf\n"
+      "listen = \"0.0.0.0:8443\"\n"
+      "data-dir = \"/var/lib/roomd\"\n"
+      "retention = \"7d\"\n"
+      "fsync = true\n"
+      "log-format = \"json\"\n"
+      "allowed-origin = [\"https://a\", \"https://b\"]\n"
+      "max-participants = 8\n");
+  ASSERT_EQ(parse({"--config", conf}), "");
+  EXPECT_EQ(opts.gateway.host, "0.0.0.0");
+  EXPECT_EQ(opts.gateway.port, 8443);
+  EXPECT_EQ(opts.data_dir, "/var/lib/roomd");
+  EXPECT_EQ(opts.retention_ms, std::chrono::hours(24 * 7));
+  EXPECT_TRUE(opts.fsync);
+  EXPECT_EQ(opts.format, log::format::json);
+  EXPECT_EQ(opts.gateway.allowed_origins, (std::vector<std::string>{"https://a", "https://b"}));
+  EXPECT_EQ(opts.room.max_participants, 8u);
+
+  opts = {};
+  ::setenv("ROOMD_DATA_DIR", "/from/env", 1);
+  ::setenv("PORT", "9443", 1);
+  ASSERT_EQ(parse({"--config", conf, "--retention", "1h"}), "");
+  EXPECT_EQ(opts.retention_ms, std::chrono::hours(1)) << "a flag beats the file";
+  EXPECT_EQ(opts.data_dir, "/from/env") << "a variable beats the file";
+  EXPECT_EQ(opts.gateway.host, "0.0.0.0") << "PORT replaces only the file's port";
+  EXPECT_EQ(opts.gateway.port, 9443);
+  EXPECT_TRUE(opts.fsync) << "what nothing overrides stays the file's";
+}
+
+TEST_F(RoomdConfigFile, AMissingExplicitFileOrAnUnknownNameIsAnError) {
+  auto missing = (dir_.path() / "nope.conf").string();
+  EXPECT_NE(try_parse({"--config", missing}).find("nope.conf"), std::string::npos);
+  opts = {};
+  auto conf = write_config("lisen = \"0.0.0.0:1\"\n");
+  EXPECT_NE(try_parse({"--config", conf}).find("lisen"), std::string::npos)
+      << "a misspelt name is not silently ignored";
+}
+
+TEST_F(RoomdConfigFile, TheDefaultFileIsOptional) {
+  // The test machine has no /etc/roomd/roomd.conf (roomd's default): parsing still works.
+  if (std::filesystem::exists(default_config_file))
+    GTEST_SKIP() << default_config_file << " exists on this machine";
+  EXPECT_EQ(parse({}), "");
+  EXPECT_EQ(opts.gateway.port, 8080);
 }
 
 }  // namespace

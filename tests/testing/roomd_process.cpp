@@ -54,6 +54,10 @@ roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extr
     args.push_back("--runner");
     args.push_back("none");
   }
+  // Over TLS /health cannot be asked in plain HTTP: the port file (written once listening) is
+  // the sign of life.
+  const bool tls =
+      std::find(extra_args.begin(), extra_args.end(), "--tls-cert") != extra_args.end();
   for (auto& a : extra_args) args.push_back(std::move(a));
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -79,6 +83,7 @@ roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extr
     }
     std::ifstream in(port_file);
     if (in >> port_ && port_ > 0) {
+      if (tls) return;
       try {
         if (http_call(port_, "GET", "/health").status == 200) return;
       } catch (...) {

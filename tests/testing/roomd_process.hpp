@@ -18,7 +18,8 @@ class roomd_process {
   /// Starts `roomd --listen 127.0.0.1:0 --data-dir <data_dir>` plus `extra_args` (their own
   /// `--listen` replaces the ephemeral port; and
   /// `--runner none` unless they choose a runner)
-  /// and waits until /health answers (fails the test after 20 s). stderr goes to
+  /// and waits until /health answers (with --tls-cert: until the port file is written; fails
+  /// the test after 20 s). stderr goes to
   /// <data_dir>/../roomd-<pid>.log so failures can show it.
   explicit roomd_process(std::string data_dir, std::vector<std::string> extra_args = {});
   ~roomd_process();

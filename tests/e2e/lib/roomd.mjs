@@ -13,6 +13,7 @@ export const WEB_DIR = process.env.ROOMD_WEB_DIR || path.join(repoRoot, 'web/dis
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** With `--tls-cert` in extraArgs the url is https and the port file alone says it listens. */
 export async function startRoomd({ env = {}, extraArgs = [] } = {}) {
   if (!fs.existsSync(ROOMD_BIN)) throw new Error(`roomd not found at ${ROOMD_BIN} (set ROOMD_BIN)`);
   if (!fs.existsSync(path.join(WEB_DIR, 'index.html'))) throw new Error(`${WEB_DIR}/index.html missing: run "npm run build" in web/`);
@@ -51,8 +52,9 @@ export async function startRoomd({ env = {}, extraArgs = [] } = {}) {
     proc.kill('SIGKILL');
     throw new Error(`roomd did not write its port file within 120 s:\n${stderr}`);
   }
-  const url = `http://127.0.0.1:${port}`;
-  while (Date.now() < deadline) {
+  const tls = extraArgs.includes('--tls-cert');
+  const url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  while (!tls && Date.now() < deadline) {
     try {
       const r = await fetch(`${url}/health`);
       if (r.ok) break;
