@@ -44,11 +44,11 @@ enum class event_type : std::uint8_t {
   note_added = 9,
   focus_changed = 10,
   session_expired = 11,
-  phase_changed = 12,     ///< lobby -> live -> ended (reopen: live)
-  controls_changed = 13,  ///< an interviewer locked the editor or disabled runs
-  scorecard_saved = 14,   ///< an interviewer's scorecard, last save wins
+  phase_changed = 12,       ///< lobby -> live -> ended (reopen: live)
+  controls_changed = 13,    ///< an interviewer locked the editor or disabled runs
+  scorecard_saved = 14,     ///< an interviewer's scorecard, last save wins
   call_state_changed = 15,  ///< a participant joined, left or muted the call
-  question_loaded = 16,  ///< an interviewer loaded a question (the exact stored version)
+  question_loaded = 16,     ///< an interviewer loaded a question (the exact stored version)
   tests_started = 17,
   tests_finished = 18,
 };

@@ -12,9 +12,9 @@ namespace {
 using json = nlohmann::json;
 
 constexpr std::array<std::string_view, 13> command_types = {
-    "join_session", "code_update",  "pull", "cursor_update", "language_change", "run_code",
-    "add_note",     "focus_change", "ping", "call_signal",   "call_state", "load_question",
-    "run_tests"};
+    "join_session", "code_update",   "pull",         "cursor_update", "language_change",
+    "run_code",     "add_note",      "focus_change", "ping",          "call_signal",
+    "call_state",   "load_question", "run_tests"};
 
 /// The v2 interview commands (interview.hpp), kept apart so each addition stays one line.
 constexpr std::array<std::string_view, 5> interview_command_types = {

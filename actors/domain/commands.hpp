@@ -56,7 +56,7 @@ struct client_update {
   std::string client_id;
   nlohmann::json changes;  ///< as sent: logged and broadcast unchanged
   changeset parsed;
-  std::optional<std::string> origin;      ///< paste signal: "typed", "paste", "drop", "undo", "other"
+  std::optional<std::string> origin;  ///< paste signal: "typed", "paste", "drop", "undo", "other"
   std::optional<std::string> paste_from;  ///< for a paste or drop: "outside" or "inside"
 };
 

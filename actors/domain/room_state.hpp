@@ -65,7 +65,7 @@ struct room_state {
   /// What scorecards rate: the defaults until a question names its own.
   std::vector<std::string> criteria = default_criteria();
   std::map<std::string, scorecard> scorecards;  ///< by interviewer participant id
-  std::map<std::string, call_media> calls;  ///< who is in the call, by participant id
+  std::map<std::string, call_media> calls;      ///< who is in the call, by participant id
   /// question_loaded payload of the question loaded last (every test whole: interviewer-grade;
   /// actors/question_view.hpp makes the candidate's view); null if none.
   nlohmann::json question;

@@ -1,5 +1,5 @@
-/// Fuzz target (a): ChangeSet JSON parsing and apply (actors/changeset.hpp), plus the UTF-8 /
-/// UTF-16 conversions. Input: arbitrary text, parsed as JSON the way the room parses a frame.
+/// Fuzz target (a): ChangeSet JSON parsing and apply (actors/domain/changeset.hpp), plus the UTF-8
+/// / UTF-16 conversions. Input: arbitrary text, parsed as JSON the way the room parses a frame.
 ///
 /// Invariants: from_json never throws; a parsed change set applies to a document of exactly
 /// its length and to nothing else, giving new_length() units equal to a naive reference;

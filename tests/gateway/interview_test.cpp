@@ -103,7 +103,7 @@ TEST_F(interview, a_lobby_candidate_waits_and_sees_nothing_until_the_start) {
   EXPECT_EQ((*fresh)["participants"].size(), 2u);
   EXPECT_FALSE(fresh->contains("scorecards")) << "never for a candidate";
   cal.version = fresh->value("version", std::uint64_t{0});
-  cal.doc = actors::utf8_to_utf16(fresh->value("doc", ""));
+  cal.doc = domain::utf8_to_utf16(fresh->value("doc", ""));
   ASSERT_TRUE(push(cal, insert_at(cal.doc.size(), cal.doc.size(), "!")));
   EXPECT_EQ(latest_state(server, s).value("phase", ""), "live");
   // Starting twice is refused and logs nothing.
