@@ -72,6 +72,10 @@ struct room_config {
   /// Recent code updates kept in memory for pull, resume and cursor mapping (older ones are
   /// read from the log, without blocking the room). Default: 4096.
   std::size_t history_window = 4096;
+  /// The most recent updates kept even when every member has acknowledged them: a client's
+  /// cursor or pull may still name a version a little older than its last push (its messages
+  /// cross the server's echo). 256 keystrokes are about 12 KiB. Default: 256.
+  std::size_t history_min_entries = 256;
   /// Bytes the in-memory history may hold, entries and their inserted text (a keystroke takes
   /// 48 bytes, a large paste its size); past it, older updates are read from the log.
   /// Default: 4 MiB.

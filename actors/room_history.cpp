@@ -44,8 +44,9 @@ void room::trim_history() {
   }
   const auto& cfg = st_.svc->config;
   while (!st_.history.empty() &&
-         (st_.history.front().version <= needed_after || st_.history.size() > cfg.history_window ||
-          st_.history_bytes > cfg.history_max_bytes)) {
+         ((st_.history.front().version <= needed_after &&
+           st_.history.size() > cfg.history_min_entries) ||
+          st_.history.size() > cfg.history_window || st_.history_bytes > cfg.history_max_bytes)) {
     st_.history_bytes -= entry_bytes(st_.history.front());
     st_.history.pop_front();
   }

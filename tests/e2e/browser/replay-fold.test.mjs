@@ -440,7 +440,7 @@ async function statesOf({ s, events }) {
 }
 
 test('the web fold equals GET /state?seq=n at every seq of every recorded session', async (t) => {
-  assert.equal(recorded.length, 5);
+  assert.equal(recorded.length, 6);
   for (const rec of recorded) {
     const states = await statesOf(rec);
     states.forEach((st, i) => assert.equal(st.seq, rec.events[i].seq));
