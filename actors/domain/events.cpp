@@ -1,58 +1,14 @@
 #include "actors/domain/events.hpp"
 
+#include "actors/domain/detail/payload_fields.hpp"
+
 namespace rooms::domain::events {
 
 namespace {
 
 using json = nlohmann::json;
 
-payload_error malformed(std::string message) {
-  return {"malformed", std::move(message)};
-}
-
-bool is_uint(const json& j) {
-  return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
-}
-
-/// Reads an optional field: absent leaves `out` empty; present must pass `is` (else false).
-template <class T, class Is>
-bool optional_field(const json& j, const char* key, std::optional<T>& out, Is is) {
-  out.reset();
-  auto it = j.find(key);
-  if (it == j.end()) return true;
-  if (!is(*it)) return false;
-  out = it->template get<T>();
-  return true;
-}
-
-bool optional_string(const json& j, const char* key, std::optional<std::string>& out) {
-  return optional_field(j, key, out, [](const json& v) { return v.is_string(); });
-}
-bool optional_uint(const json& j, const char* key, std::optional<std::uint64_t>& out) {
-  return optional_field(j, key, out, is_uint);
-}
-bool optional_int(const json& j, const char* key, std::optional<std::int64_t>& out) {
-  return optional_field(j, key, out, [](const json& v) { return v.is_number_integer(); });
-}
-bool optional_bool(const json& j, const char* key, std::optional<bool>& out) {
-  return optional_field(j, key, out, [](const json& v) { return v.is_boolean(); });
-}
-
-template <class T>
-void put(json& j, const char* key, const std::optional<T>& value) {
-  if (value) j[key] = *value;
-}
-
-/// Runs a decoder with nlohmann's exceptions turned into an error: a payload must never throw
-/// out of the fold.
-template <class F>
-std::optional<payload_error> guarded(F decode) {
-  try {
-    return decode();
-  } catch (const json::exception& e) {
-    return malformed(e.what());
-  }
-}
+using namespace fields;
 
 }  // namespace
 

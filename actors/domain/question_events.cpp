@@ -1,5 +1,6 @@
 #include "actors/domain/question_events.hpp"
 
+#include "actors/domain/detail/payload_fields.hpp"
 #include "actors/domain/events.hpp"
 
 namespace rooms::domain::events {
@@ -8,52 +9,13 @@ namespace {
 
 using json = nlohmann::json;
 
-payload_error malformed(std::string message) {
-  return {"malformed", std::move(message)};
-}
-
-bool is_uint(const json& j) {
-  return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
-}
-
-/// An optional field: absent leaves `out` empty; present must pass `is` (else false).
-template <class T, class Is>
-bool optional_field(const json& j, const char* key, std::optional<T>& out, Is is) {
-  out.reset();
-  auto it = j.find(key);
-  if (it == j.end()) return true;
-  if (!is(*it)) return false;
-  out = it->template get<T>();
-  return true;
-}
+using namespace fields;
 
 bool is_string(const json& v) {
   return v.is_string();
 }
 bool is_int(const json& v) {
   return v.is_number_integer();
-}
-
-/// A required string field.
-bool string_field(const json& j, const char* key, std::string& out) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return false;
-  out = it->get<std::string>();
-  return true;
-}
-
-template <class T>
-void put(json& j, const char* key, const std::optional<T>& value) {
-  if (value) j[key] = *value;
-}
-
-template <class F>
-std::optional<payload_error> guarded(F decode) {
-  try {
-    return decode();
-  } catch (const json::exception& e) {
-    return malformed(e.what());
-  }
 }
 
 json to_json(const question_test& t) {
