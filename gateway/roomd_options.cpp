@@ -100,6 +100,12 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
       ->capture_default_str();
   app.add_flag("--no-run-cgroups", o.no_run_cgroups,
                "local runner: no per-run cgroups (memory, pids), rlimits only");
+  app.add_option("--sandbox-uid", o.sandbox_uid,
+                 "local runner as root: first uid of the runs (one per run at once; two roomds on "
+                 "one host need ranges that do not overlap, as process limits count per uid)")
+      ->envname("ROOMD_SANDBOX_UID")
+      ->check(CLI::Range(1000, 2000000000))
+      ->capture_default_str();
   app.add_option("--log-level", o.log_level, "debug, info, warn, error, off")
       ->envname("ROOMD_LOG_LEVEL")
       ->capture_default_str();

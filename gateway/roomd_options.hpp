@@ -52,6 +52,10 @@ struct roomd_options {
   std::size_t run_queue = 64;
   /// Local runner without per-run cgroups. Default: off.
   bool no_run_cgroups = false;
+  /// Local runner run as root: the first of the uids runs drop to (one per parallel run).
+  /// RLIMIT_NPROC counts per uid, so two roomds on one host need ranges that do not overlap.
+  /// ROOMD_SANDBOX_UID. Default: 61000.
+  int sandbox_uid = 61000;
   /// Cluster file and this node's id in it (both or neither). Default: a single node.
   std::string cluster_file, node_id;
   /// Limits of each room (snapshot period, participants, document size; the durations above).

@@ -546,6 +546,8 @@ class local_runner final : public runner {
         usable_.push_back(&lang);
         runtimes_.push_back({lang.name, outcomes[i].version, lang.aliases});
       } else {
+        // A toolchain that is installed but fails its hello world is a host problem to see.
+        ROOMS_LOG(warn, "runner: " << lang.name << " not offered: " << outcomes[i].failure);
         failures_[lang.name] = outcomes[i].failure;
       }
     }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -53,6 +54,14 @@ roomd_process::roomd_process(std::string data_dir, std::vector<std::string> extr
   if (std::find(extra_args.begin(), extra_args.end(), "--runner") == extra_args.end()) {
     args.push_back("--runner");
     args.push_back("none");
+  }
+  // Sandbox uids of their own: RLIMIT_NPROC counts per uid across the host, so a fork bomb in
+  // one test's roomd (ctest runs two at once) would starve another's start-up probe.
+  if (std::find(extra_args.begin(), extra_args.end(), "--sandbox-uid") == extra_args.end()) {
+    static std::atomic<unsigned> started{0};
+    auto base = 1000000 + (static_cast<unsigned>(::getpid()) % 100000 * 8 + started++ % 8) * 64;
+    args.push_back("--sandbox-uid");
+    args.push_back(std::to_string(base));
   }
   // Over TLS /health cannot be asked in plain HTTP: the port file (written once listening) is
   // the sign of life.
