@@ -122,12 +122,9 @@ test('a mute and a camera off show on the other side', async () => {
   }, ann.pid);
 });
 
-// The three-page mesh join failed 1 run in 3 on a clean CI clone (the joiner's offers cross the
-// others'; see the closing note of this stop): run it with ROOMS_CALL_MESH_TESTS=1 until fixed.
-// The log checks below depend on it; ws_calls_test checks that no signal is ever logged.
-const meshSkip = process.env.ROOMS_CALL_MESH_TESTS === '1' ? false : 'flaky three-page join: set ROOMS_CALL_MESH_TESTS=1';
+// The log checks below depend on the third page; ws_calls_test checks that no signal is ever logged.
 
-test('a third page joins with its microphone, then leaves the room: its call ends for the others', { skip: meshSkip }, async () => {
+test('a third page joins with its microphone, then leaves the room: its call ends for the others', async () => {
   const { 'Ann Interviewer': ann, 'Bob Candidate': bob } = pages;
   const cid = await enter('Cid Candidate', false);
   assert.equal((await callState(cid)).peers.length, 0, 'in the room, not in the call');
@@ -143,7 +140,7 @@ test('a third page joins with its microphone, then leaves the room: its call end
   }
 });
 
-test('the log has the call states and no signal', { skip: meshSkip }, async () => {
+test('the log has the call states and no signal', async () => {
   const r = await fetch(`${roomd.url}/api/sessions/${s.sessionId}/events?limit=1000`, { headers: { authorization: `Bearer ${s.interviewerKey}` } });
   const { events } = await r.json();
   assert.equal(events.filter((e) => e.type === 'call_signal').length, 0);

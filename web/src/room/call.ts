@@ -1,7 +1,10 @@
 // The room's audio/video call: a collapsible strip above the editor, WebRTC peer to peer (a mesh:
 // one RTCPeerConnection per other participant in the call), signalled over the room's socket
-// (call_signal, relayed by roomd, never logged) with the "perfect negotiation" pattern, so two
-// peers that offer at once settle without a deadlock. Nobody's camera or microphone starts
+// (call_signal, relayed by roomd, never logged). The first offer always comes from the impolite
+// side (the larger participant id), so a new pair never starts with crossing offers; later
+// renegotiation (a camera turned on) uses the "perfect negotiation" pattern, so two peers that
+// offer at once settle without a deadlock. Candidates that arrive before their description wait
+// for it, and a pair still not connected after STALL_MS restarts ICE once. Nobody's camera or microphone starts
 // without their own click; leaving the call (or the page) stops every track.
 import { h, clear } from '../dom';
 import type { CallMedia, CallSignal, CallSignalMsg, CallStateChangedMsg, IceServersAnswer, SessionStateMsg } from '../protocol';
@@ -9,6 +12,8 @@ import type { RoomContext } from './context';
 
 /** How long a peer may take to connect before we say there is no route. */
 const CONNECT_TIMEOUT_MS = 15_000;
+/** How long a pair may try before the impolite side restarts ICE (fresh candidates both ways). */
+const STALL_MS = 6_000;
 /** RMS level (0..1) above which a tile shows as speaking. */
 const SPEAKING_LEVEL = 0.02;
 
@@ -22,6 +27,13 @@ interface Peer {
   stream: MediaStream;
   tile: Tile;
   connectTimer?: number;
+  stallTimer?: number;
+  /** A remote description has been applied once: the first offer/answer is done. */
+  negotiated: boolean;
+  /** The polite side wanted to offer before the first exchange: it offers after answering. */
+  deferredOffer: boolean;
+  /** Candidates that came before any remote description (applied right after it). */
+  early: RTCIceCandidateInit[];
   /** Signals from this peer, handled one at a time in arrival order. */
   queue: Promise<void>;
 }
@@ -127,11 +139,22 @@ export class Call {
         peer.ignoreOffer = !peer.polite && collision;
         if (peer.ignoreOffer) return;
         await pc.setRemoteDescription(description as RTCSessionDescriptionInit);
+        peer.negotiated = true;
+        // Candidates of an offer that was rolled back fail here: they belong to no description.
+        for (const c of peer.early.splice(0)) await pc.addIceCandidate(c).catch(() => undefined);
         if (description.type === 'offer') {
           await pc.setLocalDescription();
           this.send(m.from, { description: pc.localDescription!.toJSON() });
+          if (peer.deferredOffer) {
+            peer.deferredOffer = false;
+            await this.offer(peer);
+          }
         }
       } else if (candidate !== undefined) {
+        if (!pc.remoteDescription) {
+          if (candidate) peer.early.push(candidate);
+          return;
+        }
         try {
           await pc.addIceCandidate(candidate ?? undefined);
         } catch (err) {
@@ -251,39 +274,72 @@ export class Call {
     if (known) return known;
     const me = this.ctx.participantId ?? '';
     const pc = new RTCPeerConnection({ iceServers: this.iceServers, iceTransportPolicy: this.forceRelay ? 'relay' : 'all' });
-    const peer: Peer = { pid, pc, polite: me > pid, makingOffer: false, ignoreOffer: false, stream: new MediaStream(), tile: this.makeTile(pid, false), queue: Promise.resolve() };
+    const peer: Peer = {
+      pid,
+      pc,
+      polite: me < pid,
+      makingOffer: false,
+      ignoreOffer: false,
+      negotiated: false,
+      deferredOffer: false,
+      early: [],
+      stream: new MediaStream(),
+      tile: this.makeTile(pid, false),
+      queue: Promise.resolve(),
+    };
     peer.tile.video.srcObject = peer.stream;
     this.peers.set(pid, peer);
     for (const t of this.local?.getTracks() ?? []) pc.addTrack(t, this.local!);
+    // The impolite side makes the first offer even without media of its own, so that it receives.
+    if (!peer.polite && pc.getTransceivers().length === 0) {
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      pc.addTransceiver('video', { direction: 'recvonly' });
+    }
     pc.ontrack = ({ track }) => {
       peer.stream.addTrack(track);
       if (track.kind === 'audio') peer.tile.level = this.analyser(peer.stream);
       void peer.tile.video.play().catch(() => undefined);
     };
     pc.onicecandidate = ({ candidate }) => this.send(pid, { candidate: candidate ? candidate.toJSON() : null } as CallSignal);
-    pc.onnegotiationneeded = async () => {
-      try {
-        peer.makingOffer = true;
-        await pc.setLocalDescription();
-        this.send(pid, { description: pc.localDescription!.toJSON() } as CallSignal);
-      } catch (err) {
-        this.say(`Call with ${this.nameOf(pid)}: ${err instanceof Error ? err.message : String(err)}`, true);
-      } finally {
-        peer.makingOffer = false;
+    pc.onnegotiationneeded = () => {
+      // Before the first exchange only the impolite side offers; the polite one offers its own
+      // changes right after its first answer (handleSignal).
+      if (peer.polite && !peer.negotiated) {
+        peer.deferredOffer = true;
+        return;
       }
+      void this.offer(peer);
     };
     pc.onconnectionstatechange = () => {
       const s = pc.connectionState;
       peer.tile.el.setAttribute('data-connection', s);
       if (s === 'connected') {
         window.clearTimeout(peer.connectTimer);
+        window.clearTimeout(peer.stallTimer);
         this.say('');
       } else if (s === 'failed') this.noRoute(peer);
     };
+    // A lost candidate or a half-open path: new ICE credentials make both sides gather again.
+    peer.stallTimer = window.setTimeout(() => {
+      if (!peer.polite && pc.connectionState !== 'connected' && pc.signalingState !== 'closed') pc.restartIce();
+    }, STALL_MS);
     peer.connectTimer = window.setTimeout(() => {
       if (pc.connectionState !== 'connected') this.noRoute(peer);
     }, CONNECT_TIMEOUT_MS);
     return peer;
+  }
+
+  private async offer(peer: Peer) {
+    const { pc } = peer;
+    try {
+      peer.makingOffer = true;
+      await pc.setLocalDescription();
+      this.send(peer.pid, { description: pc.localDescription!.toJSON() } as CallSignal);
+    } catch (err) {
+      this.say(`Call with ${this.nameOf(peer.pid)}: ${err instanceof Error ? err.message : String(err)}`, true);
+    } finally {
+      peer.makingOffer = false;
+    }
   }
 
   private noRoute(peer: Peer) {
@@ -300,6 +356,7 @@ export class Call {
     const p = this.peers.get(pid);
     if (!p) return;
     window.clearTimeout(p.connectTimer);
+    window.clearTimeout(p.stallTimer);
     p.pc.close();
     p.tile.el.remove();
     this.peers.delete(pid);
