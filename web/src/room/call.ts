@@ -4,8 +4,8 @@
 // side (the larger participant id), so a new pair never starts with crossing offers; later
 // renegotiation (a camera turned on) uses the "perfect negotiation" pattern, so two peers that
 // offer at once settle without a deadlock. Candidates that arrive before their description wait
-// for it, and a pair still not connected after STALL_MS restarts ICE once. Nobody's camera or microphone starts
-// without their own click; leaving the call (or the page) stops every track.
+// for it, and a pair still not connected after STALL_MS restarts ICE once. Nobody's camera or
+// microphone starts without their own click; leaving the call (or the page) stops every track.
 import { h, clear } from '../dom';
 import type { CallMedia, CallSignal, CallSignalMsg, CallStateChangedMsg, IceServersAnswer, SessionStateMsg } from '../protocol';
 import type { RoomContext } from './context';
