@@ -48,6 +48,11 @@ std::optional<std::string> check(const std::optional<std::string>& value, Ok ok,
 }
 
 const std::string bad_id = "must be 1..64 letters, digits, '_' or '-'";
+
+std::optional<std::string> check_run_id(const std::string& run_id) {
+  if (!domain::valid_id(run_id)) return "runId " + bad_id;
+  return std::nullopt;
+}
 const std::string bad_language =
     "the language is not a language name (letters, digits, + # . _ -, up to 32)";
 
@@ -190,6 +195,12 @@ std::optional<std::string> check_event(const eventlog::event& e, const import_li
                        " bytes";
             return std::nullopt;
           });
+    case event_type::terminal_output:
+      return decoded<ev::terminal_output>(e, [](const auto& p) { return check_run_id(p.run_id); });
+    case event_type::terminal_input:
+      return decoded<ev::terminal_input>(e, [](const auto& p) { return check_run_id(p.run_id); });
+    case event_type::terminal_resized:
+      return decoded<ev::terminal_resized>(e, [](const auto& p) { return check_run_id(p.run_id); });
     case event_type::question_loaded:
       return check_question_loaded(e);
     case event_type::tests_started:

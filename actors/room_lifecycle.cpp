@@ -58,6 +58,7 @@ void room::on_loaded() {
   st_.svc->stats->rooms_live.fetch_add(1);
   st_.svc->stats->rooms_activated.fetch_add(1);
   st_.failed = false;  // recovered, when it was
+  finish_interrupted_run();
   if (st_.stopping && st_.pending.empty()) on_drained();
 }
 
@@ -85,12 +86,31 @@ void room::on_grace(const std::string& pid, std::uint64_t gen) {
 }
 
 /// Passivation (`log_leaves`) or shutdown: drain, snapshot, quit; false while people are here.
+/// A run in the log that this actor did not start was cut off by a restart or a passivation
+/// (its result went to an actor that is gone): logged as ended, or the room would stay busy.
+void room::finish_interrupted_run() {
+  if (!st_.load_error.empty() || !st_.state.running.is_object()) return;
+  std::string run_id = st_.state.running.value("runId", "");
+  if (!st_.run_in_flight.empty() && run_id == st_.run_in_flight) return;  // still ours
+  events::run_finished interrupted;
+  interrupted.run_id = run_id;
+  interrupted.exit_code = -1;
+  interrupted.error = "the run was interrupted: the room was stopped while it ran";
+  if (st_.state.running.value("interactive", false)) interrupted.interactive = true;
+  std::vector<event> txn;
+  if (record(txn, st_.state.running.value("participantId", ""), interrupted)) return;
+  submit(std::move(txn));
+}
+
 caf::response_promise room::on_stop(bool log_leaves) {
   auto rp = self_->make_response_promise();
   if (!st_.by_conn.empty() && log_leaves) {
     rp.deliver(false);
     return rp;
   }
+  // A terminal waits for people: with nobody left (or the server stopping), end it so its
+  // run slot is free; its result finds this actor gone (the next load logs it as cut off).
+  if (st_.terminal) st_.terminal->stop();
   st_.stopping = true;
   if (log_leaves) {
     // Resumable participants will not come back to a passivated room: log their leave.
@@ -188,6 +208,10 @@ caf::behavior room_behavior(caf::stateful_actor<room_data>* self,
       [=](run_done_atom, const events::run_finished& result) { room(self).on_run_done(result); },
       [=](run_output_atom, const std::string& run_id, const std::string& stream,
           const std::string& data) { room(self).on_run_output(run_id, stream, data); },
+      [=](terminal_output_atom, const std::string& run_id, const std::string& data) {
+        room(self).on_terminal_output(run_id, data);
+      },
+      [=](terminal_flush_atom) { room(self).flush_terminal(); },
       [=](grace_atom, const std::string& pid, std::uint64_t gen) { room(self).on_grace(pid, gen); },
       [=](question_read_atom, const std::string& request, const std::string& answer) {
         room(self).on_question_read(request, answer);

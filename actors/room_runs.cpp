@@ -5,6 +5,7 @@
 namespace rooms::actors::detail {
 
 void room::on_command(member& who, const domain::run_code& run, const json& ref) {
+  if (run.interactive) return start_terminal(who, st_.state.language, false, run.size, ref);
   auto& runs = *st_.svc->runs;
   std::string language;
   if (!runs.supports(st_.state.language, &language))
@@ -20,10 +21,33 @@ void room::on_command(member& who, const domain::run_code& run, const json& ref)
   request.stdin_data = run.stdin_data;
   caf::actor me = caf::actor_cast<caf::actor>(self_);
   request.on_output = output_streamer(me, run_id);
-  bool queued = runs.submit(std::move(request), [me, run_id](runner::run_result r) {
+  bool queued = runs.submit(std::move(request), run_finisher(me, run_id, false));
+  if (!queued)
+    return error_to(who.conn, error_code::busy, "too many runs are queued; retry shortly", ref);
+  events::run_started started;
+  started.run_id = run_id;
+  started.language = st_.state.language;
+  started.version = st_.state.version;
+  std::vector<event> txn;
+  if (auto err = record(txn, who.pid, started))
+    return error_to(who.conn, error_code::busy, *err, ref);
+  submit(std::move(txn));
+  st_.run_in_flight = run_id;
+  st_.svc->stats->runs_started.fetch_add(1, std::memory_order_relaxed);
+  emit(connected(), frame({{"type", "run_started"},
+                           {"runId", run_id},
+                           {"participantId", who.pid},
+                           {"language", st_.state.language},
+                           {"version", st_.state.version}}));
+}
+
+/// The run's result as run_finished, sent to the room from the runner's thread. An
+/// interactive run's transcript is already logged as terminal_output: not repeated here.
+run_queue::done_fn room::run_finisher(caf::actor me, std::string run_id, bool interactive) {
+  return [me = std::move(me), run_id = std::move(run_id), interactive](runner::run_result r) {
     events::run_finished result;
-    result.stdout_text = r.stdout_data;
-    result.stderr_text = r.stderr_data;
+    result.stdout_text = interactive ? std::string() : r.stdout_data;
+    result.stderr_text = interactive ? std::string() : r.stderr_data;
     result.exit_code = r.exit_code;
     if (!r.signal.empty()) result.signal = r.signal;
     result.timed_out = r.timed_out;
@@ -31,22 +55,10 @@ void room::on_command(member& who, const domain::run_code& run, const json& ref)
     result.duration_ms = r.duration_ms;
     if (!r.compile_output.empty() || r.compile_failed) result.compile_output = r.compile_output;
     if (!r.error.empty()) result.error = r.error;
+    if (interactive) result.interactive = true;
     result.run_id = run_id;
     caf::anon_send(me, run_done_atom::value, std::move(result));
-  });
-  if (!queued)
-    return error_to(who.conn, error_code::busy, "too many runs are queued; retry shortly", ref);
-  std::vector<event> txn;
-  if (auto err =
-          record(txn, who.pid, events::run_started{run_id, st_.state.language, st_.state.version}))
-    return error_to(who.conn, error_code::busy, *err, ref);
-  submit(std::move(txn));
-  st_.svc->stats->runs_started.fetch_add(1, std::memory_order_relaxed);
-  emit(connected(), frame({{"type", "run_started"},
-                           {"runId", run_id},
-                           {"participantId", who.pid},
-                           {"language", st_.state.language},
-                           {"version", st_.state.version}}));
+  };
 }
 
 /// Live output for `run_output`, batched on the runner's thread: at most one message per
@@ -87,6 +99,12 @@ void room::on_run_done(const events::run_finished& result) {
   if (!st_.state.running.is_object() ||
       st_.state.running.value("runId", "") != result.run_id.value_or(""))
     return;
+  if (result.run_id.value_or("") == st_.run_in_flight) st_.run_in_flight.clear();
+  if (st_.terminal) {
+    flush_terminal();  // everything it printed is logged before its end
+    st_.terminal.reset();
+    st_.terminal_held.clear();
+  }
   if (st_.failed || st_.stopping) return;
   std::string starter = st_.state.running.value("participantId", "");
   std::vector<event> txn;

@@ -95,6 +95,7 @@ json room::session_state(const member& m) const {
       {"calls", domain::calls_json(st_.state)}};
   if (!st_.state.last_run.is_null()) out["lastRun"] = st_.state.last_run;
   if (!st_.state.running.is_null()) out["running"] = st_.state.running;
+  if (!st_.state.terminal.is_null()) out["terminal"] = st_.state.terminal;
   out["phase"] = domain::to_string(st_.state.phase);
   out["controls"] = domain::to_json(st_.state.controls);
   if (m.interviewer) {

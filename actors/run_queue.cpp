@@ -47,6 +47,14 @@ bool run_queue::supports(const std::string& language, std::string* canonical) co
   return false;
 }
 
+bool run_queue::has_repl(const std::string& language) const {
+  std::string canonical;
+  if (!supports(language, &canonical)) return false;
+  for (const auto& rt : runtimes_)
+    if (rt.language == canonical) return rt.repl;
+  return false;
+}
+
 std::string run_queue::backend_name() const {
   return backend_ ? backend_->name() : "none";
 }

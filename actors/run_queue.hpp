@@ -46,6 +46,10 @@ class run_queue {
   /// True when `language` is a runtime's name or alias; `canonical` gets the runtime name.
   bool supports(const std::string& language, std::string* canonical = nullptr) const;
   std::string backend_name() const;
+  /// True when runs can be interactive (on a pseudo-terminal): the local runner only.
+  bool interactive() const { return backend_ && backend_->name() == "local"; }
+  /// True when `language` (a name or alias) has an interpreter for start_repl.
+  bool has_repl(const std::string& language) const;
 
  private:
   /// A queued job: `run` on a worker, or `abandon` (answers with an error) at shutdown.

@@ -241,6 +241,13 @@ int run_inspect(context& ctx, const inspect_args& args) {
     out << "last run       exit " << run.value("exitCode", json(nullptr)).dump()
         << (run.value("timedOut", false) ? ", timed out" : "") << '\n';
   }
+  if (state.contains("terminal") && state["terminal"].is_object()) {
+    const auto& t = state["terminal"];
+    out << "terminal       " << (t.value("repl", false) ? "REPL " : "run ")
+        << printable(t.value("language", "")) << ", "
+        << (t.value("active", false) ? "running" : "ended") << ", "
+        << human_bytes(t.value("data", "").size()) << " of output\n";
+  }
   const std::string doc = state.value("doc", "");
   std::size_t lines =
       doc.empty() ? 0 : static_cast<std::size_t>(std::count(doc.begin(), doc.end(), '\n')) + 1;

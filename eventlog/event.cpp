@@ -31,8 +31,11 @@ constexpr std::string_view type_names[] = {
     "question_loaded",
     "tests_started",
     "tests_finished",
+    "terminal_output",
+    "terminal_input",
+    "terminal_resized",
 };
-constexpr std::uint8_t max_type = 18;
+constexpr std::uint8_t max_type = 21;
 
 bool valid_type(std::uint64_t raw) {
   return raw >= 1 && raw <= max_type;

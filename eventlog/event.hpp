@@ -51,6 +51,9 @@ enum class event_type : std::uint8_t {
   question_loaded = 16,     ///< an interviewer loaded a question (the exact stored version)
   tests_started = 17,
   tests_finished = 18,
+  terminal_output = 19,   ///< what an interactive run printed (a chunk)
+  terminal_input = 20,    ///< what a participant typed into it
+  terminal_resized = 21,  ///< its terminal's new size
 };
 
 /// "code_changed", ...

@@ -70,6 +70,7 @@ std::unique_ptr<runner::runner> make_runner(const gateway::roomd_options& o) {
   if (o.runner == "local") {
     runner::local_options lo;
     lo.run_timeout = o.run_timeout_ms;
+    lo.terminal_timeout = o.terminal_timeout_ms;
     lo.use_cgroups = !o.no_run_cgroups;
     lo.sandbox_uid = o.sandbox_uid;
     return runner::make_local_runner(lo);

@@ -95,6 +95,9 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
       ->envname("ROOMD_PISTON_URL");
   app.add_option("--run-timeout", o.run_timeout, "wall-clock limit of a program run")
       ->capture_default_str();
+  app.add_option("--terminal-timeout", o.terminal_timeout,
+                 "wall-clock limit of an interactive run or REPL (local runner)")
+      ->capture_default_str();
   app.add_option("--run-workers", o.run_workers, "code runs at once")->capture_default_str();
   app.add_option("--run-queue", o.run_queue, "runs waiting for a worker; more are refused (busy)")
       ->capture_default_str();
@@ -182,6 +185,7 @@ std::string resolve_roomd_options(roomd_options& o) {
   const duration_flag durations[] = {
       {"--retention", o.retention, o.retention_ms},
       {"--run-timeout", o.run_timeout, o.run_timeout_ms},
+      {"--terminal-timeout", o.terminal_timeout, o.terminal_timeout_ms},
       {"--resume-grace", o.resume_grace, o.room.resume_grace},
       {"--idle-passivate", o.idle_passivate, o.room.idle_passivate},
       {"--join-timeout", o.join_timeout, o.gateway.join_timeout},

@@ -31,9 +31,9 @@ struct roomd_options {
   std::string log_level = "info";
   /// text or json (one object per line). ROOMD_LOG_FORMAT. Default: text.
   std::string log_format = "text";
-  /// Durations of the room and the gateway. Defaults: 5s, 30s, 60s, 10s, 30s.
-  std::string run_timeout = "5s", resume_grace = "30s", idle_passivate = "60s",
-              join_timeout = "10s", header_timeout = "30s";
+  /// Durations of the room and the gateway. Defaults: 5s, 5m, 30s, 60s, 10s, 30s.
+  std::string run_timeout = "5s", terminal_timeout = "5m", resume_grace = "30s",
+              idle_passivate = "60s", join_timeout = "10s", header_timeout = "30s";
 
   // -- used as given --
   /// RocksDB data directory. ROOMD_DATA_DIR. Default: ./data.
@@ -66,6 +66,7 @@ struct roomd_options {
   // -- resolved --
   std::chrono::milliseconds retention_ms{0};
   std::chrono::milliseconds run_timeout_ms{0};
+  std::chrono::milliseconds terminal_timeout_ms{0};
   log::level level = log::level::info;
   log::format format = log::format::text;
 };

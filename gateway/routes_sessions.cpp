@@ -31,7 +31,10 @@ response get_runtimes(context& ctx, const request& req) {
   json out = json::array();
   if (ctx.svc->runs)
     for (const auto& rt : ctx.svc->runs->runtimes())
-      out.push_back({{"language", rt.language}, {"version", rt.version}, {"aliases", rt.aliases}});
+      out.push_back({{"language", rt.language},
+                     {"version", rt.version},
+                     {"aliases", rt.aliases},
+                     {"repl", rt.repl}});
   return json_response(req, http::status::ok, out.dump());
 }
 

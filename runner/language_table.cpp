@@ -106,6 +106,7 @@ const std::vector<language>& language_table() {
        .source_file = "main.py",
        // -u: unbuffered, so output printed before a timeout kill is not lost.
        .run = {"/usr/bin/python3", "-u", "{src}"},
+       .repl = {"/usr/bin/python3", "-q"},
        .version = {"/usr/bin/python3", "--version"},
        .env = {"PYTHONDONTWRITEBYTECODE=1", "PYTHONIOENCODING=utf-8"},
        .hello = "print('hello, world')\n",
@@ -116,6 +117,7 @@ const std::vector<language>& language_table() {
        // --v8-pool-size and UV_THREADPOOL_SIZE: a fixed number of worker threads instead of
        // one per host core (threads count against RLIMIT_NPROC).
        .run = {"/usr/bin/node", "--max-old-space-size={heap_mb}", "--v8-pool-size=2", "{src}"},
+       .repl = {"/usr/bin/node", "--max-old-space-size={heap_mb}", "--v8-pool-size=2"},
        .version = {"/usr/bin/node", "--version"},
        .env = {"UV_THREADPOOL_SIZE=2"},
        .memory = memory_model::managed,
@@ -232,6 +234,7 @@ const std::vector<language>& language_table() {
        .aliases = {"sh", "shell"},
        .source_file = "main.sh",
        .run = {"/usr/bin/bash", "{src}"},
+       .repl = {"/usr/bin/bash", "--norc", "--noprofile", "-i"},
        .version = {"/usr/bin/bash", "--version"},
        .hello = "echo 'hello, world'\n",
        .requires_paths = {"/usr/bin/bash"}},
@@ -239,6 +242,7 @@ const std::vector<language>& language_table() {
        .aliases = {"rb"},
        .source_file = "main.rb",
        .run = {"/usr/bin/ruby", "{src}"},
+       .repl = {"/usr/bin/irb", "--nocolorize"},
        .version = {"/usr/bin/ruby", "--version"},
        .hello = "puts 'hello, world'\n",
        .requires_paths = {"/usr/bin/ruby"}},
@@ -247,6 +251,7 @@ const std::vector<language>& language_table() {
        .source_file = "main.php",
        // No php.ini is visible in the sandbox; errors go to stderr (the CLI default is stdout).
        .run = {"/usr/bin/php", "-d", "display_errors=stderr", "-d", "log_errors=0", "{src}"},
+       .repl = {"/usr/bin/php", "-a"},
        .version = {"/usr/bin/php", "--version"},
        .hello = "<?php\necho \"hello, world\\n\";\n",
        .requires_paths = {"/usr/bin/php"}},
@@ -254,6 +259,7 @@ const std::vector<language>& language_table() {
        .aliases = {"pl", "perl5"},
        .source_file = "main.pl",
        .run = {"/usr/bin/perl", "{src}"},
+       .repl = {"/usr/bin/perl", "-de0"},
        .version = {"/usr/bin/perl", "--version"},
        .hello = "print \"hello, world\\n\";\n",
        .requires_paths = {"/usr/bin/perl"}},
@@ -261,6 +267,7 @@ const std::vector<language>& language_table() {
        .aliases = {"lua5.4"},
        .source_file = "main.lua",
        .run = {"/usr/bin/lua5.4", "{src}"},
+       .repl = {"/usr/bin/lua5.4", "-i"},
        .version = {"/usr/bin/lua5.4", "-v"},
        .hello = "print('hello, world')\n",
        .requires_paths = {"/usr/bin/lua5.4"}},
@@ -268,6 +275,7 @@ const std::vector<language>& language_table() {
        .aliases = {"rscript"},
        .source_file = "main.R",
        .run = {"/usr/bin/Rscript", "--no-save", "--no-restore", "{src}"},
+       .repl = {"/usr/bin/R", "--no-save", "--no-restore", "--quiet"},
        .version = {"/usr/bin/Rscript", "--version"},
        .hello = "cat('hello, world\\n')\n",
        .requires_paths = {"/usr/bin/Rscript"},
@@ -302,6 +310,7 @@ const std::vector<language>& language_table() {
        .source_file = "main.ml",
        .compile = {"/usr/bin/ocamlopt", "-o", "/work/main", "{src}"},
        .run = {"/work/main"},
+       .repl = {"/usr/bin/ocaml"},
        .version = {"/usr/bin/ocamlopt", "-version"},
        .hello = "let () = print_endline \"hello, world\"\n",
        .requires_paths = {"/usr/bin/ocamlopt"}},
@@ -309,6 +318,7 @@ const std::vector<language>& language_table() {
        .aliases = {"ex", "exs"},
        .source_file = "main.exs",
        .run = {"/usr/bin/elixir", "{src}"},
+       .repl = {"/usr/bin/iex"},
        .version = {"/usr/bin/elixir", "-e", "IO.puts(System.version())"},
        .env = {erl_flags},
        .memory = memory_model::managed,
@@ -320,6 +330,7 @@ const std::vector<language>& language_table() {
        // Compiled by erlc (real compile errors), run by escript, which calls main:main/1.
        .compile = {"/usr/bin/erlc", "-o", "/work", "{src}"},
        .run = {"/usr/bin/escript", "/work/main.beam"},
+       .repl = {"/usr/bin/erl"},
        .version = {"/usr/bin/erl", "-noshell", "-eval",
                    "{ok, V} = file:read_file(filename:join([code:root_dir(), \"releases\", "
                    "erlang:system_info(otp_release), \"OTP_VERSION\"])), io:put_chars(V), halt()."},
@@ -353,6 +364,8 @@ const std::vector<language>& language_table() {
        // program; -bail stops at the first error and exits 1. stdin is not read.
        .run = {"/usr/bin/sqlite3", "-batch", "-bail", ":memory:", ".read /work/setup.sql",
                ".read {src}"},
+       // The REPL starts on the same tables.
+       .repl = {"/usr/bin/sqlite3", "-interactive", "-cmd", ".read /work/setup.sql", ":memory:"},
        .version = {"/usr/bin/sqlite3", "--version"},
        .hello = "SELECT 'hello, world';\n",
        .requires_paths = {"/usr/bin/sqlite3"},

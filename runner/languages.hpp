@@ -29,6 +29,8 @@ struct language {
   std::string source_file = {};           ///< file name in /work; may contain {class}
   std::vector<std::string> compile = {};  ///< empty for interpreted languages
   std::vector<std::string> run = {};
+  /// The interpreter's interactive mode, started on a pseudo-terminal (empty: none).
+  std::vector<std::string> repl = {};
   std::vector<std::string> version = {};  ///< prints a version (stdout or stderr)
   std::vector<std::string> env = {};      ///< extra "K=V" for every stage
   memory_model memory = memory_model::native;

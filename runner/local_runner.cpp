@@ -23,6 +23,7 @@
 #include "runner/process.hpp"
 #include "runner/runner.hpp"
 #include "runner/seccomp.hpp"
+#include "runner/terminal_text.hpp"
 
 namespace rooms::runner {
 namespace {
@@ -130,7 +131,7 @@ class local_runner final : public runner {
     } else {
       for (const auto* lang : installed_) {
         usable_.push_back(lang);
-        runtimes_.push_back({lang->name, "", lang->aliases});
+        runtimes_.push_back({lang->name, "", lang->aliases, has_repl(*lang)});
       }
     }
   }
@@ -158,6 +159,10 @@ class local_runner final : public runner {
     r.exit_code = -1;
     r.error = std::move(error);
     return r;
+  }
+
+  static bool has_repl(const language& lang) {
+    return !lang.repl.empty() && ::access(lang.repl.front().c_str(), X_OK) == 0;
   }
 
   static const language* find(const std::string& name, const std::vector<const language*>& in) {
@@ -281,10 +286,18 @@ class local_runner final : public runner {
                           const std::string& host_work, const std::string& stdin_data,
                           const std::string& java_class, int slot, bool probing,
                           std::function<void(int, std::string_view)> on_output = {},
-                          std::optional<std::chrono::milliseconds> run_timeout = std::nullopt) {
+                          std::optional<std::chrono::milliseconds> run_timeout = std::nullopt,
+                          terminal_channel* terminal = nullptr) {
     stage_outcome out;
     process_spec spec;
     spec.argv = base_args_;
+    if (terminal != nullptr) {
+      // The pseudo-terminal must stay the program's controlling terminal (for ^C and its
+      // size); typing into it is still refused by the seccomp filter (TIOCSTI), and it is
+      // this run's own terminal, read by nobody else.
+      spec.argv.erase(std::find(spec.argv.begin(), spec.argv.end(), "--new-session"));
+      spec.terminal = terminal;
+    }
     if (!host_work.empty()) {
       spec.argv.insert(spec.argv.end(),
                        {s == stage::compile ? "--bind" : "--ro-bind", host_work, "/work"});
@@ -333,9 +346,9 @@ class local_runner final : public runner {
     for (const auto& e : lang.env) {
       spec.env.push_back(detail::expand(e, src, java_class, options_.memory_bytes));
     }
-    auto timeout =
-        (s == stage::run ? run_timeout.value_or(options_.run_timeout) : options_.compile_timeout) *
-        (probing ? probe_timeout_factor : 1);
+    auto run_limit = terminal != nullptr ? options_.terminal_timeout : options_.run_timeout;
+    auto timeout = (s == stage::run ? run_timeout.value_or(run_limit) : options_.compile_timeout) *
+                   (probing ? probe_timeout_factor : 1);
     spec.wall_timeout = timeout;
     spec.stdin_data = stdin_data;
     spec.output_cap = options_.output_bytes;
@@ -456,6 +469,8 @@ class local_runner final : public runner {
     }
 
     run_result result;
+    if (request.terminal)
+      return run_interactive(lang, request, work.path(), java_class, guard.slot);
     if (!lang.compile.empty()) {
       auto c = sandboxed(lang, stage::compile, lang.compile, work.path(), "", java_class,
                          guard.slot, probing);
@@ -502,6 +517,54 @@ class local_runner final : public runner {
     }
     return result;
   }
+  /// A run on a pseudo-terminal: the program (compiled first, without a terminal) or the
+  /// language's REPL, its signals reset inside the sandbox (env --default-signal: the
+  /// supervisor started it with the terminal's signals ignored), its output sanitized for
+  /// the viewers' terminal emulators.
+  run_result run_interactive(const language& lang, const run_request& request,
+                             const std::string& host_work, const std::string& java_class,
+                             int slot) {
+    run_result result;
+    if (request.repl && !has_repl(lang)) return failed(lang.name + " has no REPL here");
+    if (!request.repl && !lang.compile.empty()) {
+      auto c =
+          sandboxed(lang, stage::compile, lang.compile, host_work, "", java_class, slot, false);
+      if (!c.p.error.empty()) return failed(c.p.error);
+      result.compile_output = base::to_valid_utf8(c.p.stdout_data + c.p.stderr_data);
+      if (c.p.timed_out || c.p.term_signal != 0 || c.p.exit_code != 0 || !c.started) {
+        result.compile_failed = true;
+        fill_status(c.p, result);
+        result.stdout_data.clear();
+        result.stderr_data.clear();
+        return result;
+      }
+    }
+    std::vector<std::string> command = {"/usr/bin/env", "--default-signal", "TERM=xterm-256color"};
+    const auto& program = request.repl ? lang.repl : lang.run;
+    command.insert(command.end(), program.begin(), program.end());
+    terminal_sanitizer text;
+    std::string transcript;
+    auto stream = [&](int, std::string_view data) {
+      auto chunk = text.feed(data);
+      transcript += chunk;
+      if (!chunk.empty() && request.on_output) request.on_output("terminal", chunk);
+    };
+    auto p = sandboxed(lang, stage::run, command, host_work, "", java_class, slot, false, stream,
+                       request.run_timeout, request.terminal.get());
+    request.terminal->close();
+    if (!p.p.error.empty()) return failed(p.p.error);
+    if (!p.started && !p.p.timed_out) return failed("sandbox failed to start: " + p.p.stderr_data);
+    std::string compile_output = std::move(result.compile_output);
+    fill_status(p.p, result);
+    result.compile_output = std::move(compile_output);
+    auto rest = text.finish();
+    if (p.oom_kills > 0) rest += memory_note(transcript + rest, p.memory_limit);
+    if (!rest.empty() && request.on_output) request.on_output("terminal", rest);
+    result.stdout_data = transcript + rest;
+    result.stderr_data.clear();
+    return result;
+  }
+
   /// Runs every installed language's hello world and version command, a bounded number at a
   /// time; runtimes_ lists exactly those that printed "hello, world".
   void probe() {
@@ -544,7 +607,7 @@ class local_runner final : public runner {
       const language& lang = *installed_[i];
       if (outcomes[i].ok) {
         usable_.push_back(&lang);
-        runtimes_.push_back({lang.name, outcomes[i].version, lang.aliases});
+        runtimes_.push_back({lang.name, outcomes[i].version, lang.aliases, has_repl(lang)});
       } else {
         // A toolchain that is installed but fails its hello world is a host problem to see.
         ROOMS_LOG(warn, "runner: " << lang.name << " not offered: " << outcomes[i].failure);

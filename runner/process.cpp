@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -11,6 +13,8 @@
 
 #include <cerrno>
 #include <cstring>
+
+#include "runner/runner.hpp"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -88,6 +92,9 @@ void report(int fd, int kind, int a, int b) {
   // Its own process group, so the caller can kill the program and everything it started
   // without killing the reaper, which must stay to collect them.
   if (::setpgid(0, 0) != 0) fail(1);
+  // On a terminal, the program's group is the foreground one: ^C reaches it, not the reaper
+  // (SIGTTOU is ignored here, so a background group may take the terminal).
+  if (spec.terminal != nullptr && ::tcsetpgrp(0, ::getpid()) != 0) fail(9);
   // Join the run's cgroups while still privileged (cgroup.procs belongs to root). Writing the
   // pid moves this process; bwrap and the program inherit the groups.
   if (!spec.cgroup_procs.empty()) {
@@ -150,6 +157,13 @@ void report(int fd, int kind, int a, int b) {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+  if (spec.terminal != nullptr) {
+    // Terminal signals must not end the reaper or bubblewrap (the program resets them).
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    for (int sig : {SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP})
+      ::sigaction(sig, &ign, nullptr);
+  }
   ::setsid();
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the caller's thread died: so do we (and then the program)
@@ -175,6 +189,8 @@ void report(int fd, int kind, int a, int b) {
   for (std::size_t i = 0; i < extra.size() && i < 16; ++i) {
     fds_ok = fds_ok && ::dup2(extra_h[i], static_cast<int>(3 + i)) >= 0;
   }
+  // The pseudo-terminal becomes the new session's controlling terminal.
+  if (fds_ok && spec.terminal != nullptr) fds_ok = ::ioctl(0, TIOCSCTTY, 0) == 0;
   if (!fds_ok) {
     report(report_fd, report_failed, 3, errno);
     ::_exit(127);
@@ -220,6 +236,8 @@ const char* step_name(int step) {
       return "exec";
     case 8:
       return "joining the cgroup";
+    case 9:
+      return "taking the terminal";
     default:
       return "start";
   }
@@ -231,6 +249,28 @@ void append_capped(std::string& out, const char* data, std::size_t n, std::size_
   std::size_t room = out.size() < cap ? cap - out.size() : 0;
   if (n > room) truncated = true;
   out.append(data, n < room ? n : room);
+}
+
+/// A pseudo-terminal of the channel's size: master (non-blocking, the caller's) and slave
+/// (the program's), with UTF-8 line editing and without the suspend character (no job
+/// control: nobody could resume a stopped program).
+bool open_terminal(const terminal_channel& channel, fd_guard& master, fd_guard& slave) {
+  struct winsize ws {};
+  ws.ws_col = channel.size().first;
+  ws.ws_row = channel.size().second;
+  int m = -1, s = -1;
+  if (::openpty(&m, &s, nullptr, nullptr, &ws) != 0) return false;
+  master = fd_guard(m);
+  slave = fd_guard(s);
+  ::fcntl(m, F_SETFD, FD_CLOEXEC);
+  ::fcntl(s, F_SETFD, FD_CLOEXEC);
+  struct termios tio {};
+  if (::tcgetattr(s, &tio) == 0) {
+    tio.c_iflag |= IUTF8;
+    tio.c_cc[VSUSP] = _POSIX_VDISABLE;
+    ::tcsetattr(s, TCSANOW, &tio);
+  }
+  return true;
 }
 
 }  // namespace
@@ -259,8 +299,12 @@ process_result run_process(const process_spec& spec) {
   pipe_pair in, out, err, reports;
   std::vector<pipe_pair> extra(
       static_cast<std::size_t>(spec.extra_pipes > 0 ? spec.extra_pipes : 0));
-  bool pipes_ok =
-      extra.size() <= 16 && make_pipe(in) && make_pipe(out) && make_pipe(err) && make_pipe(reports);
+  // On a terminal, the slave side is the child's stdin, stdout and stderr and the master is
+  // read like stdout (and written for input).
+  fd_guard slave;
+  bool pipes_ok = extra.size() <= 16 && make_pipe(reports) &&
+                  (spec.terminal != nullptr ? open_terminal(*spec.terminal, out.read, slave)
+                                            : make_pipe(in) && make_pipe(out) && make_pipe(err));
   for (auto& p : extra) pipes_ok = pipes_ok && make_pipe(p);
   if (!pipes_ok) {
     result.error = std::string("cannot create pipes: ") + std::strerror(errno);
@@ -304,9 +348,14 @@ process_result run_process(const process_spec& spec) {
     return result;
   }
   if (reaper == 0) {
+    if (slave) {
+      reaper_main(spec, argv.data(), envp.data(), slave.get(), slave.get(), slave.get(),
+                  extra_child, reports.write.get(), caller);
+    }
     reaper_main(spec, argv.data(), envp.data(), in.read.get(), out.write.get(), err.write.get(),
                 extra_child, reports.write.get(), caller);
   }
+  slave.reset();  // the program holds the only copies: its exit reads as EIO on the master
   in.read.reset();
   out.write.reset();
   err.write.reset();
@@ -366,6 +415,7 @@ process_result run_process(const process_spec& spec) {
   constexpr auto grace = std::chrono::milliseconds(2000);
   std::vector<char> buf(65536);
   result.extra_output.resize(extra.size());
+  std::string terminal_input;  // taken from the channel, not yet written to the master
 
   auto kill_program = [&] {
     if (killed) return;
@@ -407,7 +457,7 @@ process_result run_process(const process_spec& spec) {
       break;
     }
     std::vector<pollfd> fds;
-    enum kind { k_out, k_err, k_in, k_pid, k_report, k_extra };
+    enum kind { k_out, k_err, k_in, k_pid, k_report, k_extra, k_wake, k_type };
     std::vector<std::pair<kind, std::size_t>> kinds;
     auto add = [&](int fd, short events, kind k, std::size_t index) {
       fds.push_back({fd, events, 0});
@@ -416,6 +466,10 @@ process_result run_process(const process_spec& spec) {
     if (out.read) add(out.read.get(), POLLIN, k_out, 0);
     if (err.read) add(err.read.get(), POLLIN, k_err, 0);
     if (in.write) add(in.write.get(), POLLOUT, k_in, 0);
+    if (spec.terminal != nullptr) {
+      add(spec.terminal->wakeup_fd(), POLLIN, k_wake, 0);
+      if (out.read && !terminal_input.empty()) add(out.read.get(), POLLOUT, k_type, 0);
+    }
     if (pidfd && !exited) add(pidfd.get(), POLLIN, k_pid, 0);
     if (reports.read) add(reports.read.get(), POLLIN, k_report, 0);
     for (std::size_t i = 0; i < extra.size(); ++i) {
@@ -440,6 +494,27 @@ process_result run_process(const process_spec& spec) {
         read_reports(false);
         continue;
       }
+      if (k == k_wake) {
+        auto p = spec.terminal->take();
+        if (p.stop) kill_program();
+        if (p.size && out.read) {
+          struct winsize ws {};
+          ws.ws_col = p.size->first;
+          ws.ws_row = p.size->second;
+          ::ioctl(out.read.get(), TIOCSWINSZ, &ws);  // SIGWINCH to the foreground group
+        }
+        // Like a full tty buffer: what a program that does not read would pile up is dropped.
+        if (terminal_input.size() + p.input.size() <= terminal_channel::max_pending)
+          terminal_input += p.input;
+        continue;
+      }
+      if (k == k_type) {
+        if ((fds[i].revents & POLLOUT) == 0 || !out.read) continue;
+        ssize_t w = ::write(out.read.get(), terminal_input.data(), terminal_input.size());
+        if (w > 0) terminal_input.erase(0, static_cast<std::size_t>(w));
+        if (w < 0 && errno != EAGAIN && errno != EINTR) terminal_input.clear();
+        continue;
+      }
       if (k == k_in) {
         ssize_t w = ::write(in.write.get(), spec.stdin_data.data() + stdin_pos,
                             spec.stdin_data.size() - stdin_pos);
@@ -459,6 +534,8 @@ process_result run_process(const process_spec& spec) {
             std::string& kept = k == k_out ? result.stdout_data : result.stderr_data;
             std::size_t before = kept.size();
             append_capped(kept, buf.data(), size, spec.output_cap, result.truncated);
+            // A terminal's program may flood forever: the cap ends it.
+            if (result.truncated && spec.terminal != nullptr) kill_program();
             if (spec.on_output && kept.size() > before) {
               try {
                 spec.on_output(k == k_out ? 1 : 2, std::string_view(kept).substr(before));

@@ -12,6 +12,10 @@
 #include <string_view>
 #include <vector>
 
+namespace rooms::runner {
+class terminal_channel;
+}
+
 namespace rooms::runner::detail {
 
 /// Resource limits applied in the child between fork and exec (soft = hard unless noted).
@@ -46,6 +50,15 @@ struct process_spec {
   /// Called on the calling thread with output as it arrives (stream 1 = stdout, 2 = stderr):
   /// exactly the bytes kept in the result, so nothing past the cap. Must not throw.
   std::function<void(int stream, std::string_view data)> on_output = {};
+  /// Set: the program runs on a pseudo-terminal (its stdin, stdout and stderr, and its
+  /// controlling terminal, with the program's process group in the foreground, so ^C in the
+  /// input signals the program and not the supervisor; job-control stops are disabled).
+  /// stdin_data is ignored: input, resizes and a stop come through the channel, which the
+  /// caller keeps alive until run_process returns. Output arrives as stream 1, raw bytes;
+  /// reaching output_cap kills the program (truncated). The caller's signals SIGINT, SIGQUIT,
+  /// SIGTSTP, SIGTTIN, SIGTTOU and SIGHUP are ignored in the program as started (bubblewrap
+  /// must survive a ^C): whatever it starts should reset them (env --default-signal).
+  terminal_channel* terminal = nullptr;
 };
 
 /// How the process ended.

@@ -6,12 +6,58 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace rooms::runner {
+
+/// The live side of an interactive run (a program on a pseudo-terminal): what participants
+/// type, resizes and a stop, handed from any thread (a room actor) to the thread inside
+/// run(). Thread-safe; every call returns at once. Input is bounded: write() refuses bytes
+/// beyond max_pending while the program does not read them, so a stalled program cannot make
+/// the server hold unbounded input.
+class terminal_channel {
+ public:
+  static constexpr std::size_t max_pending = 64u << 10;
+  terminal_channel(std::uint16_t cols, std::uint16_t rows);
+  ~terminal_channel();
+  terminal_channel(const terminal_channel&) = delete;
+  terminal_channel& operator=(const terminal_channel&) = delete;
+
+  /// Queues keystrokes for the program's terminal. False once the run has ended (or was
+  /// stopped) or when max_pending bytes are already waiting.
+  bool write(std::string_view bytes);
+  void resize(std::uint16_t cols, std::uint16_t rows);
+  /// Ends the run (its process group is killed); idempotent.
+  void stop();
+  bool closed() const;
+
+  /// The runner's side: an fd that polls readable while something is queued.
+  int wakeup_fd() const { return wakeup_fd_; }
+  struct pending {
+    std::string input;
+    std::optional<std::pair<std::uint16_t, std::uint16_t>> size;  ///< cols, rows
+    bool stop = false;
+  };
+  /// Takes everything queued (and clears the wakeup).
+  pending take();
+  /// The size the terminal starts with (the latest resize before the start wins).
+  std::pair<std::uint16_t, std::uint16_t> size() const;
+  /// The run ended: later writes fail.
+  void close();
+
+ private:
+  mutable std::mutex mutex_;
+  std::string input_;
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> resize_;
+  std::pair<std::uint16_t, std::uint16_t> size_;
+  bool stop_ = false;
+  bool closed_ = false;
+  int wakeup_fd_ = -1;
+};
 
 /// What to run.
 struct run_request {
@@ -31,6 +77,15 @@ struct run_request {
   /// Optional: the run stage's wall-clock limit instead of the runner's configured one (a
   /// question's per-test timeoutMs); compilation keeps its own limit.
   std::optional<std::chrono::milliseconds> run_timeout = std::nullopt;
+  /// Set: an interactive run. The program (or with `repl` the language's interpreter) gets a
+  /// pseudo-terminal as stdin, stdout and stderr; stdin_data is ignored; on_output is called
+  /// with stream "terminal" and text made safe for a viewer's terminal emulator (whole UTF-8
+  /// characters, no OSC/DCS strings, no sequences that make the emulator answer); the
+  /// run_result's stdout is the same transcript and stderr is empty. The wall clock is
+  /// local_options::terminal_timeout unless run_timeout is given. Local runner only.
+  std::shared_ptr<terminal_channel> terminal = nullptr;
+  /// With `terminal`: start the language's REPL instead of the program (runtime::repl).
+  bool repl = false;
 };
 
 /// How a run ended; field names follow PROTOCOL.md's run_finished.
@@ -56,6 +111,7 @@ struct runtime {
   std::string language;  ///< "python", "javascript", "c", "cpp", ... (runner/README.md)
   std::string version;   ///< toolchain version, e.g. "3.11.2"
   std::vector<std::string> aliases;
+  bool repl = false;  ///< has an interpreter for run_request::repl (local runner)
 };
 
 /// A code runner. Thread safety: run() may be called from several threads at once.
@@ -76,7 +132,9 @@ class runner {
 struct local_options {
   std::chrono::milliseconds run_timeout{5000};       ///< wall clock of the program. Default 5 s.
   std::chrono::milliseconds compile_timeout{10000};  ///< wall clock of compilation. Default 10 s.
-  std::size_t memory_bytes = 256u << 20;             ///< RLIMIT_AS. Default 256 MiB.
+  /// Wall clock of an interactive run (a terminal or REPL waits for people). Default 300 s.
+  std::chrono::milliseconds terminal_timeout{300000};
+  std::size_t memory_bytes = 256u << 20;      ///< RLIMIT_AS. Default 256 MiB.
   std::size_t output_bytes = 64u << 10;       ///< cap of stdout and of stderr each. Default 64 KiB.
   int max_processes = 64;                     ///< RLIMIT_NPROC. Default 64.
   std::size_t max_file_bytes = 16u << 20;     ///< RLIMIT_FSIZE. Default 16 MiB.

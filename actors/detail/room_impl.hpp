@@ -51,6 +51,8 @@ using grace_atom = caf::atom_constant<caf::atom("grace")>;
 using question_read_atom = caf::atom_constant<caf::atom("q_read")>;
 using test_result_atom = caf::atom_constant<caf::atom("test_res")>;
 using tests_done_atom = caf::atom_constant<caf::atom("tests_done")>;
+using terminal_output_atom = caf::atom_constant<caf::atom("term_out")>;
+using terminal_flush_atom = caf::atom_constant<caf::atom("term_flush")>;
 
 constexpr std::size_t max_json_depth = 64;
 
@@ -132,6 +134,14 @@ struct room_data {
   bool stopping = false;  ///< passivation requested: drain, snapshot, quit
   std::optional<caf::response_promise> stop_promise;
   std::string load_error;  ///< set when the session could not be loaded
+  /// The run this actor started and awaits (its run_done comes here); empty when none. A
+  /// run in the state that is not this one was cut off by a restart (room_lifecycle.cpp).
+  std::string run_in_flight;
+  /// The interactive run in progress: the runner thread's channel (null otherwise), output
+  /// not yet logged, and whether a flush is scheduled (room_terminal.cpp).
+  std::shared_ptr<runner::terminal_channel> terminal;
+  std::string terminal_held;
+  bool terminal_flush_scheduled = false;
 };
 
 using room_actor = caf::stateful_actor<room_data>;
@@ -187,6 +197,17 @@ class room {
   /// A run ended; its result carries its run_id.
   void on_run_done(const events::run_finished& result);
 
+  // -- room_terminal.cpp: interactive runs --
+
+  void on_command(member& who, const domain::start_repl& repl, const json& ref);
+  void on_command(member& who, const domain::terminal_input& input, const json& ref);
+  void on_command(member& who, const domain::terminal_resize& resize, const json& ref);
+  void on_command(member& who, const domain::stop_run& stop, const json& ref);
+  /// A piece of the terminal's output from the runner's thread: held, logged soon.
+  void on_terminal_output(const std::string& run_id, const std::string& data);
+  /// Logs and sends what the terminal printed since the last flush.
+  void flush_terminal();
+
   // -- room_questions.cpp: the loaded question and test runs --
 
   void on_command(member& who, const domain::load_question& load, const json& ref);
@@ -234,6 +255,12 @@ class room {
   /// and clients replace what they streamed with it. Not logged: the replay has run_finished.
   static std::function<void(std::string_view, std::string_view)> output_streamer(
       caf::actor me, std::string run_id);
+  static run_queue::done_fn run_finisher(caf::actor me, std::string run_id, bool interactive);
+  /// Starts `language`'s program (or REPL) on a pseudo-terminal of `size`.
+  void start_terminal(member& who, const std::string& language, bool repl,
+                      domain::terminal_size size, const json& ref);
+  runner::terminal_channel* running_terminal(member& who, const std::string& run_id,
+                                             const json& ref);
 
   // -- room_pipeline.cpp: recording events and publishing them in order --
 
@@ -272,6 +299,7 @@ class room {
   // -- room_lifecycle.cpp --
 
   void leave(const std::string& pid, const std::string& reason);
+  void finish_interrupted_run();
 
   // -- room_calls.cpp --
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "actors/domain/interview.hpp"
+#include "actors/domain/validate.hpp"
 
 namespace rooms::domain {
 
@@ -19,6 +20,10 @@ constexpr std::array<std::string_view, 13> command_types = {
 /// The v2 interview commands (interview.hpp), kept apart so each addition stays one line.
 constexpr std::array<std::string_view, 5> interview_command_types = {
     "start_interview", "end_interview", "reopen_interview", "set_controls", "save_scorecard"};
+
+/// The terminal's commands (terminal.hpp).
+constexpr std::array<std::string_view, 4> terminal_command_types = {"start_repl", "terminal_input",
+                                                                    "terminal_resize", "stop_run"};
 
 bool is_uint(const json& j) {
   return j.is_number_unsigned() || (j.is_number_integer() && j.get<std::int64_t>() >= 0);
@@ -131,7 +136,59 @@ command parse_run(const json& msg, const command_limits& limits) {
       return refuse(error_code::too_large, "stdin is too large");
     run.stdin_data = it->get<std::string>();
   }
+  if (auto it = msg.find("interactive"); it != msg.end()) {
+    if (!it->is_boolean())
+      return refuse(error_code::invalid_changes, "\"interactive\" must be a boolean");
+    run.interactive = it->get<bool>();
+  }
+  if (run.interactive) {
+    if (!run.stdin_data.empty())
+      return refuse(error_code::invalid_changes,
+                    "an interactive run reads its terminal: send terminal_input, not \"stdin\"");
+    if (auto err = read_terminal_size(msg, run.size, false))
+      return refuse(error_code::invalid_changes, *err);
+  }
   return run;
+}
+
+/// "runId": an id as rooms make them (1..64 letters, digits, '_' or '-').
+std::optional<std::string> read_run_id(const json& msg, std::string& out) {
+  auto it = msg.find("runId");
+  if (it == msg.end() || !it->is_string() || !valid_id(it->get_ref<const std::string&>()))
+    return std::string("the message needs a \"runId\" of 1..64 letters, digits, '_' or '-'");
+  out = it->get<std::string>();
+  return std::nullopt;
+}
+
+command parse_terminal(const std::string& type, const json& msg) {
+  if (type == "start_repl") {
+    start_repl repl;
+    if (auto it = msg.find("language"); it != msg.end()) {
+      if (!it->is_string())
+        return refuse(error_code::unsupported_language, "\"language\" must be a string");
+      repl.language = it->get<std::string>();
+    }
+    if (auto err = read_terminal_size(msg, repl.size, false))
+      return refuse(error_code::invalid_changes, *err);
+    return repl;
+  }
+  std::string run_id;
+  if (auto err = read_run_id(msg, run_id)) return refuse(error_code::invalid_changes, *err);
+  if (type == "stop_run") return stop_run{run_id};
+  if (type == "terminal_resize") {
+    terminal_resize resize{run_id, {}};
+    if (auto err = read_terminal_size(msg, resize.size, true))
+      return refuse(error_code::invalid_changes, *err);
+    return resize;
+  }
+  auto data = msg.find("data");
+  if (data == msg.end() || !data->is_string() || data->get_ref<const std::string&>().empty())
+    return refuse(error_code::invalid_changes, "terminal_input needs a non-empty \"data\" string");
+  if (data->get_ref<const std::string&>().size() > max_terminal_input_bytes)
+    return refuse(error_code::too_large, "terminal_input carries at most " +
+                                             std::to_string(max_terminal_input_bytes) +
+                                             " bytes: split a longer paste");
+  return terminal_input{run_id, data->get<std::string>()};
 }
 
 command parse_note(const json& msg, const command_limits& limits) {
@@ -293,6 +350,8 @@ command parse_fields(const std::string& type, const json& msg, const command_lim
   if (type == "call_state") return parse_call_state(msg);
   if (type == "load_question") return parse_load_question(msg);
   if (type == "run_tests") return run_tests{};
+  for (auto known : terminal_command_types)
+    if (type == known) return parse_terminal(type, msg);
   return refuse(error_code::unknown_type, "unknown message type \"" + type + "\"");
 }
 
@@ -302,6 +361,8 @@ bool is_command_type(std::string_view type) {
   for (auto known : command_types)
     if (type == known) return true;
   for (auto known : interview_command_types)
+    if (type == known) return true;
+  for (auto known : terminal_command_types)
     if (type == known) return true;
   return false;
 }

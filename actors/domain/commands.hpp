@@ -17,6 +17,7 @@
 #include "actors/domain/changeset.hpp"
 #include "actors/domain/errors.hpp"
 #include "actors/domain/events.hpp"
+#include "actors/domain/terminal.hpp"
 #include "actors/domain/validate.hpp"
 
 namespace rooms::domain {
@@ -81,8 +82,11 @@ struct language_change {
   std::string language;
 };
 
+/// {"stdin"?} or {"interactive":true,"cols"?,"rows"?} (terminal.hpp: no stdin then).
 struct run_code {
   std::string stdin_data;  ///< "" when absent
+  bool interactive = false;
+  terminal_size size;
 };
 
 struct add_note {
@@ -140,10 +144,11 @@ struct load_question {
 struct run_tests {};
 
 /// A parsed message: a command, or why it was refused.
-using command = std::variant<command_error, join_session, code_update, pull, cursor_update,
-                             language_change, run_code, add_note, focus_change, ping,
-                             start_interview, end_interview, reopen_interview, set_controls,
-                             save_scorecard, call_signal, call_state, load_question, run_tests>;
+using command =
+    std::variant<command_error, join_session, code_update, pull, cursor_update, language_change,
+                 run_code, add_note, focus_change, ping, start_interview, end_interview,
+                 reopen_interview, set_controls, save_scorecard, call_signal, call_state,
+                 load_question, run_tests, start_repl, terminal_input, terminal_resize, stop_run>;
 
 struct parsed_command {
   nlohmann::json ref;  ///< the client's "ref" (any JSON), null when absent: echoed in replies

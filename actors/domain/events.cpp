@@ -59,6 +59,10 @@ json to_json(const run_started& p) {
   put(j, "runId", p.run_id);
   put(j, "language", p.language);
   put(j, "version", p.version);
+  put(j, "interactive", p.interactive);
+  put(j, "repl", p.repl);
+  put(j, "cols", p.cols);
+  put(j, "rows", p.rows);
   return j;
 }
 
@@ -79,6 +83,7 @@ json to_json(const run_finished& p) {
   put(j, "durationMs", p.duration_ms);
   put(j, "compileOutput", p.compile_output);
   put(j, "error", p.error);
+  put(j, "interactive", p.interactive);
   return j;
 }
 
@@ -217,8 +222,12 @@ std::optional<payload_error> from_json(const json& p, run_started& out) {
   return guarded([&]() -> std::optional<payload_error> {
     if (!p.is_object()) return malformed("payload is not an object");
     if (!optional_string(p, "runId", out.run_id) || !optional_string(p, "language", out.language) ||
-        !optional_uint(p, "version", out.version))
-      return malformed("runId and language must be strings, version a non-negative integer");
+        !optional_uint(p, "version", out.version) ||
+        !optional_bool(p, "interactive", out.interactive) || !optional_bool(p, "repl", out.repl) ||
+        !optional_uint(p, "cols", out.cols) || !optional_uint(p, "rows", out.rows))
+      return malformed(
+          "runId and language must be strings, version, cols and rows non-negative integers, "
+          "interactive and repl booleans");
     return std::nullopt;
   });
 }
@@ -240,8 +249,11 @@ std::optional<payload_error> from_json(const json& p, run_finished& out) {
     if (!optional_int(p, "exitCode", out.exit_code) ||
         !optional_int(p, "durationMs", out.duration_ms) ||
         !optional_bool(p, "timedOut", out.timed_out) ||
-        !optional_bool(p, "truncated", out.truncated))
-      return malformed("exitCode and durationMs must be integers, timedOut and truncated booleans");
+        !optional_bool(p, "truncated", out.truncated) ||
+        !optional_bool(p, "interactive", out.interactive))
+      return malformed(
+          "exitCode and durationMs must be integers, timedOut, truncated and interactive "
+          "booleans");
     return std::nullopt;
   });
 }

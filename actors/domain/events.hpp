@@ -89,11 +89,16 @@ struct language_changed {
   bool operator==(const language_changed&) const = default;
 };
 
-/// {"runId"?, "language"?, "version"?}
+/// {"runId"?, "language"?, "version"?, "interactive"?, "repl"?, "cols"?, "rows"?}: the last four
+/// for a run on a pseudo-terminal (terminal.hpp).
 struct run_started {
   std::optional<std::string> run_id;
   std::optional<std::string> language;
   std::optional<std::uint64_t> version;
+  std::optional<bool> interactive;
+  std::optional<bool> repl;
+  std::optional<std::uint64_t> cols;
+  std::optional<std::uint64_t> rows;
   bool operator==(const run_started&) const = default;
 };
 
@@ -111,6 +116,7 @@ struct run_finished {
   std::optional<std::int64_t> duration_ms;
   std::optional<std::string> compile_output;
   std::optional<std::string> error;
+  std::optional<bool> interactive;  ///< a run on a pseudo-terminal: its output is the terminal's
   bool operator==(const run_finished&) const = default;
 };
 
@@ -262,3 +268,5 @@ std::optional<payload_error> from_json(const nlohmann::json& payload, call_state
 
 // The question events (question_loaded, tests_started, tests_finished).
 #include "actors/domain/question_events.hpp"  // IWYU pragma: export
+// The terminal events (terminal_output, terminal_input, terminal_resized).
+#include "actors/domain/terminal.hpp"  // IWYU pragma: export

@@ -57,7 +57,8 @@ bool edits(command_kind kind) {
 /// Starts a program or feeds one.
 bool runs(command_kind kind) {
   return kind == command_kind::run_code || kind == command_kind::run_tests ||
-         kind == command_kind::start_repl || kind == command_kind::terminal_input;
+         kind == command_kind::start_repl || kind == command_kind::terminal_input ||
+         kind == command_kind::stop_run;
 }
 
 /// The phase commands are the interviewers' and follow lobby -> live -> ended -> live.

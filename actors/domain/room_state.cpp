@@ -133,6 +133,7 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
     case event_type::run_started: {
       events::run_started started;
       if (auto err = events::from_json(p, started)) return refused(*err);
+      if (auto err = fold_terminal(state.terminal, e)) return malformed(e, *err);
       state.running = p;  // as logged: the views show it whole
       if (!e.participant_id.empty()) state.running["participantId"] = e.participant_id;
       break;
@@ -148,10 +149,16 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       }
       if (!run.contains("participantId") && !e.participant_id.empty())
         run["participantId"] = e.participant_id;
+      fold_terminal(state.terminal, e);  // never refuses a run_finished
       state.last_run = std::move(run);
       state.running = nullptr;
       break;
     }
+    case event_type::terminal_output:
+    case event_type::terminal_input:
+    case event_type::terminal_resized:
+      if (auto err = fold_terminal(state.terminal, e)) return malformed(e, *err);
+      break;
     case event_type::focus_changed: {
       events::focus_changed changed;
       if (auto err = events::from_json(p, changed)) return refused(*err);
@@ -269,7 +276,8 @@ json to_json(const room_state& state) {
           {"controls", to_json(state.controls)},
           {"question", state.question},
           {"lastTestRun", state.last_test_run},
-          {"testsRunning", state.tests_running}};
+          {"testsRunning", state.tests_running},
+          {"terminal", state.terminal}};
 }
 
 std::string encode_snapshot(const room_state& state) {
@@ -309,6 +317,7 @@ std::string encode_snapshot(const room_state& state) {
   for (const auto& [pid, card] : state.scorecards) cards[pid] = to_json(pid, card);
   body["scorecards"] = std::move(cards);
   body["calls"] = calls_json(state);
+  body["terminal"] = state.terminal;
   auto bytes = json::to_msgpack(body);
   std::string out;
   out.reserve(bytes.size() + 1);
@@ -371,6 +380,7 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
     s.question = body.value("question", json());
     s.last_test_run = body.value("lastTestRun", json());
     s.tests_running = body.value("testsRunning", json());
+    s.terminal = body.value("terminal", json());  // absent before terminals
     return s;
   } catch (const json::exception&) {
     return std::nullopt;  // garbage is reported as "no snapshot"; the caller folds from seq 1

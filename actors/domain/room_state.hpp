@@ -72,6 +72,7 @@ struct room_state {
   nlohmann::json
       last_test_run;  ///< tests_finished payload + runId, participantId, language, version
   nlohmann::json tests_running;  ///< tests_started payload of a test run not yet finished
+  nlohmann::json terminal;       ///< the latest interactive run's terminal (terminal.hpp)
 
   bool operator==(const room_state&) const = default;
 };
@@ -87,8 +88,8 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e);
 
 /// The REST `state` view: {"seq","version","doc","language","participants","cursors","lastRun",
 /// "phase","controls","calls":{"<participantId>":{"audio","video"}},"question","lastTestRun",
-/// "testsRunning"} (the question whole: /state is interviewer-only; scorecards have their own
-/// route).
+/// "testsRunning","terminal"} (the question whole: /state is interviewer-only; scorecards have
+/// their own route).
 nlohmann::json to_json(const room_state& state);
 /// The call part of the views: {"<participantId>":{"audio","video"}} for those in the call.
 nlohmann::json calls_json(const room_state& state);
