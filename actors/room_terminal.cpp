@@ -1,7 +1,9 @@
 // The interactive terminal: runs on a pseudo-terminal, their input, output, size and stop.
-// Output arrives from the runner's thread in small pieces (an echo is one character); it is
-// held here and logged as one terminal_output per terminal_flush_delay, and always before
-// the run's run_finished, so the log and every viewer see it in the order it was printed.
+// Output arrives from the runner's thread in small pieces (an echo is one character). Output
+// after a quiet spell is logged and sent at once (a typed echo feels immediate); output that
+// follows within terminal_flush_delay is held and sent together when it ends, so a flood is a
+// few events a second, not thousands. Always before the run's run_finished, so the log and
+// every viewer see it in the order it was printed.
 
 #include "actors/detail/ids.hpp"
 #include "actors/detail/room_impl.hpp"
@@ -10,8 +12,7 @@
 namespace rooms::actors::detail {
 
 namespace {
-/// How long output is held before it is logged and sent: short enough for a typed echo to
-/// feel immediate, long enough that a flood becomes a few events per second, not thousands.
+/// The least time between two terminal_output events of a room.
 constexpr auto terminal_flush_delay = std::chrono::milliseconds(20);
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
@@ -137,12 +138,15 @@ void room::on_terminal_output(const std::string& run_id, const std::string& data
   if (run_id != st_.run_in_flight || !st_.terminal || st_.failed) return;
   st_.terminal_held += data;
   if (st_.terminal_flush_scheduled) return;
+  auto quiet = std::chrono::steady_clock::now() - st_.terminal_flushed_at;
+  if (quiet >= terminal_flush_delay) return flush_terminal();
   st_.terminal_flush_scheduled = true;
-  self_->delayed_send(self_, terminal_flush_delay, terminal_flush_atom::value);
+  self_->delayed_send(self_, terminal_flush_delay - quiet, terminal_flush_atom::value);
 }
 
 void room::flush_terminal() {
   st_.terminal_flush_scheduled = false;
+  st_.terminal_flushed_at = std::chrono::steady_clock::now();
   if (st_.terminal_held.empty() || !st_.state.terminal.is_object()) return;
   std::string run_id = st_.state.terminal.value("runId", "");
   std::string_view held = st_.terminal_held;

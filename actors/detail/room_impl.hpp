@@ -142,6 +142,8 @@ struct room_data {
   std::shared_ptr<runner::terminal_channel> terminal;
   std::string terminal_held;
   bool terminal_flush_scheduled = false;
+  /// When output was last logged and sent: output after a quiet spell goes out at once.
+  std::chrono::steady_clock::time_point terminal_flushed_at{};
 };
 
 using room_actor = caf::stateful_actor<room_data>;

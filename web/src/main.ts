@@ -1,8 +1,6 @@
 // Entry: route on location.pathname (roomd answers /, /room/<id>, /replay/<id> with index.html).
 import './style.css';
 import { renderHome } from './home';
-import { renderRoom } from './room/page';
-import { renderReplay } from './replay/page';
 import { screen } from './dom';
 import { h } from './dom';
 
@@ -12,10 +10,14 @@ function route() {
   let m: RegExpMatchArray | null;
   if ((m = path.match(/^\/room\/([^/]+)\/?$/))) {
     document.title = 'Interview room';
-    void renderRoom(root, decodeURIComponent(m[1]));
+    // The room and the replay load as their own chunks (with xterm.js and the editor), so the
+    // start page does not download them.
+    const id = decodeURIComponent(m[1]);
+    void import('./room/page').then(({ renderRoom }) => renderRoom(root, id));
   } else if ((m = path.match(/^\/replay\/([^/]+)\/?$/))) {
     document.title = 'Interview replay';
-    void renderReplay(root, decodeURIComponent(m[1]));
+    const id = decodeURIComponent(m[1]);
+    void import('./replay/page').then(({ renderReplay }) => renderReplay(root, id));
   } else if (path === '/' || path === '/index.html') {
     document.title = 'Interview Rooms';
     void renderHome(root);

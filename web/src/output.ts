@@ -31,6 +31,7 @@ export function renderOutput(run: RunView): HTMLElement {
   if (run.compileOutput) blocks.push(h('div', { class: 'stream-label' }, 'Compiler'), h('pre', { class: 'stream compile' }, run.compileOutput));
   if (run.stdout) blocks.push(h('pre', { class: 'stream stdout', id: 'run-stdout' }, run.stdout));
   if (run.stderr) blocks.push(h('div', { class: 'stream-label' }, 'stderr'), h('pre', { class: 'stream stderr', id: 'run-stderr' }, run.stderr));
-  if (!run.running && !run.stdout && !run.stderr && !run.compileOutput) blocks.push(h('div', { class: 'muted empty' }, '(no output)'));
+  if (run.interactive && !run.stdout && !run.stderr) blocks.push(h('div', { class: 'muted empty' }, '(ran in the terminal: its output is there)'));
+  else if (!run.running && !run.stdout && !run.stderr && !run.compileOutput) blocks.push(h('div', { class: 'muted empty' }, '(no output)'));
   return h('div', { class: 'run', 'data-run': run.runId, 'data-running': String(run.running) }, blocks);
 }

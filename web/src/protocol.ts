@@ -49,6 +49,8 @@ export interface RunResult {
   compileOutput?: string;
   /** The runner could not run the program (sandbox failure). */
   error?: string;
+  /** A run on the terminal: its output went to `terminal_output` (stdout and stderr are empty). */
+  interactive?: boolean;
 }
 
 /** `lastRun` in `session_state` and `/state`: the result plus who ran which version in which language. */
@@ -64,6 +66,23 @@ export interface RunningRun {
   participantId?: string;
   language: string;
   version: number;
+}
+
+/**
+ * The shared terminal: the latest interactive run (`session_state.terminal`, `/state`'s `terminal`).
+ * `data` is everything it printed so far; it has one size for everyone (one pseudo-terminal).
+ */
+export interface TerminalView {
+  runId: string;
+  participantId: string;
+  language: string;
+  /** The language's interpreter (start_repl) rather than the document (run_code interactive). */
+  repl: boolean;
+  cols: number;
+  rows: number;
+  data: string;
+  /** Still running: terminal_input reaches it. */
+  active: boolean;
 }
 
 /** Where an edit came from, as CodeMirror's user event says (paste signals). */
@@ -213,6 +232,8 @@ export interface SessionStateMsg extends Ref {
   question?: QuestionView;
   lastTestRun?: TestRun;
   testsRunning?: TestsRunning;
+  /** The latest interactive run (absent or null: none yet): a joiner writes `data` and goes on. */
+  terminal?: TerminalView | null;
 }
 export interface PhaseChangedMsg extends Ref {
   type: 'phase_changed';
@@ -266,6 +287,11 @@ export interface RunStartedMsg {
   participantId: string;
   language: string;
   version: number;
+  /** Set on a run on the terminal (batch runs have none of these fields). */
+  interactive?: boolean;
+  repl?: boolean;
+  cols?: number;
+  rows?: number;
 }
 export interface RunOutputMsg {
   type: 'run_output';
@@ -275,6 +301,20 @@ export interface RunOutputMsg {
 }
 export interface RunFinishedMsg extends RunResult {
   type: 'run_finished';
+}
+/** What an interactive run printed: UTF-8 text, whole characters, already sanitized by roomd. */
+export interface TerminalOutputMsg {
+  type: 'terminal_output';
+  runId: string;
+  data: string;
+}
+/** Someone resized the (one, shared) terminal. */
+export interface TerminalResizedMsg {
+  type: 'terminal_resized';
+  runId: string;
+  participantId: string;
+  cols: number;
+  rows: number;
 }
 export interface NoteAddedMsg {
   type: 'note_added';
@@ -348,6 +388,8 @@ export type ServerMessage =
   | RunStartedMsg
   | RunOutputMsg
   | RunFinishedMsg
+  | TerminalOutputMsg
+  | TerminalResizedMsg
   | NoteAddedMsg
   | ParticipantFocusMsg
   | CallSignalMsg
@@ -376,6 +418,8 @@ const SERVER_TYPES: ReadonlySet<string> = new Set<ServerMessageType>([
   'run_started',
   'run_output',
   'run_finished',
+  'terminal_output',
+  'terminal_resized',
   'note_added',
   'participant_focus',
   'call_signal',
@@ -439,9 +483,31 @@ export interface LanguageChangeMsg extends Ref {
   type: 'language_change';
   language: string;
 }
-export interface RunCodeMsg extends Ref {
-  type: 'run_code';
-  stdin?: string;
+/** A batch run (with `stdin`) or, with `interactive`, a run on the shared terminal (no stdin then). */
+export type RunCodeMsg = Ref & { type: 'run_code' } & ({ stdin?: string; interactive?: false } | { interactive: true; cols?: number; rows?: number });
+/** The interpreter of the room's language (or `language`) on the shared terminal. */
+export interface StartReplMsg extends Ref {
+  type: 'start_repl';
+  language?: string;
+  cols?: number;
+  rows?: number;
+}
+/** Keystrokes for the interactive run: 1..4096 bytes of xterm's onData. */
+export interface TerminalInputMsg extends Ref {
+  type: 'terminal_input';
+  runId: string;
+  data: string;
+}
+/** cols 2..500, rows 1..200: the size for everyone. */
+export interface TerminalResizeMsg extends Ref {
+  type: 'terminal_resize';
+  runId: string;
+  cols: number;
+  rows: number;
+}
+export interface StopRunMsg extends Ref {
+  type: 'stop_run';
+  runId: string;
 }
 export interface AddNoteMsg extends Ref {
   type: 'add_note';
@@ -495,6 +561,10 @@ export type ClientMessage =
   | CursorUpdateMsg
   | LanguageChangeMsg
   | RunCodeMsg
+  | StartReplMsg
+  | TerminalInputMsg
+  | TerminalResizeMsg
+  | StopRunMsg
   | AddNoteMsg
   | FocusChangeMsg
   | PingMsg
@@ -554,9 +624,31 @@ export interface RunStartedEvent extends EventBase {
   runId: string;
   language: string;
   version: number;
+  /** A run on the terminal: its size (absent: 80x24), and whether it is the language's REPL. */
+  interactive?: boolean;
+  repl?: boolean;
+  cols?: number;
+  rows?: number;
 }
 export interface RunFinishedEvent extends EventBase, RunResult {
   type: 'run_finished';
+}
+export interface TerminalOutputEvent extends EventBase {
+  type: 'terminal_output';
+  runId: string;
+  data: string;
+}
+/** Keystrokes (participantId is the typist); the fold ignores them: the output has their echo. */
+export interface TerminalInputEvent extends EventBase {
+  type: 'terminal_input';
+  runId: string;
+  data: string;
+}
+export interface TerminalResizedEvent extends EventBase {
+  type: 'terminal_resized';
+  runId: string;
+  cols: number;
+  rows: number;
 }
 export interface NoteAddedEvent extends EventBase {
   type: 'note_added';
@@ -615,6 +707,9 @@ export type LogEvent =
   | LanguageChangedEvent
   | RunStartedEvent
   | RunFinishedEvent
+  | TerminalOutputEvent
+  | TerminalInputEvent
+  | TerminalResizedEvent
   | NoteAddedEvent
   | FocusChangedEvent
   | SessionExpiredEvent
@@ -646,6 +741,8 @@ export interface Runtime {
   language: string;
   version: string;
   aliases?: string[];
+  /** The language has an interpreter for start_repl (absent from servers before terminals). */
+  repl?: boolean;
 }
 
 /** `POST /api/sessions` and `POST /api/sessions/<id>/fork`. */
@@ -699,6 +796,8 @@ export interface StateAt {
   question: Omit<QuestionLoadedEvent, 'seq' | 'ts' | 'type' | 'participantId'> | null;
   lastTestRun: TestRun | null;
   testsRunning: TestsRunning | null;
+  /** The latest interactive run as of this event; null before the first. */
+  terminal: TerminalView | null;
 }
 
 /** `GET /api/sessions/<id>/scorecards` (interviewer key or admin token). */

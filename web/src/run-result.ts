@@ -17,6 +17,8 @@ export interface RunView {
   durationMs?: number;
   compileOutput?: string;
   startedAt: number;
+  /** Ran on the shared terminal: its output is there, not in stdout/stderr. */
+  interactive?: boolean;
 }
 
 export type FinishedFields = Pick<RunView, 'running' | 'stdout' | 'stderr' | 'exitCode' | 'signal' | 'timedOut' | 'truncated' | 'durationMs' | 'compileOutput'>;

@@ -5,7 +5,8 @@
 // web/src/replay/fold.ts itself (bundled for node with the esbuild Vite ships, from the same source
 // the page is built from) and compared with GET /state?seq=n at EVERY seq n: doc, version,
 // language, participants, cursors as last logged, lastRun, phase, controls, calls, question,
-// lastTestRun, testsRunning (a question loaded and test runs are recorded too). A last test
+// lastTestRun, testsRunning, terminal (a question loaded and test runs are recorded too, and
+// interactive runs on the terminal: a program reading a line, a resize, a REPL stopped). A last test
 // proves the comparison fails on a fold of slightly wrong events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +113,11 @@ class Peer {
     } else if (m.type === 'phase_changed') this.phase = m.phase;
     else if (m.type === 'controls_changed') this.controls = m;
     else if (m.type === 'run_finished') this.runs.set(m.runId, m);
+    else if (m.type === 'run_started' && m.interactive) {
+      this.terminal = { runId: m.runId, cols: m.cols, rows: m.rows };
+      this.termOut = '';
+    } else if (m.type === 'terminal_output' && m.runId === this.terminal?.runId) this.termOut += m.data;
+    else if (m.type === 'terminal_resized' && m.runId === this.terminal?.runId) Object.assign(this.terminal, { cols: m.cols, rows: m.rows });
     else if (m.type === 'tests_finished') this.runs.set(m.runId, m);
     else if (m.type === 'error') this.errors.push(m);
   }
@@ -375,6 +381,48 @@ test('record: a room started from a question, another loaded with its starter, t
   assert.deepEqual([ivy, cy].flatMap((p) => p.errors), []);
 });
 
+test('record: the terminal: a program reading a line, resized, answered; a REPL, stopped', async () => {
+  const s = await create({ language: 'python', title: 'Terminal' });
+  const ivy = new Peer(s, 'Ivy', 'interviewer');
+  const cy = new Peer(s, 'Cy', 'candidate');
+  await ivy.join();
+  await cy.join();
+  const code = 'name = input("name? ")\nprint("hello", name)\n';
+  const v = cy.version;
+  cy.send({ type: 'code_update', version: v, updates: [{ clientID: cy.clientID, changes: ChangeSet.of({ from: 0, to: cy.doc.length, insert: code }, cy.doc.length).toJSON() }] });
+  await until(() => cy.version > v && ivy.version === cy.version, 'program written');
+  await sleep(30);
+  const runs = ivy.runs.size;
+  cy.send({ type: 'run_code', interactive: true, cols: 60, rows: 12 });
+  await until(() => ivy.termOut?.includes('name? ') && cy.termOut?.includes('name? '), 'the prompt', 20_000);
+  const first = ivy.terminal.runId;
+  ivy.send({ type: 'terminal_resize', runId: first, cols: 70, rows: 20 });
+  await until(() => cy.terminal.cols === 70 && cy.terminal.rows === 20, 'the resize');
+  ivy.send({ type: 'terminal_input', runId: first, data: 'Ä' });
+  ivy.send({ type: 'terminal_input', runId: first, data: 'da\r' });
+  await until(() => ivy.runs.size > runs, 'the program ended', 20_000);
+  assert.match(ivy.termOut, /hello Äda/);
+  assert.equal(ivy.runs.get(first).exitCode, 0);
+  cy.send({ type: 'terminal_input', runId: first, data: 'late\r' }); // the run ended: refused
+  await until(() => cy.errors.length, 'input to an ended run refused');
+  assert.equal(cy.errors[0].code, 'invalid_changes');
+  cy.errors.length = 0;
+  ivy.send({ type: 'start_repl' });
+  await until(() => ivy.terminal.runId !== first && ivy.termOut.includes('>>> '), 'the REPL prompt', 20_000);
+  const repl = ivy.terminal.runId;
+  cy.send({ type: 'terminal_input', runId: repl, data: '1+2\r' });
+  await until(() => /\b3\r?\n/.test(ivy.termOut), 'the sum', 20_000);
+  cy.send({ type: 'stop_run', runId: repl });
+  await until(() => ivy.runs.has(repl), 'the REPL stopped', 20_000);
+  await sleep(100);
+  const events = await record('terminal', s);
+  const started = events.filter((e) => e.type === 'run_started');
+  assert.deepEqual(started.map((e) => [e.interactive, e.repl, e.cols, e.rows]), [[true, false, 60, 12], [true, true, 80, 24]]);
+  for (const t of ['terminal_output', 'terminal_input', 'terminal_resized']) assert.ok(events.some((e) => e.type === t), `the log has ${t}`);
+  assert.equal(events.filter((e) => e.type === 'terminal_input').length, 3, 'the refused input is not logged');
+  assert.deepEqual([ivy, cy].flatMap((p) => p.errors), []);
+});
+
 /** The room state /state answers, from the web fold's frame (the fields /state has). */
 function stateOfFrame(fr) {
   return {
@@ -390,6 +438,7 @@ function stateOfFrame(fr) {
     question: fr.question,
     lastTestRun: fr.lastTestRun,
     testsRunning: fr.testsRunning,
+    terminal: fr.terminal,
   };
 }
 
@@ -407,6 +456,7 @@ function stateOfServer(st) {
     question: st.question,
     lastTestRun: st.lastTestRun,
     testsRunning: st.testsRunning,
+    terminal: st.terminal,
   };
 }
 
@@ -440,7 +490,7 @@ async function statesOf({ s, events }) {
 }
 
 test('the web fold equals GET /state?seq=n at every seq of every recorded session', async (t) => {
-  assert.equal(recorded.length, 6);
+  assert.equal(recorded.length, 7);
   for (const rec of recorded) {
     const states = await statesOf(rec);
     states.forEach((st, i) => assert.equal(st.seq, rec.events[i].seq));
@@ -453,6 +503,9 @@ test('the web fold equals GET /state?seq=n at every seq of every recorded sessio
   const tests = (await statesOf(recorded.find((r) => r.name === 'tests'))).at(-1);
   assert.equal(tests.lastTestRun.passed, 3, 'lastTestRun was compared with a real test run in it');
   assert.equal(tests.question.questionId, 'double', 'question was compared with a loaded question');
+  const term = (await statesOf(recorded.find((r) => r.name === 'terminal'))).at(-1).terminal;
+  assert.equal(term.repl, true, 'terminal was compared with a REPL in it');
+  assert.match(term.data, />>> /);
 });
 
 test('the comparison catches a wrong fold', async () => {
@@ -476,4 +529,14 @@ test('the comparison catches a wrong fold', async () => {
     ['a lock lost', imutate((e) => (e.type === 'controls_changed' ? { ...e, editorLocked: false } : e))],
   ];
   for (const [what, events] of iwrong) assert.throws(() => compare(events, istates, what), assert.AssertionError, what);
+  const terminal = recorded.find((r) => r.name === 'terminal');
+  const tstates = await statesOf(terminal);
+  const tmutate = (fn) => terminal.events.map((e) => fn(structuredClone(e)));
+  const twrong = [
+    ['terminal output lost', tmutate((e) => (e.type === 'terminal_output' ? { ...e, data: '' } : e))],
+    ['a resize lost', tmutate((e) => (e.type === 'terminal_resized' ? { ...e, cols: 80 } : e))],
+    ['the REPL taken for a program', tmutate((e) => (e.type === 'run_started' ? { ...e, repl: false } : e))],
+    ['a terminal end lost', tmutate((e) => (e.type === 'run_finished' ? { ...e, runId: 'other' } : e))],
+  ];
+  for (const [what, events] of twrong) assert.throws(() => compare(events, tstates, what), assert.AssertionError, what);
 });

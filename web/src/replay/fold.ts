@@ -1,9 +1,9 @@
 // The replay's fold: events 1..n to the room state after event n, exactly like the server's
 // `apply` (actors/room_state.cpp), plus what the page shows on top (inserted ranges, mapped
-// cursors, runs, notes). Pure: no DOM, so tests/e2e/browser/replay-fold.test.mjs runs this very
+// cursors, runs, notes, the terminal). Pure: no DOM, so tests/e2e/browser/replay-fold.test.mjs runs this very
 // module in node against GET /state?seq=n.
 import { ChangeSet, Text } from '@codemirror/state';
-import type { CallMedia, Controls, Cursor, EditOrigin, LastRun, LogEvent, ParticipantRecord, PasteFrom, Phase, RunningRun, StateAt, TestRun, TestsRunning } from '../protocol';
+import type { CallMedia, Controls, Cursor, EditOrigin, LastRun, LogEvent, ParticipantRecord, PasteFrom, Phase, RunningRun, StateAt, TerminalView, TestRun, TestsRunning } from '../protocol';
 import { finishedFields, type RunView } from '../run-result';
 
 export type PInfo = ParticipantRecord;
@@ -30,6 +30,8 @@ export interface Frame {
   lastTestRun: TestRun | null;
   /** The test run in progress, like `/state`'s `testsRunning`. */
   testsRunning: TestsRunning | null;
+  /** The latest interactive run, like `/state`'s `terminal` (a new object only when it changes). */
+  terminal: TerminalView | null;
   /** Ranges inserted by this event (code_changed only), in the frame's document. */
   inserted?: [number, number][];
   /** The longest single insertion of this event (code_changed only), in UTF-16 units. */
@@ -80,6 +82,28 @@ export function nameIn(names: Map<string, PInfo>, pid: string | undefined): stri
   return (pid && names.get(pid)?.name) || 'someone';
 }
 
+/**
+ * The terminal after event e, as actors/domain/terminal.cpp folds it: an interactive run_started is
+ * a new terminal (80x24 unless logged), its output appends, a resize sets the size, its
+ * run_finished ends it. Events of another run change nothing (roomd never logs them); keystrokes
+ * change nothing either: the program's echo is in its output. Unchanged: the same object.
+ */
+export function foldTerminal(t: TerminalView | null, e: LogEvent): TerminalView | null {
+  switch (e.type) {
+    case 'run_started':
+      if (e.interactive !== true) return t;
+      return { runId: String(e.runId ?? ''), participantId: e.participantId ?? '', language: e.language ?? '', repl: e.repl === true, cols: e.cols ?? 80, rows: e.rows ?? 24, data: '', active: true };
+    case 'run_finished':
+      return t && t.runId === e.runId ? { ...t, active: false } : t;
+    case 'terminal_output':
+      return t && t.active && t.runId === e.runId ? { ...t, data: t.data + String(e.data ?? '') } : t;
+    case 'terminal_resized':
+      return t && t.active && t.runId === e.runId ? { ...t, cols: e.cols, rows: e.rows } : t;
+    default:
+      return t;
+  }
+}
+
 /** Fold events 1..n exactly like the server's fold: code_changed applied in order. */
 export function foldEvents(events: LogEvent[]): Folded {
   const frames: Frame[] = [];
@@ -100,6 +124,7 @@ export function foldEvents(events: LogEvent[]): Folded {
   let question: StateAt['question'] = null;
   let lastTestRun: TestRun | null = null;
   let testsRunning: TestsRunning | null = null;
+  let terminal: TerminalView | null = null;
   let error: string | undefined;
   let stoppedAt: number | undefined;
   let phase: Phase = 'live';
@@ -195,8 +220,9 @@ export function foldEvents(events: LogEvent[]): Folded {
         case 'run_started': {
           const id = String(e.runId ?? `run-${i}`);
           running = { runId: id, language: e.language, version: e.version, ...(e.participantId ? { participantId: e.participantId } : {}) };
-          runs.set(id, { runId: id, by: nameIn(names, e.participantId), language: e.language ?? language, version: e.version, running: true, stdout: '', stderr: '', startedAt: e.ts });
+          runs.set(id, { runId: id, by: nameIn(names, e.participantId), language: e.language ?? language, version: e.version, running: true, stdout: '', stderr: '', startedAt: e.ts, ...(e.interactive ? { interactive: true } : {}) });
           lastRunId = id;
+          terminal = foldTerminal(terminal, e);
           break;
         }
         case 'run_finished': {
@@ -214,8 +240,14 @@ export function foldEvents(events: LogEvent[]): Folded {
           const prev = runs.get(id) ?? { runId: id, by: nameIn(names, e.participantId), language, running: false, stdout: '', stderr: '', startedAt: e.ts };
           runs.set(id, { ...prev, ...finishedFields(e) });
           lastRunId = id;
+          terminal = foldTerminal(terminal, e);
           break;
         }
+        case 'terminal_output':
+        case 'terminal_resized':
+        case 'terminal_input':
+          terminal = foldTerminal(terminal, e);
+          break;
         case 'note_added':
           notes.push({ index: i, text: String(e.text ?? ''), by: nameIn(names, e.participantId), ts: e.ts });
           break;
@@ -273,7 +305,7 @@ export function foldEvents(events: LogEvent[]): Folded {
           break;
       }
     }
-    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, calls, question, lastTestRun, testsRunning, inserted, bigInsert, phase, controls, paste });
+    frames.push({ doc, version, language, present, logged, cursors, lastRun, lastRunId, calls, question, lastTestRun, testsRunning, terminal, inserted, bigInsert, phase, controls, paste });
   }
   const pinned = [...pinnedBy.values()].flat().sort((a, b) => a.index - b.index);
   return { events, frames, runs, notes, pinned, names, error, stoppedAt };

@@ -1,5 +1,5 @@
 // The replay page's structure: header, timeline controls and settings, editor / comparison, run
-// output, and the side cards (people present, participant filter, moments list, notes).
+// output, the terminal (sessions that used it), and the side cards (people present, participant filter, moments list, notes).
 import { h, clear, initials } from '../dom';
 import type { PInfo } from './fold';
 import { MARKER_LEGEND } from './markers';
@@ -28,6 +28,8 @@ export interface ReplayEls {
   diffTitle: HTMLElement;
   filterNote: HTMLElement;
   playNote: HTMLElement;
+  /** The terminal's section (replay/terminal.ts fills it; hidden unless the session used it). */
+  terminal: HTMLElement;
 }
 
 export interface ReplayActions {
@@ -128,6 +130,7 @@ export function buildReplayLayout(root: HTMLElement, hd: ReplayHeader, n: number
 
   const people = h('ul', { class: 'people', id: 'replay-participants' });
   const output = h('div', { class: 'output', id: 'replay-output' });
+  const terminal = h('section', { class: 'replay-terminal', id: 'replay-terminal', hidden: true });
   const notes = h('ul', { class: 'notes', id: 'replay-notes' });
   const markerList = h('ul', { class: 'marker-list', id: 'marker-list' });
   const listSel = h('select', { class: 'select select-small', id: 'list-mode', 'aria-label': 'List' }, h('option', { value: 'moments' }, 'Moments'), h('option', { value: 'events' }, 'All events'));
@@ -176,6 +179,7 @@ export function buildReplayLayout(root: HTMLElement, hd: ReplayHeader, n: number
       editorHost,
       diffPanel,
       h('section', { class: 'run-panel replay-run' }, h('div', { class: 'panel-label' }, 'Run output'), output),
+      terminal,
     ),
     h(
       'aside',
@@ -187,5 +191,5 @@ export function buildReplayLayout(root: HTMLElement, hd: ReplayHeader, n: number
     ),
   );
   root.appendChild(h('div', { class: 'room-page replay-page' }, header, controls, main));
-  return { range, playBtn, clock, seqLabel, eventLabel, people, output, notes, markerList, langLabel, track, abLabel, compareBtn, editorHost, diffPanel, diffHost, diffTitle, filterNote, playNote };
+  return { range, playBtn, clock, seqLabel, eventLabel, people, output, notes, markerList, langLabel, track, abLabel, compareBtn, editorHost, diffPanel, diffHost, diffTitle, filterNote, playNote, terminal };
 }

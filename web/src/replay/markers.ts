@@ -168,9 +168,16 @@ export function describe(e: LogEvent, f: Folded): string {
     case 'language_changed':
       return `${who} → ${languageLabel(e.language)}`;
     case 'run_started':
+      if (e.interactive) return e.repl ? `${who} started a ${languageLabel(e.language)} REPL` : `${who} ran the code in the terminal`;
       return `${who} started a run`;
     case 'run_finished':
-      return 'run finished';
+      return e.interactive ? 'terminal run finished' : 'run finished';
+    case 'terminal_output':
+      return 'terminal output';
+    case 'terminal_input':
+      return `${who} typed in the terminal`;
+    case 'terminal_resized':
+      return `terminal resized to ${e.cols}×${e.rows}`;
     case 'note_added':
       return `${who} added a note`;
     case 'question_loaded':

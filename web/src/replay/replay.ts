@@ -17,6 +17,7 @@ import { buildReplayLayout, type ListMode, type ReplayEls } from './layout';
 import { Timeline, type TimelineHost } from './timeline';
 import { Panels } from './panels';
 import { Player, type PlayerHost } from './player';
+import { ReplayTerminal } from './terminal';
 
 export class ReplayPage implements TimelineHost, PlayerHost {
   private view!: EditorView;
@@ -40,6 +41,7 @@ export class ReplayPage implements TimelineHost, PlayerHost {
   private els!: ReplayEls;
   private timeline!: Timeline;
   private panels!: Panels;
+  private terminal!: ReplayTerminal;
 
   constructor(
     private root: HTMLElement,
@@ -105,6 +107,8 @@ export class ReplayPage implements TimelineHost, PlayerHost {
     });
     this.timeline = new Timeline(this, this.els.track, this.els.markerList);
     this.panels = new Panels(this, this.els);
+    this.terminal = new ReplayTerminal(this.f, this.els.terminal);
+    this.terminal.mount();
     this.view = new EditorView({ state: EditorState.create({ doc: '', extensions: [...readOnlyExtensions(), insertedHighlight] }), parent: this.els.editorHost });
     this.timeline.renderMarkers();
     this.updateAB();
@@ -187,6 +191,10 @@ export class ReplayPage implements TimelineHost, PlayerHost {
       },
       get title() {
         return self.title;
+      },
+      /** The terminal at the moment shown: the fold's (`folded`) and the buffer drawn (`text()`). */
+      get terminal() {
+        return self.terminal.testView(self.pos);
       },
     };
     (window as unknown as { __replay: typeof hook }).__replay = hook;
@@ -370,6 +378,7 @@ export class ReplayPage implements TimelineHost, PlayerHost {
     this.els.range.style.setProperty('--pct', `${this.n > 1 ? (i / (this.n - 1)) * 100 : 100}%`);
 
     this.panels.render(i, this.selectedRun);
+    this.terminal.show(i);
     this.timeline.updateRows(i);
 
     window.clearTimeout(this.hashTimer);

@@ -17,6 +17,8 @@ export interface RoomEls {
   noteInput?: HTMLTextAreaElement;
   banner: HTMLElement;
   notice: HTMLElement;
+  /** Where the shared terminal goes (room/terminal.ts), beside the run output. */
+  terminalHost: HTMLElement;
   /** Where the question panel goes (room/questions.ts). */
   questionHost: HTMLElement;
 }

@@ -50,6 +50,7 @@ export function buildLayout(root: HTMLElement, sessionId: string, key: string | 
   const runBtn = h('button', { class: 'btn btn-run', id: 'run-button', title: 'Run (Ctrl/Cmd+Enter)' }, '▶ Run');
   runBtn.addEventListener('click', () => actions.runCode());
   const output = h('div', { class: 'output', id: 'output', 'aria-live': 'polite' });
+  const terminalHost = h('div', { class: 'terminal-slot' });
 
   const runPanel = h(
     'section',
@@ -60,6 +61,7 @@ export function buildLayout(root: HTMLElement, sessionId: string, key: string | 
       { class: 'run-body' },
       h('div', { class: 'stdin-wrap' }, h('div', { class: 'panel-label' }, 'Input'), stdin),
       h('div', { class: 'output-wrap' }, h('div', { class: 'panel-label' }, 'Output'), output),
+      terminalHost,
     ),
   );
 
@@ -102,7 +104,7 @@ export function buildLayout(root: HTMLElement, sessionId: string, key: string | 
   const main = h('main', { class: 'room' }, h('div', { class: 'room-main' }, banner, notice, editorHost, runPanel), h('aside', { class: 'room-side' }, side));
   root.appendChild(h('div', { class: 'room-page' }, header, main));
   output.appendChild(h('div', { class: 'muted empty' }, 'Run the code to see its output here. Everyone in the room sees it.'));
-  return { title: titleEl, editorHost, langSelect, conn, connText, people, peopleCount, runBtn, stdin, output, notesList, noteInput, banner, notice, questionHost };
+  return { title: titleEl, editorHost, langSelect, conn, connText, people, peopleCount, runBtn, stdin, output, notesList, noteInput, banner, notice, questionHost, terminalHost };
 }
 
 export function showTitle(el: HTMLElement, title: string) {

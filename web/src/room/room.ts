@@ -15,6 +15,7 @@ import { endedScreen, setRoomTitle, unknownScreen } from './screens';
 import { Presence } from './presence';
 import { QuestionPanel } from './questions';
 import { Runs } from './runs';
+import { TerminalPanel } from './terminal';
 
 function megabytes(bytes: number): string {
   return `${(bytes / (1 << 20)).toFixed(bytes < 1 << 20 ? 2 : 1)} MB`;
@@ -31,6 +32,7 @@ export class Room implements RoomContext {
   private collab: Collab;
   private presence: Presence;
   private runs: Runs;
+  private terminal: TerminalPanel;
   private notes: Notes;
   private interview: Interview;
   private scorecards: ScorecardPanel | null = null;
@@ -55,6 +57,7 @@ export class Room implements RoomContext {
         if (!this.els) return;
         renderConn(this.els, s, d.retryInMs, this.everJoined);
         this.runs.updateButton();
+        this.terminal.updateButtons();
         this.questions?.updateButtons();
       },
     });
@@ -66,11 +69,19 @@ export class Room implements RoomContext {
       editorReset: () => this.presence.editorReset(),
     });
     this.presence = new Presence(this, this.collab);
-    this.runs = new Runs(this, runtimes, (pid) => this.personName(pid));
+    this.runs = new Runs(this, runtimes, (pid) => this.personName(pid), () => this.terminal.busy);
+    this.terminal = new TerminalPanel(this, runtimes, {
+      otherBusy: () => this.runs.busy,
+      personName: (pid) => this.personName(pid),
+      changed: () => this.runs.updateButton(),
+    });
     this.notes = new Notes(this, (pid) => this.presence.name(pid));
     this.interview = new Interview(this, {
       setReadOnly: (ro) => this.collab.setReadOnly(ro),
-      runsChanged: () => this.runs.updateButton(),
+      runsChanged: () => {
+        this.runs.updateButton();
+        this.terminal.updateButtons();
+      },
       nameOf: (pid) => this.presence.name(pid),
     });
     if (role === 'interviewer') this.scorecards = new ScorecardPanel(this);
@@ -90,6 +101,8 @@ export class Room implements RoomContext {
     });
     this.questions = new QuestionPanel(this, (pid) => this.personName(pid));
     this.els.questionHost.appendChild(this.questions.el);
+    this.els.terminalHost.appendChild(this.terminal.el);
+    this.terminal.mount();
     fillLanguages(this.els.langSelect, this.runtimes, this.language);
     const side = this.root.querySelector<HTMLElement>('.room-side');
     if (side) {
@@ -108,7 +121,7 @@ export class Room implements RoomContext {
       if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key === 'Enter') {
         e.preventDefault();
         this.questions.runTests();
-      } else if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !e.defaultPrevented) {
+      } else if ((e.ctrlKey || e.metaKey) && e.key === 'Enter' && !e.defaultPrevented && !this.terminal.contains(e.target)) {
         e.preventDefault();
         this.runs.runCode();
       }
@@ -147,6 +160,10 @@ export class Room implements RoomContext {
       },
       get phase() {
         return room.interview.phase;
+      },
+      /** The shared terminal as this page shows it (`text()`: its buffer, once drawn). */
+      get terminal() {
+        return room.terminal.testView();
       },
       get readOnly() {
         return room.collab.view ? room.collab.view.state.readOnly : null;
@@ -239,11 +256,19 @@ export class Room implements RoomContext {
       case 'participant_focus':
         return this.presence.focus(m);
       case 'run_started':
-        return this.runs.started(m);
+        if (m.interactive) this.terminal.started(m);
+        else this.runs.started(m);
+        return this.terminal.updateButtons();
       case 'run_output':
         return this.runs.output(m);
       case 'run_finished':
-        return this.runs.finished(m);
+        if (m.interactive) this.terminal.finished(m);
+        else this.runs.finished(m);
+        return this.terminal.updateButtons();
+      case 'terminal_output':
+        return this.terminal.output(m);
+      case 'terminal_resized':
+        return this.terminal.resized(m);
       case 'note_added':
         return this.notes.add({ noteId: m.noteId, participantId: m.participantId, text: m.text, version: m.version, ts: Date.now() });
       case 'phase_changed':
@@ -277,6 +302,7 @@ export class Room implements RoomContext {
     if (this.collab.error(m)) return;
     toast(m.message ? `${m.message}` : `Error: ${m.code}`, 'error');
     if (m.code === 'busy' || m.code === 'unsupported_language' || m.code === 'rate_limited') this.runs.refused();
+    if (m.code === 'busy' || m.code === 'unsupported_language' || m.code === 'rate_limited' || m.code === 'forbidden') this.terminal.refused();
     if (m.code === 'busy' || m.code === 'unsupported_language' || m.code === 'no_question' || m.code === 'rate_limited') this.questions.refused();
   }
 
@@ -298,6 +324,7 @@ export class Room implements RoomContext {
       // No document yet: the waiting screen until start_interview brings a fresh session_state.
       this.presence.reset(m.participants ?? []);
       this.runs.updateButton();
+      this.terminal.updateButtons();
       return;
     }
     this.collab.joined(m, resumed);
@@ -305,6 +332,7 @@ export class Room implements RoomContext {
     this.presence.reset(m.participants ?? []);
     this.call.sessionState(m);
     if (m.lastRun) this.runs.showLast(m.lastRun);
+    this.terminal.restore(m.terminal, m.lastRun);
     this.questions.joined(m.question, m.lastTestRun, m.testsRunning);
     this.runs.updateButton();
     this.collab.trySend();
@@ -328,6 +356,7 @@ export class Room implements RoomContext {
     sel.value = lang;
     if (this.collab.view) void setLanguage(this.collab.view, lang);
     this.runs.updateButton();
+    this.terminal.updateButtons();
   }
 
   private onLanguage(m: LanguageChangedMsg) {

@@ -17,7 +17,14 @@ export class Runs {
     private runtimes: Runtime[],
     /** "Ann", "Ann (you)" or "someone". */
     private personName: (pid: string | undefined) => string,
+    /** The shared terminal runs something (or is starting to): one run at a time per room. */
+    private otherBusy: () => boolean = () => false,
   ) {}
+
+  /** A batch run is in progress or requested. */
+  get busy(): boolean {
+    return (!!this.run && this.run.running) || this.requested;
+  }
 
   private canRun(): { ok: boolean; why?: string } {
     if (this.runtimes.length === 0) return { ok: false, why: 'No runtimes are configured on this server, so code cannot be run.' };
@@ -25,7 +32,7 @@ export class Runs {
     if (!this.runtimes.some((r) => r.language === lang || (r.aliases ?? []).includes(lang)))
       return { ok: false, why: `${languageLabel(lang)} cannot be run here. Pick a language with a runtime.` };
     if (this.ctx.runBlocked) return { ok: false, why: this.ctx.runBlocked };
-    if ((this.run && this.run.running) || this.requested) return { ok: false, why: 'A run is in progress.' };
+    if (this.busy || this.otherBusy()) return { ok: false, why: 'A run is in progress.' };
     if (!this.ctx.joined) return { ok: false, why: 'Not connected.' };
     return { ok: true };
   }
@@ -102,9 +109,9 @@ export class Runs {
     this.render();
   }
 
-  /** session_state's lastRun, unless this page already shows a run. */
+  /** session_state's lastRun, unless this page already shows a run (or it ran on the terminal). */
   showLast(r: LastRun) {
-    if (this.run) return;
+    if (this.run || r.interactive) return;
     this.run = {
       runId: r.runId ?? 'last',
       by: this.personName(r.participantId),
