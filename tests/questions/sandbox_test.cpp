@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 
@@ -33,6 +34,9 @@ rooms::runner::runner& sandbox() {
     // with it an RLIMIT_NPROC budget); clear of runner_test's 200000.. range.
     o.sandbox_uid = 400000 + static_cast<int>(::getpid() % 10000) * 16;
     o.max_parallel_runs = parallel_runs;
+    // What is proved here is the references and starters, not compile speed: three g++ at once
+    // on two cores shared with the other ctest process took over the default 10 s in CI.
+    o.compile_timeout = std::chrono::seconds(30);
     return rooms::runner::make_local_runner(o);
   }();
   return *r;
