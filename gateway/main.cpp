@@ -73,6 +73,12 @@ std::unique_ptr<runner::runner> make_runner(const gateway::roomd_options& o) {
     lo.terminal_timeout = o.terminal_timeout_ms;
     lo.use_cgroups = !o.no_run_cgroups;
     lo.sandbox_uid = o.sandbox_uid;
+    if (!o.postgres_socket.empty()) {
+      runner::postgres_options pg;
+      pg.socket_dir = o.postgres_socket;
+      pg.admin_user = o.postgres_user;
+      lo.postgres = pg;
+    }
     return runner::make_local_runner(lo);
   }
   if (o.runner == "piston") {

@@ -109,6 +109,16 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
       ->envname("ROOMD_SANDBOX_UID")
       ->check(CLI::Range(1000, 2000000000))
       ->capture_default_str();
+  app.add_option("--postgres-socket", o.postgres_socket,
+                 "local runner: socket directory of a PostgreSQL server for the postgresql "
+                 "language (a throwaway database per run; the admin's password from PGPASSWORD "
+                 "or ~/.pgpass)")
+      ->envname("ROOMD_POSTGRES_SOCKET");
+  app.add_option("--postgres-user", o.postgres_user,
+                 "local runner: the admin role of --postgres-socket (creates and drops the "
+                 "runs' roles and databases)")
+      ->envname("ROOMD_POSTGRES_USER")
+      ->capture_default_str();
   app.add_option("--log-level", o.log_level, "debug, info, warn, error, off")
       ->envname("ROOMD_LOG_LEVEL")
       ->capture_default_str();

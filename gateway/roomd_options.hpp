@@ -56,6 +56,13 @@ struct roomd_options {
   /// RLIMIT_NPROC counts per uid, so two roomds on one host need ranges that do not overlap.
   /// ROOMD_SANDBOX_UID. Default: 61000.
   int sandbox_uid = 61000;
+  /// Local runner: the socket directory of a PostgreSQL server (e.g. /var/run/postgresql) the
+  /// postgresql language runs against, a throwaway database per run; the admin role below
+  /// authenticates by libpq's own means (PGPASSWORD, PGPASSFILE, ~/.pgpass).
+  /// ROOMD_POSTGRES_SOCKET. Default: none (the language is not offered).
+  std::string postgres_socket;
+  /// The admin role of --postgres-socket. ROOMD_POSTGRES_USER. Default: postgres.
+  std::string postgres_user = "postgres";
   /// Cluster file and this node's id in it (both or neither). Default: a single node.
   std::string cluster_file, node_id;
   /// Limits of each room (snapshot period, participants, document size; the durations above).

@@ -370,6 +370,22 @@ const std::vector<language>& language_table() {
        .hello = "SELECT 'hello, world';\n",
        .requires_paths = {"/usr/bin/sqlite3"},
        .setup_file = "setup.sql"},
+      {.name = "postgresql",
+       .aliases = {"postgres", "psql"},
+       .source_file = "main.sql",
+       // Against local_options::postgres, a database of its own per run (runner/postgres.hpp):
+       // the server's socket directory is /pg, PGHOST, PGPORT, PGUSER, PGDATABASE and PGPASSWORD
+       // name the run's role and database. -A -t prints rows as sqlite3 -batch does (a|b, no
+       // header); ON_ERROR_STOP ends at the first error with exit 3; -X: no ~/.psqlrc. The
+       // versioned binary, not /usr/bin/psql: that is Debian's pg_wrapper, a Perl script reading
+       // /etc/postgresql-common, which the sandbox does not have.
+       .run = {"/usr/lib/postgresql/15/bin/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+               "-f", "/work/setup.sql", "-f", "{src}"},
+       .version = {"/usr/lib/postgresql/15/bin/psql", "--version"},
+       .hello = "SELECT 'hello, world';\n",
+       .requires_paths = {"/usr/lib/postgresql/15/bin/psql"},
+       .setup_file = "setup.sql",
+       .postgres = true},
   };
   return table;
 }

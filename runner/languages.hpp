@@ -50,6 +50,9 @@ struct language {
   /// When set, run_request::setup is written to /work/<setup_file> (empty when none is
   /// given) and the commands load it before the program (SQL: the tables a question provides).
   std::string setup_file = {};
+  /// Runs against local_options::postgres: each run gets a throwaway role and database
+  /// (runner/postgres.hpp), the server's socket directory at /pg and PG* variables naming them.
+  bool postgres = false;
 };
 
 /// All known languages, installed or not.

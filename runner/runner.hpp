@@ -128,6 +128,19 @@ class runner {
   virtual std::string describe() const { return name(); }
 };
 
+/// A PostgreSQL server the local runner's `postgresql` language runs against: reached by its
+/// Unix socket only (the sandbox has no network), as an admin role that creates one throwaway
+/// role and database per run (runner/README.md "PostgreSQL").
+struct postgres_options {
+  std::string socket_dir;  ///< the directory holding .s.PGSQL.<port>, e.g. /var/run/postgresql
+  int port = 5432;         ///< names the socket file
+  /// A role with CREATEROLE and CREATEDB (a superuser in practice: DROP DATABASE ... FORCE).
+  std::string admin_user = "postgres";
+  /// Empty: libpq's own sources (PGPASSWORD, PGPASSFILE or ~/.pgpass in roomd's environment;
+  /// never passed to the sandbox).
+  std::string admin_password;
+};
+
 /// Limits of the local sandbox. Every field has a default.
 struct local_options {
   std::chrono::milliseconds run_timeout{5000};       ///< wall clock of the program. Default 5 s.
@@ -158,6 +171,8 @@ struct local_options {
   bool use_cgroups = true;
   /// Install the seccomp filter (bwrap --seccomp); off only to measure or debug.
   bool use_seccomp = true;
+  /// Set: offer the `postgresql` language against this server. Unset: not offered.
+  std::optional<postgres_options> postgres = std::nullopt;
 };
 
 /// Piston v2 API settings.
