@@ -97,6 +97,8 @@ test('with roomd\'s TURN credentials, a relay-only call connects through coturn'
     for (const p of pages)
       await p.waitForFunction(() => window.__room.call.state.peers.some((x) => x.connection === 'connected' && x.videoTracks >= 1 && x.audioTracks >= 1), null, { timeout: 30_000 });
     for (const p of pages) {
+      // "connected" can come a moment before the stats name the pair in use: wait for them.
+      await p.waitForFunction(async () => (await window.__room.call.candidateTypes()).every((t) => t.local), null, { timeout: 10_000 }).catch(() => {});
       const types = await p.evaluate(() => window.__room.call.candidateTypes());
       assert.equal(types.length, 1);
       assert.equal(types[0].local, 'relay', `the pair in use is relayed: ${JSON.stringify(types)}`);

@@ -528,11 +528,18 @@ export class Call {
       const stats = await p.pc.getStats();
       let local: string | undefined;
       let remote: string | undefined;
+      // The transport names the pair in use; a nominated, succeeded pair is the fallback for
+      // browsers that do not fill selectedCandidatePairId yet.
+      let pairId: string | undefined;
       stats.forEach((s) => {
-        if (s.type === 'candidate-pair' && s.state === 'succeeded' && (s.nominated || s.selected)) {
-          local = stats.get(s.localCandidateId)?.candidateType;
-          remote = stats.get(s.remoteCandidateId)?.candidateType;
-        }
+        if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      });
+      stats.forEach((s) => {
+        if (s.type !== 'candidate-pair') return;
+        const inUse = pairId ? s.id === pairId : s.state === 'succeeded' && (s.nominated || s.selected);
+        if (!inUse) return;
+        local = stats.get(s.localCandidateId)?.candidateType;
+        remote = stats.get(s.remoteCandidateId)?.candidateType;
       });
       out.push({ participantId: p.pid, local, remote });
     }
