@@ -16,24 +16,12 @@
 
 #include "cluster/cluster.hpp"
 #include "tests/gateway/helpers.hpp"
+#include "tests/testing/ports.hpp"
 
 namespace rooms::cluster {
 namespace {
 
 using namespace rooms::gateway::test;
-
-/// A port that was free a moment ago (bind to 0, read it back, close).
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 /// Runs a command; its standard output.
 std::string run(const std::string& cmd) {
@@ -51,7 +39,7 @@ class three_nodes : public ::testing::Test {
   void SetUp() override {
     std::ostringstream file;
     for (const std::string id : {"a", "b", "c"}) {
-      int caf = free_port(), http = free_port();
+      int caf = testing::free_loopback_port(), http = testing::free_loopback_port();
       file << id << " 127.0.0.1:" << caf << " 127.0.0.1:" << http << "\n";
     }
     cluster_file_ = (dir_.path() / "cluster.txt").string();
