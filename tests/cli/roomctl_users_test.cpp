@@ -184,6 +184,13 @@ TEST_F(roomctl_users, offline_writes_are_refused_while_roomd_runs) {
   auto r = offline({"add", "ada", "--password-stdin"}, "analytical engine");
   EXPECT_EQ(r.code, 1);
   EXPECT_FALSE(r.err.empty());
+  // Reading works while roomd runs (a read-only secondary), and finds what roomd wrote.
+  auto users = listed(offline({"list", "--json"}));
+  EXPECT_TRUE(users.empty());
+  ASSERT_EQ(online({"add", "ada", "--password-stdin"}, "analytical engine").code, 0);
+  users = listed(offline({"list", "--json"}));
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["login"], "ada");
 }
 
 TEST_F(roomctl_users, online_through_the_admin_api_and_sign_in_works) {

@@ -141,6 +141,35 @@ test('rotation: every sign-in gets a fresh cookie and the replaced one is dead; 
   assert.equal((await call(open, 'GET', '/api/auth/me', { cookie: second.cookie })).status, 401);
 });
 
+test('removing an account or changing its password signs its browsers out at once', async () => {
+  await addUser(open, 'temp');
+  const a = await signIn(open, 'temp');
+  const pw = await call(open, 'PUT', '/api/admin/users/temp/password', { token: ADMIN, body: { password: 'another long password' } });
+  assert.equal(pw.status, 204);
+  assert.equal((await call(open, 'GET', '/api/auth/me', { cookie: a.cookie })).status, 401);
+  const b = await signIn(open, 'temp', { password: 'another long password' });
+  secrets.add('another long password');
+  assert.equal((await call(open, 'DELETE', '/api/admin/users/temp', { token: ADMIN })).status, 204);
+  assert.equal((await call(open, 'GET', '/api/auth/me', { cookie: b.cookie })).status, 401);
+  assert.equal((await call(open, 'DELETE', '/api/admin/users/temp', { token: ADMIN })).status, 404);
+  assert.equal((await call(open, 'GET', '/api/admin/users', { cookie: b.cookie })).status, 401, 'a cookie is not the admin token');
+});
+
+test('--login-per-minute limits sign-in attempts per address', async () => {
+  const r = await startWithAdmin(['--login-per-minute', '2']);
+  try {
+    const attempt = () => call(r, 'POST', '/api/auth/login', { body: { login: 'nobody', password: 'wrong password 12345' } });
+    assert.equal((await attempt()).status, 401);
+    assert.equal((await attempt()).status, 401);
+    const third = await attempt();
+    assert.equal(third.status, 429);
+    assert.equal(third.json.error, 'rate_limited');
+    assert.match(r.stderr, /sign-in refused: too many attempts from 127\.0\.0\.1/);
+  } finally {
+    await r.stop();
+  }
+});
+
 test('lock-out: 5 failures lock the login (even the right password), logged and counted', async () => {
   for (let i = 0; i < 5; i++) {
     const r = await call(open, 'POST', '/api/auth/login', { body: { login: 'locky', password: 'wrong password 12345' } });
