@@ -5,6 +5,8 @@
 #include <rocksdb/db.h>
 #include <sodium.h>
 
+#include <chrono>
+
 #include "accounts/account_store.hpp"
 #include "accounts/password.hpp"
 #include "eventlog/store.hpp"
@@ -131,6 +133,19 @@ TEST_F(AccountStoreTest, VerifyAnswersTheSameForUnknownAndWrong) {
   EXPECT_EQ(unknown.error().code, errc::wrong_password);
   EXPECT_EQ(wrong.error().message, unknown.error().message);
   EXPECT_EQ(store_->verify("ada", std::string(2000, 'x')).error().code, errc::wrong_password);
+}
+
+TEST_F(AccountStoreTest, AnUnknownLoginCostsAnArgon2idVerification) {
+  ASSERT_TRUE(add("ada").ok());
+  auto timed = [&](const std::string& login) {
+    auto t0 = std::chrono::steady_clock::now();
+    (void)store_->verify(login, "correct horse battery!");
+    return std::chrono::steady_clock::now() - t0;
+  };
+  // A lower bound only (a busy machine makes both slower, never faster): 64 MiB written twice
+  // cannot take under 5 ms, while a lookup that skipped the dummy verification takes microseconds.
+  EXPECT_GE(timed("nobody"), std::chrono::milliseconds(5));
+  EXPECT_GE(timed("ada"), std::chrono::milliseconds(5));
 }
 
 TEST_F(AccountStoreTest, ListsByLoginAndRemoves) {
