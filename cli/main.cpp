@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/error.hpp"
 #include "cli/questions.hpp"
+#include "cli/users.hpp"
 
 namespace {
 
@@ -134,6 +135,7 @@ int main(int argc, char** argv) {
                         "replace a non-empty data dir (a stopped one; its admin.token is kept)");
 
   auto questions_cmd = add_questions_command(app);
+  auto users_cmd = add_users_command(app);
 
   try {
     app.parse(argc, argv);
@@ -163,6 +165,7 @@ int main(int argc, char** argv) {
     if (*backup_cmd) return run_backup(ctx, backup);
     if (*restore_cmd) return run_restore(ctx, restore);
     if (*questions_cmd->root) return run_questions(ctx, *questions_cmd);
+    if (*users_cmd->root) return run_users(ctx, *users_cmd);
     return static_cast<int>(exit_code::usage);
   } catch (const cli_error& e) {
     std::cerr << "roomctl: " << e.what() << '\n';

@@ -191,6 +191,7 @@ class store::impl {
   rocksdb::ColumnFamilyHandle* events_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* snapshots_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* questions_cf_ = nullptr;  ///< the question library's (store.hpp)
+  rocksdb::ColumnFamilyHandle* accounts_cf_ = nullptr;   ///< the accounts' (store.hpp)
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;    ///< every opened CF, for cleanup
   std::string secondary_path_;                           ///< read_only: our private dir
 
@@ -284,8 +285,12 @@ class store::impl {
     meta_options.inplace_update_support = true;
 
     // Open every CF the DB has (a newer build may have added some) plus ours.
-    std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName, cf_meta, cf_events,
-                                      cf_snapshots, cf_questions};
+    std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
+                                      cf_meta,
+                                      cf_events,
+                                      cf_snapshots,
+                                      cf_questions,
+                                      cf_accounts};
     std::vector<std::string> existing;
     auto listed = rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing);
     if (listed.ok()) {
@@ -301,14 +306,16 @@ class store::impl {
       bool missing = std::find(existing.begin(), existing.end(), name) == existing.end();
       // A data dir from before the question library: a primary creates the CF, a secondary
       // goes without it.
-      if (options_.read_only && missing && name == cf_questions) continue;
+      if (options_.read_only && missing && (name == cf_questions || name == cf_accounts)) continue;
       if (options_.read_only && missing) {
         return {errc::corruption, "store at " + options_.path + " has no column family " + name};
       }
-      // The questions CF has its own key layout: RocksDB's defaults, not the session hint.
-      descriptors.emplace_back(name, name == cf_meta        ? meta_options
-                                     : name == cf_questions ? rocksdb::ColumnFamilyOptions()
-                                                            : cf_options);
+      // The questions and accounts CFs have their own key layouts: RocksDB's defaults, not
+      // the session hint.
+      bool own_layout = name == cf_questions || name == cf_accounts;
+      descriptors.emplace_back(name, name == cf_meta ? meta_options
+                                     : own_layout    ? rocksdb::ColumnFamilyOptions()
+                                                     : cf_options);
     }
 
     rocksdb::Status s;
@@ -337,7 +344,10 @@ class store::impl {
     snapshots_cf_ = handles_[3];
     reader_ = std::make_unique<task_thread>();
     for (auto* h : handles_)
-      if (h->GetName() == cf_questions) questions_cf_ = h;
+      if (h->GetName() == cf_questions)
+        questions_cf_ = h;
+      else if (h->GetName() == cf_accounts)
+        accounts_cf_ = h;
     if (!options_.read_only) writer_ = std::thread([this] { writer_loop(); });
     return {};
   }
@@ -1054,6 +1064,9 @@ rocksdb::DB* store::raw_db() const {
 }
 rocksdb::ColumnFamilyHandle* store::questions_cf() const {
   return impl_->questions_cf_;
+}
+rocksdb::ColumnFamilyHandle* store::accounts_cf() const {
+  return impl_->accounts_cf_;
 }
 
 }  // namespace rooms::eventlog

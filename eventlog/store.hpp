@@ -191,6 +191,9 @@ class store {
   /// questions_cf() is nullptr on a read-only store of a data dir made before it existed.
   rocksdb::DB* raw_db() const;
   rocksdb::ColumnFamilyHandle* questions_cf() const;
+  /// The "accounts" column family (accounts::account_store), like questions_cf(): nullptr on
+  /// a read-only store of a data dir made before it existed.
+  rocksdb::ColumnFamilyHandle* accounts_cf() const;
 
   class impl;
 

@@ -35,6 +35,7 @@ response only(const request& req, http::verb verb, Handler&& handler) {
 response admin_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
                       const target_parts& t) {
   if (auto denied = check_admin(ctx, req)) return *denied;
+  if (parts.size() >= 3 && parts[2] == "users") return admin_user_routes(ctx, req, parts);
   if (parts.size() == 3 && parts[2] == "stats")
     return only(req, http::verb::get, [&] { return admin_stats(ctx, req); });
   if (parts.size() == 3 && parts[2] == "import")
@@ -83,6 +84,11 @@ response route(context& ctx, const request& req, const std::string& client) {
   if (t.path == "/metrics")
     return only(req, http::verb::get, [&] { return get_metrics(ctx, req); });
   if (parts.size() < 2 || parts[0] != "api") return not_found(req);
+  // Accounts are per node: the cookie and --require-sign-in are checked here, before a
+  // request is forwarded to another node with the cluster's admin token.
+  if (auto refused = check_csrf(ctx, req, t.path)) return std::move(*refused);
+  if (auto refused = check_sign_in_required(ctx, req, parts)) return std::move(*refused);
+  if (parts[1] == "auth") return auth_routes(ctx, req, parts, client);
   if (auto elsewhere = route_in_cluster(ctx, req, client)) return std::move(*elsewhere);
   if (parts[1] == "v2" && parts.size() == 3 && serves_piston(ctx, client)) {
     if (parts[2] == "runtimes")

@@ -57,6 +57,11 @@ response get_metrics(context& ctx, const request& req) {
           "counter", ctx.ws_closed_slow.load());
   counter(out, "rooms_ws_rate_limited_total", "Messages refused by the rate limit.", "counter",
           ctx.ws_rate_limited.load());
+  counter(out, "rooms_logins_total", "Successful sign-ins.", "counter", ctx.logins.load());
+  counter(out, "rooms_login_failures_total", "Sign-ins refused for a wrong login or password.",
+          "counter", ctx.login_failures.load());
+  counter(out, "rooms_login_lockouts_total", "Logins locked after repeated failed sign-ins.",
+          "counter", ctx.login_lockouts.load());
   counter(out, "rooms_log_batches_total", "Group-commit writes of the log.", "counter", s.batches);
   counter(out, "rooms_log_bytes_total", "Encoded event bytes written.", "counter", s.bytes);
   counter(out, "rooms_log_healthy", "1 when the event log accepts writes.", "gauge",

@@ -175,6 +175,21 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
                  "cluster file: one node per line, \"<id> <caf-host:port> <http-host:port>\" "
                  "(docs/cluster.md)");
   app.add_option("--node-id", o.node_id, "this node's id in the cluster file");
+  app.add_flag("--require-sign-in", gw.require_sign_in,
+               "creating interviews needs a signed-in account (roomctl user add) or the admin "
+               "token; candidates' links and interviewer keys work as without it "
+               "(ROOMD_REQUIRE_SIGN_IN=1)")
+      ->envname("ROOMD_REQUIRE_SIGN_IN");
+  app.add_option("--sign-in-ttl", o.sign_in_ttl,
+                 "a sign-in unused this long ends (sessions are in memory: a restart signs "
+                 "everyone out)")
+      ->envname("ROOMD_SIGN_IN_TTL")
+      ->capture_default_str();
+  app.add_option("--login-per-minute", gw.login_per_minute,
+                 "sign-in attempts one address may make per minute (5 failures lock a login "
+                 "for 15 minutes)")
+      ->check(CLI::Range(1.0, 100000.0))
+      ->capture_default_str();
   app.add_option("--turn-url", gw.turn_urls,
                  "a STUN or TURN server for calls, e.g. turn:turn.example.com:3478 (repeatable)")
       ->envname("ROOMD_TURN_URL");
@@ -200,6 +215,7 @@ std::string resolve_roomd_options(roomd_options& o) {
       {"--idle-passivate", o.idle_passivate, o.room.idle_passivate},
       {"--join-timeout", o.join_timeout, o.gateway.join_timeout},
       {"--header-timeout", o.header_timeout, o.gateway.header_timeout},
+      {"--sign-in-ttl", o.sign_in_ttl, o.gateway.sign_in_ttl},
   };
   for (const auto& d : durations) {
     auto parsed = base::parse_duration(d.text);
@@ -209,6 +225,7 @@ std::string resolve_roomd_options(roomd_options& o) {
     d.out = *parsed;
   }
   if (o.gateway.header_timeout.count() == 0) return "--header-timeout must be more than 0";
+  if (o.gateway.sign_in_ttl.count() < 1000) return "--sign-in-ttl must be at least 1s";
   if (o.listen.empty()) {
     std::string port = "8080";
     if (const char* p = env("PORT")) {

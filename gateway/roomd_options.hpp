@@ -34,6 +34,8 @@ struct roomd_options {
   /// Durations of the room and the gateway. Defaults: 5s, 5m, 30s, 60s, 10s, 30s.
   std::string run_timeout = "5s", terminal_timeout = "5m", resume_grace = "30s",
               idle_passivate = "60s", join_timeout = "10s", header_timeout = "30s";
+  /// A sign-in unused this long ends. ROOMD_SIGN_IN_TTL. Default: 12h.
+  std::string sign_in_ttl = "12h";
 
   // -- used as given --
   /// RocksDB data directory. ROOMD_DATA_DIR. Default: ./data.

@@ -52,6 +52,8 @@ response post_session(context& ctx, const request& req, const std::string& clien
   }
   query::new_session spec;
   spec.id = new_session_id(ctx);
+  // Who created it, when signed in: an account id in session_created's free-form payload.
+  if (auto who = signed_in(ctx, req)) spec.extra["createdBy"] = who->account.id;
   if (body.contains("language")) {
     if (!body["language"].is_string() || !actors::is_known_language(*ctx.svc, body["language"]))
       return json_error(req, http::status::bad_request, domain::error_code::unsupported_language,

@@ -80,6 +80,13 @@ struct gateway_options {
   /// With TLS: a second, plain-HTTP port on `host` that answers every request with a 301 to
   /// https://<host>:<port><path>. 0: none. Default: 0.
   std::uint16_t http_redirect_port = 0;
+  /// Creating interviews (POST /api/sessions) needs a signed-in account or the admin token;
+  /// candidates' links and interviewer keys work as without it. Default: false.
+  bool require_sign_in = false;
+  /// A sign-in session unused this long ends (the cookie's Max-Age too). Default: 12 h.
+  std::chrono::milliseconds sign_in_ttl{12 * 3600 * 1000};
+  /// Sign-in attempts one client address may make per minute (burst: as many). Default: 20.
+  double login_per_minute = 20;
 };
 
 /// Membership when roomd is one node of several (roomd --cluster FILE --node-id ID).

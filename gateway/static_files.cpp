@@ -119,8 +119,8 @@ response handle_static(context& ctx, const request& req) {
       target.find('\0') != std::string::npos || target.rfind("//", 0) == 0)
     return json_error(req, http::status::bad_request, domain::error_code::bad_request, "bad path");
   const std::filesystem::path root(ctx.options.web_dir);
-  bool app_route = target == "/" || target == "/index.html" || target.rfind("/room/", 0) == 0 ||
-                   target.rfind("/replay/", 0) == 0;
+  bool app_route = target == "/" || target == "/index.html" || target == "/signin" ||
+                   target.rfind("/room/", 0) == 0 || target.rfind("/replay/", 0) == 0;
   auto path = inside(root, app_route ? std::string("index.html") : target.substr(1));
   auto file = path ? load(*path) : std::nullopt;
   response res{http::status::ok, req.version()};

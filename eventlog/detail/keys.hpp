@@ -17,6 +17,8 @@ inline constexpr const char* cf_events = "events";
 inline constexpr const char* cf_snapshots = "snapshots";
 /// The question library's versions (questions::question_store; eventlog only opens it).
 inline constexpr const char* cf_questions = "questions";
+/// Interviewer accounts (accounts/account_store.hpp); like questions, not session data.
+inline constexpr const char* cf_accounts = "accounts";
 
 inline constexpr std::size_t id_size = 16;
 inline constexpr std::size_t seq_key_size = id_size + 8;

@@ -14,6 +14,8 @@
 #include <boost/beast.hpp>
 #include <caf/all.hpp>
 
+#include "accounts/account_store.hpp"
+#include "accounts/sign_in.hpp"
 #include "actors/domain/errors.hpp"
 #include "actors/room.hpp"
 #include "base/token_bucket.hpp"
@@ -59,6 +61,10 @@ class address_limiter {
   std::map<std::string, token_bucket> buckets_;
 };
 
+/// The accounts on the event log's "accounts" column family (routes_auth.cpp); nullptr when
+/// the store has no such CF.
+std::unique_ptr<accounts::account_store> open_account_store(const actors::services& svc);
+
 /// The question library on the event log's "questions" column family, with the runner's
 /// languages plus plaintext (routes_questions.cpp); nullptr when the store has no such CF.
 std::unique_ptr<questions::question_store> open_question_store(const actors::services& svc);
@@ -73,7 +79,10 @@ struct context {
         query(*svc->store),
         owned_questions(svc->questions ? nullptr : open_question_store(*svc)),
         questions(svc->questions ? svc->questions : owned_questions.get()),
-        create_limiter(options.create_per_minute) {}
+        create_limiter(options.create_per_minute),
+        accounts(open_account_store(*svc)),
+        sign_ins(options.sign_in_ttl.count()),
+        login_limiter(options.login_per_minute) {}
 
   gateway_options options;
   caf::actor_system& system;
@@ -90,6 +99,17 @@ struct context {
   net::io_context ioc;
   net::thread_pool blocking{2};  ///< REST handlers that read the log or ask actors
   address_limiter create_limiter;
+
+  // -- accounts (routes_auth.cpp) --
+  std::unique_ptr<accounts::account_store> accounts;  ///< null without an "accounts" CF
+  /// Signed-in browsers, in memory only: a restart signs everyone out.
+  accounts::session_table sign_ins;
+  /// 5 failed sign-ins of one login within 15 minutes lock it for 15 minutes.
+  accounts::login_guard login_guard{5, 15 * 60'000, 15 * 60'000};
+  address_limiter login_limiter;  ///< sign-in attempts per client address
+  std::atomic<std::uint64_t> logins{0};
+  std::atomic<std::uint64_t> login_failures{0};
+  std::atomic<std::uint64_t> login_lockouts{0};
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<std::int64_t> http_connections{0};
   std::atomic<std::int64_t> ws_connections{0};

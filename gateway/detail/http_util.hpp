@@ -40,6 +40,29 @@ std::optional<response> check_admin(const context& ctx, const request& req);
 std::optional<response> check_session_access(const context& ctx, const request& req,
                                              const eventlog::session_meta& meta);
 
+// -- accounts (routes_auth.cpp) --
+
+/// A request's signed-in account: its rooms_session cookie names a live sign-in of an account
+/// that still exists. Never for a request with a Bearer token: a request is authenticated by
+/// a token or by the cookie, not both (so the CSRF rule below covers every cookie use).
+struct signed_in_user {
+  accounts::account account;
+  std::string csrf_token;
+};
+std::optional<signed_in_user> signed_in(context& ctx, const request& req);
+/// 403 for a POST/PUT/PATCH/DELETE authenticated by the cookie without the session's
+/// X-CSRF-Token (sign-in itself aside); nullopt when the request may go on.
+std::optional<response> check_csrf(context& ctx, const request& req, const std::string& path);
+/// 401 when --require-sign-in is on and the request creates an interview without an account
+/// or the admin token; nullopt otherwise. Checked before cluster forwarding.
+std::optional<response> check_sign_in_required(context& ctx, const request& req,
+                                               const std::vector<std::string>& parts);
+/// /api/auth/login, /logout, /me.
+response auth_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
+                     const std::string& client);
+/// /api/admin/users[...]: the caller checked the admin token.
+response admin_user_routes(context& ctx, const request& req, const std::vector<std::string>& parts);
+
 // -- the HTTP connection's helpers (server.cpp) --
 
 /// The request's X-Request-Id when it is sane (1-64 characters of A-Z a-z 0-9 . _ : -), else a

@@ -1,4 +1,5 @@
-/// The "questions" column family the event log opens for the question library: a data dir made
+/// The "questions" column family the event log opens for the question library (and "accounts",
+/// for interviewer accounts, the same way): a data dir made
 /// before it existed still opens (a primary adds the CF, a read-only secondary goes without),
 /// and what is written there survives a reopen. Real RocksDB in a temp dir.
 
@@ -50,6 +51,7 @@ TEST(questions_cf, an_old_data_dir_opens_read_only_without_it_and_gains_it_when_
     auto opened = store::open(ro);
     ASSERT_TRUE(opened.ok()) << opened.error().to_string();
     EXPECT_EQ(opened.value()->questions_cf(), nullptr);
+    EXPECT_EQ(opened.value()->accounts_cf(), nullptr);
   }
   {
     store_options rw;
@@ -59,9 +61,12 @@ TEST(questions_cf, an_old_data_dir_opens_read_only_without_it_and_gains_it_when_
     auto* cf = opened.value()->questions_cf();
     ASSERT_NE(cf, nullptr);
     EXPECT_EQ(cf->GetName(), "questions");
+    ASSERT_NE(opened.value()->accounts_cf(), nullptr);
+    EXPECT_EQ(opened.value()->accounts_cf()->GetName(), "accounts");
     ASSERT_TRUE(opened.value()->raw_db()->Put(rocksdb::WriteOptions(), cf, "k", "v").ok());
   }
   EXPECT_TRUE(has(column_families(path), "questions"));
+  EXPECT_TRUE(has(column_families(path), "accounts"));
   store_options rw;
   rw.path = path;
   auto reopened = store::open(rw);

@@ -406,7 +406,8 @@ void poke(const std::string& path, const char* cf_name, const std::string& key,
                                                       {"meta", {}},
                                                       {"events", {}},
                                                       {"snapshots", {}},
-                                                      {"questions", {}}};
+                                                      {"questions", {}},
+                                                      {"accounts", {}}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(o, path, cfs, &handles, &raw).ok());

@@ -29,6 +29,8 @@ const char* const variables[] = {"ROOMD_LISTEN",
                                  "ROOMD_TLS_CERT",
                                  "ROOMD_TLS_KEY",
                                  "ROOMD_HTTP_REDIRECT_PORT",
+                                 "ROOMD_REQUIRE_SIGN_IN",
+                                 "ROOMD_SIGN_IN_TTL",
                                  "PORT",
                                  "CLIENT_URL"};
 
@@ -271,6 +273,37 @@ TEST_F(RoomdConfigFile, ValuesComeFromTheFileAndFlagsAndVariablesBeatIt) {
   EXPECT_EQ(opts.gateway.host, "0.0.0.0") << "PORT replaces only the file's port";
   EXPECT_EQ(opts.gateway.port, 9443);
   EXPECT_TRUE(opts.fsync) << "what nothing overrides stays the file's";
+}
+
+TEST_F(RoomdConfigFile, SignInOptionsFromFlagsVariablesAndTheFile) {
+  ASSERT_EQ(parse({}), "");
+  EXPECT_FALSE(opts.gateway.require_sign_in) << "off by default: the embedded single-user case";
+  EXPECT_EQ(opts.gateway.sign_in_ttl, std::chrono::hours(12));
+  EXPECT_EQ(opts.gateway.login_per_minute, 20);
+
+  opts = {};
+  ASSERT_EQ(parse({"--require-sign-in", "--sign-in-ttl", "30m", "--login-per-minute", "5"}), "");
+  EXPECT_TRUE(opts.gateway.require_sign_in);
+  EXPECT_EQ(opts.gateway.sign_in_ttl, std::chrono::minutes(30));
+  EXPECT_EQ(opts.gateway.login_per_minute, 5);
+
+  opts = {};
+  ::setenv("ROOMD_REQUIRE_SIGN_IN", "1", 1);
+  ::setenv("ROOMD_SIGN_IN_TTL", "2h", 1);
+  ASSERT_EQ(parse({}), "");
+  EXPECT_TRUE(opts.gateway.require_sign_in);
+  EXPECT_EQ(opts.gateway.sign_in_ttl, std::chrono::hours(2));
+  ::unsetenv("ROOMD_REQUIRE_SIGN_IN");
+  ::unsetenv("ROOMD_SIGN_IN_TTL");
+
+  opts = {};
+  auto conf = write_config("require-sign-in = true\nsign-in-ttl = \"8h\"\n");
+  ASSERT_EQ(parse({"--config", conf}), "");
+  EXPECT_TRUE(opts.gateway.require_sign_in);
+  EXPECT_EQ(opts.gateway.sign_in_ttl, std::chrono::hours(8));
+
+  opts = {};
+  EXPECT_EQ(parse({"--sign-in-ttl", "500ms"}), "--sign-in-ttl must be at least 1s");
 }
 
 TEST_F(RoomdConfigFile, AMissingExplicitFileOrAnUnknownNameIsAnError) {

@@ -8,15 +8,20 @@ export class ApiError extends Error {
     public status: number,
     public code: string,
     message: string,
+    public body: Record<string, unknown> = {},
   ) {
     super(message);
   }
 }
 
+/** The signed-in account's CSRF token (from sign-in or /api/auth/me); sent on every state-changing request. */
+let csrfToken: string | null = null;
+
 async function request<T>(method: string, path: string, body?: unknown, key?: string, extra: Record<string, string> = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json', ...extra };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (key) headers['Authorization'] = `Bearer ${key}`;
+  if (csrfToken && method !== 'GET' && method !== 'HEAD') headers['X-CSRF-Token'] = csrfToken;
   let res: Response;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -34,7 +39,7 @@ async function request<T>(method: string, path: string, body?: unknown, key?: st
     const body = isObject(json) ? json : {};
     const code = typeof body.error === 'string' ? body.error : `http_${res.status}`;
     const msg = typeof body.message === 'string' ? body.message : `${res.status} ${res.statusText}`;
-    throw new ApiError(res.status, code, msg);
+    throw new ApiError(res.status, code, msg, body);
   }
   return json as T;
 }
@@ -91,8 +96,47 @@ export function getLatestState(id: string, key: string): Promise<StateAt> {
 export function getScorecards(id: string, key: string): Promise<ScorecardsPage> {
   return request<ScorecardsPage>('GET', `/api/sessions/${encodeURIComponent(id)}/scorecards`, undefined, key);
 }
-/** `GET /api/questions`: readable with an interviewer key and the session it opens (X-Session-Id). */
-export async function listQuestions(key: string, sessionId: string): Promise<QuestionRow[]> {
-  const r = await request<{ questions: QuestionRow[] }>('GET', '/api/questions', undefined, key, { 'X-Session-Id': sessionId });
+/** `GET /api/questions`: readable with an interviewer key and the session it opens (X-Session-Id), or signed in (no key). */
+export async function listQuestions(key?: string, sessionId?: string): Promise<QuestionRow[]> {
+  const r = await request<{ questions: QuestionRow[] }>('GET', '/api/questions', undefined, key, sessionId ? { 'X-Session-Id': sessionId } : {});
   return Array.isArray(r?.questions) ? r.questions : [];
+}
+
+export interface Account {
+  id: string;
+  login: string;
+  displayName: string;
+  role: 'interviewer' | 'admin';
+}
+interface Me {
+  user: Account;
+  csrfToken: string;
+  requireSignIn: boolean;
+}
+
+/** Who is signed in: the account, or null with whether this server requires sign-in. */
+export async function getMe(): Promise<{ user: Account | null; requireSignIn: boolean }> {
+  try {
+    const me = await request<Me>('GET', '/api/auth/me');
+    csrfToken = me.csrfToken;
+    return { user: me.user, requireSignIn: me.requireSignIn };
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      csrfToken = null;
+      return { user: null, requireSignIn: err.body.requireSignIn === true };
+    }
+    throw err;
+  }
+}
+
+/** Signs in (the server sets the HttpOnly cookie); a wrong login or password is an ApiError 401. */
+export async function signIn(login: string, password: string): Promise<Account> {
+  const me = await request<Me>('POST', '/api/auth/login', { login, password });
+  csrfToken = me.csrfToken;
+  return me.user;
+}
+
+export async function signOut(): Promise<void> {
+  await request<null>('POST', '/api/auth/logout');
+  csrfToken = null;
 }

@@ -1,6 +1,6 @@
 // Start page: create an interview, join one by link or id, recent interviews.
 import { h, clear, toast, copyButton, formatTime } from './dom';
-import { ApiError, createSession, getRuntimes, listQuestions, type CreatedSession, type Runtime } from './api';
+import { ApiError, createSession, getMe, getRuntimes, listQuestions, signOut, type Account, type CreatedSession, type Runtime } from './api';
 import type { QuestionRow } from './protocol';
 import { questionPicker } from './room/questions';
 import { languageLabel } from './languages';
@@ -29,6 +29,17 @@ export function parseJoinInput(input: string): string | null {
 
 export async function renderHome(root: HTMLElement) {
   clear(root);
+  let account: Account | null = null;
+  try {
+    const me = await getMe();
+    if (!me.user && me.requireSignIn) {
+      location.assign('/signin');
+      return;
+    }
+    account = me.user;
+  } catch {
+    /* an older server without accounts: the page works as before */
+  }
   const langSelect = h('select', { class: 'select', id: 'new-language', 'aria-label': 'Language' }) as HTMLSelectElement;
   langSelect.appendChild(h('option', { value: 'plaintext' }, 'Plain text'));
   const runtimeNote = h('p', { class: 'muted small', id: 'runtime-note' }, 'Loading languages…');
@@ -42,7 +53,7 @@ export async function renderHome(root: HTMLElement) {
   chooseBtn.addEventListener('click', async () => {
     let rows: QuestionRow[];
     try {
-      rows = await libraryRows();
+      rows = account ? await listQuestions() : await libraryRows();
     } catch (err) {
       toast(err instanceof Error ? err.message : String(err), 'error');
       return;
@@ -109,6 +120,7 @@ export async function renderHome(root: HTMLElement) {
         { class: 'hero' },
         h('div', { class: 'brand brand-big' }, h('span', { class: 'brand-mark' }, '</>'), 'Interview Rooms'),
         h('p', { class: 'lead' }, 'A shared editor for live coding interviews: real-time collaboration, runnable code, private notes and a keystroke-level replay.'),
+        accountBar(account),
       ),
       h('div', { class: 'home-grid' }, startForm, h('div', { class: 'stack' }, joinForm, recent)),
     ),
@@ -150,11 +162,26 @@ export async function renderHome(root: HTMLElement) {
   });
 }
 
+/** Who is signed in, with a sign-out; a sign-in link when nobody is. */
+function accountBar(account: Account | null): HTMLElement {
+  if (!account) return h('p', { class: 'account-bar muted small', id: 'account-bar' }, h('a', { href: '/signin', id: 'signin-link' }, 'Interviewer sign-in'));
+  const out = h('button', { class: 'btn btn-small btn-ghost', id: 'signout-button', type: 'button' }, 'Sign out');
+  out.addEventListener('click', async () => {
+    try {
+      await signOut();
+      location.reload();
+    } catch (err) {
+      toast(err instanceof Error ? err.message : String(err), 'error');
+    }
+  });
+  return h('p', { class: 'account-bar muted small', id: 'account-bar' }, 'Signed in as ', h('strong', { id: 'signed-in-as' }, account.displayName || account.login), ` (${account.login}) `, out);
+}
+
 const LIBRARY_KEY = 'ir.library';
 
 /**
- * The question list. Reading the library takes an interviewer key and the session it opens (there are
- * no accounts): the key of an interview this browser created, else of a session made for reading it
+ * The question list without an account. Reading the library takes an interviewer key and the session
+ * it opens: the key of an interview this browser created, else of a session made for reading it
  * (kept in localStorage, not in the recent list).
  */
 async function libraryRows(): Promise<QuestionRow[]> {

@@ -1,4 +1,4 @@
-// Entry: route on location.pathname (roomd answers /, /room/<id>, /replay/<id> with index.html).
+// Entry: route on location.pathname (roomd answers /, /signin, /room/<id>, /replay/<id> with index.html).
 import './style.css';
 import { renderHome } from './home';
 import { screen } from './dom';
@@ -18,6 +18,9 @@ function route() {
     document.title = 'Interview replay';
     const id = decodeURIComponent(m[1]);
     void import('./replay/page').then(({ renderReplay }) => renderReplay(root, id));
+  } else if (path === '/signin' || path === '/signin/') {
+    document.title = 'Sign in · Interview Rooms';
+    void import('./signin').then(({ renderSignIn }) => renderSignIn(root));
   } else if (path === '/' || path === '/index.html') {
     document.title = 'Interview Rooms';
     void renderHome(root);

@@ -1,0 +1,105 @@
+#pragma once
+/// Interviewer accounts on RocksDB, in a column family the caller opened (roomd and roomctl:
+/// the "accounts" column family of the event log's database).
+///
+/// Keys: `a|<id>` -> the account's stored JSON (account.hpp), `l|<login>` -> id (the login
+/// index), `o|<issuer>\n<subject>` -> id (the OpenID Connect index; written only for accounts
+/// that have an issuer). A record and its index entries are written in one batch.
+///
+/// Thread safety: every method may be called from several threads; writes are serialised by a
+/// mutex (a login must stay unique). Calls block on RocksDB and on argon2id: keep them off
+/// actor and I/O threads. Two store objects writing one column family would race: have one.
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "accounts/account.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace rooms::accounts {
+
+/// Why a store call failed.
+enum class errc {
+  ok = 0,
+  not_found,       ///< no such account
+  already_exists,  ///< the login is taken
+  invalid,         ///< a login, display name or password breaks its rule; nothing stored
+  wrong_password,  ///< verify(): unknown login or wrong password (deliberately one code)
+  storage,         ///< RocksDB or libsodium failed
+  corruption,      ///< a stored value does not decode
+};
+
+/// Outcome of a store call: ok, or a code and a sentence.
+struct [[nodiscard]] status {
+  errc code = errc::ok;
+  std::string message;
+  bool ok() const { return code == errc::ok; }
+};
+
+/// A value or the status explaining why there is none.
+template <class T>
+class [[nodiscard]] result {
+ public:
+  result(T value) : v_(std::move(value)) {}
+  result(status error) : v_(std::move(error)) {}
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
+  status error() const { return ok() ? status{} : std::get<status>(v_); }
+
+ private:
+  std::variant<T, status> v_;
+};
+
+/// What create() is given.
+struct new_account {
+  std::string login;
+  std::string display_name;
+  accounts::role role = role::interviewer;
+  std::string password;
+};
+
+class account_store {
+ public:
+  /// `db` and `cf` stay owned by the caller and must outlive the store. `clock`: unix ms for
+  /// createdAt (default: the system clock).
+  account_store(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                std::function<std::int64_t()> clock = {});
+
+  /// Checks the rules, hashes the password and stores a new account with a fresh id.
+  result<account> create(const new_account& spec);
+  /// The account with this login; not_found when none.
+  result<account> find_login(const std::string& login) const;
+  /// The account with this id; not_found when none.
+  result<account> find_id(const std::string& id) const;
+  /// Every account, ordered by login.
+  result<std::vector<account>> list() const;
+  /// Deletes the account and its index entries; not_found when none.
+  status remove(const std::string& login);
+  /// Replaces the password (checked against the policy) of an existing account.
+  status set_password(const std::string& login, const std::string& password);
+  /// The account when `password` is its password; wrong_password for an unknown login too,
+  /// after a dummy verification, so neither answer nor time tells which.
+  result<account> verify(const std::string& login, const std::string& password) const;
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  std::function<std::int64_t()> clock_;
+  std::mutex write_mutex_;
+};
+
+}  // namespace rooms::accounts

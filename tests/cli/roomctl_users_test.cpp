@@ -1,0 +1,229 @@
+/// `roomctl user add|list|rm|passwd` run as a child process: offline (--db, roomd stopped) on
+/// the data dir's "accounts" column family, and online through a real roomd's admin API; the
+/// exit codes (0 ok, 1 failure, 2 usage, 3 not found), and no password on disk in the clear.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/testing/roomd_process.hpp"
+#include "tests/testing/temp_dir.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using rooms::testing::roomd_process;
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct run_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+class roomctl_users : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::unsetenv("ROOMD_ADMIN_TOKEN");
+    ::unsetenv("ROOMCTL_SERVER");
+    data_dir_ = (tmp_.path() / "data").string();
+    io_dir_ = tmp_.path() / "io";
+    fs::create_directories(io_dir_);
+  }
+
+  /// roomctl with `args`, `input` on its stdin (a file: not a terminal).
+  run_result run(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), rooms::testing::bin_path("roomctl"));
+    auto in = io_dir_ / "stdin", out = io_dir_ / "stdout", err = io_dir_ / "stderr";
+    std::ofstream(in, std::ios::binary | std::ios::trunc) << input;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      int i = ::open(in.c_str(), O_RDONLY);
+      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(i, 0);
+      ::dup2(o, 1);
+      ::dup2(e, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    run_result r;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    int status = 0;
+    for (;;) {
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+        ADD_FAILURE() << "roomctl did not finish";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a child
+    }
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  run_result offline(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"--db", data_dir_, "user"});
+    return run(args, input);
+  }
+  run_result online(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"--server", roomd_->base_url(), "--token", token_, "user"});
+    return run(args, input);
+  }
+
+  /// A data dir as a stopped roomd leaves it.
+  void make_data_dir() {
+    start_roomd();
+    roomd_->stop();
+    roomd_.reset();
+  }
+  void start_roomd() {
+    roomd_ = std::make_unique<roomd_process>(data_dir_);
+    token_ = roomd_->admin_token();
+  }
+
+  json listed(run_result r) {
+    EXPECT_EQ(r.code, 0) << r.err;
+    auto j = json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(j.is_object() && j["users"].is_array()) << r.out;
+    return j.is_object() ? j["users"] : json::array();
+  }
+
+  /// True when some file of the data dir holds `text` (the WAL, SSTs, logs).
+  bool on_disk(const std::string& text) {
+    for (const auto& entry : fs::recursive_directory_iterator(data_dir_))
+      if (entry.is_regular_file() && slurp(entry.path()).find(text) != std::string::npos)
+        return true;
+    return false;
+  }
+
+  rooms::testing::temp_dir tmp_;
+  std::string data_dir_;
+  fs::path io_dir_;
+  std::unique_ptr<roomd_process> roomd_;
+  std::string token_;
+};
+
+TEST_F(roomctl_users, offline_add_list_passwd_rm_with_exit_codes) {
+  make_data_dir();
+  auto added = offline(
+      {"add", "ada@example.com", "--admin", "--display-name", "Ada Lovelace", "--password-stdin"},
+      "analytical engine\n");
+  ASSERT_EQ(added.code, 0) << added.err;
+  EXPECT_NE(added.out.find("added ada@example.com (admin"), std::string::npos) << added.out;
+  ASSERT_EQ(offline({"add", "bob", "--password-stdin"}, "difference engine").code, 0);
+
+  auto users = listed(offline({"list", "--json"}));
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0]["login"], "ada@example.com");
+  EXPECT_EQ(users[0]["displayName"], "Ada Lovelace");
+  EXPECT_EQ(users[0]["role"], "admin");
+  EXPECT_EQ(users[1]["role"], "interviewer");
+  EXPECT_FALSE(users[0].contains("passwordHash"));
+  auto table = offline({"list"});
+  EXPECT_EQ(table.code, 0);
+  EXPECT_NE(table.out.find("LOGIN"), std::string::npos);
+  EXPECT_NE(table.out.find("Ada Lovelace"), std::string::npos);
+  EXPECT_EQ(table.out.find("argon2"), std::string::npos);
+
+  // Refusals: a taken login, a short password, a bad login name, no tty and no --password-stdin.
+  auto dup = offline({"add", "bob", "--password-stdin"}, "difference engine");
+  EXPECT_EQ(dup.code, 1);
+  EXPECT_NE(dup.err.find("exists"), std::string::npos) << dup.err;
+  auto short_pw = offline({"add", "carol", "--password-stdin"}, "short");
+  EXPECT_EQ(short_pw.code, 1);
+  EXPECT_NE(short_pw.err.find("fewer than 10 characters"), std::string::npos) << short_pw.err;
+  EXPECT_EQ(offline({"add", "Carol", "--password-stdin"}, "long enough pw").code, 2);
+  auto no_tty = offline({"add", "carol"}, "long enough pw\n");
+  EXPECT_EQ(no_tty.code, 2);
+  EXPECT_NE(no_tty.err.find("--password-stdin"), std::string::npos) << no_tty.err;
+  EXPECT_EQ(offline({"add", "carol", "--password", "x"}).code, 2) << "no password on argv";
+
+  ASSERT_EQ(offline({"passwd", "bob", "--password-stdin"}, "a brand new secret").code, 0);
+  EXPECT_EQ(offline({"passwd", "nobody", "--password-stdin"}, "a brand new secret").code, 3);
+  ASSERT_EQ(offline({"rm", "bob"}).code, 0);
+  EXPECT_EQ(offline({"rm", "bob"}).code, 3);
+  EXPECT_EQ(listed(offline({"list", "--json"})).size(), 1u);
+
+  // Only argon2id hashes reach the disk.
+  EXPECT_FALSE(on_disk("analytical engine"));
+  EXPECT_FALSE(on_disk("a brand new secret"));
+  EXPECT_TRUE(on_disk("$argon2id$"));
+}
+
+TEST_F(roomctl_users, offline_writes_are_refused_while_roomd_runs) {
+  start_roomd();
+  auto r = offline({"add", "ada", "--password-stdin"}, "analytical engine");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_FALSE(r.err.empty());
+  // Reading works while roomd runs (a read-only secondary), and finds what roomd wrote.
+  auto users = listed(offline({"list", "--json"}));
+  EXPECT_TRUE(users.empty());
+  ASSERT_EQ(online({"add", "ada", "--password-stdin"}, "analytical engine").code, 0);
+  users = listed(offline({"list", "--json"}));
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["login"], "ada");
+}
+
+TEST_F(roomctl_users, online_through_the_admin_api_and_sign_in_works) {
+  start_roomd();
+  ASSERT_EQ(online({"add", "ada", "--password-stdin"}, "analytical engine\n").code, 0);
+  auto users = listed(online({"list", "--json"}));
+  ASSERT_EQ(users.size(), 1u);
+  EXPECT_EQ(users[0]["login"], "ada");
+  EXPECT_EQ(online({"add", "ada", "--password-stdin"}, "analytical engine").code, 1);
+
+  auto login = [&](const std::string& password) {
+    return rooms::testing::http_call(roomd_->port(), "POST", "/api/auth/login",
+                                     json{{"login", "ada"}, {"password", password}}.dump(),
+                                     {{"Content-Type", "application/json"}});
+  };
+  EXPECT_EQ(login("analytical engine").status, 200);
+  ASSERT_EQ(online({"passwd", "ada", "--password-stdin"}, "a brand new secret").code, 0);
+  EXPECT_EQ(login("analytical engine").status, 401);
+  EXPECT_EQ(login("a brand new secret").status, 200);
+  EXPECT_EQ(online({"passwd", "nobody", "--password-stdin"}, "a brand new secret").code, 3);
+  ASSERT_EQ(online({"rm", "ada"}).code, 0);
+  EXPECT_EQ(online({"rm", "ada"}).code, 3);
+  EXPECT_EQ(login("a brand new secret").status, 401);
+  // roomd's log never has a password.
+  EXPECT_EQ(roomd_->log().find("analytical engine"), std::string::npos);
+  EXPECT_EQ(roomd_->log().find("brand new secret"), std::string::npos);
+}
+
+TEST_F(roomctl_users, help_names_the_commands_and_the_password_rules) {
+  auto help = run({"user", "--help"});
+  EXPECT_EQ(help.code, 0);
+  for (const char* word : {"add", "list", "rm", "passwd", "--password-stdin", "Exit codes"})
+    EXPECT_NE(help.out.find(word), std::string::npos) << word << " missing from\n" << help.out;
+}
+
+}  // namespace
