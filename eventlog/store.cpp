@@ -167,7 +167,8 @@ class store::impl {
     std::vector<std::string> values;  ///< encoded events (create/append) or the snapshot
     std::uint64_t first_seq = 0;      ///< append: seq of values[0]; snapshot: its seq
     std::int64_t newest_ts = std::numeric_limits<std::int64_t>::min();
-    session_meta meta;  ///< create
+    session_meta meta;                       ///< create
+    std::optional<session_summary> summary;  ///< append: replaces the meta's when set
     /// expire from a sweep: only if still due at this time, so a racing append keeps it alive.
     std::optional<std::int64_t> only_if_due_at;
     status precheck;  ///< an error found on the caller's thread
@@ -493,6 +494,7 @@ class store::impl {
           meta.bytes += op.values[k].size();
         }
         meta.events += op.values.size();
+        if (op.summary) meta.summary = *op.summary;
         meta.last_activity_at = std::max(meta.last_activity_at, op.newest_ts);
         meta.expires_at =
             std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
@@ -759,6 +761,7 @@ result<session_page> store::list(const list_options& options) const {
     if (!meta) return meta.error();
     if (!is_live(*meta, now)) continue;
     if (after && !before(*after, position{meta->last_activity_at, id})) continue;
+    if (options.filter && !options.filter(*meta)) continue;
     all.push_back(std::move(*meta));
   }
   if (!it->status().ok()) return from_rocks(it->status(), "listing sessions");
@@ -785,9 +788,15 @@ result<session_page> store::list(const list_options& options) const {
 }
 
 void store::append_async(const session_id& id, std::vector<event> events, append_callback done) {
+  append_async(id, std::move(events), std::nullopt, std::move(done));
+}
+
+void store::append_async(const session_id& id, std::vector<event> events,
+                         std::optional<session_summary> summary, append_callback done) {
   impl::pending_op op;
   op.kind = impl::op_kind::append;
   op.id = id;
+  op.summary = std::move(summary);
   op.done = std::move(done);
   if (events.empty()) {
     op.precheck = {errc::invalid_argument, "append of no events"};
@@ -817,13 +826,15 @@ void store::append_async(const session_id& id, std::vector<event> events, append
   impl_->submit(std::move(op));
 }
 
-status store::append(const session_id& id, std::vector<event> events) {
+status store::append(const session_id& id, std::vector<event> events,
+                     std::optional<session_summary> summary) {
   if (std::this_thread::get_id() == impl_->writer_.get_id()) {
     return {errc::invalid_argument, "blocking store call from a store callback would deadlock"};
   }
   std::promise<status> promise;
   auto future = promise.get_future();
-  append_async(id, std::move(events), [&promise](status s) { promise.set_value(std::move(s)); });
+  append_async(id, std::move(events), std::move(summary),
+               [&promise](status s) { promise.set_value(std::move(s)); });
   return future.get();
 }
 

@@ -51,8 +51,9 @@ inline session_id id_of_key(std::string_view key) {
   return id;
 }
 
-/// Current stored format of session_meta (first byte of every meta value).
-inline constexpr std::uint8_t meta_format_version = 1;
+/// Current stored format of session_meta (first byte of every meta value). 1: the eight
+/// fields; 2: plus the summary (1 still decodes, with an empty summary).
+inline constexpr std::uint8_t meta_format_version = 2;
 
 /// [version byte][msgpack array]; the id is the key, so it is not repeated in the value.
 std::string encode_meta(const session_meta& meta);
