@@ -103,6 +103,17 @@ result<session_meta> decode_meta_v2(const session_id& id, std::string_view body)
 
 }  // namespace
 
+bool decode_meta_times(std::string_view bytes, meta_times& out) {
+  if (bytes.empty()) return false;
+  auto version = static_cast<std::uint8_t>(bytes[0]);
+  if (version != 1 && version != 2) return false;
+  msgpack_reader r(bytes.substr(1));
+  std::size_t count = 0;
+  return r.read_array_header(count) && count == (version == 1 ? 8u : 9u) &&
+         r.read_int(out.created_at) && r.read_int(out.last_activity_at) &&
+         r.read_int(out.expires_at);
+}
+
 result<session_meta> decode_meta(const session_id& id, std::string_view bytes) {
   if (bytes.empty()) return status{errc::corruption, "session " + id.str() + " meta is empty"};
   auto version = static_cast<std::uint8_t>(bytes[0]);
