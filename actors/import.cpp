@@ -7,6 +7,7 @@
 #include "actors/domain/events.hpp"
 #include "actors/domain/json_limits.hpp"
 #include "actors/domain/room_state.hpp"
+#include "actors/domain/summary.hpp"
 #include "actors/domain/validate.hpp"
 #include "actors/question_view.hpp"
 #include "questions/validate.hpp"
@@ -308,6 +309,8 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
     // The whole log must fold before anything is written (all or nothing).
     if (auto err = apply(state, *e))
       return at_line("event " + std::to_string(e->seq) + " does not apply: " + err->message);
+    // Per event, as the room does per batch: names and phase times are seen when they happen.
+    out.meta.summary = domain::summarize(out.meta.summary, state);
     if (state.doc.size() > limits.max_doc_units)
       return at_line("event " + std::to_string(e->seq) + ": the document exceeds " +
                      std::to_string(limits.max_doc_units) + " characters");
@@ -328,6 +331,8 @@ eventlog::result<session_import> import_session(eventlog::store& store, std::str
   // export would otherwise be expired on arrival); its last activity stays its last event's.
   const auto& clock = store.options().clock;
   meta.expires_at = (clock ? clock() : eventlog::now_ms()) + store.options().retention.count();
+  // The summary of the whole log goes in with the first event: an import is all or nothing
+  // (a failed chunk expires the session), so no reader keeps a row ahead of the log.
   auto created = store.create_session(meta, events.front());
   if (created.code() == errc::already_exists)
     return eventlog::status{

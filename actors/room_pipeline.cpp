@@ -1,4 +1,5 @@
 #include "actors/detail/room_impl.hpp"
+#include "actors/domain/summary.hpp"
 #include "base/log.hpp"
 
 namespace rooms::actors::detail {
@@ -123,6 +124,8 @@ void room::recover() {
   clear_history();
   st_.snapshot_seq = 0;
   st_.snapshot_durable_seq = 0;
+  // The summary may be ahead of the log too: an unknown phase makes the next append rewrite it.
+  st_.meta.summary.phase.clear();
   st_.load_error.clear();
   st_.svc->stats->rooms_live.fetch_sub(1);
   load();  // on_loaded clears `failed`; until then frames are answered busy
@@ -161,9 +164,19 @@ void room::submit(std::vector<event> txn) {
   st_.pending.push_back(std::move(p));
   caf::actor me = caf::actor_cast<caf::actor>(self_);
   auto ticket = st_.pending.back().ticket;
-  st_.svc->store->append_async(st_.meta.id, std::move(txn), [me, ticket](eventlog::status s) {
-    caf::anon_send(me, append_done_atom::value, ticket, static_cast<int>(s.code()), s.message());
-  });
+  // The listing's row changes with the log, in the same write (only when it changed: most
+  // appends are keystrokes, which leave it as it was).
+  std::optional<eventlog::session_summary> summary;
+  if (auto now_summary = domain::summarize(st_.meta.summary, st_.state);
+      now_summary != st_.meta.summary) {
+    st_.meta.summary = now_summary;
+    summary = std::move(now_summary);
+  }
+  st_.svc->store->append_async(st_.meta.id, std::move(txn), std::move(summary),
+                               [me, ticket](eventlog::status s) {
+                                 caf::anon_send(me, append_done_atom::value, ticket,
+                                                static_cast<int>(s.code()), s.message());
+                               });
   if (st_.state.seq >= st_.snapshot_seq + st_.svc->config.snapshot_every) snapshot_async();
 }
 

@@ -32,6 +32,9 @@ class backend {
 
   /// One page of `GET /api/admin/sessions`: {"sessions":[row...],"next":cursor|null}.
   virtual json list(const std::string& state, std::size_t limit, const std::string& cursor) = 0;
+  /// One page of `GET /api/interviews?q=&limit=&cursor=`: {"interviews":[row...],"next":...}
+  /// (everyone's: roomctl holds the admin token or the data dir).
+  virtual json interviews(const std::string& q, std::size_t limit, const std::string& cursor) = 0;
   /// `GET /api/admin/sessions/<id>`: the row plus "eventsByType" and "state" (and "keyHash"
   /// where the backend has it).
   virtual json inspect(const std::string& id) = 0;

@@ -51,6 +51,10 @@ struct list_args {
   std::size_t limit = 100;
   std::string sort = "activity";
 };
+struct interviews_args {
+  std::string search;
+  std::size_t limit = 50;
+};
 struct inspect_args {
   std::string id;
   std::size_t lines = 10;
@@ -95,6 +99,8 @@ struct restore_args {
 };
 
 int run_list(context& ctx, const list_args& args);
+/// `roomctl interviews` (cli/interviews.cpp).
+int run_interviews(context& ctx, const interviews_args& args);
 int run_inspect(context& ctx, const inspect_args& args);
 int run_events(context& ctx, const events_args& args);
 int run_replay(context& ctx, const replay_args& args);

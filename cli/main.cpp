@@ -54,6 +54,33 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"activity", "created", "events", "size"}))
       ->capture_default_str();
 
+  interviews_args interviews;
+  auto* interviews_cmd =
+      app.add_subcommand("interviews",
+                         "list the team's interviews: title, candidate, phase, date, duration, "
+                         "language, question");
+  interviews_cmd->add_option("-s,--search", interviews.search,
+                             "only interviews whose title or a candidate's name contains this "
+                             "text (case-insensitive for ASCII letters)");
+  interviews_cmd->add_option("--limit", interviews.limit, "at most this many rows")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  interviews_cmd->footer(
+      "Rows come newest activity first, from the summary each session keeps in the store (no "
+      "log is replayed), so listing is fast however many sessions are stored.\n"
+      "Online (default) it calls GET /api/interviews on --server with the admin token and lists "
+      "everyone's interviews; with --db DIR it reads a data dir directly (read-only, works "
+      "while roomd runs).\n"
+      "Columns: ID, TITLE, CANDIDATE (everyone who joined as one), PHASE (lobby, live or "
+      "ended; - for sessions stored before summaries existed), CREATED (UTC), DURATION (from "
+      "going live to the end, or to the last activity while live), LANGUAGE (current), "
+      "QUESTION (the one loaded last). --json prints {\"interviews\":[row...]} with the "
+      "fields of GET /api/interviews, replayUrl included.\n"
+      "Examples:\n"
+      "  roomctl interviews --search hopper\n"
+      "  roomctl --db /var/lib/roomd interviews --limit 500 --json\n"
+      "Exit codes: 0 ok (also when nothing matches), 1 failure, 2 usage.");
+
   inspect_args inspect;
   auto* inspect_cmd =
       app.add_subcommand("inspect", "show one session: participants, events by type, document");
@@ -153,6 +180,7 @@ int main(int argc, char** argv) {
   try {
     context ctx(g);
     if (*list_cmd) return run_list(ctx, list);
+    if (*interviews_cmd) return run_interviews(ctx, interviews);
     if (*inspect_cmd) return run_inspect(ctx, inspect);
     if (*events_cmd) return run_events(ctx, events);
     if (*replay_cmd) return run_replay(ctx, replay);

@@ -30,6 +30,10 @@ class offline_backend final : public backend {
     return value(query_.list(query::list_filter::all, limit, cursor, offline_), {});
   }
 
+  json interviews(const std::string& q, std::size_t limit, const std::string& cursor) override {
+    return value(query_.interviews({q, std::nullopt, limit, cursor}), {});
+  }
+
   json inspect(const std::string& id) override {
     return value(query_.inspect(meta(id), offline_), id);
   }

@@ -25,6 +25,13 @@ class online_backend final : public backend {
     return call_json("GET", target, {}, {});
   }
 
+  json interviews(const std::string& q, std::size_t limit, const std::string& cursor) override {
+    std::string target = "/api/interviews?limit=" + std::to_string(limit);
+    if (!q.empty()) target += "&q=" + http_.escape(q);
+    if (!cursor.empty()) target += "&cursor=" + http_.escape(cursor);
+    return call_json("GET", target, {}, {});
+  }
+
   json inspect(const std::string& id) override {
     return call_json("GET", "/api/admin/sessions/" + id, {}, id);
   }

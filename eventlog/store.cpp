@@ -167,7 +167,8 @@ class store::impl {
     std::vector<std::string> values;  ///< encoded events (create/append) or the snapshot
     std::uint64_t first_seq = 0;      ///< append: seq of values[0]; snapshot: its seq
     std::int64_t newest_ts = std::numeric_limits<std::int64_t>::min();
-    session_meta meta;  ///< create
+    session_meta meta;                       ///< create
+    std::optional<session_summary> summary;  ///< append: replaces the meta's when set
     /// expire from a sweep: only if still due at this time, so a racing append keeps it alive.
     std::optional<std::int64_t> only_if_due_at;
     status precheck;  ///< an error found on the caller's thread
@@ -503,6 +504,7 @@ class store::impl {
           meta.bytes += op.values[k].size();
         }
         meta.events += op.values.size();
+        if (op.summary) meta.summary = *op.summary;
         meta.last_activity_at = std::max(meta.last_activity_at, op.newest_ts);
         meta.expires_at =
             std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
@@ -754,50 +756,77 @@ result<session_page> store::list(const list_options& options) const {
     after = position{static_cast<std::int64_t>(activity), *id};
   }
 
-  // A full scan of "meta" and a sort: O(sessions) per page. Sessions are few (thousands, each
-  // meta ~100 bytes) and listing is an admin operation, so this beats maintaining an activity
-  // index that every append would have to rewrite.
+  // A full scan of "meta" keeping the best `limit` in a heap: O(sessions) per page, but a meta
+  // is decoded whole (and filtered) only when its position can still make the page; the rest
+  // cost a key and three integers. An activity index would cost every append a delete + put in
+  // another column family; listing is an admin operation, so the scan is the cheaper trade.
   read_view view(impl_->db_, impl_->options_.read_only, impl_->catch_up_mu_);
   rocksdb::ReadOptions& read = view.options();
   std::int64_t now = impl_->now();
-  std::vector<session_meta> all;
+  auto by_order = [&](const session_meta& a, const session_meta& b) {
+    return before({a.last_activity_at, a.id}, {b.last_activity_at, b.id});
+  };
+  std::vector<session_meta> best;  // a max-heap by by_order: the worst kept row on top
+  best.reserve(options.limit);
+  bool more = false;  // a row that passes exists beyond the page
   std::unique_ptr<rocksdb::Iterator> it(impl_->db_->NewIterator(read, impl_->meta_cf_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (it->key().size() != id_size) return status{errc::corruption, "malformed meta key"};
     auto id = id_of_key({it->key().data(), it->key().size()});
-    auto meta = decode_meta(id, {it->value().data(), it->value().size()});
+    std::string_view value{it->value().data(), it->value().size()};
+    meta_times times;
+    if (!decode_meta_times(value, times)) {
+      auto whole = decode_meta(id, value);  // says what is wrong with it
+      return whole ? status{errc::corruption, "session " + id.str() + " meta: bad times"}
+                   : whole.error();
+    }
+    if (times.expires_at <= now) continue;
+    position here{times.last_activity_at, id};
+    if (after && !before(*after, here)) continue;
+    bool fits = best.size() < options.limit ||
+                before(here, {best.front().last_activity_at, best.front().id});
+    if (!fits && more) continue;  // cannot make the page, and a next page is known to exist
+    auto meta = decode_meta(id, value);
     if (!meta) return meta.error();
-    if (!is_live(*meta, now)) continue;
-    if (after && !before(*after, position{meta->last_activity_at, id})) continue;
-    all.push_back(std::move(*meta));
+    if (options.filter && !options.filter(*meta)) continue;
+    if (!fits) {
+      more = true;
+      continue;
+    }
+    best.push_back(std::move(*meta));
+    std::push_heap(best.begin(), best.end(), by_order);
+    if (best.size() > options.limit) {
+      std::pop_heap(best.begin(), best.end(), by_order);
+      best.pop_back();
+      more = true;
+    }
   }
   if (!it->status().ok()) return from_rocks(it->status(), "listing sessions");
 
-  auto by_order = [&](const session_meta& a, const session_meta& b) {
-    return before({a.last_activity_at, a.id}, {b.last_activity_at, b.id});
-  };
+  std::sort_heap(best.begin(), best.end(), by_order);
   session_page page;
-  if (all.size() > options.limit) {
-    std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(options.limit),
-                      all.end(), by_order);
-    all.resize(options.limit);
-    auto activity = static_cast<std::uint64_t>(all.back().last_activity_at);
+  if (more) {
+    auto activity = static_cast<std::uint64_t>(best.back().last_activity_at);
     std::string activity_bytes;
     for (int shift = 56; shift >= 0; shift -= 8)
       activity_bytes.push_back(static_cast<char>(activity >> shift));
     page.next = base::to_hex(activity_bytes);
-    page.next += all.back().id.str();
-  } else {
-    std::sort(all.begin(), all.end(), by_order);
+    page.next += best.back().id.str();
   }
-  page.sessions = std::move(all);
+  page.sessions = std::move(best);
   return page;
 }
 
 void store::append_async(const session_id& id, std::vector<event> events, append_callback done) {
+  append_async(id, std::move(events), std::nullopt, std::move(done));
+}
+
+void store::append_async(const session_id& id, std::vector<event> events,
+                         std::optional<session_summary> summary, append_callback done) {
   impl::pending_op op;
   op.kind = impl::op_kind::append;
   op.id = id;
+  op.summary = std::move(summary);
   op.done = std::move(done);
   if (events.empty()) {
     op.precheck = {errc::invalid_argument, "append of no events"};
@@ -827,13 +856,15 @@ void store::append_async(const session_id& id, std::vector<event> events, append
   impl_->submit(std::move(op));
 }
 
-status store::append(const session_id& id, std::vector<event> events) {
+status store::append(const session_id& id, std::vector<event> events,
+                     std::optional<session_summary> summary) {
   if (std::this_thread::get_id() == impl_->writer_.get_id()) {
     return {errc::invalid_argument, "blocking store call from a store callback would deadlock"};
   }
   std::promise<status> promise;
   auto future = promise.get_future();
-  append_async(id, std::move(events), [&promise](status s) { promise.set_value(std::move(s)); });
+  append_async(id, std::move(events), std::move(summary),
+               [&promise](status s) { promise.set_value(std::move(s)); });
   return future.get();
 }
 

@@ -42,6 +42,23 @@ struct store_options {
   std::uint64_t min_free_bytes = 1u << 20;
 };
 
+/// What a listing of interviews shows of a session, kept in its meta so a list needs no fold.
+/// Written by whoever appends (the room, creation, import) from the folded state
+/// (domain::summarize); empty (phase "") for metas written before it existed.
+struct session_summary {
+  std::string phase;           ///< "lobby" | "live" | "ended"; "" when unknown (an old meta)
+  std::string language;        ///< current language
+  std::string question_title;  ///< title of the question loaded last; "" for none
+  std::vector<std::string> candidates;    ///< names of every candidate who joined, first first
+  std::vector<std::string> interviewers;  ///< names of every interviewer who joined
+  /// Account ids of the interviewers who joined signed in. Empty until accounts exist: the
+  /// seam an account-scoped listing filters on.
+  std::vector<std::string> interviewer_accounts;
+  std::int64_t started_at = 0;  ///< unix ms the room went live; 0 while in the lobby
+  std::int64_t ended_at = 0;    ///< unix ms it last ended; 0 unless the phase is "ended"
+  bool operator==(const session_summary&) const = default;
+};
+
 /// What the store keeps about one session (column family "meta").
 struct session_meta {
   session_id id;
@@ -54,6 +71,7 @@ struct session_meta {
   std::string language;      ///< language at creation
   std::string title;
   std::string key_hash;  ///< sha256_hex of the interviewer key
+  session_summary summary;
 };
 
 /// Options of a listing, newest activity first.
@@ -61,6 +79,8 @@ struct list_options {
   std::size_t limit = 100;
   /// Opaque cursor from a previous page's `next`; empty for the first page.
   std::string cursor;
+  /// Only metas it accepts are listed (run on the caller's thread during the scan); none: all.
+  std::function<bool(const session_meta&)> filter;
 };
 struct session_page {
   std::vector<session_meta> sessions;
@@ -112,8 +132,13 @@ class store {
   /// `done` runs once they are durable per the sync option, or with the error (wrong_seq,
   /// not_found, no_space, io_error), in which case nothing of them was written.
   void append_async(const session_id& id, std::vector<event> events, append_callback done);
+  /// append_async that also replaces the session's summary, in the same WriteBatch as the
+  /// events (so the listing never disagrees with the log); nullopt keeps the summary.
+  void append_async(const session_id& id, std::vector<event> events,
+                    std::optional<session_summary> summary, append_callback done);
   /// Blocking append_async.
-  status append(const session_id& id, std::vector<event> events);
+  status append(const session_id& id, std::vector<event> events,
+                std::optional<session_summary> summary = std::nullopt);
   /// Events with seq >= from, at most `limit`, in seq order (checks the iterator status).
   result<std::vector<event>> read(const session_id& id, std::uint64_t from,
                                   std::size_t limit) const;

@@ -1,6 +1,7 @@
 /// The REST API's one dispatcher (PROTOCOL.md "HTTP"): which route answers a request. Runs on
 /// the gateway's blocking pool. The routes are in routes_sessions.cpp, routes_admin.cpp,
-/// routes_piston.cpp, routes_calls.cpp and metrics.cpp; their answers come from the query service.
+/// routes_piston.cpp, routes_calls.cpp, routes_interviews.cpp and metrics.cpp; their answers come
+/// from the query service.
 
 #include "base/log.hpp"
 #include "gateway/detail/http_util.hpp"
@@ -101,6 +102,8 @@ response route(context& ctx, const request& req, const std::string& client) {
   if (parts[1] == "sessions") return session_routes(ctx, req, parts, t, client);
   if (parts[1] == "admin") return admin_routes(ctx, req, parts, t);
   if (parts[1] == "questions") return question_routes(ctx, req, parts, t);
+  if (parts[1] == "interviews" && parts.size() == 2)
+    return only(req, http::verb::get, [&] { return get_interviews(ctx, req, t); });
   if (parts[1] == "ice-servers" && parts.size() == 2)
     return only(req, http::verb::get, [&] { return get_ice_servers(ctx, req, t); });
   return not_found(req);

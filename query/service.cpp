@@ -4,6 +4,7 @@
 
 #include "actors/domain/changeset.hpp"
 #include "actors/domain/room_state.hpp"
+#include "actors/domain/summary.hpp"
 #include "actors/import.hpp"
 #include "actors/replay.hpp"
 #include "base/secrets.hpp"
@@ -122,7 +123,7 @@ result<json> service::list(list_filter filter, std::size_t limit, const std::str
   std::string cursor = first_cursor;
   json next = nullptr;
   for (;;) {
-    auto page = store_.list({limit, cursor});
+    auto page = store_.list({limit, cursor, {}});
     if (!page.ok()) return page.error();
     for (const auto& m : page->sessions) {
       bool is_live = live.is_live(m.id.str());
@@ -186,6 +187,14 @@ result<created_session> service::create(const new_session& spec) {
   // Absent means live (as in every log before the lobby): only a lobby is written.
   if (spec.lobby) created.payload["phase"] = "lobby";
   for (const auto& [k, v] : spec.extra.items()) created.payload[k] = v;
+  // The listing's summary, folded as the room would: each write carries the one it leads to.
+  domain::room_state folded;
+  if (auto err = domain::apply(folded, created))
+    return status(errc::invalid_argument, "session_created does not apply: " + err->message);
+  meta.summary = domain::summarize({}, folded);
+  // The signed-in interviewer who created it (gateway/routes_sessions.cpp) lists it as theirs.
+  if (auto by = spec.extra.find("createdBy"); by != spec.extra.end() && by->is_string())
+    meta.summary.interviewer_accounts.push_back(*by);
   if (auto s = store_.create_session(meta, created); !s.ok()) return s;
   // The question, then the document, in one append: a room never sees one without the other.
   std::vector<eventlog::event> start;
@@ -201,8 +210,13 @@ result<created_session> service::create(const new_session& spec) {
   if (!spec.doc.empty())
     add(eventlog::event_type::code_changed,
         {{"version", 1}, {"clientID", "server"}, {"changes", insert_changes(spec.doc)}});
-  if (!start.empty())
-    if (auto s = store_.append(meta.id, std::move(start)); !s.ok()) return s;
+  if (!start.empty()) {
+    for (const auto& e : start)
+      if (auto err = domain::apply(folded, e))
+        return status(errc::invalid_argument, "a start event does not apply: " + err->message);
+    meta.summary = domain::summarize(meta.summary, folded);
+    if (auto s = store_.append(meta.id, std::move(start), meta.summary); !s.ok()) return s;
+  }
   if (spec.extra.contains("forkedFrom")) out.forked_from = spec.extra["forkedFrom"];
   return out;
 }

@@ -47,6 +47,23 @@ struct live_sessions {
 /// Which sessions a listing shows.
 enum class list_filter { all, live, stored };
 
+/// The team's interviews listing (`GET /api/interviews`, `roomctl interviews`).
+inline constexpr std::size_t default_interview_page = 50;
+inline constexpr std::size_t max_interview_page = 200;
+
+/// Which interviews a listing shows, newest activity first.
+struct interview_query {
+  /// Case-insensitive (ASCII letters) substring of the title or a candidate's name; "" for all.
+  std::string q;
+  /// Only sessions whose summary lists this interviewer account; nullopt for everyone's (an
+  /// admin). The gateway decides which (gateway/routes_interviews.cpp). Default: everyone's.
+  std::optional<std::string> account;
+  /// Rows per page, 1..max_interview_page. Default: default_interview_page.
+  std::size_t limit = default_interview_page;
+  /// `next` of the previous page; "" for the first.
+  std::string cursor;
+};
+
 /// What a new session starts with.
 struct new_session {
   /// The id: the caller picks it (in a cluster only ids this node owns).
@@ -113,6 +130,13 @@ class service {
   /// first. Filtering may skip rows: the log is paged until `limit` rows are found.
   eventlog::result<json> list(list_filter filter, std::size_t limit, const std::string& cursor,
                               const live_sessions& live) const;
+
+  /// `GET /api/interviews`: {"interviews":[interview_row...], "next": cursor|null}, from the
+  /// metas' summaries alone (no fold). invalid_argument for a bad limit or cursor.
+  eventlog::result<json> interviews(const interview_query& query) const;
+
+  /// One row of the interviews listing: no secret, note or scorecard (none is in a summary).
+  static json interview_row(const eventlog::session_meta& meta);
 
   /// `GET /api/admin/sessions/<id>`: the row plus "eventsByType", "state" and "keyHash".
   eventlog::result<json> inspect(const eventlog::session_meta& meta,

@@ -53,12 +53,23 @@ inline session_id id_of_key(std::string_view key) {
   return id;
 }
 
-/// Current stored format of session_meta (first byte of every meta value).
-inline constexpr std::uint8_t meta_format_version = 1;
+/// Current stored format of session_meta (first byte of every meta value). 1: the eight
+/// fields; 2: plus the summary (1 still decodes, with an empty summary).
+inline constexpr std::uint8_t meta_format_version = 2;
 
 /// [version byte][msgpack array]; the id is the key, so it is not repeated in the value.
 std::string encode_meta(const session_meta& meta);
 /// corruption for garbage or an unknown version; `id` is filled from the caller's key.
 result<session_meta> decode_meta(const session_id& id, std::string_view bytes);
+
+/// The three times at the head of a meta, without decoding the rest (a listing orders and
+/// checks liveness with them, and decodes whole only the metas that can make the page).
+struct meta_times {
+  std::int64_t created_at = 0;
+  std::int64_t last_activity_at = 0;
+  std::int64_t expires_at = 0;
+};
+/// false for garbage or an unknown version (decode_meta then says why).
+bool decode_meta_times(std::string_view bytes, meta_times& out);
 
 }  // namespace rooms::eventlog::detail

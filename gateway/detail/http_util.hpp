@@ -120,6 +120,9 @@ response admin_stats(context& ctx, const request& req);
 response admin_compact(context& ctx, const request& req);
 response admin_backup(context& ctx, const request& req);
 
+/// GET /api/interviews (routes_interviews.cpp): checks the caller itself.
+response get_interviews(context& ctx, const request& req, const target_parts& t);
+
 /// /api/questions[/<id>] (routes_questions.cpp): checks the caller itself (admin, or an
 /// interviewer key with X-Session-Id for reads).
 response question_routes(context& ctx, const request& req, const std::vector<std::string>& parts,

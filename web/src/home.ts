@@ -5,6 +5,7 @@ import type { QuestionRow } from './protocol';
 import { questionPicker } from './room/questions';
 import { languageLabel } from './languages';
 import { forgetSession, getRecent, rememberSession } from './storage';
+import { mountInterviews } from './interviews';
 
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
@@ -126,6 +127,10 @@ export async function renderHome(root: HTMLElement) {
     ),
   );
   renderRecent(recent);
+  // The team's interviews (interviews.ts): shown only when the server lets this browser list them.
+  const interviews = h('div', { class: 'card', id: 'interviews', hidden: true });
+  root.querySelector('.home')?.appendChild(interviews);
+  void mountInterviews(interviews);
 
   let runtimes: Runtime[] = [];
   getRuntimes()

@@ -268,6 +268,33 @@ test('over TLS the cookie is Secure', async () => {
   }
 });
 
+test("the team's interviews: an interviewer lists what they created, an admin account everyone's", async () => {
+  await addUser(open, 'lister-one');
+  await addUser(open, 'lister-two');
+  await addUser(open, 'lister-admin', 'admin');
+  const one = await signIn(open, 'lister-one');
+  const two = await signIn(open, 'lister-two');
+  const admin = await signIn(open, 'lister-admin');
+  const create = async (who, title) => {
+    const res = await call(open, 'POST', '/api/sessions', { body: { title }, cookie: who.cookie, csrf: who.csrf });
+    assert.equal(res.status, 201, JSON.stringify(res.json));
+    return res.json.sessionId;
+  };
+  const mine = await create(one, 'Listing: one');
+  const theirs = await create(two, 'Listing: two');
+  const ids = async (who) => {
+    const res = await call(open, 'GET', '/api/interviews?q=Listing%3A', { cookie: who.cookie });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    return res.json.interviews.map((r) => r.sessionId).sort();
+  };
+  assert.deepEqual(await ids(one), [mine]);
+  assert.deepEqual(await ids(two), [theirs]);
+  assert.deepEqual(await ids(admin), [mine, theirs].sort());
+  const byToken = await call(open, 'GET', '/api/interviews?q=Listing%3A', { token: ADMIN });
+  assert.equal(byToken.json.interviews.length, 2);
+  assert.equal((await call(open, 'GET', '/api/interviews')).status, 401, 'nobody signed in');
+});
+
 test('no password, cookie or CSRF token in the logs', () => {
   assert.ok(secrets.size > 4);
   for (const r of [open, strict]) {
