@@ -33,7 +33,7 @@ int run_interviews(context& ctx, const interviews_args& args) {
   auto& b = ctx.reader();
   std::vector<json> rows;
   std::string cursor;
-  // Newest activity first, as the server orders them: read only the pages the limit needs.
+  // Newest created first, as the server orders them: read only the pages the limit needs.
   while (rows.size() < args.limit) {
     auto page =
         b.interviews(args.search, std::min(interviews_page, args.limit - rows.size()), cursor);

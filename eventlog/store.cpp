@@ -23,9 +23,21 @@
 #include <thread>
 #include <unordered_map>
 
+#include "eventlog/detail/interview_index.hpp"
 #include "eventlog/detail/keys.hpp"
 
 namespace rooms::eventlog {
+
+namespace detail {
+status from_rocks(const rocksdb::Status& s, const std::string& context) {
+  std::string msg = context + ": " + s.ToString();
+  if (s.IsNoSpace()) return {errc::no_space, std::move(msg)};
+  if (s.IsCorruption()) return {errc::corruption, std::move(msg)};
+  if (s.IsShutdownInProgress()) return {errc::shutting_down, std::move(msg)};
+  return {errc::io_error, std::move(msg)};
+}
+}  // namespace detail
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -38,15 +50,6 @@ struct id_hash {
     return static_cast<std::size_t>(h);
   }
 };
-
-/// Maps a RocksDB status to our most specific code, keeping RocksDB's text for the operator.
-status from_rocks(const rocksdb::Status& s, const std::string& context) {
-  std::string msg = context + ": " + s.ToString();
-  if (s.IsNoSpace()) return {errc::no_space, std::move(msg)};
-  if (s.IsCorruption()) return {errc::corruption, std::move(msg)};
-  if (s.IsShutdownInProgress()) return {errc::shutting_down, std::move(msg)};
-  return {errc::io_error, std::move(msg)};
-}
 
 /// RocksDB reports a held LOCK file as a plain IOError; its text is the only way to tell.
 bool is_lock_error(const rocksdb::Status& s) {
@@ -193,8 +196,11 @@ class store::impl {
   rocksdb::ColumnFamilyHandle* snapshots_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* questions_cf_ = nullptr;  ///< the question library's (store.hpp)
   rocksdb::ColumnFamilyHandle* accounts_cf_ = nullptr;   ///< the accounts' (store.hpp)
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;    ///< every opened CF, for cleanup
-  std::string secondary_path_;                           ///< read_only: our private dir
+  /// detail/interview_index.hpp; nullptr on a secondary of a data dir from before it.
+  rocksdb::ColumnFamilyHandle* interviews_cf_ = nullptr;
+  std::uint8_t interviews_index_ = 0;                  ///< its index in handles_, for batch entries
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  ///< every opened CF, for cleanup
+  std::string secondary_path_;                         ///< read_only: our private dir
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
@@ -291,7 +297,8 @@ class store::impl {
                                       cf_events,
                                       cf_snapshots,
                                       cf_questions,
-                                      cf_accounts};
+                                      cf_accounts,
+                                      cf_interviews};
     std::vector<std::string> existing;
     auto listed = rocksdb::DB::ListColumnFamilies(db_options, options_.path, &existing);
     if (listed.ok()) {
@@ -307,13 +314,15 @@ class store::impl {
       bool missing = std::find(existing.begin(), existing.end(), name) == existing.end();
       // A data dir from before the question library: a primary creates the CF, a secondary
       // goes without it.
-      if (options_.read_only && missing && (name == cf_questions || name == cf_accounts)) continue;
+      if (options_.read_only && missing &&
+          (name == cf_questions || name == cf_accounts || name == cf_interviews))
+        continue;
       if (options_.read_only && missing) {
         return {errc::corruption, "store at " + options_.path + " has no column family " + name};
       }
       // The questions and accounts CFs have their own key layouts: RocksDB's defaults, not
       // the session hint.
-      bool own_layout = name == cf_questions || name == cf_accounts;
+      bool own_layout = name == cf_questions || name == cf_accounts || name == cf_interviews;
       descriptors.emplace_back(name, name == cf_meta ? meta_options
                                      : own_layout    ? rocksdb::ColumnFamilyOptions()
                                                      : cf_options);
@@ -344,11 +353,31 @@ class store::impl {
     events_cf_ = handles_[2];
     snapshots_cf_ = handles_[3];
     reader_ = std::make_unique<task_thread>();
-    for (auto* h : handles_)
-      if (h->GetName() == cf_questions)
+    for (std::size_t i = 0; i < handles_.size(); ++i) {
+      auto* h = handles_[i];
+      if (h->GetName() == cf_questions) {
         questions_cf_ = h;
-      else if (h->GetName() == cf_accounts)
+      } else if (h->GetName() == cf_accounts) {
         accounts_cf_ = h;
+      } else if (h->GetName() == cf_interviews) {
+        interviews_cf_ = h;
+        interviews_index_ = static_cast<std::uint8_t>(i);
+      }
+    }
+    // A data dir from before the index (or a crash during its build) has no marker: build it
+    // now, before any write, so every later batch finds it complete. A secondary cannot write;
+    // its listings scan the metas until the primary has built it.
+    if (!options_.read_only) {
+      std::string marker;
+      auto got =
+          db_->Get(rocksdb::ReadOptions(), interviews_cf_,
+                   rocksdb::Slice(index_marker_key.data(), index_marker_key.size()), &marker);
+      if (got.IsNotFound()) {
+        if (auto built = rebuild_index(db_, meta_cf_, interviews_cf_); !built.ok()) return built;
+      } else if (!got.ok()) {
+        return from_rocks(got, "reading the interviews index");
+      }
+    }
     if (!options_.read_only) writer_ = std::thread([this] { writer_loop(); });
     return {};
   }
@@ -436,6 +465,8 @@ class store::impl {
   struct staged_session {
     std::optional<session_meta> meta;
     bool dirty = false;  ///< its meta must be rewritten by this batch
+    /// What the interviews index holds for it now (empty keys: nothing), to write only changes.
+    index_entries indexed;
   };
   using staged_map = std::unordered_map<session_id, staged_session, id_hash>;
 
@@ -452,7 +483,8 @@ class store::impl {
     if (auto it = staged.find(id); it != staged.end()) return &it->second;
     {
       std::shared_lock lk(cache_mu_);
-      if (auto it = cache_.find(id); it != cache_.end()) return &(staged[id] = {it->second, false});
+      if (auto it = cache_.find(id); it != cache_.end())
+        return &(staged[id] = {it->second, false, index_of(it->second)});
     }
     std::string value;
     auto s = db_->Get(rocksdb::ReadOptions(), meta_cf_, id.raw(), &value);
@@ -460,7 +492,8 @@ class store::impl {
     if (!s.ok()) return from_rocks(s, "reading meta of session " + id.str());
     auto meta = decode_meta(id, value);
     if (!meta) return meta.error();
-    return &(staged[id] = {std::move(*meta), false});
+    auto indexed = index_of(*meta);
+    return &(staged[id] = {std::move(*meta), false, std::move(indexed)});
   }
 
   static constexpr std::uint8_t meta_index = 1, events_index = 2, snapshots_index = 3;
@@ -487,7 +520,7 @@ class store::impl {
         meta.expires_at =
             std::max(meta.expires_at, meta.last_activity_at + options_.retention.count());
         entries.push_back({entry::put, events_index, seq_key(op.id, 1), {}, &op.values[0]});
-        slot = {std::move(meta), true};
+        slot = {std::move(meta), true, {}};
         return {};
       }
       case op_kind::append: {
@@ -535,7 +568,9 @@ class store::impl {
           entries.push_back(
               {entry::remove_range, cf, std::string(op.id.raw()), range_end(op.id), nullptr});
         }
-        slot = {std::nullopt, false};
+        for (const auto& key : slot.indexed.keys)
+          entries.push_back({entry::remove, interviews_index_, key, {}, nullptr});
+        slot = {std::nullopt, false, {}};
         dropped.push_back(op.id);
         return {};
       }
@@ -568,6 +603,16 @@ class store::impl {
         if (!slot.dirty || !slot.meta) continue;
         metas.push_back(encode_meta(*slot.meta));
         entries.push_back({entry::put, meta_index, std::string(id.raw()), {}, &metas.back()});
+        // The index in the same batch, and only what changed: most appends change no name.
+        auto now_indexed = index_of(*slot.meta);
+        if (now_indexed == slot.indexed) continue;
+        for (const auto& key : slot.indexed.keys) {
+          if (!std::binary_search(now_indexed.keys.begin(), now_indexed.keys.end(), key))
+            entries.push_back({entry::remove, interviews_index_, key, {}, nullptr});
+        }
+        metas.push_back(std::move(now_indexed.record));
+        for (auto& key : now_indexed.keys)
+          entries.push_back({entry::put, interviews_index_, std::move(key), {}, &metas.back()});
       }
       // Without deletes the batch is order-free; key order makes the memtable inserts walk
       // the skiplist forward instead of jumping around 1,000 sessions (~2x faster writes).
@@ -759,7 +804,8 @@ result<session_page> store::list(const list_options& options) const {
   // A full scan of "meta" keeping the best `limit` in a heap: O(sessions) per page, but a meta
   // is decoded whole (and filtered) only when its position can still make the page; the rest
   // cost a key and three integers. An activity index would cost every append a delete + put in
-  // another column family; listing is an admin operation, so the scan is the cheaper trade.
+  // another column family; this order is the admin listing's, so the scan is the cheaper trade
+  // (the interviews listing orders by creation, which list_interviews reads from an index).
   read_view view(impl_->db_, impl_->options_.read_only, impl_->catch_up_mu_);
   rocksdb::ReadOptions& read = view.options();
   std::int64_t now = impl_->now();
@@ -815,6 +861,12 @@ result<session_page> store::list(const list_options& options) const {
   }
   page.sessions = std::move(best);
   return page;
+}
+
+result<session_page> store::list_interviews(const interview_list_options& options) const {
+  read_view view(impl_->db_, impl_->options_.read_only, impl_->catch_up_mu_);
+  return list_interviews_page(impl_->db_, view.options(), impl_->meta_cf_, impl_->interviews_cf_,
+                              impl_->now(), options);
 }
 
 void store::append_async(const session_id& id, std::vector<event> events, append_callback done) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "eventlog/event.hpp"
@@ -82,6 +83,19 @@ struct list_options {
   /// Only metas it accepts are listed (run on the caller's thread during the scan); none: all.
   std::function<bool(const session_meta&)> filter;
 };
+/// Options of an interviews listing, newest creation first (store::list_interviews).
+struct interview_list_options {
+  std::size_t limit = 50;
+  /// Opaque cursor from a previous page's `next`; empty for the first page.
+  std::string cursor;
+  /// Only sessions whose summary lists this interviewer account; nullopt: every session.
+  std::optional<std::string> account;
+  /// A cheap first test on a session's search record: its title, then each candidate name,
+  /// each followed by '\0'. false skips the session without reading its meta; none: all pass.
+  std::function<bool(std::string_view record)> record_filter;
+  /// The exact test on the decoded meta of a session the record filter let through.
+  std::function<bool(const session_meta&)> filter;
+};
 struct session_page {
   std::vector<session_meta> sessions;
   std::string next;  ///< empty at the end
@@ -123,8 +137,11 @@ class store {
   status create_session(const session_meta& meta, const event& first);
   /// Meta of a live (not expired) session; not_found otherwise.
   result<session_meta> meta(const session_id& id) const;
-  /// Sessions ordered by last activity, newest first.
+  /// Sessions ordered by last activity, newest first: a scan of every meta (admin listings).
   result<session_page> list(const list_options& options) const;
+  /// Sessions ordered by creation, newest first (then by id), from the "interviews" index: a
+  /// page reads the index from its cursor and the metas of the rows that pass record_filter.
+  result<session_page> list_interviews(const interview_list_options& options) const;
 
   // -- events --
 

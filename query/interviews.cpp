@@ -67,11 +67,18 @@ result<json> service::interviews(const interview_query& query) const {
     return status(errc::invalid_argument,
                   "\"limit\" must be 1.." + std::to_string(max_interview_page));
   const std::string needle = ascii_lower(query.q);
-  eventlog::list_options options;
+  eventlog::interview_list_options options;
   options.limit = query.limit;
   options.cursor = query.cursor;
-  // Filtering inside the store's scan: the page holds `limit` matches and its cursor continues
-  // after the last of them, however few rows match.
+  options.account = query.account;  // the store reads that account's index range only
+  // First on the index's record (title and candidates, no meta read): a superset of the match,
+  // since every name it searches is a substring of the record; the filter below is exact.
+  if (!needle.empty())
+    options.record_filter = [&](std::string_view record) {
+      return contains_folded(record, needle);
+    };
+  // Inside the store's scan: the page holds `limit` matches and its cursor continues after the
+  // last of them, however few rows match.
   options.filter = [&](const session_meta& m) {
     if (query.account) {
       const auto& accounts = m.summary.interviewer_accounts;
@@ -82,7 +89,7 @@ result<json> service::interviews(const interview_query& query) const {
     return std::any_of(m.summary.candidates.begin(), m.summary.candidates.end(),
                        [&](const std::string& name) { return contains_folded(name, needle); });
   };
-  auto page = store_.list(options);
+  auto page = store_.list_interviews(options);
   if (!page.ok()) return page.error();
   json rows = json::array();
   for (const auto& m : page->sessions) rows.push_back(interview_row(m));

@@ -51,7 +51,7 @@ enum class list_filter { all, live, stored };
 inline constexpr std::size_t default_interview_page = 50;
 inline constexpr std::size_t max_interview_page = 200;
 
-/// Which interviews a listing shows, newest activity first.
+/// Which interviews a listing shows, newest created first (the store's interviews index order).
 struct interview_query {
   /// Case-insensitive (ASCII letters) substring of the title or a candidate's name; "" for all.
   std::string q;

@@ -9,6 +9,7 @@
 #include "eventlog/detail/keys.hpp"
 #include "eventlog/store.hpp"
 #include "tests/eventlog/helpers.hpp"
+#include "tests/testing/raw_rocksdb.hpp"
 #include "tests/testing/temp_dir.hpp"
 
 namespace rooms::eventlog {
@@ -401,20 +402,7 @@ TEST_F(store_test, reopen_keeps_everything) {
 /// Writes a raw value under the store, as a disk fault or an older/newer build might have.
 void poke(const std::string& path, const char* cf_name, const std::string& key,
           const std::string& value) {
-  rocksdb::DBOptions o;
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
-                                                      {"meta", {}},
-                                                      {"events", {}},
-                                                      {"snapshots", {}},
-                                                      {"questions", {}},
-                                                      {"accounts", {}}};
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(o, path, cfs, &handles, &raw).ok());
-  auto* cf = std::string(cf_name) == "meta" ? handles[1] : handles[2];
-  ASSERT_TRUE(raw->Put({}, cf, key, value).ok());
-  for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-  delete raw;
+  testing::raw_rocksdb(path).put(cf_name, key, value);
 }
 
 TEST_F(store_test, garbage_values_and_unknown_versions_are_corruption) {

@@ -9,6 +9,7 @@
 #include "eventlog/detail/keys.hpp"
 #include "eventlog/store.hpp"
 #include "tests/eventlog/helpers.hpp"
+#include "tests/testing/raw_rocksdb.hpp"
 #include "tests/testing/temp_dir.hpp"
 
 namespace rooms::eventlog {
@@ -135,26 +136,10 @@ TEST_F(summary_test, a_format_1_meta_in_a_store_lists_and_takes_a_summary_on_app
   auto id = session_id::random();
   db_.reset();
   {
-    rocksdb::Options o;
-    o.create_if_missing = true;
-    o.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {{rocksdb::kDefaultColumnFamilyName, {}},
-                                                        {"meta", {}},
-                                                        {"events", {}},
-                                                        {"snapshots", {}},
-                                                        {"questions", {}},
-                                                        {"accounts", {}}};
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(o, opts().path, cfs, &handles, &raw).ok());
-    ASSERT_TRUE(
-        raw->Put({}, handles[1], std::string(id.raw()), std::string(v1_meta, sizeof v1_meta - 1))
-            .ok());
+    testing::raw_rocksdb raw(opts().path);
+    raw.put("meta", std::string(id.raw()), std::string(v1_meta, sizeof v1_meta - 1));
     for (int seq = 1; seq <= 3; ++seq)
-      ASSERT_TRUE(
-          raw->Put({}, handles[2], detail::seq_key(id, seq), encode(code_event(seq, t0))).ok());
-    for (auto* h : handles) ASSERT_TRUE(raw->DestroyColumnFamilyHandle(h).ok());
-    delete raw;
+      raw.put("events", detail::seq_key(id, seq), encode(code_event(seq, t0)));
   }
   open();
   auto page = db_->list({});

@@ -133,10 +133,10 @@ TEST_F(QueryInterviews, search_is_case_insensitive_over_title_and_candidates_onl
   EXPECT_EQ(ids(page({"", std::nullopt, 50, ""})).size(), 3u);
 }
 
-TEST_F(QueryInterviews, newest_activity_first_and_paged_by_cursor_over_matches) {
+TEST_F(QueryInterviews, newest_created_first_and_paged_by_cursor_over_matches) {
   std::vector<session_id> made;
   for (int i = 0; i < 25; ++i) made.push_back(create(i % 2 ? "odd" : "even"));
-  join(made[0], "p_c", "Eve", "candidate");  // made[0] is now the most recent
+  join(made[0], "p_c", "Eve", "candidate");  // newest activity, but still the oldest created
   std::vector<std::string> seen;
   interview_query q{"even", std::nullopt, 5, ""};
   for (int pages = 0;; ++pages) {
@@ -148,9 +148,9 @@ TEST_F(QueryInterviews, newest_activity_first_and_paged_by_cursor_over_matches) 
     q.cursor = body["next"];
   }
   ASSERT_EQ(seen.size(), 13u);
-  EXPECT_EQ(seen[0], made[0].str());
-  EXPECT_EQ(seen[1], made[24].str());
-  EXPECT_EQ(seen.back(), made[2].str());
+  EXPECT_EQ(seen[0], made[24].str());
+  EXPECT_EQ(seen[1], made[22].str());
+  EXPECT_EQ(seen.back(), made[0].str());
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 13u);  // no repeats
 }
 
