@@ -27,7 +27,7 @@ std::string subject_key(const account& a) {
 }
 
 status storage_error(const rocksdb::Status& s) {
-  return {errc::storage, "account store: " + s.ToString()};
+  return {errc::io_error, "account store: " + s.ToString()};
 }
 
 std::int64_t system_now() {
@@ -52,14 +52,14 @@ account_store::account_store(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 result<account> account_store::create(const new_account& spec) {
   for (const auto& why : {check_login(spec.login), check_display_name(spec.display_name),
                           check_password(spec.password)})
-    if (!why.empty()) return status{errc::invalid, why};
+    if (!why.empty()) return status{errc::invalid_argument, why};
   // Hash before taking the lock: tens of milliseconds other writers need not wait for.
   auto hash = hash_password(spec.password);
-  if (!hash) return status{errc::storage, "argon2id hashing failed (out of memory?)"};
+  if (!hash) return status{errc::io_error, "argon2id hashing failed (out of memory?)"};
   std::lock_guard lock(write_mutex_);
   auto existing = find_login(spec.login);
   if (existing.ok()) return status{errc::already_exists, "login " + spec.login + " exists"};
-  if (existing.error().code != errc::not_found) return existing.error();
+  if (existing.error().code() != errc::not_found) return existing.error();
   account a;
   a.id = "u" + base::random_hex(8);
   a.login = spec.login;
@@ -90,7 +90,7 @@ result<account> account_store::find_login(const std::string& login) const {
   if (s.IsNotFound()) return status{errc::not_found, "no account " + login};
   if (!s.ok()) return storage_error(s);
   auto found = find_id(id);
-  if (!found.ok() && found.error().code == errc::not_found)
+  if (!found.ok() && found.error().code() == errc::not_found)
     return status{errc::corruption, "account store: login " + login + " names a missing record"};
   return found;
 }
@@ -122,9 +122,9 @@ status account_store::remove(const std::string& login) {
 }
 
 status account_store::set_password(const std::string& login, const std::string& password) {
-  if (auto why = check_password(password); !why.empty()) return {errc::invalid, why};
+  if (auto why = check_password(password); !why.empty()) return {errc::invalid_argument, why};
   auto hash = hash_password(password);
-  if (!hash) return {errc::storage, "argon2id hashing failed (out of memory?)"};
+  if (!hash) return {errc::io_error, "argon2id hashing failed (out of memory?)"};
   std::lock_guard lock(write_mutex_);
   auto found = find_login(login);
   if (!found.ok()) return found.error();
@@ -140,7 +140,7 @@ result<account> account_store::verify(const std::string& login, const std::strin
   if (password.size() > max_password_bytes) return refused;
   auto found = find_login(login);
   if (!found.ok()) {
-    if (found.error().code != errc::not_found) return found.error();
+    if (found.error().code() != errc::not_found) return found.error();
     dummy_verify(password);
     return refused;
   }

@@ -15,10 +15,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "accounts/account.hpp"
+#include "eventlog/status.hpp"
 
 namespace rocksdb {
 class DB;
@@ -27,42 +27,15 @@ class ColumnFamilyHandle;
 
 namespace rooms::accounts {
 
-/// Why a store call failed.
-enum class errc {
-  ok = 0,
-  not_found,       ///< no such account
-  already_exists,  ///< the login is taken
-  invalid,         ///< a login, display name or password breaks its rule; nothing stored
-  wrong_password,  ///< verify(): unknown login or wrong password (deliberately one code)
-  storage,         ///< RocksDB or libsodium failed
-  corruption,      ///< a stored value does not decode
-};
-
-/// Outcome of a store call: ok, or a code and a sentence.
-struct [[nodiscard]] status {
-  errc code = errc::ok;
-  std::string message;
-  bool ok() const { return code == errc::ok; }
-};
-
-/// A value or the status explaining why there is none.
-template <class T>
-class [[nodiscard]] result {
- public:
-  result(T value) : v_(std::move(value)) {}
-  result(status error) : v_(std::move(error)) {}
-  bool ok() const { return std::holds_alternative<T>(v_); }
-  T& value() & { return std::get<T>(v_); }
-  const T& value() const& { return std::get<T>(v_); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  status error() const { return ok() ? status{} : std::get<status>(v_); }
-
- private:
-  std::variant<T, status> v_;
-};
+/// Errors are the event log's (eventlog/status.hpp): the store lives in its database, and its
+/// callers (roomd's routes, roomctl) already handle those values. Codes an account call gives:
+/// not_found (no such account), already_exists (the login is taken), invalid_argument (a login,
+/// display name or password breaks its rule; nothing stored), wrong_password (verify(): an
+/// unknown login or a wrong password, deliberately one code), io_error (RocksDB or libsodium
+/// failed), corruption (a stored value does not decode).
+using eventlog::errc;
+using eventlog::result;
+using eventlog::status;
 
 /// What create() is given.
 struct new_account {

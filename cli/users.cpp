@@ -48,24 +48,24 @@ class offline_users final : public user_source {
   }
   json create(const a::new_account& spec) override {
     auto made = writable().create(spec);
-    if (!made.ok()) fail(made.error().code, made.error().message);
+    if (!made.ok()) fail(made.error().code(), made.error().message());
     return a::to_public_json(made.value());
   }
   std::vector<json> list() override {
     if (!store_) return {};  // a data dir from before accounts, opened read-only
     auto all = store_->list();
-    if (!all.ok()) fail(all.error().code, all.error().message);
+    if (!all.ok()) fail(all.error().code(), all.error().message());
     std::vector<json> out;
     for (const auto& account : all.value()) out.push_back(a::to_public_json(account));
     return out;
   }
   void remove(const std::string& login) override {
     auto s = writable().remove(login);
-    if (!s.ok()) fail(s.code, s.message);
+    if (!s.ok()) fail(s.code(), s.message());
   }
   void set_password(const std::string& login, const std::string& password) override {
     auto s = writable().set_password(login, password);
-    if (!s.ok()) fail(s.code, s.message);
+    if (!s.ok()) fail(s.code(), s.message());
   }
 
  private:

@@ -26,6 +26,8 @@ const char* to_string(errc code) {
       return "read_only";
     case errc::shutting_down:
       return "shutting_down";
+    case errc::wrong_password:
+      return "wrong_password";
   }
   return "unknown";
 }

@@ -1,5 +1,6 @@
 #pragma once
-/// Errors as values for the event log (no exceptions cross this boundary).
+/// Errors as values for the event log and the stores in its database (accounts/): no exceptions
+/// cross this boundary.
 
 #include <string>
 #include <utility>
@@ -20,6 +21,7 @@ enum class errc {
   no_space,          ///< the disk is full
   read_only,         ///< a write on a store opened read-only
   shutting_down,     ///< the store is closing
+  wrong_password,    ///< accounts: an unknown login or a wrong password (deliberately one code)
 };
 
 /// Stable lower_snake name of an errc ("wrong_seq"), for logs and tests.

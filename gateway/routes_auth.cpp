@@ -102,9 +102,9 @@ response login(context& ctx, const request& req, const std::string& client) {
   }
   auto verified = ctx.accounts->verify(name, password);
   if (!verified.ok()) {
-    if (verified.error().code != a::errc::wrong_password)
+    if (verified.error().code() != a::errc::wrong_password)
       return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
-                        "the account store failed: " + verified.error().message);
+                        "the account store failed: " + verified.error().message());
     ++ctx.login_failures;
     ROOMS_LOG(warn, "sign-in failed for login " << loggable(name) << " from " << client);
     if (ctx.login_guard.fail(name)) {

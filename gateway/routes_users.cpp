@@ -12,16 +12,18 @@ namespace {
 namespace a = rooms::accounts;
 
 response store_error(const request& req, const a::status& s) {
-  switch (s.code) {
+  switch (s.code()) {
     case a::errc::not_found:
-      return json_error(req, http::status::not_found, domain::error_code::not_found, s.message);
+      return json_error(req, http::status::not_found, domain::error_code::not_found, s.message());
     case a::errc::already_exists:
-      return json_error(req, http::status::conflict, domain::error_code::already_exists, s.message);
-    case a::errc::invalid:
-      return json_error(req, http::status::bad_request, domain::error_code::bad_request, s.message);
+      return json_error(req, http::status::conflict, domain::error_code::already_exists,
+                        s.message());
+    case a::errc::invalid_argument:
+      return json_error(req, http::status::bad_request, domain::error_code::bad_request,
+                        s.message());
     default:
       return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
-                        "the account store failed: " + s.message);
+                        "the account store failed: " + s.message());
   }
 }
 

@@ -47,7 +47,7 @@ class AccountStoreTest : public ::testing::Test {
 
 TEST_F(AccountStoreTest, CreatesAndFindsByLoginAndId) {
   auto made = add("ada@example.com", role::admin);
-  ASSERT_TRUE(made.ok()) << made.error().message;
+  ASSERT_TRUE(made.ok()) << made.error().message();
   EXPECT_EQ(made->login, "ada@example.com");
   EXPECT_EQ(made->role, role::admin);
   EXPECT_EQ(made->created_at, now_);
@@ -66,7 +66,7 @@ TEST_F(AccountStoreTest, CreatesAndFindsByLoginAndId) {
   auto by_id = store_->find_id(made->id);
   ASSERT_TRUE(by_id.ok());
   EXPECT_EQ(by_id.value(), made.value());
-  EXPECT_EQ(store_->find_login("bob").error().code, errc::not_found);
+  EXPECT_EQ(store_->find_login("bob").error().code(), errc::not_found);
 }
 
 TEST_F(AccountStoreTest, SurvivesAReopen) {
@@ -74,7 +74,7 @@ TEST_F(AccountStoreTest, SurvivesAReopen) {
   ASSERT_TRUE(made.ok());
   open();
   auto found = store_->find_login("ada");
-  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_TRUE(found.ok()) << found.error().message();
   EXPECT_EQ(found.value(), made.value());
   EXPECT_TRUE(store_->verify("ada", "correct horse battery").ok());
 }
@@ -83,15 +83,15 @@ TEST_F(AccountStoreTest, RefusesADuplicateLogin) {
   ASSERT_TRUE(add("ada").ok());
   auto again = add("ada");
   ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().code, errc::already_exists);
+  EXPECT_EQ(again.error().code(), errc::already_exists);
 }
 
 TEST_F(AccountStoreTest, LoginRules) {
-  EXPECT_EQ(add("").error().code, errc::invalid);
-  EXPECT_EQ(add("Ada").error().code, errc::invalid);  // upper case
-  EXPECT_EQ(add("a b").error().code, errc::invalid);
-  EXPECT_EQ(add("a/b").error().code, errc::invalid);
-  EXPECT_EQ(add(std::string(65, 'a')).error().code, errc::invalid);
+  EXPECT_EQ(add("").error().code(), errc::invalid_argument);
+  EXPECT_EQ(add("Ada").error().code(), errc::invalid_argument);  // upper case
+  EXPECT_EQ(add("a b").error().code(), errc::invalid_argument);
+  EXPECT_EQ(add("a/b").error().code(), errc::invalid_argument);
+  EXPECT_EQ(add(std::string(65, 'a')).error().code(), errc::invalid_argument);
   EXPECT_TRUE(add(std::string(64, 'a')).ok());
   EXPECT_TRUE(add("a.b_c-d@e").ok());
   EXPECT_EQ(check_login("a|b"), "a login name may have only a-z, 0-9, '.', '_', '-' and '@'");
@@ -100,12 +100,13 @@ TEST_F(AccountStoreTest, LoginRules) {
 TEST_F(AccountStoreTest, PasswordPolicy) {
   auto short_one = add("ada", role::interviewer, "123456789");
   ASSERT_FALSE(short_one.ok());
-  EXPECT_EQ(short_one.error().code, errc::invalid);
-  EXPECT_EQ(short_one.error().message, "the password has fewer than 10 characters");
+  EXPECT_EQ(short_one.error().code(), errc::invalid_argument);
+  EXPECT_EQ(short_one.error().message(), "the password has fewer than 10 characters");
   // Five two-byte letters are ten bytes but five characters.
-  EXPECT_EQ(add("ada", role::interviewer, "\u00e9\u00e9\u00e9\u00e9\u00e9").error().code,
-            errc::invalid);
-  EXPECT_EQ(add("ada", role::interviewer, std::string(1025, 'x')).error().code, errc::invalid);
+  EXPECT_EQ(add("ada", role::interviewer, "\u00e9\u00e9\u00e9\u00e9\u00e9").error().code(),
+            errc::invalid_argument);
+  EXPECT_EQ(add("ada", role::interviewer, std::string(1025, 'x')).error().code(),
+            errc::invalid_argument);
   EXPECT_TRUE(add("ada", role::interviewer, std::string(1024, 'x')).ok());
   EXPECT_TRUE(add("bob", role::interviewer, "1234567890").ok());
 }
@@ -113,26 +114,27 @@ TEST_F(AccountStoreTest, PasswordPolicy) {
 TEST_F(AccountStoreTest, DisplayNameRules) {
   EXPECT_EQ(store_->create({"ada", "Ada\nLovelace", role::interviewer, "correct horse battery"})
                 .error()
-                .code,
-            errc::invalid);
-  EXPECT_EQ(
-      store_->create({"ada", std::string(201, 'x'), role::interviewer, "0123456789"}).error().code,
-      errc::invalid);
+                .code(),
+            errc::invalid_argument);
+  EXPECT_EQ(store_->create({"ada", std::string(201, 'x'), role::interviewer, "0123456789"})
+                .error()
+                .code(),
+            errc::invalid_argument);
 }
 
 TEST_F(AccountStoreTest, VerifyAnswersTheSameForUnknownAndWrong) {
   ASSERT_TRUE(add("ada").ok());
   auto ok = store_->verify("ada", "correct horse battery");
-  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  ASSERT_TRUE(ok.ok()) << ok.error().message();
   EXPECT_EQ(ok->login, "ada");
   auto wrong = store_->verify("ada", "correct horse battery!");
   auto unknown = store_->verify("nobody", "correct horse battery");
   ASSERT_FALSE(wrong.ok());
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(wrong.error().code, errc::wrong_password);
-  EXPECT_EQ(unknown.error().code, errc::wrong_password);
-  EXPECT_EQ(wrong.error().message, unknown.error().message);
-  EXPECT_EQ(store_->verify("ada", std::string(2000, 'x')).error().code, errc::wrong_password);
+  EXPECT_EQ(wrong.error().code(), errc::wrong_password);
+  EXPECT_EQ(unknown.error().code(), errc::wrong_password);
+  EXPECT_EQ(wrong.error().message(), unknown.error().message());
+  EXPECT_EQ(store_->verify("ada", std::string(2000, 'x')).error().code(), errc::wrong_password);
 }
 
 TEST_F(AccountStoreTest, AnUnknownLoginCostsAnArgon2idVerification) {
@@ -159,9 +161,9 @@ TEST_F(AccountStoreTest, ListsByLoginAndRemoves) {
   EXPECT_EQ((*all)[2].login, "carol");
   auto bob_id = (*all)[1].id;
   ASSERT_TRUE(store_->remove("bob").ok());
-  EXPECT_EQ(store_->remove("bob").code, errc::not_found);
-  EXPECT_EQ(store_->find_login("bob").error().code, errc::not_found);
-  EXPECT_EQ(store_->find_id(bob_id).error().code, errc::not_found);
+  EXPECT_EQ(store_->remove("bob").code(), errc::not_found);
+  EXPECT_EQ(store_->find_login("bob").error().code(), errc::not_found);
+  EXPECT_EQ(store_->find_id(bob_id).error().code(), errc::not_found);
   EXPECT_EQ(store_->list()->size(), 2u);
   // The login is free again, with a new id.
   auto again = add("bob");
@@ -171,11 +173,11 @@ TEST_F(AccountStoreTest, ListsByLoginAndRemoves) {
 
 TEST_F(AccountStoreTest, SetPasswordReplacesTheOldOne) {
   ASSERT_TRUE(add("ada").ok());
-  EXPECT_EQ(store_->set_password("ada", "short").code, errc::invalid);
+  EXPECT_EQ(store_->set_password("ada", "short").code(), errc::invalid_argument);
   ASSERT_TRUE(store_->set_password("ada", "a new long password").ok());
   EXPECT_FALSE(store_->verify("ada", "correct horse battery").ok());
   EXPECT_TRUE(store_->verify("ada", "a new long password").ok());
-  EXPECT_EQ(store_->set_password("nobody", "a new long password").code, errc::not_found);
+  EXPECT_EQ(store_->set_password("nobody", "a new long password").code(), errc::not_found);
 }
 
 TEST(PasswordTest, HashesAreSaltedAndVerify) {
