@@ -14,8 +14,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/cli/run_process.hpp"
 #include "tests/testing/roomd_process.hpp"
+#include "tests/testing/run_process.hpp"
 #include "tests/testing/temp_dir.hpp"
 #include "tests/testing/ws_client.hpp"
 

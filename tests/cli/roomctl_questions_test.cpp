@@ -3,13 +3,10 @@
 /// and list/show/add/edit/rm answer with roomctl's exit codes (0 ok, 1 failure, 2 usage,
 /// 3 not found).
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -20,6 +17,7 @@
 #include <vector>
 
 #include "tests/testing/roomd_process.hpp"
+#include "tests/testing/run_process.hpp"
 #include "tests/testing/temp_dir.hpp"
 
 namespace {
@@ -31,23 +29,14 @@ using rooms::testing::temp_dir;
 
 const fs::path starter_dir = ROOMS_QUESTIONS_STARTER_DIR;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using rooms::testing::slurp_file;
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
 }
 
-struct run_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using run_result = rooms::testing::process_result;
 
 class roomctl_questions : public ::testing::Test {
  protected:
@@ -84,39 +73,7 @@ class roomctl_questions : public ::testing::Test {
 
   run_result run(std::vector<std::string> args) {
     args.insert(args.begin(), rooms::testing::bin_path("roomctl"));
-    auto out = io_dir_ / "stdout", err = io_dir_ / "stderr";
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    run_result r;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    int status = 0;
-    for (;;) {
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        break;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        ADD_FAILURE() << "roomctl did not finish";
-        break;
-      }
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(5));  // polling a child, not timing a test
-    }
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    return rooms::testing::run_process(args, io_dir_.string(), std::chrono::seconds(120));
   }
 
   /// Every starter file has a byte-identical twin in `exported`, and nothing else is there.
@@ -127,7 +84,7 @@ class roomctl_questions : public ::testing::Test {
       ++count;
       auto twin = exported / entry.path().filename();
       ASSERT_TRUE(fs::exists(twin)) << twin;
-      EXPECT_TRUE(slurp(entry.path()) == slurp(twin))
+      EXPECT_TRUE(slurp_file(entry.path()) == slurp_file(twin))
           << entry.path().filename() << " differs after the round trip";
     }
     EXPECT_GE(count, 10u);
@@ -205,7 +162,7 @@ TEST_F(roomctl_questions, list_show_add_edit_rm_exit_codes) {
   EXPECT_NE(twice.err.find("exists"), std::string::npos) << twice.err;
 
   // edit: the file replaces the question as its next version.
-  std::string text = slurp(source);
+  std::string text = slurp_file(source);
   auto at = text.find("\"title\": \"Two Sum\"");
   ASSERT_NE(at, std::string::npos);
   text.replace(at, std::string("\"title\": \"Two Sum\"").size(), "\"title\": \"Two Sum, edited\"");

@@ -2,13 +2,10 @@
 /// the data dir's "accounts" column family, and online through a real roomd's admin API; the
 /// exit codes (0 ok, 1 failure, 2 usage, 3 not found), and no password on disk in the clear.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -19,6 +16,7 @@
 #include <vector>
 
 #include "tests/testing/roomd_process.hpp"
+#include "tests/testing/run_process.hpp"
 #include "tests/testing/temp_dir.hpp"
 
 namespace {
@@ -27,18 +25,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using rooms::testing::roomd_process;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct run_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using rooms::testing::slurp_file;
+using run_result = rooms::testing::process_result;
 
 class roomctl_users : public ::testing::Test {
  protected:
@@ -53,41 +41,7 @@ class roomctl_users : public ::testing::Test {
   /// roomctl with `args`, `input` on its stdin (a file: not a terminal).
   run_result run(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), rooms::testing::bin_path("roomctl"));
-    auto in = io_dir_ / "stdin", out = io_dir_ / "stdout", err = io_dir_ / "stderr";
-    std::ofstream(in, std::ios::binary | std::ios::trunc) << input;
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int i = ::open(in.c_str(), O_RDONLY);
-      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(i, 0);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    run_result r;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    int status = 0;
-    for (;;) {
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
-        r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        break;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-        ADD_FAILURE() << "roomctl did not finish";
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling a child
-    }
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+    return rooms::testing::run_process(args, io_dir_.string(), std::chrono::seconds(120), input);
   }
 
   run_result offline(std::vector<std::string> args, const std::string& input = "") {
@@ -120,7 +74,7 @@ class roomctl_users : public ::testing::Test {
   /// True when some file of the data dir holds `text` (the WAL, SSTs, logs).
   bool on_disk(const std::string& text) {
     for (const auto& entry : fs::recursive_directory_iterator(data_dir_))
-      if (entry.is_regular_file() && slurp(entry.path()).find(text) != std::string::npos)
+      if (entry.is_regular_file() && slurp_file(entry.path()).find(text) != std::string::npos)
         return true;
     return false;
   }

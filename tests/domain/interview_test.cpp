@@ -9,6 +9,7 @@
 #include "actors/domain/interview.hpp"
 #include "actors/domain/permissions.hpp"
 #include "actors/domain/room_state.hpp"
+#include "tests/testing/folder.hpp"
 
 namespace rooms::domain {
 namespace {
@@ -17,24 +18,7 @@ using json = nlohmann::json;
 using eventlog::event;
 using eventlog::event_type;
 
-/// A state folded from `events` (each given as {type, participant, payload}); the test fails
-/// when one does not apply.
-struct folder {
-  room_state state;
-  std::optional<apply_error> add(event_type type, const std::string& pid, json payload) {
-    event e;
-    e.seq = state.seq + 1;
-    e.ts = 1000 + static_cast<std::int64_t>(e.seq);
-    e.type = type;
-    e.participant_id = pid;
-    e.payload = std::move(payload);
-    return apply(state, e);
-  }
-  void ok(event_type type, const std::string& pid, json payload) {
-    auto err = add(type, pid, payload);
-    ASSERT_FALSE(err) << payload << ": " << err->message;
-  }
-};
+using testing::folder;
 
 folder lobby_room() {
   folder f;

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/folder.hpp"
+
 namespace rooms::domain {
 namespace {
 
@@ -13,18 +15,10 @@ using eventlog::event_type;
 using eventlog::session_summary;
 
 /// Folds events one at a time (ts 1000 + seq) and summarizes after each, as the room does.
-struct room {
-  room_state state;
+struct room : testing::folder {
   session_summary summary;
   void ok(event_type type, const std::string& pid, json payload) {
-    event e;
-    e.seq = state.seq + 1;
-    e.ts = 1000 + static_cast<std::int64_t>(e.seq);
-    e.type = type;
-    e.participant_id = pid;
-    e.payload = std::move(payload);
-    auto err = apply(state, e);
-    ASSERT_FALSE(err) << payload << ": " << err->message;
+    folder::ok(type, pid, std::move(payload));
     summary = summarize(summary, state);
   }
   void join(const std::string& pid, const std::string& name, const std::string& role) {

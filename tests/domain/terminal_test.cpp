@@ -8,6 +8,7 @@
 #include "actors/domain/permissions.hpp"
 #include "actors/domain/room_state.hpp"
 #include "actors/domain/terminal.hpp"
+#include "tests/testing/folder.hpp"
 
 namespace rooms::domain {
 namespace {
@@ -91,22 +92,7 @@ TEST(terminal_commands, input_is_one_to_4096_bytes_for_a_run) {
   EXPECT_EQ(refused(R"({"type":"stop_run"})").code, error_code::invalid_changes);
 }
 
-struct folder {
-  room_state state;
-  std::optional<apply_error> add(event_type type, const std::string& pid, json payload) {
-    event e;
-    e.seq = state.seq + 1;
-    e.ts = 1000 + static_cast<std::int64_t>(e.seq);
-    e.type = type;
-    e.participant_id = pid;
-    e.payload = std::move(payload);
-    return apply(state, e);
-  }
-  void ok(event_type type, const std::string& pid, json payload) {
-    auto err = add(type, pid, payload);
-    ASSERT_FALSE(err) << payload << ": " << err->message;
-  }
-};
+using testing::folder;
 
 folder room_with_terminal() {
   folder f;

@@ -8,7 +8,7 @@
 #include "actors/domain/summary.hpp"
 #include "actors/replay.hpp"
 #include "query/service.hpp"
-#include "tests/testing/temp_dir.hpp"
+#include "tests/testing/query_fixture.hpp"
 
 namespace rooms::query {
 namespace {
@@ -18,21 +18,10 @@ using eventlog::event;
 using eventlog::event_type;
 using eventlog::session_id;
 
-constexpr std::int64_t t0 = 1'700'000'000'000;
+constexpr std::int64_t t0 = testing::store_t0;
 
-class QueryInterviews : public ::testing::Test {
+class QueryInterviews : public testing::query_fixture {
  protected:
-  void SetUp() override {
-    eventlog::store_options o;
-    o.path = dir_.str();
-    o.clock = [this] { return now_; };
-    o.retention = std::chrono::hours(24 * 365 * 100);  // the clock is fixed in 2023
-    auto opened = eventlog::store::open(o);
-    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
-    store_ = std::move(*opened);
-    query_ = std::make_unique<service>(*store_);
-  }
-
   session_id create(const std::string& title, bool lobby = false) {
     new_session spec;
     spec.id = session_id::random();
@@ -74,11 +63,6 @@ class QueryInterviews : public ::testing::Test {
     EXPECT_TRUE(answer.ok()) << answer.error().to_string();
     return answer.ok() ? *answer : json();
   }
-
-  rooms::testing::temp_dir dir_;
-  std::int64_t now_ = t0;
-  std::unique_ptr<eventlog::store> store_;
-  std::unique_ptr<service> query_;
 };
 
 TEST_F(QueryInterviews, a_row_has_what_the_room_did_and_no_secret) {

@@ -10,7 +10,7 @@
 
 #include "actors/domain/room_state.hpp"
 #include "base/secrets.hpp"
-#include "tests/testing/temp_dir.hpp"
+#include "tests/testing/query_fixture.hpp"
 
 namespace rooms::query {
 namespace {
@@ -20,21 +20,10 @@ using eventlog::event;
 using eventlog::event_type;
 using eventlog::session_id;
 
-constexpr std::int64_t t0 = 1'700'000'000'000;
+constexpr std::int64_t t0 = testing::store_t0;
 
-class QueryService : public ::testing::Test {
+class QueryService : public testing::query_fixture {
  protected:
-  void SetUp() override {
-    eventlog::store_options o;
-    o.path = dir_.str();
-    o.clock = [this] { return now_; };
-    o.retention = std::chrono::hours(24 * 365 * 100);  // the clock is fixed in 2023
-    auto opened = eventlog::store::open(o);
-    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
-    store_ = std::move(*opened);
-    query_ = std::make_unique<service>(*store_);
-  }
-
   created_session create(const std::string& title, const std::string& doc = "") {
     new_session spec;
     spec.id = session_id::random();
@@ -92,11 +81,6 @@ class QueryService : public ::testing::Test {
     out["ts"] = state.last_ts;
     return out;
   }
-
-  testing::temp_dir dir_;
-  std::int64_t now_ = t0;
-  std::unique_ptr<eventlog::store> store_;
-  std::unique_ptr<service> query_;
 };
 
 TEST_F(QueryService, CreateWritesMetaAndSessionCreatedAndShowsTheKeyOnce) {

@@ -1,6 +1,6 @@
 #pragma once
 /// Runs a program (roomctl, roomd --help, ...) as a child process and collects its exit code,
-/// stdout and stderr, for the black-box tests of tests/cli.
+/// stdout and stderr, for black-box tests (tests/cli).
 
 #include <fcntl.h>
 #include <signal.h>
@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -31,13 +32,16 @@ inline std::string slurp_file(const std::string& path) {
   return ss.str();
 }
 
-/// Runs `argv` with stdin from /dev/null, its output in files under `io_dir`; kills it after
-/// `timeout` (a test failure).
+/// Runs `argv` with `input` on its stdin (from a file, so never a terminal; none: /dev/null),
+/// its output in files under `io_dir`; kills it after `timeout` (a test failure).
 inline process_result run_process(const std::vector<std::string>& argv_s, const std::string& io_dir,
-                                  std::chrono::seconds timeout = std::chrono::seconds(60)) {
+                                  std::chrono::seconds timeout = std::chrono::seconds(60),
+                                  const std::optional<std::string>& input = std::nullopt) {
+  const std::string in_path = input ? io_dir + "/stdin" : "/dev/null";
+  if (input) std::ofstream(in_path, std::ios::binary | std::ios::trunc) << *input;
   pid_t pid = ::fork();
   if (pid == 0) {
-    int in = ::open("/dev/null", O_RDONLY);
+    int in = ::open(in_path.c_str(), O_RDONLY);
     int out = ::open((io_dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int err = ::open((io_dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(in, 0);
