@@ -16,6 +16,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/room.hpp"
+#include "base/cpus.hpp"
 #include "base/log.hpp"
 #include "base/secrets.hpp"
 #include "cluster/cluster.hpp"
@@ -119,7 +120,9 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
   caf::actor_system_config cfg;
   // The sharing policy sleeps when idle; work stealing would spin on our two cores.
   cfg.set("scheduler.policy", caf::atom("sharing"));
-  cfg.set("scheduler.max-threads", std::max(2u, std::thread::hardware_concurrency()));
+  // By the CPUs this process may use (taskset, a cpuset), not the machine's: more workers than
+  // cores only adds context switches. Two at least, so one busy room never stalls the rest.
+  cfg.set("scheduler.max-threads", std::max(2u, base::usable_cpus()));
   if (!cluster.nodes.empty()) cfg.load<caf::io::middleman>();
   caf::actor_system system{cfg};
   auto registry = actors::spawn_registry(system, svc);
