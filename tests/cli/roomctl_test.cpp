@@ -28,6 +28,7 @@
 #include "eventlog/detail/keys.hpp"
 #include "eventlog/event.hpp"
 #include "tests/gateway/import_cases.hpp"
+#include "tests/testing/raw_rocksdb.hpp"
 #include "tests/testing/roomd_process.hpp"
 #include "tests/testing/temp_dir.hpp"
 
@@ -638,25 +639,13 @@ TEST_F(RoomctlTest, VerifyFindsGarbageAndGapsInAStoppedLog) {
 
   {
     // Damage the log behind the store's back: garbage in one session, a hole in the other.
-    rocksdb::DBOptions options;
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, data_dir_, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw_db = nullptr;
-    auto s = rocksdb::DB::Open(options, data_dir_, descriptors, &handles, &raw_db);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    std::unique_ptr<rocksdb::DB> db(raw_db);
-    rocksdb::ColumnFamilyHandle* events = nullptr;
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (names[i] == rooms::eventlog::detail::cf_events) events = handles[i];
-    ASSERT_NE(events, nullptr);
+    rooms::testing::raw_rocksdb raw(data_dir_);
+    const std::string events = rooms::eventlog::detail::cf_events;
     auto id1 = *rooms::eventlog::session_id::parse(crafted_id);
     auto id2 = *rooms::eventlog::session_id::parse(gappy);
-    ASSERT_TRUE(db->Put({}, events, rooms::eventlog::detail::seq_key(id1, 3), "\x7fgarbage").ok());
-    ASSERT_TRUE(db->Delete({}, events, rooms::eventlog::detail::seq_key(id2, 4)).ok());
-    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    raw.put(events, rooms::eventlog::detail::seq_key(id1, 3), "\x7fgarbage");
+    ASSERT_TRUE(
+        raw.db()->Delete({}, raw.cf(events), rooms::eventlog::detail::seq_key(id2, 4)).ok());
   }
 
   auto garbage = offline({"verify", crafted_id});
