@@ -25,8 +25,9 @@ constexpr std::string_view flow_cookie = "rooms_oidc";
 constexpr std::int64_t flow_ttl_ms = 10 * 60'000;
 
 std::string flow_set_cookie(const context& ctx, const std::string& value, std::int64_t max_age) {
-  std::string out = std::string(flow_cookie) + "=" + value + "; Path=/api/auth/oidc; Max-Age=" +
-                    std::to_string(max_age) + "; HttpOnly; SameSite=Lax";
+  std::string out = std::string(flow_cookie) + "=" + value +
+                    "; Path=/api/auth/oidc; Max-Age=" + std::to_string(max_age) +
+                    "; HttpOnly; SameSite=Lax";
   if (ctx.tls_enabled()) out += "; Secure";
   return out;
 }
@@ -39,8 +40,8 @@ std::string url_decode(const std::string& s) {
       out += ' ';
     } else if (s[i] == '%' && i + 2 < s.size() && base::hex_digit_value(s[i + 1]) >= 0 &&
                base::hex_digit_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(base::hex_digit_value(s[i + 1]) * 16 +
-                               base::hex_digit_value(s[i + 2]));
+      out +=
+          static_cast<char>(base::hex_digit_value(s[i + 1]) * 16 + base::hex_digit_value(s[i + 2]));
       i += 2;
     } else {
       out += s[i];
@@ -74,8 +75,7 @@ std::string redirect_uri(const context& ctx, const request& req) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != ':' &&
         c != '[' && c != ']')
       return {};
-  return std::string(ctx.tls_enabled() ? "https://" : "http://") + host +
-         "/api/auth/oidc/callback";
+  return std::string(ctx.tls_enabled() ? "https://" : "http://") + host + "/api/auth/oidc/callback";
 }
 
 std::int64_t now_unix_s() {
@@ -200,9 +200,9 @@ response callback(context& ctx, const request& req, const std::string& client) {
   const auto& domain = idp.config.allowed_domain;
   if (!domain.empty()) {
     bool verified = !claims.contains("email_verified") || claims["email_verified"] == true;
-    bool in_domain = email.size() > domain.size() + 1 &&
-                     email.compare(email.size() - domain.size() - 1, std::string::npos,
-                                   "@" + domain) == 0;
+    bool in_domain =
+        email.size() > domain.size() + 1 &&
+        email.compare(email.size() - domain.size() - 1, std::string::npos, "@" + domain) == 0;
     if (!verified || !in_domain)
       return refuse(ctx, req, http::status::forbidden, domain::error_code::forbidden,
                     "the account's e-mail address is not a verified one of " + domain, client);
@@ -210,16 +210,15 @@ response callback(context& ctx, const request& req, const std::string& client) {
   auto hint = claim(claims, "preferred_username");
   if (hint.empty()) hint = email;
   bool created = false;
-  auto account = ctx.accounts->find_or_create_oidc(claim(claims, "iss"), claim(claims, "sub"),
-                                                   hint, claim(claims, "name"), &created);
+  auto account = ctx.accounts->find_or_create_oidc(claim(claims, "iss"), claim(claims, "sub"), hint,
+                                                   claim(claims, "name"), &created);
   if (!account.ok())
     return refuse(ctx, req, http::status::service_unavailable, domain::error_code::unavailable,
                   "the account store failed: " + account.error().message, client);
   ++ctx.logins;
   auto opened = ctx.sign_ins.open(account->id, session_cookie(req));
-  ROOMS_LOG(info, "signed in with OpenID Connect: " << account->login
-                                                    << (created ? " (new account)" : "")
-                                                    << " from " << client);
+  ROOMS_LOG(info, "signed in with OpenID Connect: "
+                      << account->login << (created ? " (new account)" : "") << " from " << client);
   auto res = redirect(req, "/");
   res.insert(http::field::set_cookie, session_set_cookie(ctx, opened.cookie));
   res.insert(http::field::set_cookie, flow_set_cookie(ctx, "", 0));
