@@ -35,6 +35,11 @@ class oidc_provider {
   /// Empty on success with the claims in `claims`, else why.
   std::string verify(const std::string& id_token, const std::string& nonce, std::int64_t now_s,
                      nlohmann::json& claims);
+  /// Replaces the provider's keys (what discover() fetched); for tests.
+  void set_jwks(nlohmann::json jwks) {
+    std::lock_guard lock(mutex_);
+    jwks_ = std::move(jwks);
+  }
 
  private:
   std::string fetch_jwks();
