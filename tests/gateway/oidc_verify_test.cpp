@@ -38,8 +38,7 @@ struct key_pair {
             {"e", base64url(param(OSSL_PKEY_PARAM_RSA_E))}};
   }
   std::string sign(const std::string& data) const {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(),
-                                                               EVP_MD_CTX_free);
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     std::size_t len = 0;
     EXPECT_EQ(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key.get()), 1);
     EXPECT_EQ(EVP_DigestSign(md.get(), nullptr, &len,
@@ -63,8 +62,12 @@ class OidcVerifyTest : public ::testing::Test {
     idp_.set_jwks({{"keys", json::array({key_.jwk("k1")})}});
   }
   json claims() const {
-    return {{"iss", "https://idp.example"}, {"sub", "s-1"},     {"aud", "roomd"},
-            {"exp", now + 600},             {"iat", now},       {"nonce", "n-1"}};
+    return {{"iss", "https://idp.example"},
+            {"sub", "s-1"},
+            {"aud", "roomd"},
+            {"exp", now + 600},
+            {"iat", now},
+            {"nonce", "n-1"}};
   }
   std::string token(const json& payload, const key_pair& k, json header = nullptr) const {
     if (header.is_null()) header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", "k1"}};
