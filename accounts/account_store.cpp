@@ -76,6 +76,67 @@ result<account> account_store::create(const new_account& spec) {
   return a;
 }
 
+namespace {
+
+/// A valid login from a claim: lower case, [a-z0-9._@-] kept, others dropped; "user" if none.
+std::string login_from_hint(const std::string& hint) {
+  std::string out;
+  for (char c : hint) {
+    char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '.' || l == '_' || l == '@' ||
+        l == '-')
+      out += l;
+    if (out.size() == max_login_chars - 8) break;  // room for a "-<n>" suffix
+  }
+  return out.empty() ? std::string("user") : out;
+}
+
+}  // namespace
+
+result<account> account_store::find_or_create_oidc(const std::string& issuer,
+                                                   const std::string& subject,
+                                                   const std::string& login_hint,
+                                                   const std::string& display_name, bool* created) {
+  if (created) *created = false;
+  if (issuer.empty() || subject.empty())
+    return status{errc::invalid, "an OpenID Connect account needs an issuer and a subject"};
+  account probe;
+  probe.issuer = issuer;
+  probe.subject = subject;
+  std::lock_guard lock(write_mutex_);
+  std::string id;
+  auto s = db_->Get(rocksdb::ReadOptions(), cf_, subject_key(probe), &id);
+  if (s.ok()) {
+    auto found = find_id(id);
+    if (!found.ok() && found.error().code == errc::not_found)
+      return status{errc::corruption, "account store: an OIDC subject names a missing record"};
+    return found;
+  }
+  if (!s.IsNotFound()) return storage_error(s);
+  account a = probe;
+  auto base_login = login_from_hint(login_hint);
+  a.login = base_login;
+  for (int n = 2;; ++n) {
+    auto existing = find_login(a.login);
+    if (!existing.ok() && existing.error().code == errc::not_found) break;
+    if (!existing.ok()) return existing.error();
+    if (n > 1000) return status{errc::already_exists, "no free login near " + base_login};
+    a.login = base_login + "-" + std::to_string(n);
+  }
+  a.id = "u" + base::random_hex(8);
+  a.display_name = check_display_name(display_name).empty() ? display_name : std::string();
+  a.role = role::interviewer;
+  a.created_at = clock_();
+  rocksdb::WriteBatch batch;
+  (void)batch.Put(cf_, record_key(a.id), to_stored_json(a).dump());
+  (void)batch.Put(cf_, login_key(a.login), a.id);
+  (void)batch.Put(cf_, subject_key(a), a.id);
+  s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) return storage_error(s);
+  if (created) *created = true;
+  return a;
+}
+
 result<account> account_store::find_id(const std::string& id) const {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), cf_, record_key(id), &value);

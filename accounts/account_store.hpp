@@ -58,6 +58,12 @@ class account_store {
   result<account> find_login(const std::string& login) const;
   /// The account with this id; not_found when none.
   result<account> find_id(const std::string& id) const;
+  /// OpenID Connect: the account of (issuer, subject), created on first sign-in with a login
+  /// made from `login_hint` (lower-cased, cut to the login rule, "-2", "-3"... appended until
+  /// free), no password and the interviewer role. `created` tells whether it is new.
+  result<account> find_or_create_oidc(const std::string& issuer, const std::string& subject,
+                                      const std::string& login_hint,
+                                      const std::string& display_name, bool* created = nullptr);
   /// Every account, ordered by login.
   result<std::vector<account>> list() const;
   /// Deletes the account and its index entries; not_found when none.

@@ -22,6 +22,7 @@
 #include "cluster/cluster.hpp"
 #include "eventlog/store.hpp"
 #include "gateway/detail/context.hpp"  // open_question_store
+#include "gateway/oidc_client.hpp"
 #include "gateway/roomd_options.hpp"
 #include "gateway/server.hpp"
 #include "runner/runner.hpp"
@@ -227,6 +228,20 @@ int main(int argc, char** argv) {
     return 1;
   }
   opts.gateway.admin_token = admin_token(data_dir);
+  if (!opts.oidc_issuer.empty()) {
+    // Discovery once at start: a provider that cannot be reached is a clear start-up error.
+    auto idp = std::make_shared<gateway::oidc_provider>();
+    idp->config = {opts.oidc_issuer, opts.oidc_client_id, opts.oidc_client_secret,
+                   opts.oidc_allowed_domain};
+    if (auto why = idp->discover(); !why.empty()) {
+      ROOMS_LOG(error, "OpenID Connect discovery failed: " << why);
+      std::cerr << "roomd: --oidc-issuer " << opts.oidc_issuer << ": " << why << "\n";
+      return 2;
+    }
+    ROOMS_LOG(info, "OpenID Connect sign-in with " << idp->config.issuer << " as client "
+                                                   << opts.oidc_client_id);
+    opts.gateway.oidc = std::move(idp);
+  }
 
   actors::metrics stats;
   actors::run_queue runs(make_runner(opts), opts.run_workers, opts.run_queue);

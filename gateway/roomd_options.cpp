@@ -190,6 +190,15 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
                  "for 15 minutes)")
       ->check(CLI::Range(1.0, 100000.0))
       ->capture_default_str();
+  app.add_option("--oidc-issuer", o.oidc_issuer,
+                 "sign-in with this OpenID Connect provider (its issuer URL; discovery at start); "
+                 "the client secret comes from ROOMD_OIDC_CLIENT_SECRET only")
+      ->envname("ROOMD_OIDC_ISSUER");
+  app.add_option("--oidc-client-id", o.oidc_client_id, "roomd's client id at --oidc-issuer")
+      ->envname("ROOMD_OIDC_CLIENT_ID");
+  app.add_option("--oidc-allowed-domain", o.oidc_allowed_domain,
+                 "with --oidc-issuer: only people whose verified e-mail is in this domain sign in")
+      ->envname("ROOMD_OIDC_ALLOWED_DOMAIN");
   app.add_option("--turn-url", gw.turn_urls,
                  "a STUN or TURN server for calls, e.g. turn:turn.example.com:3478 (repeatable)")
       ->envname("ROOMD_TURN_URL");
@@ -226,6 +235,16 @@ std::string resolve_roomd_options(roomd_options& o) {
   }
   if (o.gateway.header_timeout.count() == 0) return "--header-timeout must be more than 0";
   if (o.gateway.sign_in_ttl.count() < 1000) return "--sign-in-ttl must be at least 1s";
+  if (!o.oidc_issuer.empty()) {
+    if (o.oidc_issuer.rfind("https://", 0) != 0 && o.oidc_issuer.rfind("http://", 0) != 0)
+      return "--oidc-issuer must be an http:// or https:// URL";
+    if (o.oidc_client_id.empty()) return "--oidc-issuer needs --oidc-client-id";
+    if (const char* secret = env("ROOMD_OIDC_CLIENT_SECRET")) o.oidc_client_secret = secret;
+    if (o.oidc_client_secret.empty())
+      return "--oidc-issuer needs the client secret in ROOMD_OIDC_CLIENT_SECRET";
+  } else if (!o.oidc_client_id.empty() || !o.oidc_allowed_domain.empty()) {
+    return "--oidc-client-id and --oidc-allowed-domain need --oidc-issuer";
+  }
   if (o.listen.empty()) {
     std::string port = "8080";
     if (const char* p = env("PORT")) {

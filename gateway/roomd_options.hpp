@@ -38,6 +38,10 @@ struct roomd_options {
   std::string sign_in_ttl = "12h";
 
   // -- used as given --
+  /// OpenID Connect sign-in (docs/operations.md): the provider's issuer URL, roomd's client id
+  /// there, the client secret (ROOMD_OIDC_CLIENT_SECRET only: never a flag nor a config
+  /// file), and the e-mail domain an account must have. Default: none (OIDC off).
+  std::string oidc_issuer, oidc_client_id, oidc_client_secret, oidc_allowed_domain;
   /// RocksDB data directory. ROOMD_DATA_DIR. Default: ./data.
   std::string data_dir = "./data";
   /// Written with the bound port once listening (tests). Default: none.

@@ -20,25 +20,6 @@ namespace a = rooms::accounts;
 
 constexpr std::string_view cookie_name = "rooms_session";
 
-/// The rooms_session value of the request's Cookie header(s); empty when none.
-std::string session_cookie(const request& req) {
-  for (auto it = req.find(http::field::cookie);
-       it != req.end() && it->name() == http::field::cookie; ++it) {
-    std::string_view rest = it->value();
-    while (!rest.empty()) {
-      auto semi = rest.find(';');
-      auto pair = rest.substr(0, semi);
-      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-      if (pair.size() > cookie_name.size() && pair.substr(0, cookie_name.size()) == cookie_name &&
-          pair[cookie_name.size()] == '=')
-        return std::string(pair.substr(cookie_name.size() + 1));
-      if (semi == std::string_view::npos) break;
-      rest = rest.substr(semi + 1);
-    }
-  }
-  return {};
-}
-
 /// The Set-Cookie value: HttpOnly (no script reads it), SameSite=Lax (no cross-site POST
 /// carries it), Secure under TLS; `max_age` 0 deletes it.
 std::string cookie_header(const context& ctx, const std::string& value, std::int64_t max_age) {
@@ -154,6 +135,32 @@ response me(context& ctx, const request& req) {
 
 }  // namespace
 
+std::string request_cookie(const request& req, std::string_view name) {
+  for (auto it = req.find(http::field::cookie);
+       it != req.end() && it->name() == http::field::cookie; ++it) {
+    std::string_view rest = it->value();
+    while (!rest.empty()) {
+      auto semi = rest.find(';');
+      auto pair = rest.substr(0, semi);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+          pair[name.size()] == '=')
+        return std::string(pair.substr(name.size() + 1));
+      if (semi == std::string_view::npos) break;
+      rest = rest.substr(semi + 1);
+    }
+  }
+  return {};
+}
+
+std::string session_cookie(const request& req) {
+  return request_cookie(req, cookie_name);
+}
+
+std::string session_set_cookie(const context& ctx, const std::string& value, bool remove) {
+  return remove ? cookie_header(ctx, "", 0) : cookie_header(ctx, value, ttl_seconds(ctx));
+}
+
 std::unique_ptr<accounts::account_store> open_account_store(const actors::services& svc) {
   if (svc.store == nullptr || svc.store->accounts_cf() == nullptr) return nullptr;
   return std::make_unique<accounts::account_store>(svc.store->raw_db(), svc.store->accounts_cf());
@@ -197,6 +204,9 @@ response auth_routes(context& ctx, const request& req, const std::vector<std::st
     return req.method() == http::verb::post ? login(ctx, req, client) : method_not_allowed(req);
   if (parts.size() == 3 && parts[2] == "logout")
     return req.method() == http::verb::post ? logout(ctx, req) : method_not_allowed(req);
+  if (parts.size() == 4 && parts[2] == "oidc")
+    return req.method() == http::verb::get ? oidc_routes(ctx, req, parts[3], client)
+                                           : method_not_allowed(req);
   if (parts.size() == 3 && parts[2] == "me")
     return req.method() == http::verb::get ? me(ctx, req) : method_not_allowed(req);
   return json_error(req, http::status::not_found, domain::error_code::not_found,

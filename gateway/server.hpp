@@ -19,6 +19,8 @@
 
 namespace rooms::gateway {
 
+class oidc_provider;
+
 /// Everything configurable about the front. Every field has a default.
 struct gateway_options {
   /// Address to listen on. Default: 127.0.0.1.
@@ -87,6 +89,9 @@ struct gateway_options {
   std::chrono::milliseconds sign_in_ttl{12 * 3600 * 1000};
   /// Sign-in attempts one client address may make per minute (burst: as many). Default: 20.
   double login_per_minute = 20;
+  /// OpenID Connect sign-in (--oidc-issuer ...): the provider as discovered at start; null
+  /// when off.
+  std::shared_ptr<oidc_provider> oidc;
 };
 
 /// Membership when roomd is one node of several (roomd --cluster FILE --node-id ID).

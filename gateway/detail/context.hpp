@@ -110,6 +110,14 @@ struct context {
   std::atomic<std::uint64_t> logins{0};
   std::atomic<std::uint64_t> login_failures{0};
   std::atomic<std::uint64_t> login_lockouts{0};
+  /// OpenID Connect sign-ins under way (routes_oidc.cpp), by sha256_hex of their rooms_oidc
+  /// cookie: each lives 10 minutes and is used once.
+  struct oidc_pending {
+    std::string state, nonce, verifier, redirect_uri;
+    std::int64_t expires_ms = 0;
+  };
+  std::mutex oidc_mutex;
+  std::map<std::string, oidc_pending> oidc_pending_sign_ins;  ///< guarded by oidc_mutex
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<std::int64_t> http_connections{0};
   std::atomic<std::int64_t> ws_connections{0};

@@ -57,7 +57,17 @@ std::optional<response> check_csrf(context& ctx, const request& req, const std::
 /// or the admin token; nullopt otherwise. Checked before cluster forwarding.
 std::optional<response> check_sign_in_required(context& ctx, const request& req,
                                                const std::vector<std::string>& parts);
-/// /api/auth/login, /logout, /me.
+/// The rooms_session value of the request's Cookie header(s); empty when none.
+std::string session_cookie(const request& req);
+/// The value of cookie `name` in the request; empty when none.
+std::string request_cookie(const request& req, std::string_view name);
+/// The rooms_session Set-Cookie value (HttpOnly, SameSite=Lax, Secure under TLS) lasting the
+/// sign-in TTL; `value` empty and `max_age` 0 delete it.
+std::string session_set_cookie(const context& ctx, const std::string& value, bool remove = false);
+/// /api/auth/oidc/start and /callback (routes_oidc.cpp).
+response oidc_routes(context& ctx, const request& req, const std::string& what,
+                     const std::string& client);
+/// /api/auth/login, /logout, /me, /oidc/...
 response auth_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
                      const std::string& client);
 /// /api/admin/users[...]: the caller checked the admin token.

@@ -69,6 +69,35 @@ TEST_F(AccountStoreTest, CreatesAndFindsByLoginAndId) {
   EXPECT_EQ(store_->find_login("bob").error().code(), errc::not_found);
 }
 
+TEST_F(AccountStoreTest, OidcAccountsAreFoundByIssuerAndSubject) {
+  ASSERT_TRUE(add("ada@example.com").ok());  // a password account holds the claim's login
+  bool created = false;
+  auto made = store_->find_or_create_oidc("https://idp.example", "sub-1", "Ada@Example.com",
+                                          "Ada Lovelace", &created);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  EXPECT_TRUE(created);
+  EXPECT_EQ(made->login, "ada@example.com-2");  // lower-cased, made unique
+  EXPECT_EQ(made->issuer, "https://idp.example");
+  EXPECT_EQ(made->subject, "sub-1");
+  EXPECT_EQ(made->display_name, "Ada Lovelace");
+  EXPECT_EQ(made->role, role::interviewer);
+  EXPECT_TRUE(made->password_hash.empty());
+  // No password sign-in for it, whatever is typed.
+  EXPECT_EQ(store_->verify(made->login, "").error().code, errc::wrong_password);
+  open();
+  auto again = store_->find_or_create_oidc("https://idp.example", "sub-1", "other", "", &created);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(created);
+  EXPECT_EQ(again.value(), made.value());
+  // Another issuer's same subject is another person.
+  auto other = store_->find_or_create_oidc("https://other.example", "sub-1", "", "", &created);
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(created);
+  EXPECT_NE(other->id, made->id);
+  EXPECT_EQ(other->login, "user");
+  EXPECT_EQ(store_->find_or_create_oidc("", "sub-1", "x", "").error().code, errc::invalid);
+}
+
 TEST_F(AccountStoreTest, SurvivesAReopen) {
   auto made = add("ada");
   ASSERT_TRUE(made.ok());

@@ -1,0 +1,168 @@
+// Sign-in with OpenID Connect (#21) against a real provider on loopback (glewlwyd,
+// tests/e2e/lib/glewlwyd.mjs), black-box with an HTTP client that follows the redirects itself:
+// roomd's /api/auth/oidc/start -> the provider's authorization endpoint (the user signed in there
+// and consented, as a person would on its login page) -> roomd's callback -> signed in. Checks the
+// account made from (iss, sub), a second sign-in reusing it, a wrong state, a replayed code and a
+// replayed flow refused with a clear error, a provider that cannot be reached refusing to start,
+// and no client secret, code, state or cookie in roomd's log.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startRoomd } from '../lib/roomd.mjs';
+import { startGlewlwyd, glewlwydMissing } from '../lib/glewlwyd.mjs';
+
+const SECRET = 'oidc-client-secret-0123456789abcdef';
+const secrets = new Set([SECRET]);
+let idp, roomd, userJar;
+
+const setCookies = (res) => res.headers.getSetCookie();
+const cookieValue = (res, name) => {
+  for (const c of setCookies(res)) {
+    const m = new RegExp(`^${name}=([^;]*)`).exec(c);
+    if (m && m[1]) return m[1];
+  }
+  return null;
+};
+
+before(async () => {
+  const missing = glewlwydMissing();
+  if (missing) throw new Error(missing);
+  idp = await startGlewlwyd();
+  await idp.addUser({ username: 'alice', password: 'alice-password-123', name: 'Alice Liddell', email: 'alice@example.com' });
+  roomd = await startRoomd({
+    env: { ROOMD_OIDC_CLIENT_SECRET: SECRET },
+    extraArgs: ['--runner', 'none', '--log-level', 'debug', '--oidc-issuer', idp.issuer, '--oidc-client-id', 'roomd'],
+  });
+  await idp.addClient({ clientId: 'roomd', secret: SECRET, redirectUri: `${roomd.url}/api/auth/oidc/callback` });
+  userJar = await idp.signInUser('alice', 'alice-password-123', 'roomd');
+});
+after(async () => {
+  if (roomd) {
+    const log = roomd.stderr;
+    await roomd.stop();
+    for (const s of secrets) assert.ok(!log.includes(s), `a secret is in roomd's log: ${s.slice(0, 6)}...`);
+    assert.match(log, /signed in with OpenID Connect: alice@example.com \(new account\)/);
+  }
+  if (idp) await idp.stop();
+});
+
+/** /start, then the provider: the callback URL it redirects to and the rooms_oidc cookie. */
+async function startFlow() {
+  const s = await fetch(`${roomd.url}/api/auth/oidc/start`, { redirect: 'manual' });
+  assert.equal(s.status, 302);
+  const flow = cookieValue(s, 'rooms_oidc');
+  assert.match(flow, /^[0-9a-f]{64}$/);
+  assert.match(setCookies(s).join('\n'), /rooms_oidc=[0-9a-f]{64}; Path=\/api\/auth\/oidc; Max-Age=600; HttpOnly; SameSite=Lax/);
+  secrets.add(flow);
+  const auth = new URL(s.headers.get('location'));
+  assert.equal(auth.origin + auth.pathname, `${idp.issuer}/auth`);
+  assert.equal(auth.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(auth.searchParams.get('client_id'), 'roomd');
+  for (const k of ['state', 'nonce', 'code_challenge']) {
+    assert.ok(auth.searchParams.get(k), k);
+    secrets.add(auth.searchParams.get(k));
+  }
+  // g_continue: what glewlwyd's login page adds once the signed-in user clicks "continue".
+  const p = await fetch(`${auth.href}&g_continue`, { headers: { cookie: userJar }, redirect: 'manual' });
+  assert.equal(p.status, 302);
+  const cb = new URL(p.headers.get('location'));
+  assert.equal(cb.origin + cb.pathname, `${roomd.url}/api/auth/oidc/callback`);
+  assert.ok(cb.searchParams.get('code'), cb.href);
+  secrets.add(cb.searchParams.get('code'));
+  return { cb, flow };
+}
+
+async function callback(url, flow) {
+  const r = await fetch(url, { headers: flow ? { cookie: `rooms_oidc=${flow}` } : {}, redirect: 'manual' });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* a redirect */
+  }
+  return { r, json };
+}
+
+async function me(cookie) {
+  const r = await fetch(`${roomd.url}/api/auth/me`, { headers: { cookie: `rooms_session=${cookie}` } });
+  return { status: r.status, json: await r.json() };
+}
+
+let firstUser;
+test('the code flow with PKCE signs in and creates the account from (iss, sub)', async () => {
+  const { cb, flow } = await startFlow();
+  const { r } = await callback(cb.href, flow);
+  assert.equal(r.status, 302);
+  assert.equal(r.headers.get('location'), '/');
+  const session = cookieValue(r, 'rooms_session');
+  assert.match(session, /^[0-9a-f]{64}$/);
+  secrets.add(session);
+  assert.match(setCookies(r).join('\n'), /rooms_oidc=; Path=\/api\/auth\/oidc; Max-Age=0/);
+  const m = await me(session);
+  assert.equal(m.status, 200);
+  secrets.add(m.json.csrfToken);
+  firstUser = m.json.user;
+  assert.equal(firstUser.login, 'alice@example.com');
+  assert.equal(firstUser.displayName, 'Alice Liddell');
+  assert.equal(firstUser.role, 'interviewer');
+  assert.equal(firstUser.issuer, idp.issuer);
+  assert.ok(firstUser.subject);
+  // The flow is used once: the same callback again is refused.
+  const again = await callback(cb.href, flow);
+  assert.equal(again.r.status, 400);
+  assert.match(again.json.message, /no sign-in is under way/);
+});
+
+test('a second sign-in reuses the account', async () => {
+  const { cb, flow } = await startFlow();
+  const { r } = await callback(cb.href, flow);
+  assert.equal(r.status, 302);
+  const session = cookieValue(r, 'rooms_session');
+  secrets.add(session);
+  const m = await me(session);
+  assert.equal(m.json.user.id, firstUser.id);
+  assert.equal(m.json.user.login, firstUser.login);
+});
+
+test('a wrong state is refused', async () => {
+  const { cb, flow } = await startFlow();
+  cb.searchParams.set('state', 'f'.repeat(64));
+  const { r, json } = await callback(cb.href, flow);
+  assert.equal(r.status, 400);
+  assert.equal(json.error, 'bad_request');
+  assert.match(json.message, /state does not match/);
+  assert.equal(cookieValue(r, 'rooms_session'), null);
+});
+
+test('a callback without the flow cookie is refused', async () => {
+  const { cb } = await startFlow();
+  const { r, json } = await callback(cb.href, null);
+  assert.equal(r.status, 400);
+  assert.match(json.message, /no sign-in is under way/);
+});
+
+test('a replayed code is refused by the token endpoint', async () => {
+  const first = await startFlow();
+  const ok = await callback(first.cb.href, first.flow);
+  assert.equal(ok.r.status, 302);
+  secrets.add(cookieValue(ok.r, 'rooms_session'));
+  // A new flow in the same browser, its callback carrying the old (spent) code.
+  const second = await startFlow();
+  const replay = new URL(second.cb.href);
+  replay.searchParams.set('code', first.cb.searchParams.get('code'));
+  const { r, json } = await callback(replay.href, second.flow);
+  assert.equal(r.status, 401);
+  assert.equal(json.error, 'unauthorized');
+  assert.match(json.message, /token endpoint refused the code/);
+});
+
+test('a provider that cannot be reached stops roomd at start with a clear error', async () => {
+  await assert.rejects(
+    startRoomd({ env: { ROOMD_OIDC_CLIENT_SECRET: SECRET }, extraArgs: ['--runner', 'none', '--oidc-issuer', 'http://127.0.0.1:9/nowhere', '--oidc-client-id', 'roomd'] }),
+    (e) => /OpenID Connect discovery failed: cannot reach http:\/\/127\.0\.0\.1:9\/nowhere\/\.well-known\/openid-configuration/.test(e.message),
+  );
+  await assert.rejects(
+    startRoomd({ extraArgs: ['--runner', 'none', '--oidc-issuer', idp.issuer, '--oidc-client-id', 'roomd'] }),
+    (e) => /ROOMD_OIDC_CLIENT_SECRET/.test(e.message),
+  );
+});
