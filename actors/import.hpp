@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/domain/validate.hpp"
+#include "eventlog/replica.hpp"
 #include "eventlog/store.hpp"
 
 namespace rooms::actors {
@@ -65,7 +66,9 @@ eventlog::result<session_import> parse_import(std::string_view text,
 
 /// parse_import, then writes the session: all or nothing. Errors: invalid_argument (the file),
 /// already_exists (the id is taken; the existing session is untouched), or the store's error.
+/// With `replica` (cluster high availability) the writes go through it.
 eventlog::result<session_import> import_session(eventlog::store& store, std::string_view text,
-                                                const import_limits& limits = {});
+                                                const import_limits& limits = {},
+                                                eventlog::replica* replica = nullptr);
 
 }  // namespace rooms::actors

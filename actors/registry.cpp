@@ -89,6 +89,23 @@ void activate(registry_actor* self, const std::string& sid, caf::response_promis
   auto ticket = e.activation;
   caf::actor me = caf::actor_cast<caf::actor>(self);
   auto* store = self->state.svc->store;
+  if (auto* replica = self->state.svc->replica) {
+    ROOMS_LOG(debug, "session " << sid << ": activating");
+    // Cluster high availability: the session's lease first, and the local copy brought up to
+    // date from the replicated log; then the meta, read on the replica's worker thread.
+    replica->acquire_async(*id, [me, store, slot, id = *id, ticket](eventlog::status s) {
+      if (s.ok()) {
+        auto meta = store->meta(id);
+        if (meta.ok())
+          slot->meta = std::move(*meta);
+        else
+          s = meta.error();
+      }
+      slot->status = std::move(s);
+      caf::anon_send(me, meta_read_atom::value, ticket);
+    });
+    return;
+  }
   store->read_async([me, store, slot, id = *id, ticket](eventlog::status s) {
     if (s.ok()) {
       auto meta = store->meta(id);
@@ -113,6 +130,14 @@ void attach(registry_actor* self, const std::string& sid, entry& e,
   auto [it, first] = self->state.remote_attached.try_emplace(addr);
   if (first) self->monitor(caf::actor_cast<caf::actor>(sender));
   ++it->second[sid];
+}
+
+/// A room of this node is gone: in cluster high availability its lease goes too (after every
+/// write it submitted), so another node need not wait for the lease to lapse.
+void release(registry_actor* self, const std::string& sid) {
+  auto* replica = self->state.svc->replica;
+  if (!replica) return;
+  if (auto id = eventlog::session_id::parse(sid)) replica->release(*id);
 }
 
 void detach(registry_actor* self, const std::string& sid, int count = 1) {
@@ -145,6 +170,9 @@ void on_meta_read(registry_actor* self, std::uint64_t ticket) {
   auto waiters = std::move(it->second.waiters);
   if (!slot->status.ok()) {
     self->state.rooms.erase(it);
+    if (slot->status.code() != eventlog::errc::already_exists) release(self, sid);
+    if (slot->status.code() != eventlog::errc::not_found)
+      ROOMS_LOG(debug, "session " << sid << " not activated: " << slot->status.to_string());
     std::string why =
         slot->status.code() == eventlog::errc::not_found ? "not_found" : "unavailable";
     for (auto& [rp, sender] : waiters) rp.deliver(why, caf::actor());
@@ -175,6 +203,7 @@ void stop_idle(registry_actor* self) {
               if (stopped) {
                 self->demonitor(it->second.room);
                 self->state.rooms.erase(it);
+                release(self, id);
                 self->state.svc->stats->rooms_passivated.fetch_add(1);
                 for (auto& [rp, sender] : waiters) resolve_into(self, id, rp, sender);
               } else {
@@ -191,6 +220,7 @@ void stop_idle(registry_actor* self) {
               if (it == self->state.rooms.end()) return;
               auto waiters = std::move(it->second.waiters);
               self->state.rooms.erase(it);
+              release(self, id);
               for (auto& [rp, sender] : waiters) resolve_into(self, id, rp, sender);
             });
   }
@@ -207,7 +237,9 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
     }
     for (auto it = self->state.rooms.begin(); it != self->state.rooms.end(); ++it) {
       if (it->second.room.address() != down.source || it->second.stopping) continue;
+      auto sid = it->first;
       self->state.rooms.erase(it);  // a room that failed or quit on its own
+      release(self, sid);
       return;
     }
   });
@@ -276,6 +308,16 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
                                                                : text);
       },
       [=](swept_atom) { self->state.sweeping = false; },
+      [=](moved_atom, const std::string& sid) {
+        auto it = self->state.rooms.find(sid);
+        // The room closes its sockets and quits; the down handler then gives the lease up.
+        // No room (its activation was dropped): the lease goes now. Activating or stopping:
+        // the next report (the replica repeats them) or the stop gives it up.
+        if (it == self->state.rooms.end())
+          release(self, sid);
+        else if (it->second.room && !it->second.stopping)
+          self->send(it->second.room, moved_atom::value, sid);
+      },
       [=](meta_read_atom, std::uint64_t ticket) { on_meta_read(self, ticket); },
       [=](live_atom, const std::string& sid) {
         auto rp = self->make_response_promise();

@@ -27,6 +27,7 @@
 #include "actors/domain/validate.hpp"
 #include "actors/metrics.hpp"
 #include "actors/run_queue.hpp"
+#include "eventlog/replica.hpp"
 #include "eventlog/store.hpp"
 #include "questions/question_store.hpp"
 
@@ -48,6 +49,10 @@ using live_atom = caf::atom_constant<caf::atom("live")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 /// registry: (shutdown_atom) -> "ok" once every room wrote its snapshot and stopped
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+/// registry, and registry -> room: (moved_atom, session_id) this node no longer owns the
+/// session (its lease was lost, or the members changed: ha/replica); the room closes its
+/// sockets with the resumable close code `unavailable` and stops.
+using moved_atom = caf::atom_constant<caf::atom("moved")>;
 
 /// Close code a gateway reports when the server itself drops the socket (shutdown): the
 /// participant is disconnected, not gone, and may resume.
@@ -107,6 +112,9 @@ struct room_config {
 /// What rooms share. Owned by main; outlives the actor system's actors.
 struct services {
   eventlog::store* store = nullptr;
+  /// The log of record when the store is this node's copy of it (`roomd --nats`); null on a
+  /// single node. Set: rooms take the session's lease before loading and append through it.
+  eventlog::replica* replica = nullptr;
   /// The question library (load_question, run_tests); null: rooms answer `unavailable`. Its
   /// calls block on RocksDB: rooms call it only on the store's reader thread (read_async).
   questions::question_store* questions = nullptr;

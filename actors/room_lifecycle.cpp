@@ -135,6 +135,17 @@ std::string room::on_expire(const std::string& by) {
   return "ok";
 }
 
+void room::on_moved() {
+  for (const auto& [addr, pid] : st_.by_conn) {
+    self_->send(st_.members[pid].conn, ws_close_atom::value, int{value(close_code::unavailable)},
+                std::string("the session moved to another node; resume"));
+    st_.svc->stats->participants_connected.fetch_sub(1);
+  }
+  st_.by_conn.clear();
+  st_.members.clear();
+  quit();  // what is still being appended ends in the log or not at all; clients resume from it
+}
+
 void room::quit() {
   st_.svc->stats->rooms_live.fetch_sub(1);
   self_->quit();
@@ -226,6 +237,7 @@ caf::behavior room_behavior(caf::stateful_actor<room_data>* self,
       [=](halt_atom) { return room(self).on_stop(false); },
       [=](expire_atom, const std::string& by) { return room(self).on_expire(by); },
       [=](live_atom) { return room(self).live_participants(); },
+      [=](moved_atom, const std::string&) { room(self).on_moved(); },
       [=](loaded_atom) { room(self).on_loaded(); },  // a reload after a failed append
   };
   // Loading: every other message waits in the mailbox until the log is read.

@@ -112,6 +112,12 @@ void room::on_drained() {
 /// After a failed append the in-memory state is ahead of the log: reload it from the log
 /// and make every client resume, so what they see is exactly what was logged.
 void room::recover() {
+  if (st_.svc->replica) {
+    // The replicated log refused or lost contact: another node may own the session now. The
+    // clients resume through the registry, which takes the lease again (or finds the owner).
+    on_moved();
+    return;
+  }
   for (const auto& [addr, pid] : st_.by_conn) {
     self_->send(st_.members[pid].conn, ws_close_atom::value, int{value(close_code::internal_error)},
                 std::string("event log error; resume"));
@@ -172,11 +178,13 @@ void room::submit(std::vector<event> txn) {
     st_.meta.summary = now_summary;
     summary = std::move(now_summary);
   }
-  st_.svc->store->append_async(st_.meta.id, std::move(txn), std::move(summary),
-                               [me, ticket](eventlog::status s) {
-                                 caf::anon_send(me, append_done_atom::value, ticket,
-                                                static_cast<int>(s.code()), s.message());
-                               });
+  auto done = [me, ticket](eventlog::status s) {
+    caf::anon_send(me, append_done_atom::value, ticket, static_cast<int>(s.code()), s.message());
+  };
+  if (auto* replica = st_.svc->replica)
+    replica->append_async(st_.meta.id, std::move(txn), std::move(summary), std::move(done));
+  else
+    st_.svc->store->append_async(st_.meta.id, std::move(txn), std::move(summary), std::move(done));
   if (st_.state.seq >= st_.snapshot_seq + st_.svc->config.snapshot_every) snapshot_async();
 }
 

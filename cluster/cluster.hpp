@@ -17,6 +17,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +46,28 @@ struct node {
 /// blank lines and `#` comments ignored. Returns the nodes, or an error naming the line.
 std::variant<std::vector<node>, std::string> parse_cluster(std::string_view text);
 
+/// The nodes this node counts as members now: fixed from a cluster file, or live from the
+/// nodes' heartbeats (`roomd --nats`: ha/membership), replaced while the cluster serves.
+/// Thread safe: readers take a snapshot, never a reference into a list being replaced.
+class node_set {
+ public:
+  explicit node_set(std::vector<node> nodes = {})
+      : nodes_(std::make_shared<const std::vector<node>>(std::move(nodes))) {}
+  std::shared_ptr<const std::vector<node>> current() const {
+    std::lock_guard lock(mutex_);
+    return nodes_;
+  }
+  void set(std::vector<node> nodes) {
+    auto next = std::make_shared<const std::vector<node>>(std::move(nodes));
+    std::lock_guard lock(mutex_);
+    nodes_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const std::vector<node>> nodes_;
+};
+
 /// Rendezvous (highest random weight) hashing: the node owning `session_id`. Adding or removing
 /// a node moves only the sessions that node gains or loses. `nodes` must not be empty.
 const node& owner_of(const std::vector<node>& nodes, std::string_view session_id);
@@ -57,11 +81,11 @@ inline constexpr std::uint16_t close_node_unavailable =
 inline constexpr const char* unavailable = "unavailable";
 
 /// Spawns the router: (resolve_atom, sid) and (detach_atom, sid) as the registry answers
-/// them, for sessions of any node. `local_registry` serves this node's sessions; other
-/// nodes' registries are reached through the middleman (connected on first use, again
-/// after a failure no sooner than `retry_after`).
-caf::actor spawn_router(caf::actor_system& system, std::vector<node> nodes, std::string self_id,
-                        caf::actor local_registry,
+/// them, for sessions of any node of `nodes` (as it is at each request). `local_registry` serves
+/// this node's sessions; other nodes' registries are reached through the middleman (connected on
+/// first use, again after a failure no sooner than `retry_after`).
+caf::actor spawn_router(caf::actor_system& system, std::shared_ptr<const node_set> nodes,
+                        std::string self_id, caf::actor local_registry,
                         std::chrono::milliseconds retry_after = std::chrono::milliseconds(1000));
 
 /// What a node publishes to its peers: resolve and detach, the part of the registry protocol

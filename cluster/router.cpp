@@ -32,7 +32,7 @@ struct peer {
 
 struct router_data {
   static inline const char* name = "cluster_router";
-  std::vector<node> nodes;
+  std::shared_ptr<const node_set> nodes;
   std::string self_id;
   caf::actor local;
   std::chrono::milliseconds retry_after{1000};
@@ -94,7 +94,7 @@ void connect(router_actor* self, const node& to) {
           });
 }
 
-caf::behavior router(router_actor* self, std::vector<node> nodes, std::string self_id,
+caf::behavior router(router_actor* self, std::shared_ptr<const node_set> nodes, std::string self_id,
                      caf::actor local, std::chrono::milliseconds retry_after) {
   self->state.nodes = std::move(nodes);
   self->state.self_id = std::move(self_id);
@@ -112,7 +112,8 @@ caf::behavior router(router_actor* self, std::vector<node> nodes, std::string se
   return {
       [self](resolve_atom, const std::string& sid) {
         auto rp = self->make_response_promise();
-        const node& owner = owner_of(self->state.nodes, sid);
+        auto members = self->state.nodes->current();
+        const node owner = owner_of(*members, sid);
         if (owner.id == self->state.self_id) {
           self->request(self->state.local, caf::infinite, resolve_atom::value, sid)
               .then([rp](const std::string& status,
@@ -132,7 +133,8 @@ caf::behavior router(router_actor* self, std::vector<node> nodes, std::string se
         return rp;
       },
       [self](detach_atom, const std::string& sid) {
-        const node& owner = owner_of(self->state.nodes, sid);
+        auto members = self->state.nodes->current();
+        const node& owner = owner_of(*members, sid);
         if (owner.id == self->state.self_id)
           return self->send(self->state.local, detach_atom::value, sid);
         auto& p = self->state.peers[owner.id];
@@ -143,8 +145,9 @@ caf::behavior router(router_actor* self, std::vector<node> nodes, std::string se
 
 }  // namespace
 
-caf::actor spawn_router(caf::actor_system& system, std::vector<node> nodes, std::string self_id,
-                        caf::actor local_registry, std::chrono::milliseconds retry_after) {
+caf::actor spawn_router(caf::actor_system& system, std::shared_ptr<const node_set> nodes,
+                        std::string self_id, caf::actor local_registry,
+                        std::chrono::milliseconds retry_after) {
   return system.spawn(router, std::move(nodes), std::move(self_id), std::move(local_registry),
                       retry_after);
 }

@@ -121,7 +121,8 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
     i = j + 1;
   }
   json rows = json::array(), nodes = json::array(), next = json::object();
-  for (const auto& n : ctx.cluster.nodes) {
+  auto members = ctx.cluster.nodes->current();
+  for (const auto& n : *members) {
     if (continuing && !cursors.contains(n.id)) continue;  // that node has no more
     std::string local = path + "?scope=local" + (rest.empty() ? "" : "&" + rest);
     if (continuing) local += "&cursor=" + cursors[n.id].get<std::string>();
@@ -163,7 +164,7 @@ response merged_listing(context& ctx, const request& req, const std::string& cli
 }  // namespace
 
 bool from_cluster_peer(const context& ctx, const request& req) {
-  if (ctx.cluster.nodes.empty() || ctx.options.admin_token.empty()) return false;
+  if (!ctx.cluster.nodes || ctx.options.admin_token.empty()) return false;
   auto it = req.find(cluster::forwarded_header);
   return it != req.end() && base::same_secret(it->value(), ctx.options.admin_token);
 }
@@ -171,20 +172,30 @@ bool from_cluster_peer(const context& ctx, const request& req) {
 eventlog::session_id new_session_id(const context& ctx) {
   for (;;) {
     auto id = eventlog::session_id::random();
-    if (ctx.cluster.nodes.empty() ||
-        cluster::owner_of(ctx.cluster.nodes, id.str()).id == ctx.cluster.self_id)
+    if (!ctx.cluster.nodes ||
+        cluster::owner_of(*ctx.cluster.nodes->current(), id.str()).id == ctx.cluster.self_id)
       return id;
   }
 }
 
 std::optional<response> route_in_cluster(context& ctx, const request& req,
                                          const std::string& client) {
-  if (ctx.cluster.nodes.empty()) return std::nullopt;
+  if (!ctx.cluster.nodes) return std::nullopt;
+  auto members = ctx.cluster.nodes->current();
   auto parts = path_segments(req.target());
   bool peer = from_cluster_peer(ctx, req);
   if (auto sid = session_of(parts)) {
-    const cluster::node& owner = cluster::owner_of(ctx.cluster.nodes, *sid);
-    if (owner.id == ctx.cluster.self_id) return std::nullopt;
+    const cluster::node& owner = cluster::owner_of(*members, *sid);
+    if (owner.id == ctx.cluster.self_id) {
+      // High availability: another node may have written it last; read what this node's copy
+      // misses first (a no-op when it is up to date, one request to NATS).
+      if (auto id = eventlog::session_id::parse(*sid); id && ctx.svc->replica) {
+        if (auto s = ctx.svc->replica->catch_up(*id);
+            !s.ok() && s.code() != eventlog::errc::not_found)
+          ROOMS_LOG(warn, "ha: catching up session " << *sid << ": " << s.to_string());
+      }
+      return std::nullopt;
+    }
     if (peer) {
       return json_error(
           req, http::status::bad_gateway, domain::error_code::cluster_mismatch,
@@ -197,7 +208,7 @@ std::optional<response> route_in_cluster(context& ctx, const request& req,
       req.method() == http::verb::post) {
     // The creation limit counts here, where the client is; the chosen node trusts its peer.
     thread_local std::mt19937_64 rng{std::random_device{}()};
-    const auto& nodes = ctx.cluster.nodes;
+    const auto& nodes = *members;
     std::size_t first = rng() % nodes.size();
     for (std::size_t k = 0; k < nodes.size(); ++k) {
       const auto& n = nodes[(first + k) % nodes.size()];

@@ -25,6 +25,7 @@
 #include "gateway/oidc_client.hpp"
 #include "gateway/roomd_options.hpp"
 #include "gateway/server.hpp"
+#include "ha/replica.hpp"
 #include "runner/runner.hpp"
 
 namespace {
@@ -52,6 +53,16 @@ std::string admin_token(const std::string& data_dir) {
 /// Cluster membership: every node reads the same file; this one is `o.node_id`. An error
 /// message, or empty (also for a single node).
 std::string load_cluster(const gateway::roomd_options& o, gateway::cluster_options& cluster) {
+  if (!o.nats_urls.empty()) {
+    // High availability: this node alone until the heartbeats say who else is live.
+    auto parsed = cluster::parse_cluster(o.node_id + " " + o.caf_address + " " + o.advertise);
+    if (auto* err = std::get_if<std::string>(&parsed))
+      return "--node-id, --caf-address, --advertise: " + *err;
+    cluster.nodes =
+        std::make_shared<cluster::node_set>(std::get<std::vector<cluster::node>>(parsed));
+    cluster.self_id = o.node_id;
+    return {};
+  }
   if (o.cluster_file.empty()) return {};
   std::ifstream in(o.cluster_file);
   if (!in) return "cannot read the cluster file " + o.cluster_file;
@@ -59,11 +70,12 @@ std::string load_cluster(const gateway::roomd_options& o, gateway::cluster_optio
   text << in.rdbuf();
   auto parsed = cluster::parse_cluster(text.str());
   if (auto* err = std::get_if<std::string>(&parsed)) return o.cluster_file + ": " + *err;
-  cluster.nodes = std::get<std::vector<cluster::node>>(parsed);
+  auto nodes = std::get<std::vector<cluster::node>>(parsed);
   cluster.self_id = o.node_id;
-  if (std::none_of(cluster.nodes.begin(), cluster.nodes.end(),
+  if (std::none_of(nodes.begin(), nodes.end(),
                    [&](const cluster::node& n) { return n.id == o.node_id; }))
     return "node \"" + o.node_id + "\" is not in " + o.cluster_file;
+  cluster.nodes = std::make_shared<cluster::node_set>(std::move(nodes));
   return {};
 }
 
@@ -114,7 +126,8 @@ sigset_t prepare_process() {
 /// Starts the actors, the cluster membership and the server; waits for a stop signal; stops
 /// them in order. The exit code.
 int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> svc,
-          gateway::cluster_options& cluster, const sigset_t& stop_signals) {
+          gateway::cluster_options& cluster, ha::node_replica* replica,
+          const sigset_t& stop_signals) {
   const auto& gw = opts.gateway;
   const auto& node_id = opts.node_id;
   int exit_code = 0;
@@ -124,21 +137,27 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
   // By the CPUs this process may use (taskset, a cpuset), not the machine's: more workers than
   // cores only adds context switches. Two at least, so one busy room never stalls the rest.
   cfg.set("scheduler.max-threads", std::max(2u, base::usable_cpus()));
-  if (!cluster.nodes.empty()) cfg.load<caf::io::middleman>();
+  if (cluster.nodes) cfg.load<caf::io::middleman>();
   caf::actor_system system{cfg};
   auto registry = actors::spawn_registry(system, svc);
   std::string cluster_error;
-  if (!cluster.nodes.empty()) {
+  if (cluster.nodes) {
     // Other nodes reach this node's rooms through its published registry.
-    const auto& self_node = *std::find_if(cluster.nodes.begin(), cluster.nodes.end(),
+    auto members = cluster.nodes->current();
+    const auto& self_node = *std::find_if(members->begin(), members->end(),
                                           [&](const cluster::node& n) { return n.id == node_id; });
     cluster_error = cluster::publish_registry(system, self_node, registry);
     cluster.router = cluster::spawn_router(system, cluster.nodes, node_id, registry);
     if (cluster_error.empty())
-      ROOMS_LOG(info, "cluster: node " << node_id << " of " << cluster.nodes.size()
-                                       << ", registry on " << self_node.caf_host << ":"
-                                       << self_node.caf_port);
+      ROOMS_LOG(info, "cluster: node " << node_id << " of " << members->size()
+                                       << (replica ? " live" : "") << ", registry on "
+                                       << self_node.caf_host << ":" << self_node.caf_port);
   }
+  // A session this node must stop serving (lease lost, or it belongs to another node now).
+  if (replica)
+    replica->on_lost([registry](const std::string& sid) {
+      caf::anon_send(registry, actors::moved_atom::value, sid);
+    });
   gateway::server server(gw, system, registry, svc, cluster);
   if (!cluster_error.empty()) {
     std::cerr << "roomd: " << cluster_error << "\n";
@@ -261,7 +280,28 @@ int main(int argc, char** argv) {
   auto question_store = gateway::detail::open_question_store(*svc);
   svc->questions = question_store.get();
 
-  int exit_code = serve(opts, svc, cluster, stop_signals);
+  std::unique_ptr<ha::node_replica> replica;
+  if (!opts.nats_urls.empty()) {
+    ha::options ho;
+    std::stringstream urls(opts.nats_urls);
+    for (std::string url; std::getline(urls, url, ',');)
+      if (!url.empty()) ho.urls.push_back(url);
+    ho.self = cluster.nodes->current()->front();
+    ho.lease_ttl = opts.lease_ttl;
+    auto started = ha::node_replica::start(ho, *store->get(), cluster.nodes);
+    if (!started.ok()) {
+      std::cerr << "roomd: --nats " << opts.nats_urls << ": " << started.error().to_string()
+                << "\n";
+      return 1;
+    }
+    replica = std::move(*started);
+    svc->replica = replica.get();
+    ROOMS_LOG(info, "ha: replicated log on " << opts.nats_urls << ", lease "
+                                             << opts.lease_ttl.count() << " ms");
+  }
+
+  int exit_code = serve(opts, svc, cluster, replica.get(), stop_signals);
+  replica.reset();         // gives the leases up; before the store its workers write
   question_store.reset();  // before the database it reads
   store->reset();          // drains pending appends, closes RocksDB
   ROOMS_LOG(info, "stopped");

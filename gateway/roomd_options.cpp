@@ -174,7 +174,21 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
   app.add_option("--cluster", o.cluster_file,
                  "cluster file: one node per line, \"<id> <caf-host:port> <http-host:port>\" "
                  "(docs/cluster.md)");
-  app.add_option("--node-id", o.node_id, "this node's id in the cluster file");
+  app.add_option("--node-id", o.node_id,
+                 "this node's id in the cluster file, or among the --nats nodes "
+                 "([A-Za-z0-9_-])");
+  app.add_option("--nats", o.nats_urls,
+                 "high availability: the NATS JetStream servers (nats://host:port,...) that "
+                 "hold the replicated log, the leases and the members (docs/cluster.md)")
+      ->envname("ROOMD_NATS");
+  app.add_option("--caf-address", o.caf_address,
+                 "with --nats: HOST:PORT where this node's rooms are published to its peers");
+  app.add_option("--advertise", o.advertise,
+                 "with --nats: HOST:PORT peers forward HTTP to (default: --listen)");
+  app.add_option("--lease-ttl", o.lease_ttl_text,
+                 "with --nats: a dead node's sessions move to other nodes after about this long "
+                 "(at least 500ms)")
+      ->capture_default_str();
   app.add_flag("--require-sign-in", gw.require_sign_in,
                "creating interviews needs a signed-in account (roomctl user add) or the admin "
                "token; candidates' links and interviewer keys work as without it "
@@ -225,6 +239,7 @@ std::string resolve_roomd_options(roomd_options& o) {
       {"--join-timeout", o.join_timeout, o.gateway.join_timeout},
       {"--header-timeout", o.header_timeout, o.gateway.header_timeout},
       {"--sign-in-ttl", o.sign_in_ttl, o.gateway.sign_in_ttl},
+      {"--lease-ttl", o.lease_ttl_text, o.lease_ttl},
   };
   for (const auto& d : durations) {
     auto parsed = base::parse_duration(d.text);
@@ -245,6 +260,7 @@ std::string resolve_roomd_options(roomd_options& o) {
   } else if (!o.oidc_client_id.empty() || !o.oidc_allowed_domain.empty()) {
     return "--oidc-client-id and --oidc-allowed-domain need --oidc-issuer";
   }
+  if (o.lease_ttl.count() < 500) return "--lease-ttl must be at least 500ms";
   if (o.listen.empty()) {
     std::string port = "8080";
     if (const char* p = env("PORT")) {
@@ -271,7 +287,14 @@ std::string resolve_roomd_options(roomd_options& o) {
     return "--tls-cert and --tls-key go together";
   if (o.gateway.http_redirect_port != 0 && o.gateway.tls_cert.empty())
     return "--http-redirect-port needs --tls-cert and --tls-key";
-  if (o.cluster_file.empty() != o.node_id.empty()) return "--cluster and --node-id go together";
+  if (!o.nats_urls.empty()) {
+    if (!o.cluster_file.empty()) return "--nats and --cluster exclude each other";
+    if (o.node_id.empty() || o.caf_address.empty())
+      return "--nats needs --node-id and --caf-address";
+    if (o.advertise.empty()) o.advertise = o.listen;
+  } else if (o.cluster_file.empty() != o.node_id.empty()) {
+    return "--cluster and --node-id go together";
+  }
   if (o.runner == "piston" && o.piston_url.empty()) return "--runner piston needs --piston-url";
   return {};
 }

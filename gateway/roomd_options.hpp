@@ -71,6 +71,13 @@ struct roomd_options {
   std::string postgres_user = "postgres";
   /// Cluster file and this node's id in it (both or neither). Default: a single node.
   std::string cluster_file, node_id;
+  /// High availability (docs/cluster.md): the NATS servers holding the replicated log
+  /// (comma-separated nats://host:port), this node's CAF address and the HTTP address peers
+  /// use (default: --listen). Membership then comes from heartbeats, not a file.
+  std::string nats_urls, caf_address, advertise;
+  /// How long a dead node's leases and heartbeat live. Default: 2 s.
+  std::string lease_ttl_text = "2s";
+  std::chrono::milliseconds lease_ttl{2000};
   /// Limits of each room (snapshot period, participants, document size; the durations above).
   actors::room_config room;
   /// The front (web dir, origins, message limits, threads, ...; host, port and timeouts above).

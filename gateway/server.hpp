@@ -94,10 +94,12 @@ struct gateway_options {
   std::shared_ptr<oidc_provider> oidc;
 };
 
-/// Membership when roomd is one node of several (roomd --cluster FILE --node-id ID).
+/// Membership when roomd is one node of several (roomd --cluster FILE --node-id ID, or
+/// roomd --nats URL,... --node-id ID).
 struct cluster_options {
-  /// Every node of the cluster file; empty for a single node.
-  std::vector<cluster::node> nodes;
+  /// The members: every node of the cluster file, or the live ones (--nats); null for a
+  /// single node.
+  std::shared_ptr<cluster::node_set> nodes;
   /// This node's id (one of `nodes`).
   std::string self_id;
   /// WebSockets resolve rooms through this actor (cluster::spawn_router) instead of the

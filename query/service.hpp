@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eventlog/replica.hpp"
 #include "eventlog/store.hpp"
 
 namespace rooms::query {
@@ -94,6 +95,9 @@ class service {
  public:
   /// Answers from `store`, which must outlive the service.
   explicit service(eventlog::store& store) : store_(store) {}
+  /// Writes (creation, import) go to `replica` first when it is set (cluster high
+  /// availability: eventlog/replica.hpp); reads stay on `store`, its local copy.
+  service(eventlog::store& store, eventlog::replica* replica) : store_(store), replica_(replica) {}
 
   eventlog::store& store() const { return store_; }
 
@@ -169,6 +173,7 @@ class service {
 
  private:
   eventlog::store& store_;
+  eventlog::replica* replica_ = nullptr;
 };
 
 }  // namespace rooms::query

@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <thread>
 
 namespace rooms::replication {
@@ -277,6 +278,42 @@ status client::release(const lease& held) {
   jsPubAck_Destroy(ack);
   if (s != NATS_OK) return nats_error("release of " + held.session, s, jerr);
   return {};
+}
+
+// -- the bucket as a map ---------------------------------------------------------------------
+
+status client::put(std::string_view key, std::string_view value) {
+  if (!valid_token(key)) return status{errc::invalid_argument, "bad key"};
+  std::uint64_t revision = 0;
+  std::string k(key), v(value);
+  natsStatus s = kvStore_PutString(&revision, impl_->kv, k.c_str(), v.c_str());
+  if (s != NATS_OK) return nats_error("put " + k, s);
+  return {};
+}
+
+result<std::vector<std::pair<std::string, std::string>>> client::entries() {
+  std::vector<std::pair<std::string, std::string>> out;
+  kvKeysList keys{};
+  kvWatchOptions wo;
+  kvWatchOptions_Init(&wo);
+  wo.Timeout = static_cast<int64_t>(impl_->opts.timeout.count());
+  natsStatus s = kvStore_Keys(&keys, impl_->kv, &wo);
+  if (s == NATS_NOT_FOUND) return out;  // an empty bucket
+  if (s != NATS_OK) return nats_error("keys of " + impl_->opts.lease_bucket, s);
+  for (int i = 0; i < keys.Count; ++i) {
+    kvEntry* entry = nullptr;
+    // A key may lapse between the listing and the read: it is simply not live any more.
+    if (kvStore_Get(&entry, impl_->kv, keys.Keys[i]) != NATS_OK) continue;
+    out.emplace_back(keys.Keys[i], kvEntry_ValueString(entry));
+    kvEntry_Destroy(entry);
+  }
+  kvKeysList_Destroy(&keys);
+  // A key written while the listing runs can be listed twice.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const auto& a, const auto& b) { return a.first == b.first; }),
+            out.end());
+  return out;
 }
 
 }  // namespace rooms::replication

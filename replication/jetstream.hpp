@@ -92,6 +92,14 @@ class client {
   /// Gives a lease up at once (a clean shutdown), so another node need not wait for the TTL.
   status release(const lease& held);
 
+  // -- the bucket as a plain map (node heartbeats: cluster membership) --
+
+  /// Writes `value` under `key` (a [A-Za-z0-9_-] token), whoever wrote it last; it lives for
+  /// the bucket's TTL unless written again.
+  status put(std::string_view key, std::string_view value);
+  /// Every live key of the bucket with its value, sorted by key.
+  result<std::vector<std::pair<std::string, std::string>>> entries();
+
  private:
   struct impl;
   explicit client(std::unique_ptr<impl> i);

@@ -236,6 +236,8 @@ class room {
   /// Passivation (`log_leaves`) or shutdown: drain, snapshot, quit; false while people are here.
   caf::response_promise on_stop(bool log_leaves);
   std::string on_expire(const std::string& by);
+  /// This node no longer owns the session: clients resume on its new owner.
+  void on_moved();
   void quit();
 
   // -- room_pipeline.cpp: the store's answers --

@@ -76,7 +76,7 @@ struct context {
         system(sys),
         registry(std::move(reg)),
         svc(std::move(s)),
-        query(*svc->store),
+        query(*svc->store, svc->replica),
         owned_questions(svc->questions ? nullptr : open_question_store(*svc)),
         questions(svc->questions ? svc->questions : owned_questions.get()),
         create_limiter(options.create_per_minute),
