@@ -99,7 +99,7 @@ result<account> account_store::find_or_create_oidc(const std::string& issuer,
                                                    const std::string& display_name, bool* created) {
   if (created) *created = false;
   if (issuer.empty() || subject.empty())
-    return status{errc::invalid, "an OpenID Connect account needs an issuer and a subject"};
+    return status{errc::invalid_argument, "an OpenID Connect account needs an issuer and a subject"};
   account probe;
   probe.issuer = issuer;
   probe.subject = subject;
@@ -108,7 +108,7 @@ result<account> account_store::find_or_create_oidc(const std::string& issuer,
   auto s = db_->Get(rocksdb::ReadOptions(), cf_, subject_key(probe), &id);
   if (s.ok()) {
     auto found = find_id(id);
-    if (!found.ok() && found.error().code == errc::not_found)
+    if (!found.ok() && found.error().code() == errc::not_found)
       return status{errc::corruption, "account store: an OIDC subject names a missing record"};
     return found;
   }
@@ -118,7 +118,7 @@ result<account> account_store::find_or_create_oidc(const std::string& issuer,
   a.login = base_login;
   for (int n = 2;; ++n) {
     auto existing = find_login(a.login);
-    if (!existing.ok() && existing.error().code == errc::not_found) break;
+    if (!existing.ok() && existing.error().code() == errc::not_found) break;
     if (!existing.ok()) return existing.error();
     if (n > 1000) return status{errc::already_exists, "no free login near " + base_login};
     a.login = base_login + "-" + std::to_string(n);

@@ -214,7 +214,7 @@ response callback(context& ctx, const request& req, const std::string& client) {
                                                    claim(claims, "name"), &created);
   if (!account.ok())
     return refuse(ctx, req, http::status::service_unavailable, domain::error_code::unavailable,
-                  "the account store failed: " + account.error().message, client);
+                  "the account store failed: " + account.error().message(), client);
   ++ctx.logins;
   auto opened = ctx.sign_ins.open(account->id, session_cookie(req));
   ROOMS_LOG(info, "signed in with OpenID Connect: "

@@ -74,7 +74,7 @@ TEST_F(AccountStoreTest, OidcAccountsAreFoundByIssuerAndSubject) {
   bool created = false;
   auto made = store_->find_or_create_oidc("https://idp.example", "sub-1", "Ada@Example.com",
                                           "Ada Lovelace", &created);
-  ASSERT_TRUE(made.ok()) << made.error().message;
+  ASSERT_TRUE(made.ok()) << made.error().message();
   EXPECT_TRUE(created);
   EXPECT_EQ(made->login, "ada@example.com-2");  // lower-cased, made unique
   EXPECT_EQ(made->issuer, "https://idp.example");
@@ -83,7 +83,7 @@ TEST_F(AccountStoreTest, OidcAccountsAreFoundByIssuerAndSubject) {
   EXPECT_EQ(made->role, role::interviewer);
   EXPECT_TRUE(made->password_hash.empty());
   // No password sign-in for it, whatever is typed.
-  EXPECT_EQ(store_->verify(made->login, "").error().code, errc::wrong_password);
+  EXPECT_EQ(store_->verify(made->login, "").error().code(), errc::wrong_password);
   open();
   auto again = store_->find_or_create_oidc("https://idp.example", "sub-1", "other", "", &created);
   ASSERT_TRUE(again.ok());
@@ -95,7 +95,7 @@ TEST_F(AccountStoreTest, OidcAccountsAreFoundByIssuerAndSubject) {
   EXPECT_TRUE(created);
   EXPECT_NE(other->id, made->id);
   EXPECT_EQ(other->login, "user");
-  EXPECT_EQ(store_->find_or_create_oidc("", "sub-1", "x", "").error().code, errc::invalid);
+  EXPECT_EQ(store_->find_or_create_oidc("", "sub-1", "x", "").error().code(), errc::invalid_argument);
 }
 
 TEST_F(AccountStoreTest, SurvivesAReopen) {
