@@ -81,6 +81,9 @@ void node_replica::impl::beat_and_renew() {
   }
   std::vector<std::string> lost_now;
   for (const auto& lease : held) {
+    // The bucket's TTL runs from when the server stored the renewal, which is after we sent
+    // it: counting from the send keeps this node's idea of its lease shorter than the truth.
+    auto sent_at = steady::now();
     auto renewed = leases->renew(lease);
     std::lock_guard lock(mutex);
     auto it = sessions.find(lease.session);
@@ -90,7 +93,7 @@ void node_replica::impl::beat_and_renew() {
     auto& entry = it->second;
     if (renewed.ok()) {
       entry.lease = *renewed;
-      entry.renewed_at = steady::now();
+      entry.renewed_at = sent_at;
     } else if (renewed.error().code() == eventlog::errc::wrong_seq) {
       // Lapsed (a NATS fail-over outlasted the TTL) or taken. Still ours if nobody took it
       // and nobody wrote since: take it again.
@@ -98,7 +101,7 @@ void node_replica::impl::beat_and_renew() {
       auto last = again.ok() ? leases->last_seq(lease.session) : eventlog::result<std::uint64_t>(again.error());
       if (again.ok() && last.ok() && entry.known && *last == entry.stream_last) {
         entry.lease = *again;
-        entry.renewed_at = steady::now();
+        entry.renewed_at = sent_at;
       } else {
         ROOMS_LOG(warn, "ha: " << renewed.error().to_string());
         if (again.ok()) (void)leases->release(*again);

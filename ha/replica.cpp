@@ -319,12 +319,13 @@ void node_replica::acquire_async(const eventlog::session_id& id, callback done) 
       held = entry.lease.has_value();
     }
     if (!held) {
+      auto sent_at = steady::now();  // the TTL runs from the server's write, later than this
       auto got = w.nats->acquire(sid, in->opts.self.id);
       if (!got.ok()) return done(got.error());
       std::lock_guard lock(in->mutex);
       auto& entry = in->sessions[sid];
       entry.lease = *got;
-      entry.renewed_at = steady::now();
+      entry.renewed_at = sent_at;
       entry.known = false;  // another node may have written since we last looked
     }
     auto caught_up = in->catch_up(*w.nats, id);
