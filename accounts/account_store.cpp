@@ -99,7 +99,8 @@ result<account> account_store::find_or_create_oidc(const std::string& issuer,
                                                    const std::string& display_name, bool* created) {
   if (created) *created = false;
   if (issuer.empty() || subject.empty())
-    return status{errc::invalid_argument, "an OpenID Connect account needs an issuer and a subject"};
+    return status{errc::invalid_argument,
+                  "an OpenID Connect account needs an issuer and a subject"};
   account probe;
   probe.issuer = issuer;
   probe.subject = subject;

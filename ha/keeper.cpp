@@ -98,7 +98,8 @@ void node_replica::impl::beat_and_renew() {
       // Lapsed (a NATS fail-over outlasted the TTL) or taken. Still ours if nobody took it
       // and nobody wrote since: take it again.
       auto again = leases->acquire(lease.session, opts.self.id);
-      auto last = again.ok() ? leases->last_seq(lease.session) : eventlog::result<std::uint64_t>(again.error());
+      auto last = again.ok() ? leases->last_seq(lease.session)
+                             : eventlog::result<std::uint64_t>(again.error());
       if (again.ok() && last.ok() && entry.known && *last == entry.stream_last) {
         entry.lease = *again;
         entry.renewed_at = sent_at;

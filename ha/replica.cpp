@@ -129,7 +129,8 @@ status node_replica::impl::catch_up(replication::client& nats, const eventlog::s
         for (auto& e : msg->events)
           if (e.seq > local_seq) missing.push_back(std::move(e));
         if (!missing.empty()) {
-          if (!exists) return status{errc::corruption, "session " + sid + ": events before creation"};
+          if (!exists)
+            return status{errc::corruption, "session " + sid + ": events before creation"};
           auto top = missing.back().seq;
           if (auto s = store->append(id, std::move(missing), msg->summary); !s.ok()) return s;
           local_seq = top;
@@ -286,15 +287,13 @@ status node_replica::append(const eventlog::session_id& id, std::vector<eventlog
   });
 }
 
-void node_replica::append_async(const eventlog::session_id& id,
-                                std::vector<eventlog::event> events,
+void node_replica::append_async(const eventlog::session_id& id, std::vector<eventlog::event> events,
                                 std::optional<eventlog::session_summary> summary, callback done) {
   auto* in = impl_.get();
   auto& w = in->worker_of(id.str());
-  in->post(id.str(), [in, &w, id, events = std::move(events), summary = std::move(summary),
-                      done = std::move(done)] {
-    done(in->write(*w.nats, id, events, summary, true));
-  });
+  in->post(id.str(),
+           [in, &w, id, events = std::move(events), summary = std::move(summary),
+            done = std::move(done)] { done(in->write(*w.nats, id, events, summary, true)); });
 }
 
 void node_replica::acquire_async(const eventlog::session_id& id, callback done) {
@@ -302,11 +301,12 @@ void node_replica::acquire_async(const eventlog::session_id& id, callback done) 
   auto& w = in->worker_of(id.str());
   in->post(id.str(), [in, &w, id, done = std::move(done), queued = steady::now()] {
     const std::string sid = id.str();
-    ROOMS_LOG(debug, "ha: taking session " << sid << " (queued "
-                                           << std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  steady::now() - queued)
-                                                  .count()
-                                           << " ms)");
+    ROOMS_LOG(
+        debug,
+        "ha: taking session "
+            << sid << " (queued "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - queued).count()
+            << " ms)");
     // Only the session's owner takes it: a peer whose members are behind ours may still send
     // its clients here; they are refused and retry (the keeper gives up what this node holds
     // but no longer owns).
@@ -356,8 +356,7 @@ void node_replica::release(const eventlog::session_id& id) {
 
 status node_replica::catch_up(const eventlog::session_id& id) {
   auto* in = impl_.get();
-  return in->run(id.str(),
-                 [in, &id](replication::client& nats) { return in->catch_up(nats, id); });
+  return in->run(id.str(), [in, &id](replication::client& nats) { return in->catch_up(nats, id); });
 }
 
 std::size_t node_replica::leases_held() const {

@@ -54,8 +54,7 @@ class node_replica final : public eventlog::replica {
   /// Called on the keeper thread with the id of a session this node must stop serving.
   void on_lost(std::function<void(const std::string& session)> callback);
 
-  status create_session(const eventlog::session_meta& meta,
-                        const eventlog::event& first) override;
+  status create_session(const eventlog::session_meta& meta, const eventlog::event& first) override;
   status append(const eventlog::session_id& id, std::vector<eventlog::event> events,
                 std::optional<eventlog::session_summary> summary) override;
   void acquire_async(const eventlog::session_id& id, callback done) override;

@@ -15,7 +15,7 @@ namespace rooms::ha {
 
 struct wire_message {
   enum class kind { create, append } what = kind::append;
-  eventlog::session_meta meta;  ///< create: everything but the id (the subject names it)
+  eventlog::session_meta meta;          ///< create: everything but the id (the subject names it)
   std::vector<eventlog::event> events;  ///< create: exactly the first event
   std::optional<eventlog::session_summary> summary;
 };

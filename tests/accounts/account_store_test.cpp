@@ -95,7 +95,8 @@ TEST_F(AccountStoreTest, OidcAccountsAreFoundByIssuerAndSubject) {
   EXPECT_TRUE(created);
   EXPECT_NE(other->id, made->id);
   EXPECT_EQ(other->login, "user");
-  EXPECT_EQ(store_->find_or_create_oidc("", "sub-1", "x", "").error().code(), errc::invalid_argument);
+  EXPECT_EQ(store_->find_or_create_oidc("", "sub-1", "x", "").error().code(),
+            errc::invalid_argument);
 }
 
 TEST_F(AccountStoreTest, SurvivesAReopen) {

@@ -64,16 +64,18 @@ class ha_cluster : public ::testing::Test {
     }
   }
 
-  std::string data_dir(const std::string& id) const { return (dir_.path() / ("node-" + id)).string(); }
+  std::string data_dir(const std::string& id) const {
+    return (dir_.path() / ("node-" + id)).string();
+  }
 
   void start(const std::string& id, bool empty_data_dir = false) {
     const node& n = node_of(id);
     if (empty_data_dir) std::filesystem::remove_all(data_dir(id));
     std::filesystem::create_directories(data_dir(id));
     std::ofstream(data_dir(id) + "/admin.token") << admin_token << "\n";
-    std::filesystem::permissions(data_dir(id) + "/admin.token",
-                                 std::filesystem::perms::owner_read |
-                                     std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        data_dir(id) + "/admin.token",
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     std::string urls;
     for (const auto& u : nats_.urls()) urls += (urls.empty() ? "" : ",") + u;
     servers_[id] = std::make_unique<roomd_process>(
@@ -203,7 +205,8 @@ TEST_F(ha_cluster, killing_owners_ten_times_loses_no_acknowledged_edit) {
     // The node owning most sessions dies without a word.
     std::map<std::string, std::vector<int>> owned;
     auto live = live_nodes();
-    for (int i = 0; i < sessions; ++i) owned[cluster::owner_of(live, typists[i].s.id).id].push_back(i);
+    for (int i = 0; i < sessions; ++i)
+      owned[cluster::owner_of(live, typists[i].s.id).id].push_back(i);
     auto victim = std::max_element(owned.begin(), owned.end(), [](const auto& a, const auto& b) {
                     return a.second.size() < b.second.size();
                   })->first;
@@ -217,15 +220,20 @@ TEST_F(ha_cluster, killing_owners_ten_times_loses_no_acknowledged_edit) {
     for (int i : owned[victim]) {
       auto accepted = type_one(typists[i], c, far());
       ASSERT_TRUE(accepted) << "round " << round << ": session " << typists[i].s.id
-                            << " did not continue after " << victim << " died: " << typists[i].last_failure;
+                            << " did not continue after " << victim
+                            << " died: " << typists[i].last_failure;
       failover_ms.push_back(
           std::chrono::duration<double, std::milli>(*accepted - killed_at).count());
     }
-    for (auto& t : typists) ASSERT_TRUE(type_one(t, c, far())) << "round " << round << ": " << t.s.id << ": " << t.last_failure;
+    for (auto& t : typists)
+      ASSERT_TRUE(type_one(t, c, far()))
+          << "round " << round << ": " << t.s.id << ": " << t.last_failure;
     // It comes back (once with an empty data dir: it catches up from the stream), and the
     // sessions it owns again move back to it.
     start(victim, round == 2);
-    for (auto& t : typists) ASSERT_TRUE(type_one(t, c, far())) << "round " << round << ": " << t.s.id << ": " << t.last_failure;
+    for (auto& t : typists)
+      ASSERT_TRUE(type_one(t, c, far()))
+          << "round " << round << ": " << t.s.id << ": " << t.last_failure;
   }
   std::sort(failover_ms.begin(), failover_ms.end());
   std::cout << "failover over " << failover_ms.size() << " sessions: p50 "
