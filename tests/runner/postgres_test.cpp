@@ -251,8 +251,10 @@ TEST_F(postgres, two_runs_at_once_are_isolated) {
   run_result a, b;
   std::thread first([&] {
     // pg_sleep's void prints an empty line: the database's name comes first.
-    a = run("INSERT INTO secret_a VALUES (42);\nSELECT current_database();\nSELECT pg_sleep(4);\n",
-            "CREATE TABLE secret_a(x int);\n");
+    // The secret is text no run's random name can contain (a bare "42" can: r_42e0...).
+    a = run("INSERT INTO secret_a VALUES ('only-run-a-knows');\nSELECT current_database();\n"
+            "SELECT pg_sleep(4);\n",
+            "CREATE TABLE secret_a(x text);\n");
   });
   std::this_thread::sleep_for(2s);  // the first run's table exists by now
   // The second sees its own database only; the other's name is visible in the shared catalog,
@@ -277,7 +279,8 @@ TEST_F(postgres, two_runs_at_once_are_isolated) {
   EXPECT_EQ(b.stdout_data, b_db + "\n0\nother " + a_db + "\n") << describe(b);
   EXPECT_NE(b.exit_code, 0) << describe(b);
   EXPECT_NE(b.stderr_data.find("permission denied for database"), std::string::npos) << describe(b);
-  EXPECT_EQ(b.stderr_data.find("42"), std::string::npos) << describe(b);
+  EXPECT_EQ(b.stderr_data.find("only-run-a-knows"), std::string::npos) << describe(b);
+  EXPECT_EQ(b.stdout_data.find("only-run-a-knows"), std::string::npos) << describe(b);
 }
 
 TEST_F(postgres, a_run_cannot_become_the_admin) {
