@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/detail/room_actor.hpp"
+#include "actors/errors.hpp"
 #include "actors/room.hpp"
 #include "base/log.hpp"
 
@@ -62,7 +63,18 @@ struct registry_data {
   std::map<caf::actor_addr, std::map<std::string, int>> remote_attached;
 };
 
-using registry_actor = caf::stateful_actor<registry_data>;
+/// The registry's whole interface: the public one and the answers of the store's threads and
+/// its own timer, which only it sends (spawn_registry hands out the public part).
+using registry_full = registry_actor::extend<
+    caf::reacts_to<tick_atom>, caf::reacts_to<expired_atom, std::uint64_t, int, std::string>,
+    caf::reacts_to<swept_atom>, caf::reacts_to<meta_read_atom, std::uint64_t>>;
+using registry_self = registry_full::stateful_pointer<registry_data>;
+
+using domain::error_code;
+
+caf::error session_not_found(const std::string& sid) {
+  return make_error(error_code::not_found, "unknown or expired session " + sid);
+}
 
 std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -72,11 +84,11 @@ std::int64_t steady_ms() {
 
 /// Starts activating a room for a stored, unexpired session: its meta is read on the store's
 /// reader thread (on_meta_read spawns the room, which loads itself); `rp` is answered then.
-void activate(registry_actor* self, const std::string& sid, caf::response_promise rp,
+void activate(registry_self self, const std::string& sid, caf::response_promise rp,
               caf::strong_actor_ptr sender) {
   auto id = eventlog::session_id::parse(sid);
   if (!id) {
-    rp.deliver(std::string("not_found"), caf::actor());
+    rp.deliver(session_not_found(sid));
     return;
   }
   auto& e = self->state.rooms[sid];
@@ -87,7 +99,7 @@ void activate(registry_actor* self, const std::string& sid, caf::response_promis
   e.activation = self->state.next_activation++;
   self->state.reading[e.activation] = {sid, slot};
   auto ticket = e.activation;
-  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto me = caf::actor_cast<registry_full>(self);
   auto* store = self->state.svc->store;
   if (auto* replica = self->state.svc->replica) {
     ROOMS_LOG(debug, "session " << sid << ": activating");
@@ -122,7 +134,7 @@ void activate(registry_actor* self, const std::string& sid, caf::response_promis
 
 /// Counts an attachment; one made from another node is also counted against its router.
 /// `sender` is the resolve's sender, taken before make_response_promise (which moves it out).
-void attach(registry_actor* self, const std::string& sid, entry& e,
+void attach(registry_self self, const std::string& sid, entry& e,
             const caf::strong_actor_ptr& sender) {
   ++e.attached;
   if (!sender || sender->node() == self->node()) return;
@@ -134,20 +146,20 @@ void attach(registry_actor* self, const std::string& sid, entry& e,
 
 /// A room of this node is gone: in cluster high availability its lease goes too (after every
 /// write it submitted), so another node need not wait for the lease to lapse.
-void release(registry_actor* self, const std::string& sid) {
+void release(registry_self self, const std::string& sid) {
   auto* replica = self->state.svc->replica;
   if (!replica) return;
   if (auto id = eventlog::session_id::parse(sid)) replica->release(*id);
 }
 
-void detach(registry_actor* self, const std::string& sid, int count = 1) {
+void detach(registry_self self, const std::string& sid, int count = 1) {
   auto it = self->state.rooms.find(sid);
   if (it == self->state.rooms.end() || it->second.attached == 0) return;
   it->second.attached = std::max(0, it->second.attached - count);
   if (it->second.attached == 0) it->second.idle_since = steady_ms();
 }
 
-void resolve_into(registry_actor* self, const std::string& sid, caf::response_promise& rp,
+void resolve_into(registry_self self, const std::string& sid, caf::response_promise& rp,
                   const caf::strong_actor_ptr& sender) {
   auto it = self->state.rooms.find(sid);
   if (it != self->state.rooms.end() && it->second.activating) {
@@ -158,7 +170,7 @@ void resolve_into(registry_actor* self, const std::string& sid, caf::response_pr
 }
 
 /// The meta of an activation is read: spawn the room (or answer why not) and attach the waiters.
-void on_meta_read(registry_actor* self, std::uint64_t ticket) {
+void on_meta_read(registry_self self, std::uint64_t ticket) {
   auto slot_it = self->state.reading.find(ticket);
   if (slot_it == self->state.reading.end()) return;
   auto [sid, slot] = std::move(slot_it->second);
@@ -173,9 +185,10 @@ void on_meta_read(registry_actor* self, std::uint64_t ticket) {
     if (slot->status.code() != eventlog::errc::already_exists) release(self, sid);
     if (slot->status.code() != eventlog::errc::not_found)
       ROOMS_LOG(debug, "session " << sid << " not activated: " << slot->status.to_string());
-    std::string why =
-        slot->status.code() == eventlog::errc::not_found ? "not_found" : "unavailable";
-    for (auto& [rp, sender] : waiters) rp.deliver(why, caf::actor());
+    auto why = slot->status.code() == eventlog::errc::not_found
+                   ? session_not_found(sid)
+                   : make_error(error_code::unavailable, slot->status.to_string());
+    for (auto& [rp, sender] : waiters) rp.deliver(why);
     return;
   }
   auto room = detail::spawn_room(self->system(), self->state.svc, std::move(slot->meta));
@@ -183,11 +196,11 @@ void on_meta_read(registry_actor* self, std::uint64_t ticket) {
   it->second = entry{room, 0, steady_ms(), false, false, 0, {}};
   for (auto& [rp, sender] : waiters) {
     attach(self, sid, it->second, sender);
-    rp.deliver(std::string("ok"), room);
+    rp.deliver(room);
   }
 }
 
-void stop_idle(registry_actor* self) {
+void stop_idle(registry_self self) {
   const auto idle = self->state.svc->config.idle_passivate.count();
   const auto now = steady_ms();
   for (auto& [sid, e] : self->state.rooms) {
@@ -211,7 +224,7 @@ void stop_idle(registry_actor* self) {
                 it->second.idle_since = steady_ms();
                 for (auto& [rp, sender] : waiters) {
                   attach(self, id, it->second, sender);
-                  rp.deliver(std::string("ok"), it->second.room);
+                  rp.deliver(it->second.room);
                 }
               }
             },
@@ -226,7 +239,7 @@ void stop_idle(registry_actor* self) {
   }
 }
 
-caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc) {
+registry_full::behavior_type registry(registry_self self, std::shared_ptr<const services> svc) {
   self->state.svc = std::move(svc);
   self->set_down_handler([=](caf::down_msg& down) {
     if (auto r = self->state.remote_attached.find(down.source);
@@ -245,7 +258,7 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
   });
   self->send(self, tick_atom::value);
   return {
-      [=](resolve_atom, const std::string& sid) {
+      [=](resolve_atom, const std::string& sid) -> caf::result<caf::actor> {
         auto sender = self->current_sender();  // before the promise takes it
         auto rp = self->make_response_promise();
         auto it = self->state.rooms.find(sid);
@@ -255,7 +268,7 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
           it->second.waiters.emplace_back(rp, sender);
         } else {
           attach(self, sid, it->second, sender);
-          rp.deliver(std::string("ok"), it->second.room);
+          rp.deliver(it->second.room);
         }
         return rp;
       },
@@ -270,17 +283,14 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
         }
         detach(self, sid);
       },
-      [=](expire_atom, const std::string& sid, const std::string& by) {
-        auto rp = self->make_response_promise();
+      [=](expire_atom, const std::string& sid, const std::string& by) -> caf::result<void> {
         auto id = eventlog::session_id::parse(sid);
-        if (!id) {
-          rp.deliver(std::string("not_found"));
-          return rp;
-        }
+        if (!id) return session_not_found(sid);
+        auto rp = self->make_response_promise();
         // Gone from the log first, so no resolve can reactivate it; then close its sockets.
         auto ticket = self->state.next_ticket++;
         self->state.expiring.emplace(ticket, registry_data::expire_request{rp, sid, by});
-        caf::actor me = caf::actor_cast<caf::actor>(self);
+        auto me = caf::actor_cast<registry_full>(self);
         self->state.svc->store->expire_async(*id, [me, ticket](eventlog::status s) {
           caf::anon_send(me, expired_atom::value, ticket, static_cast<int>(s.code()),
                          s.to_string());
@@ -296,16 +306,20 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
         if (it != self->state.rooms.end()) {
           if (it->second.room) {
             self->demonitor(it->second.room);
-            self->send(it->second.room, expire_atom::value, request.by);
+            // anon: the registry is typed, a room is not (and it answers no one here).
+            caf::anon_send(it->second.room, expire_atom::value, request.by);
           }
           for (auto& [waiter, sender] : it->second.waiters)
-            waiter.deliver(std::string("not_found"), caf::actor());
+            waiter.deliver(session_not_found(request.sid));
           self->state.rooms.erase(it);
         }
         auto errc = static_cast<eventlog::errc>(code);
-        request.rp.deliver(errc == eventlog::errc::ok          ? std::string("ok")
-                           : errc == eventlog::errc::not_found ? std::string("not_found")
-                                                               : text);
+        if (errc == eventlog::errc::ok)
+          request.rp.deliver(caf::unit);
+        else if (errc == eventlog::errc::not_found)
+          request.rp.deliver(session_not_found(request.sid));
+        else
+          request.rp.deliver(make_error(error_code::unavailable, text));
       },
       [=](swept_atom) { self->state.sweeping = false; },
       [=](moved_atom, const std::string& sid) {
@@ -316,24 +330,24 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
         if (it == self->state.rooms.end())
           release(self, sid);
         else if (it->second.room && !it->second.stopping)
-          self->send(it->second.room, moved_atom::value, sid);
+          caf::anon_send(it->second.room, moved_atom::value, sid);
       },
       [=](meta_read_atom, std::uint64_t ticket) { on_meta_read(self, ticket); },
-      [=](live_atom, const std::string& sid) {
+      [=](live_atom, const std::string& sid) -> caf::result<nlohmann::json> {
         auto rp = self->make_response_promise();
         auto it = self->state.rooms.find(sid);
         if (it == self->state.rooms.end() || it->second.stopping || it->second.activating) {
-          rp.deliver(std::string("null"));
+          rp.deliver(nlohmann::json());
         } else {
           rp.delegate(it->second.room, live_atom::value);
         }
         return rp;
       },
-      [=](list_atom) -> std::string {
-        nlohmann::json out = nlohmann::json::object();
+      [=](list_atom) {
+        live_rooms out;
         for (const auto& [sid, e] : self->state.rooms)
           if (!e.activating) out[sid] = e.attached;
-        return out.dump();
+        return out;
       },
       [=](tick_atom) {
         stop_idle(self);
@@ -342,7 +356,7 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
             now - self->state.last_sweep >= self->state.svc->config.sweep_every.count()) {
           self->state.last_sweep = now;
           self->state.sweeping = true;
-          caf::actor me = caf::actor_cast<caf::actor>(self);
+          auto me = caf::actor_cast<registry_full>(self);
           // Errors show up in /health.
           self->state.svc->store->sweep_expired_async(
               [me](eventlog::result<std::size_t>) { caf::anon_send(me, swept_atom::value); });
@@ -351,7 +365,7 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
             1000, std::max<std::int64_t>(10, self->state.svc->config.idle_passivate.count() / 4));
         self->delayed_send(self, std::chrono::milliseconds(period), tick_atom::value);
       },
-      [=](shutdown_atom) {
+      [=](shutdown_atom) -> caf::result<void> {
         auto rp = self->make_response_promise();
         // Activations not done yet: nothing to stop; their resolves are refused.
         for (auto it = self->state.rooms.begin(); it != self->state.rooms.end();) {
@@ -360,12 +374,12 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
             continue;
           }
           for (auto& [waiter, sender] : it->second.waiters)
-            waiter.deliver(std::string("unavailable"), caf::actor());
+            waiter.deliver(make_error(error_code::unavailable, "the server is shutting down"));
           it = self->state.rooms.erase(it);
         }
         self->state.reading.clear();
         if (self->state.rooms.empty()) {
-          rp.deliver(std::string("ok"));
+          rp.deliver(caf::unit);
           return rp;
         }
         self->state.shutdown_promise = rp;
@@ -374,7 +388,7 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
           self->demonitor(e.room);
           auto done = [=](auto&&...) {
             if (--self->state.halting == 0 && self->state.shutdown_promise) {
-              self->state.shutdown_promise->deliver(std::string("ok"));
+              self->state.shutdown_promise->deliver(caf::unit);
               self->state.shutdown_promise.reset();
             }
           };
@@ -389,7 +403,7 @@ caf::behavior registry(registry_actor* self, std::shared_ptr<const services> svc
 
 }  // namespace
 
-caf::actor spawn_registry(caf::actor_system& system, std::shared_ptr<const services> svc) {
+registry_actor spawn_registry(caf::actor_system& system, std::shared_ptr<const services> svc) {
   return system.spawn(registry, std::move(svc));
 }
 

@@ -2,11 +2,13 @@
 /// The room actors: one actor per live session, and the registry that activates and
 /// passivates them. The gateway reaches rooms only through the registry, by message.
 ///
-/// Every message is a tuple of atoms, strings, integers and actor handles: all serialisable,
-/// so rooms could live on another node behind CAF's middleman (DESIGN.md).
+/// What crosses nodes (resolve, detach, the room's frames) is atoms, strings, integers and
+/// actor handles: all serialisable, so rooms live on another node behind CAF's middleman
+/// (DESIGN.md). Failures are caf::errors of the rooms category (actors/errors.hpp).
 ///
 /// Connection protocol (gateway side is one small "connection actor" per WebSocket):
-///   conn -> registry: (resolve_atom, session_id)        -> (status string, room actor)
+///   conn -> registry: (resolve_atom, session_id)        -> room actor, or an error:
+///                                                        not_found, unavailable
 ///   conn -> room:     (ws_in_atom, conn, frame text)    one per received text frame
 ///   conn -> room:     (ws_closed_atom, conn, close code) when the socket is gone
 ///   conn -> registry: (detach_atom, session_id)         after ws_closed
@@ -18,10 +20,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
 #include <caf/all.hpp>
+#include <nlohmann/json.hpp>
 
 #include "actors/domain/errors.hpp"
 #include "actors/domain/validate.hpp"
@@ -30,6 +34,10 @@
 #include "eventlog/replica.hpp"
 #include "eventlog/store.hpp"
 #include "questions/question_store.hpp"
+
+// The live participants go from a room to its node's REST API as a JSON value (never across
+// nodes: the registry's live request is not published).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(nlohmann::json)
 
 namespace rooms::actors {
 
@@ -41,18 +49,41 @@ using ws_out_atom = caf::atom_constant<caf::atom("ws_out")>;
 using ws_close_atom = caf::atom_constant<caf::atom("ws_close")>;
 using joined_atom = caf::atom_constant<caf::atom("joined")>;
 using reroute_atom = caf::atom_constant<caf::atom("reroute")>;
-/// registry: (expire_atom, session_id, by) -> status string ("ok", "not_found", error text)
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
-/// registry: (live_atom, session_id) -> JSON text of live participants, "null" when not live
 using live_atom = caf::atom_constant<caf::atom("live")>;
-/// registry: (list_atom) -> JSON text {"<sessionId>": participantsOnline, ...} of live rooms
 using list_atom = caf::atom_constant<caf::atom("list")>;
-/// registry: (shutdown_atom) -> "ok" once every room wrote its snapshot and stopped
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 /// registry, and registry -> room: (moved_atom, session_id) this node no longer owns the
 /// session (its lease was lost, or the members changed: ha/replica); the room closes its
 /// sockets with the resumable close code `unavailable` and stops.
 using moved_atom = caf::atom_constant<caf::atom("moved")>;
+
+/// Where a connection finds its room: this node's registry, or the cluster router in front of
+/// every node's (cluster/cluster.hpp), which is also all a node publishes to its peers.
+/// resolve answers the room, or an error: not_found (unknown or expired), unavailable (the
+/// log, or the session's node, cannot serve it now).
+using resolver_actor =
+    caf::typed_actor<caf::replies_to<resolve_atom, std::string>::with<caf::actor>,
+                     caf::reacts_to<detach_atom, std::string>>;
+
+/// This node's live rooms: session id -> connections attached.
+using live_rooms = std::map<std::string, std::int32_t>;
+
+/// The registry: resolve and detach, and the requests of this node's own REST API (never
+/// published: peers reach only the resolver part).
+///   (expire_atom, session_id, by) -> nothing once the session is gone from the log and its
+///       sockets were told (4410); errors not_found, unavailable (the log's reason)
+///   (live_atom, session_id) -> the live participants (a JSON array, as participant views),
+///       null when the room is not live; a local value, never serialised
+///   (list_atom) -> live_rooms
+///   (shutdown_atom) -> nothing once every room wrote its snapshot and stopped
+///   (moved_atom, session_id) see moved_atom
+using registry_actor =
+    resolver_actor::extend<caf::replies_to<expire_atom, std::string, std::string>::with<void>,
+                           caf::replies_to<live_atom, std::string>::with<nlohmann::json>,
+                           caf::replies_to<list_atom>::with<live_rooms>,
+                           caf::replies_to<shutdown_atom>::with<void>,
+                           caf::reacts_to<moved_atom, std::string>>;
 
 /// Close code a gateway reports when the server itself drops the socket (shutdown): the
 /// participant is disconnected, not gone, and may resume.
@@ -124,7 +155,7 @@ struct services {
 };
 
 /// Spawns the registry. It activates a room on the first resolve of its session.
-caf::actor spawn_registry(caf::actor_system& system, std::shared_ptr<const services> svc);
+registry_actor spawn_registry(caf::actor_system& system, std::shared_ptr<const services> svc);
 
 /// Language names a session may use: the runner's runtimes plus "plaintext".
 bool is_known_language(const services& svc, const std::string& language);

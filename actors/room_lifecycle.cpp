@@ -224,14 +224,13 @@ caf::behavior room_behavior(caf::stateful_actor<room_data>* self,
       },
       [=](terminal_flush_atom) { room(self).flush_terminal(); },
       [=](grace_atom, const std::string& pid, std::uint64_t gen) { room(self).on_grace(pid, gen); },
-      [=](question_read_atom, const std::string& request, const std::string& answer) {
-        room(self).on_question_read(request, answer);
+      [=](question_read_atom, const std::shared_ptr<const question_read>& read) {
+        room(self).on_question_read(*read);
       },
-      [=](test_result_atom, const std::string& run_id, const std::string& result) {
-        room(self).on_test_result(run_id, result);
-      },
-      [=](tests_done_atom, const std::string& run_id, const std::string& results) {
-        room(self).on_tests_done(run_id, results);
+      [=](test_result_atom, const std::string& run_id, std::uint64_t index,
+          const events::test_result& result) { room(self).on_test_result(run_id, index, result); },
+      [=](tests_done_atom, const std::string& run_id, const events::tests_finished& finished) {
+        room(self).on_tests_done(run_id, finished);
       },
       [=](stop_atom) { return room(self).on_stop(true); },
       [=](halt_atom) { return room(self).on_stop(false); },

@@ -49,33 +49,31 @@ void room::on_command(member& who, const domain::load_question& load, const json
   if (load.language && !is_known_language(*st_.svc, language))
     return error_to(who.conn, error_code::unsupported_language,
                     "unsupported language; see GET /api/runtimes", ref);
-  const std::string request = dump(
-      {{"pid", who.pid}, {"ref", ref}, {"language", language}, {"replaceCode", load.replace_code}});
+  auto read = std::make_shared<question_read>();
+  read->pid = who.pid;
+  read->ref = ref;
+  read->language = language;
+  read->replace_code = load.replace_code;
   caf::actor me = caf::actor_cast<caf::actor>(self_);
   // The library blocks on RocksDB: read it on the store's reader thread, answer by message.
-  st_.svc->store->read_async(
-      [me, library, id = load.question_id, language, request](eventlog::status s) {
-        json answer;
-        if (!s.ok()) {
-          answer = {{"error", "unavailable"}, {"message", "the question library cannot be read"}};
-        } else if (auto q = library->get(id); q.ok()) {
-          answer = {{"event", events::to_json(question_event(q.value(), language))}};
-        } else if (q.status().code == questions::store_errc::not_found) {
-          answer = {{"error", "not_found"}, {"message", "unknown question \"" + id + "\""}};
-        } else {
-          answer = {{"error", "unavailable"},
-                    {"message", "the question library failed: " + q.status().message}};
-        }
-        caf::anon_send(me, question_read_atom::value, request, dump(answer));
-      });
+  st_.svc->store->read_async([me, library, id = load.question_id, read](eventlog::status s) {
+    if (!s.ok()) {
+      read->message = "the question library cannot be read";
+    } else if (auto q = library->get(id); q.ok()) {
+      read->question = question_event(q.value(), read->language);
+    } else if (q.status().code == questions::store_errc::not_found) {
+      read->error = error_code::not_found;
+      read->message = "unknown question \"" + id + "\"";
+    } else {
+      read->message = "the question library failed: " + q.status().message;
+    }
+    caf::anon_send(me, question_read_atom::value, std::shared_ptr<const question_read>(read));
+  });
 }
 
-void room::on_question_read(const std::string& request_text, const std::string& answer_text) {
-  const json request = json::parse(request_text, nullptr, false);
-  const json answer = json::parse(answer_text, nullptr, false);
-  if (!request.is_object() || !answer.is_object()) return;
-  const std::string pid = request.value("pid", "");
-  const json ref = request.value("ref", json());
+void room::on_question_read(const question_read& read) {
+  const std::string& pid = read.pid;
+  const json& ref = read.ref;
   auto m = st_.members.find(pid);
   const caf::actor conn = m != st_.members.end() ? m->second.conn : caf::actor();
   auto refuse = [&](error_code code, const std::string& message) {
@@ -83,20 +81,16 @@ void room::on_question_read(const std::string& request_text, const std::string& 
   };
   if (st_.failed || st_.stopping)
     return refuse(error_code::busy, "the event log is unavailable; retry shortly");
-  if (answer.contains("error"))
-    return refuse(answer["error"] == "not_found" ? error_code::not_found : error_code::unavailable,
-                  answer.value("message", ""));
-  const json& payload = answer["event"];
-  const std::string language = request.value("language", st_.state.language);
-  const bool replace = request.value("replaceCode", false);
-  if (replace && !payload.contains("starter"))
-    return refuse(
-        error_code::unsupported_language,
-        "question \"" + payload.value("questionId", "") + "\" has no starter for " + language);
+  if (!read.question) return refuse(read.error, read.message);
+  const events::question_loaded& question = *read.question;
+  const std::string& language = read.language;
+  const bool replace = read.replace_code;
+  if (replace && !question.starter)
+    return refuse(error_code::unsupported_language,
+                  "question \"" + question.question_id + "\" has no starter for " + language);
   const std::uint64_t from = st_.state.version;
   std::vector<event> txn;
-  if (auto err = record(txn, event_type::question_loaded, pid, payload))
-    return refuse(error_code::busy, *err);
+  if (auto err = record(txn, pid, question)) return refuse(error_code::busy, *err);
   bool language_changes = replace && language != st_.state.language;
   if (language_changes)
     if (auto err = record(txn, pid, events::language_changed{language})) {
@@ -104,7 +98,7 @@ void room::on_question_read(const std::string& request_text, const std::string& 
       return;
     }
   json changes;
-  const std::string starter = payload.value("starter", "");
+  const std::string starter = question.starter.value_or("");
   if (replace && !(st_.state.doc.empty() && starter.empty())) {
     events::code_changed changed;
     changed.version = from + 1;
@@ -175,9 +169,8 @@ void room::on_command(member& who, const domain::run_tests&, const json& ref) {
   caf::actor me = caf::actor_cast<caf::actor>(self_);
   auto tests = std::make_shared<const std::vector<events::question_test>>(question.tests);
   auto each = [me, run_id, tests](std::size_t i, const runner::run_result& r) {
-    json result = events::to_json(make_result((*tests)[i], r));
-    result["index"] = i;
-    caf::anon_send(me, test_result_atom::value, run_id, dump(result));
+    caf::anon_send(me, test_result_atom::value, run_id, std::uint64_t{i},
+                   make_result((*tests)[i], r));
   };
   auto done = [me, run_id, tests](std::vector<runner::run_result> results) {
     events::tests_finished finished;
@@ -187,7 +180,7 @@ void room::on_command(member& who, const domain::run_tests&, const json& ref) {
       if (finished.results.back().passed) ++finished.passed;
     }
     finished.total = finished.results.size();
-    caf::anon_send(me, tests_done_atom::value, run_id, dump(events::to_json(finished)));
+    caf::anon_send(me, tests_done_atom::value, run_id, std::move(finished));
   };
   bool queued = runs.submit_batch(std::move(requests), cfg.tests_parallel, cfg.tests_total_budget,
                                   std::move(each), std::move(done));
@@ -206,15 +199,13 @@ void room::on_command(member& who, const domain::run_tests&, const json& ref) {
   emit(connected(), frame(out));
 }
 
-void room::on_test_result(const std::string& run_id, const std::string& result_text) {
+void room::on_test_result(const std::string& run_id, std::uint64_t index,
+                          const events::test_result& result_value) {
   if (tests_running_id(st_.state) != run_id || st_.failed || st_.stopping) return;
-  json result = json::parse(result_text, nullptr, false);
-  if (!result.is_object()) return;
   // Not logged (tests_finished has every result): shown as the results arrive.
-  const json index = result.value("index", json());
+  const json result = events::to_json(result_value);
   auto send_to = [&](bool interviewer) {
     json view = test_result_view(result, interviewer);
-    view.erase("index");
     return frame({{"type", "test_result"},
                   {"runId", run_id},
                   {"index", index},
@@ -224,14 +215,12 @@ void room::on_test_result(const std::string& run_id, const std::string& result_t
   emit(candidates(), send_to(false));
 }
 
-void room::on_tests_done(const std::string& run_id, const std::string& results_text) {
+void room::on_tests_done(const std::string& run_id, const events::tests_finished& finished_value) {
   if (tests_running_id(st_.state) != run_id || st_.failed || st_.stopping) return;
-  json finished = json::parse(results_text, nullptr, false);
-  if (!finished.is_object()) return;
   std::string starter = st_.state.tests_running.value("participantId", "");
   std::vector<event> txn;
-  if (record(txn, event_type::tests_finished, starter, finished))
-    return;  // the fold checks it against events::tests_finished
+  if (record(txn, starter, finished_value)) return;  // the fold refused it: nothing to show
+  const json finished = events::to_json(finished_value);
   submit(std::move(txn));
   st_.svc->stats->runs_finished.fetch_add(1, std::memory_order_relaxed);
   auto send_to = [&](bool interviewer) {

@@ -4,13 +4,10 @@
 
 namespace rooms::actors::detail {
 
-std::string room::live_participants() const {
+json room::live_participants() const {
   json list = json::array();
-  for (const auto& [pid, m] : st_.members) {
-    json p = participant_view(pid);
-    list.push_back(p);
-  }
-  return dump(list);
+  for (const auto& [pid, m] : st_.members) list.push_back(participant_view(pid));
+  return list;
 }
 
 /// The one rule of the lobby: a candidate waiting in it is shown nothing of the room (no

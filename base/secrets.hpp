@@ -21,6 +21,11 @@ std::string hmac_sha1(std::string_view key, std::string_view data);
 
 /// Standard base64 (RFC 4648, with padding) of `data`.
 std::string base64(std::string_view data);
+/// Base64url without padding (RFC 4648 section 5, as JOSE and PKCE use it) of `data`.
+std::string base64url(std::string_view data);
+/// The bytes of base64url `text` (padding optional; the standard alphabet's '+' and '/' are
+/// accepted too) into `out`; false for any other character.
+bool from_base64url(std::string_view text, std::string& out);
 
 /// True when `a` and `b` are equal, in time independent of where they differ (CRYPTO_memcmp).
 /// Different lengths answer false at once: compare digests to hide a secret's length.

@@ -1,17 +1,14 @@
 #pragma once
-/// A small blocking HTTP client over libcurl, for roomctl's calls to the admin API.
+/// roomctl's calls to the admin API: a base URL and a bearer token over rooms::fetch.
 
 #include <string>
+
+#include "fetch/fetch.hpp"
 
 namespace rooms::cli {
 
 /// An HTTP answer. `status` is 0 when no answer came (see `error`).
-struct http_response {
-  long status = 0;
-  std::string body;
-  /// curl's reason when the request failed before an answer (connection refused, timeout).
-  std::string error;
-};
+using http_response = fetch::response;
 
 /// One connection's worth of settings; reuses the connection between calls.
 /// Not thread-safe: one client per thread.
@@ -20,9 +17,6 @@ class http_client {
   /// `base_url` like "http://127.0.0.1:8080" (a trailing '/' is dropped); `token` is sent as
   /// `Authorization: Bearer` when not empty.
   http_client(std::string base_url, std::string token);
-  ~http_client();
-  http_client(const http_client&) = delete;
-  http_client& operator=(const http_client&) = delete;
 
   /// Sends `method` to base_url + `target` ("/api/..."); a body is sent as application/json.
   http_response call(const std::string& method, const std::string& target,
@@ -34,7 +28,7 @@ class http_client {
  private:
   std::string base_url_;
   std::string token_;
-  void* curl_ = nullptr;  ///< CURL*, kept opaque so this header needs no curl include
+  fetch::client connection_;
 };
 
 }  // namespace rooms::cli

@@ -77,28 +77,25 @@ const node& owner_of(const std::vector<node>& nodes, std::string_view session_id
 inline constexpr std::uint16_t close_node_unavailable =
     domain::value(domain::close_code::unavailable);
 
-/// The status a router answers a resolve with when the owner cannot be reached.
-inline constexpr const char* unavailable = "unavailable";
-
 /// Spawns the router: (resolve_atom, sid) and (detach_atom, sid) as the registry answers
 /// them, for sessions of any node of `nodes` (as it is at each request). `local_registry` serves
 /// this node's sessions; other nodes' registries are reached through the middleman (connected on
 /// first use, again after a failure no sooner than `retry_after`).
-caf::actor spawn_router(caf::actor_system& system, std::shared_ptr<const node_set> nodes,
-                        std::string self_id, caf::actor local_registry,
-                        std::chrono::milliseconds retry_after = std::chrono::milliseconds(1000));
+/// A resolve whose owner cannot be reached fails with `unavailable` (actors/errors.hpp).
+actors::resolver_actor spawn_router(
+    caf::actor_system& system, std::shared_ptr<const node_set> nodes, std::string self_id,
+    actors::resolver_actor local_registry,
+    std::chrono::milliseconds retry_after = std::chrono::milliseconds(1000));
 
 /// What a node publishes to its peers: resolve and detach, the part of the registry protocol
 /// (actors/room.hpp) a connection on another node needs. Expire, live, list and shutdown are
 /// not in it: a peer that sends them gets `unexpected_message` and the registry never sees them.
-using published_registry = caf::typed_actor<
-    caf::replies_to<actors::resolve_atom, std::string>::with<std::string, caf::actor>,
-    caf::reacts_to<actors::detach_atom, std::string>>;
+using published_registry = actors::resolver_actor;
 
 /// Publishes a published_registry in front of `registry` on this node's CAF address. Returns an
 /// error text, or empty.
 std::string publish_registry(caf::actor_system& system, const node& self,
-                             const caf::actor& registry);
+                             const actors::resolver_actor& registry);
 
 /// An HTTP exchange forwarded to another node.
 struct http_result {

@@ -128,16 +128,14 @@ response method_not_allowed(const request& req) {
 query::live_sessions live_rooms(context& ctx, bool with_list) {
   query::live_sessions live;
   live.participants = [&ctx](const eventlog::session_id& id) {
-    auto answer = ask(ctx, actors::live_atom::value, id.str());
-    if (!answer) return json::array();
-    auto parsed = json::parse(*answer, nullptr, false);
-    return parsed.is_array() ? parsed : json::array();
+    auto answer = ask<json>(ctx, actors::live_atom::value, id.str());
+    return answer && answer->is_array() ? std::move(*answer) : json::array();
   };
   if (with_list) {
-    auto text = ask(ctx, actors::list_atom::value);
-    auto rooms = std::make_shared<json>(text ? json::parse(*text, nullptr, false) : json::object());
-    if (!rooms->is_object()) *rooms = json::object();
-    live.is_live = [rooms](const std::string& id) { return rooms->contains(id); };
+    auto answer = ask<actors::live_rooms>(ctx, actors::list_atom::value);
+    auto rooms = std::make_shared<const actors::live_rooms>(answer ? std::move(*answer)
+                                                                   : actors::live_rooms{});
+    live.is_live = [rooms](const std::string& id) { return rooms->count(id) > 0; };
   }
   return live;
 }

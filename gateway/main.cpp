@@ -15,6 +15,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "actors/errors.hpp"
 #include "actors/room.hpp"
 #include "base/cpus.hpp"
 #include "base/log.hpp"
@@ -132,6 +133,7 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
   const auto& node_id = opts.node_id;
   int exit_code = 0;
   caf::actor_system_config cfg;
+  actors::register_error_category(cfg);
   // The sharing policy sleeps when idle; work stealing would spin on our two cores.
   cfg.set("scheduler.policy", caf::atom("sharing"));
   // By the CPUs this process may use (taskset, a cpuset), not the machine's: more workers than
@@ -188,7 +190,7 @@ int serve(const gateway::roomd_options& opts, std::shared_ptr<actors::services> 
     server.stop();
     caf::scoped_actor self{system};
     self->request(registry, std::chrono::seconds(15), actors::shutdown_atom::value)
-        .receive([](const std::string&) {},
+        .receive([] {},
                  [](caf::error& err) {
                    ROOMS_LOG(warn, "rooms did not all stop cleanly: " << caf::to_string(err));
                  });

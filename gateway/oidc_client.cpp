@@ -2,7 +2,6 @@
 
 #include "gateway/oidc_client.hpp"
 
-#include <curl/curl.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -10,76 +9,29 @@
 
 #include <memory>
 
+#include "base/secrets.hpp"
+#include "fetch/fetch.hpp"
+
 namespace rooms::gateway {
 
 namespace {
 
 using json = nlohmann::json;
 
-std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
-  auto* body = static_cast<std::string*>(out);
-  if (body->size() > 1'000'000) return 0;  // no provider answer is this big
-  body->append(data, size * n);
-  return size * n;
-}
-
-struct http_answer {
-  long status = 0;
-  std::string body;
-  std::string error;  ///< libcurl's, when the request did not complete
-};
-
 /// GET `url`, or POST `form` (application/x-www-form-urlencoded) with HTTP Basic `user:pass`.
-http_answer http_call(const std::string& url, const std::string* form = nullptr,
-                      const std::string& user = {}, const std::string& pass = {}) {
-  http_answer out;
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) {
-    out.error = "cannot initialise libcurl";
-    return out;
-  }
-  char error_buffer[CURL_ERROR_SIZE] = {0};
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+fetch::response http_call(const std::string& url, const std::string* form = nullptr,
+                          const std::string& user = {}, const std::string& pass = {}) {
+  fetch::request r;
+  r.url = url;
+  r.max_body = 1'000'000;  // no provider answer is this big
   if (form != nullptr) {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, form->c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(form->size()));
-    curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(c, CURLOPT_USERNAME, user.c_str());
-    curl_easy_setopt(c, CURLOPT_PASSWORD, pass.c_str());
+    r.method = "POST";
+    r.headers = {"Content-Type: application/x-www-form-urlencoded"};
+    r.body = *form;
+    r.user = user;
+    r.password = pass;
   }
-  auto rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) {
-    out.error = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
-    return out;
-  }
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out.status);
-  return out;
-}
-
-/// application/x-www-form-urlencoded escaping.
-std::string form_escape(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-        ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
+  return fetch::perform(r);
 }
 
 using pkey_ptr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
@@ -90,7 +42,9 @@ pkey_ptr rsa_from_jwk(const json& jwk) {
   if (!jwk.contains("n") || !jwk["n"].is_string() || !jwk.contains("e") || !jwk["e"].is_string())
     return none;
   std::string n, e;
-  if (!from_base64url(jwk["n"], n) || !from_base64url(jwk["e"], e)) return none;
+  if (!base::from_base64url(jwk["n"].get<std::string>(), n) ||
+      !base::from_base64url(jwk["e"].get<std::string>(), e))
+    return none;
   std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(
       BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()),
                 nullptr),
@@ -137,58 +91,6 @@ const json* find_key(const json& jwks, const std::string& kid) {
 
 }  // namespace
 
-std::string base64url(const std::string& data) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(data[i]) << 16) |
-                 (static_cast<unsigned char>(data[i + 1]) << 8) |
-                 static_cast<unsigned char>(data[i + 2]);
-    for (int s = 18; s >= 0; s -= 6) out += alphabet[(v >> s) & 63];
-  }
-  if (i + 1 == data.size()) {
-    unsigned v = static_cast<unsigned char>(data[i]) << 16;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-  } else if (i + 2 == data.size()) {
-    unsigned v = (static_cast<unsigned char>(data[i]) << 16) |
-                 (static_cast<unsigned char>(data[i + 1]) << 8);
-    for (int s = 18; s >= 6; s -= 6) out += alphabet[(v >> s) & 63];
-  }
-  return out;
-}
-
-bool from_base64url(const std::string& text, std::string& out) {
-  out.clear();
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '-' || c == '+')
-      v = 62;
-    else if (c == '_' || c == '/')
-      v = 63;
-    else if (c == '=')
-      break;
-    else
-      return false;
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return true;
-}
-
 std::string oidc_provider::fetch_jwks() {
   auto got = http_call(jwks_uri);
   if (!got.error.empty()) return "cannot fetch the JWKS " + jwks_uri + ": " + got.error;
@@ -225,12 +127,12 @@ std::string oidc_provider::discover() {
 
 std::string oidc_provider::exchange(const std::string& code, const std::string& verifier,
                                     const std::string& redirect_uri, std::string& id_token) const {
-  std::string form = "grant_type=authorization_code&code=" + form_escape(code) +
-                     "&redirect_uri=" + form_escape(redirect_uri) +
-                     "&code_verifier=" + form_escape(verifier);
+  std::string form = "grant_type=authorization_code&code=" + fetch::escape(code) +
+                     "&redirect_uri=" + fetch::escape(redirect_uri) +
+                     "&code_verifier=" + fetch::escape(verifier);
   // client_secret_basic: RFC 6749 2.3.1 form-encodes id and secret before Basic.
-  auto got = http_call(token_endpoint, &form, form_escape(config.client_id),
-                       form_escape(config.client_secret));
+  auto got = http_call(token_endpoint, &form, fetch::escape(config.client_id),
+                       fetch::escape(config.client_secret));
   if (!got.error.empty()) return "cannot reach the token endpoint: " + got.error;
   auto j = json::parse(got.body, nullptr, false);
   if (got.status != 200) {
@@ -251,9 +153,9 @@ std::string oidc_provider::verify(const std::string& id_token, const std::string
   auto dot2 = dot1 == std::string::npos ? dot1 : id_token.find('.', dot1 + 1);
   if (dot2 == std::string::npos) return "the ID token is not a signed JWT";
   std::string header_raw, payload_raw, sig;
-  if (!from_base64url(id_token.substr(0, dot1), header_raw) ||
-      !from_base64url(id_token.substr(dot1 + 1, dot2 - dot1 - 1), payload_raw) ||
-      !from_base64url(id_token.substr(dot2 + 1), sig))
+  if (!base::from_base64url(id_token.substr(0, dot1), header_raw) ||
+      !base::from_base64url(id_token.substr(dot1 + 1, dot2 - dot1 - 1), payload_raw) ||
+      !base::from_base64url(id_token.substr(dot2 + 1), sig))
     return "the ID token is not base64url";
   auto header = json::parse(header_raw, nullptr, false);
   if (!header.is_object() || header.value("alg", "") != "RS256")

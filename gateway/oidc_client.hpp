@@ -47,9 +47,4 @@ class oidc_provider {
   nlohmann::json jwks_;  ///< guarded by mutex_
 };
 
-/// Base64url without padding (RFC 7515) of `data`.
-std::string base64url(const std::string& data);
-/// Inverse of base64url (padding optional); false for a bad character.
-bool from_base64url(const std::string& text, std::string& out);
-
 }  // namespace rooms::gateway

@@ -1,6 +1,7 @@
 /// The admin routes (/api/admin/..., PROTOCOL.md "Admin API"). The dispatcher has checked the
 /// admin token before any of these runs.
 
+#include "actors/errors.hpp"
 #include "base/log.hpp"
 #include "eventlog/backup.hpp"
 #include "gateway/detail/http_util.hpp"
@@ -43,16 +44,14 @@ response admin_inspect_session(context& ctx, const request& req, const session_i
 
 response admin_delete_session(context& ctx, const request& req, const session_id& id) {
   // Through the registry: a live room closes its sockets with 4410 before the log forgets it.
-  auto answer = ask(ctx, actors::expire_atom::value, id.str(), std::string("admin"));
-  if (!answer)
+  if (auto err = ask_done(ctx, actors::expire_atom::value, id.str(), std::string("admin"))) {
+    if (actors::code_of(err) == domain::error_code::not_found)
+      return json_error(req, http::status::not_found, domain::error_code::not_found,
+                        "unknown or expired session");
+    auto why = actors::message_of(err);
     return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
-                      "the registry did not answer");
-  if (*answer == "not_found")
-    return json_error(req, http::status::not_found, domain::error_code::not_found,
-                      "unknown or expired session");
-  if (*answer != "ok")
-    return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
-                      *answer);
+                      why.empty() ? "the registry did not answer" : why);
+  }
   ROOMS_LOG(info, "session " << id.str() << " expired by an admin");
   response res{http::status::no_content, req.version()};
   res.keep_alive(req.keep_alive());

@@ -14,6 +14,7 @@
 #include "base/hex.hpp"
 #include "base/log.hpp"
 #include "base/secrets.hpp"
+#include "fetch/fetch.hpp"
 #include "gateway/detail/http_util.hpp"
 #include "gateway/oidc_client.hpp"
 
@@ -45,22 +46,6 @@ std::string url_decode(const std::string& s) {
       i += 2;
     } else {
       out += s[i];
-    }
-  }
-  return out;
-}
-
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
     }
   }
   return out;
@@ -116,15 +101,15 @@ response start(context& ctx, const request& req, const std::string& client) {
   context::oidc_pending p;
   p.state = base::random_hex(32);
   p.nonce = base::random_hex(32);
-  p.verifier = base64url(raw);  // 43 characters of the RFC 7636 alphabet
+  p.verifier = base::base64url(raw);  // 43 characters of the RFC 7636 alphabet
   p.redirect_uri = callback;
   auto now = accounts::steady_now_ms();
   p.expires_ms = now + flow_ttl_ms;
-  auto challenge = base64url(base::sha256(p.verifier));
+  auto challenge = base::base64url(base::sha256(p.verifier));
   auto location = idp.authorization_endpoint +
                   (idp.authorization_endpoint.find('?') == std::string::npos ? "?" : "&") +
-                  "response_type=code&client_id=" + url_encode(idp.config.client_id) +
-                  "&redirect_uri=" + url_encode(callback) +
+                  "response_type=code&client_id=" + fetch::escape(idp.config.client_id) +
+                  "&redirect_uri=" + fetch::escape(callback) +
                   "&scope=openid%20email%20profile&state=" + p.state + "&nonce=" + p.nonce +
                   "&code_challenge=" + challenge + "&code_challenge_method=S256";
   auto cookie = base::random_hex(32);

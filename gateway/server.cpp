@@ -278,11 +278,12 @@ class listener : public std::enable_shared_from_this<listener> {
 
 class server::impl {
  public:
-  impl(gateway_options options, caf::actor_system& system, caf::actor registry,
+  impl(gateway_options options, caf::actor_system& system, actors::registry_actor registry,
        std::shared_ptr<const actors::services> svc, cluster_options cluster)
       : ctx(std::move(options), system, std::move(registry), std::move(svc)) {
     ctx.cluster = std::move(cluster);
-    ctx.ws_registry = ctx.cluster.router ? ctx.cluster.router : ctx.registry;
+    ctx.ws_registry =
+        ctx.cluster.router ? ctx.cluster.router : actors::resolver_actor(ctx.registry);
   }
   context ctx;
   std::shared_ptr<listener> accept_loop;
@@ -292,7 +293,7 @@ class server::impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
 };
 
-server::server(gateway_options options, caf::actor_system& system, caf::actor registry,
+server::server(gateway_options options, caf::actor_system& system, actors::registry_actor registry,
                std::shared_ptr<const actors::services> services, cluster_options cluster)
     : impl_(std::make_unique<impl>(std::move(options), system, std::move(registry),
                                    std::move(services), std::move(cluster))) {}

@@ -104,7 +104,7 @@ struct cluster_options {
   std::string self_id;
   /// WebSockets resolve rooms through this actor (cluster::spawn_router) instead of the
   /// local registry.
-  caf::actor router;
+  actors::resolver_actor router;
   /// How long a forwarded REST request may take. Default: 10 s.
   std::chrono::milliseconds forward_timeout{10'000};
 };
@@ -112,7 +112,7 @@ struct cluster_options {
 /// The HTTP/WebSocket server. Thread safety: start/stop from one thread.
 class server {
  public:
-  server(gateway_options options, caf::actor_system& system, caf::actor registry,
+  server(gateway_options options, caf::actor_system& system, actors::registry_actor registry,
          std::shared_ptr<const actors::services> services, cluster_options cluster = {});
   ~server();
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/domain/errors.hpp"
+#include "actors/errors.hpp"
 #include "actors/room.hpp"
 #include "base/log.hpp"
 
@@ -73,7 +74,7 @@ namespace {
 struct conn_data {
   static inline const char* name = "ws_connection";
   std::weak_ptr<websocket_session> ws;
-  caf::actor registry;
+  resolver_actor registry;
   std::string session_id;
   caf::actor room;
   bool closed = false;
@@ -85,8 +86,8 @@ using conn_actor = caf::stateful_actor<conn_data>;
 void resolve(conn_actor* self, std::optional<std::string> resend) {
   self->request(self->state.registry, caf::infinite, resolve_atom::value, self->state.session_id)
       .await(
-          [=](const std::string& status, const caf::actor& room) {
-            if (status == "ok" && room) {
+          [=](const caf::actor& room) {
+            if (room) {
               self->state.room = room;
               // A room on another node may vanish with its node (no ws_close then).
               self->monitor(room);
@@ -101,25 +102,26 @@ void resolve(conn_actor* self, std::optional<std::string> resend) {
                 self->send(room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), *resend);
               return;
             }
-            if (auto ws = self->state.ws.lock()) {
-              if (status == "not_found")
-                ws->close(domain::value(domain::close_code::unknown_session),
-                          "unknown or expired session");
-              else if (status == cluster::unavailable)
-                ws->close(cluster::close_node_unavailable,
-                          "the session's node is unavailable; retry later");
-              else
-                ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
-            }
-          },
-          [=](caf::error&) {
             if (auto ws = self->state.ws.lock())
+              ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
+          },
+          [=](caf::error& err) {
+            auto ws = self->state.ws.lock();
+            if (!ws) return;
+            auto code = actors::code_of(err);
+            if (code == domain::error_code::not_found)
+              ws->close(domain::value(domain::close_code::unknown_session),
+                        "unknown or expired session");
+            else if (code == domain::error_code::unavailable)
+              ws->close(cluster::close_node_unavailable,
+                        "the session's node is unavailable; retry later");
+            else
               ws->close(domain::value(domain::close_code::internal_error), "session unavailable");
           });
 }
 
-caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws, caf::actor registry,
-                         std::string sid) {
+caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws,
+                         resolver_actor registry, std::string sid) {
   self->state.ws = std::move(ws);
   self->state.registry = std::move(registry);
   self->state.session_id = std::move(sid);

@@ -1,12 +1,11 @@
-// The Piston backend: libcurl for HTTP, nlohmann::json for the wire format.
-
-#include <curl/curl.h>
+// The Piston backend: rooms::fetch for HTTP, nlohmann::json for the wire format.
 
 #include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "fetch/fetch.hpp"
 #include "runner/piston.hpp"
 #include "runner/runner.hpp"
 
@@ -155,19 +154,7 @@ namespace {
 
 using json = nlohmann::json;
 
-struct http_response {
-  long status = 0;
-  std::string body;
-  std::string error;  ///< transport failure (connect, timeout, ...)
-};
-
-size_t collect(char* data, size_t size, size_t count, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  // A runaway server must not grow us without bound: 64 MiB is far beyond any sane answer.
-  if (body->size() + size * count > (std::size_t{64} << 20)) return 0;
-  body->append(data, size * count);
-  return size * count;
-}
+using http_response = fetch::response;
 
 class piston_runner final : public runner {
  public:
@@ -271,42 +258,21 @@ class piston_runner final : public runner {
 
   http_response request_json(const char* method, const std::string& path,
                              const std::string& body) const {
-    http_response out;
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) {
-      out.error = "cannot initialise libcurl";
-      return out;
+    fetch::request r;
+    r.method = method;
+    r.url = options_.url + path;
+    r.headers = {"Accept: application/json"};
+    r.connect_timeout = options_.connect_timeout;
+    r.timeout = options_.total_timeout;
+    // A runaway server must not grow us without bound: 64 MiB is far beyond any sane answer.
+    r.max_body = std::size_t{64} << 20;
+    if (r.method == "POST") {
+      r.headers.emplace_back("Content-Type: application/json");
+      r.body = body;
     }
-    std::string url = options_.url + path;
-    char error_buffer[CURL_ERROR_SIZE] = {0};
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Accept: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts without SIGALRM: thread-safe
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(options_.connect_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (std::string(method) == "POST") {
-      headers = curl_slist_append(headers, "Content-Type: application/json");
-      headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-      curl_easy_setopt(curl, CURLOPT_POST, 1L);
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK) {
-      std::string detail = error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(rc);
-      out.error = "Piston at " + options_.url + " is unreachable: " + detail;
-    } else {
-      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
-    }
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    auto out = fetch::perform(r);
+    if (!out.error.empty())
+      out.error = "Piston at " + options_.url + " is unreachable: " + out.error;
     return out;
   }
 
@@ -318,9 +284,6 @@ class piston_runner final : public runner {
 }  // namespace
 
 std::unique_ptr<runner> make_piston_runner(const piston_options& options) {
-  // curl_global_init is not thread-safe in older libcurl; do it once, before any handle.
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   return std::make_unique<piston_runner>(options);
 }
 

@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,13 +24,22 @@
 #include "actors/domain/commands.hpp"
 #include "actors/domain/errors.hpp"
 #include "actors/domain/events.hpp"
+#include "actors/domain/question_events.hpp"
 #include "actors/domain/room_state.hpp"
 #include "actors/room.hpp"
 #include "base/token_bucket.hpp"
 
-// A run's result goes from the run queue's worker to its room as a value. Both are on the same
-// node (runs never cross nodes), so the type needs no serialisation.
+namespace rooms::actors::detail {
+struct question_read;
+}
+
+// Results go from the run queue's workers and the store's reader thread to their room as
+// values. Both ends are on the same node (runs and reads never cross nodes), so the types need
+// no serialisation.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rooms::domain::events::run_finished)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rooms::domain::events::test_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(rooms::domain::events::tests_finished)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const rooms::actors::detail::question_read>)
 
 namespace rooms::actors::detail {
 
@@ -55,6 +65,17 @@ using terminal_output_atom = caf::atom_constant<caf::atom("term_out")>;
 using terminal_flush_atom = caf::atom_constant<caf::atom("term_flush")>;
 
 constexpr std::size_t max_json_depth = 64;
+
+/// A load_question and the library's answer to it (read on the store's reader thread).
+struct question_read {
+  std::string pid;
+  json ref;
+  std::string language;
+  bool replace_code = false;
+  std::optional<events::question_loaded> question;  ///< the answer; unset: `error`
+  error_code error = error_code::unavailable;
+  std::string message;
+};
 
 /// A participant as the room knows it live (the folded state has the logged part).
 struct member {
@@ -215,11 +236,12 @@ class room {
   void on_command(member& who, const domain::load_question& load, const json& ref);
   void on_command(member& who, const domain::run_tests& run, const json& ref);
   /// The library's answer to a load_question, read on the store's reader thread.
-  void on_question_read(const std::string& request_text, const std::string& answer_text);
-  /// One test of the run in progress ended (shown, not logged).
-  void on_test_result(const std::string& run_id, const std::string& result_text);
+  void on_question_read(const question_read& read);
+  /// Test `index` of the run in progress ended (shown, not logged).
+  void on_test_result(const std::string& run_id, std::uint64_t index,
+                      const events::test_result& result);
   /// Every test ended: logged as tests_finished.
-  void on_tests_done(const std::string& run_id, const std::string& results_text);
+  void on_tests_done(const std::string& run_id, const events::tests_finished& finished);
 
   // -- room_lifecycle.cpp: loading, connections over time, registry requests --
 
@@ -249,7 +271,7 @@ class room {
 
   // -- room_views.cpp --
 
-  std::string live_participants() const;
+  json live_participants() const;
 
  private:
   domain::command_limits command_limits() const;

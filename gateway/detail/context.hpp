@@ -70,7 +70,7 @@ std::unique_ptr<accounts::account_store> open_account_store(const actors::servic
 std::unique_ptr<questions::question_store> open_question_store(const actors::services& svc);
 
 struct context {
-  context(gateway_options o, caf::actor_system& sys, caf::actor reg,
+  context(gateway_options o, caf::actor_system& sys, actors::registry_actor reg,
           std::shared_ptr<const actors::services> s)
       : options(std::move(o)),
         system(sys),
@@ -86,9 +86,10 @@ struct context {
 
   gateway_options options;
   caf::actor_system& system;
-  caf::actor
+  actors::registry_actor
       registry;  ///< this node's rooms (REST always asks it: other nodes' requests are forwarded)
-  caf::actor ws_registry;   ///< where WebSockets resolve rooms: the cluster router, or `registry`
+  actors::resolver_actor
+      ws_registry;          ///< where WebSockets resolve rooms: the cluster router, or `registry`
   cluster_options cluster;  ///< empty nodes: a single node
   std::shared_ptr<const actors::services> svc;
   query::service query;  ///< every REST answer about stored sessions, and their creation

@@ -97,13 +97,23 @@ response method_not_allowed(const request& req);
 /// only participants are asked for.
 query::live_sessions live_rooms(context& ctx, bool with_list);
 
-/// Asks an actor and waits (we are on the blocking pool, never an I/O or CAF thread).
-template <class... Ts>
-std::optional<std::string> ask(context& ctx, Ts&&... xs) {
+/// Asks the registry and waits (we are on the blocking pool, never an I/O or CAF thread): its
+/// answer of type `T`, or the error (a timeout after 5 s is CAF's request_timeout).
+template <class T, class... Ts>
+caf::expected<T> ask(context& ctx, Ts&&... xs) {
   caf::scoped_actor self{ctx.system};
-  std::optional<std::string> out;
+  caf::expected<T> out{caf::error{}};
   self->request(ctx.registry, std::chrono::seconds(5), std::forward<Ts>(xs)...)
-      .receive([&](const std::string& answer) { out = answer; }, [&](caf::error&) {});
+      .receive([&](T& answer) { out = std::move(answer); }, [&](caf::error& err) { out = err; });
+  return out;
+}
+/// ask() of a request answered by nothing but success or an error.
+template <class... Ts>
+caf::error ask_done(context& ctx, Ts&&... xs) {
+  caf::scoped_actor self{ctx.system};
+  caf::error out;
+  self->request(ctx.registry, std::chrono::seconds(5), std::forward<Ts>(xs)...)
+      .receive([] {}, [&](caf::error& err) { out = err; });
   return out;
 }
 

@@ -16,6 +16,7 @@
 
 #include "actors/domain/changeset.hpp"
 #include "actors/domain/room_state.hpp"
+#include "actors/errors.hpp"
 #include "actors/metrics.hpp"
 #include "actors/replay.hpp"
 #include "actors/room.hpp"
@@ -97,6 +98,7 @@ class rooms_system {
     svc->stats = &stats_;
     svc->config = config;
     svc_ = svc;
+    register_error_category(cfg_);
     cfg_.set("scheduler.policy", caf::atom("sharing"));
     cfg_.set("scheduler.max-threads", std::size_t{2});
     system_ = std::make_unique<caf::actor_system>(cfg_);
@@ -107,15 +109,14 @@ class rooms_system {
     {
       caf::scoped_actor self{*system_};
       self->request(registry_, std::chrono::seconds(15), shutdown_atom::value)
-          .receive([](const std::string&) {},
-                   [](caf::error& err) { ADD_FAILURE() << caf::to_string(err); });
+          .receive([] {}, [](caf::error& err) { ADD_FAILURE() << caf::to_string(err); });
       caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
     }
-    registry_ = caf::actor();
+    registry_ = registry_actor();
     system_.reset();
   }
   caf::actor_system& system() { return *system_; }
-  const caf::actor& registry() const { return registry_; }
+  const registry_actor& registry() const { return registry_; }
   const metrics& stats() const { return stats_; }
 
  private:
@@ -124,7 +125,7 @@ class rooms_system {
   std::shared_ptr<const services> svc_;
   caf::actor_system_config cfg_;  ///< the system keeps a reference to it
   std::unique_ptr<caf::actor_system> system_;
-  caf::actor registry_;
+  registry_actor registry_;
 };
 
 /// One test "connection actor": resolves its room, sends frames, receives what the room sends.
@@ -142,10 +143,7 @@ class test_conn {
   void resolve() {
     self_->request(sys_.registry(), std::chrono::seconds(5), resolve_atom::value, sid_)
         .receive(
-            [&](const std::string& status, const caf::actor& room) {
-              EXPECT_EQ(status, "ok");
-              room_ = room;
-            },
+            [&](const caf::actor& room) { room_ = room; },
             [&](caf::error& err) { ADD_FAILURE() << "resolve failed: " << caf::to_string(err); });
   }
 

@@ -230,7 +230,7 @@ std::string live(rooms_system& sys, const eventlog::session_id& id) {
   caf::scoped_actor self{sys.system()};
   std::string out = "?";
   self->request(sys.registry(), std::chrono::seconds(5), live_atom::value, id.str())
-      .receive([&](const std::string& text) { out = text; },
+      .receive([&](const json& view) { out = view.dump(); },
                [&](caf::error& err) { out = "error " + caf::to_string(err); });
   return out;
 }

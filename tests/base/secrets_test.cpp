@@ -4,6 +4,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 
 #include "base/hex.hpp"
 
@@ -59,6 +60,31 @@ TEST(SameSecret, EqualOnlyForEqualSecrets) {
   EXPECT_FALSE(same_secret("admin-token", "admin-tokem"));
   EXPECT_FALSE(same_secret("admin-token", "admin-token-longer"));
   EXPECT_FALSE(same_secret("", "x"));
+}
+
+TEST(Base64Url, Rfc4648VectorsWithoutPaddingAndRoundTrips) {
+  // RFC 4648 section 10, padding dropped; then the two characters base64url changes.
+  const std::pair<std::string, std::string> vectors[] = {
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
+      {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(base64url(plain), encoded);
+    std::string back;
+    ASSERT_TRUE(from_base64url(encoded, back)) << encoded;
+    EXPECT_EQ(back, plain);
+  }
+  std::string bytes;
+  for (int i = 0; i < 256; ++i) bytes += static_cast<char>(i);
+  std::string back;
+  ASSERT_TRUE(from_base64url(base64url(bytes), back));
+  EXPECT_EQ(back, bytes);
+  // Padding and the standard alphabet are accepted; anything else is refused.
+  ASSERT_TRUE(from_base64url("Zm8=", back));
+  EXPECT_EQ(back, "fo");
+  ASSERT_TRUE(from_base64url("+/8", back));
+  EXPECT_EQ(back, "\xfb\xff");
+  EXPECT_FALSE(from_base64url("Zm 8", back));
+  EXPECT_FALSE(from_base64url("Zm8*", back));
 }
 
 TEST(Random, HexHasTheAskedLengthAndDiffers) {

@@ -16,16 +16,12 @@
 #include <thread>
 #include <vector>
 
-#include "tests/testing/roomd_process.hpp"
-#include "tests/testing/run_process.hpp"
-#include "tests/testing/temp_dir.hpp"
+#include "tests/testing/roomctl_fixture.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using rooms::testing::roomd_process;
-using rooms::testing::temp_dir;
 
 const fs::path starter_dir = ROOMS_QUESTIONS_STARTER_DIR;
 
@@ -38,42 +34,16 @@ void write_file(const fs::path& path, const std::string& text) {
 
 using run_result = rooms::testing::process_result;
 
-class roomctl_questions : public ::testing::Test {
+class roomctl_questions : public rooms::testing::roomctl_fixture {
  protected:
-  void SetUp() override {
-    ::unsetenv("ROOMD_ADMIN_TOKEN");
-    ::unsetenv("ROOMCTL_SERVER");
-    data_dir_ = (tmp_.path() / "data").string();
-    io_dir_ = tmp_.path() / "io";
-    fs::create_directories(io_dir_);
-  }
-
   /// roomd with the local runner: the starter set uses python, javascript, java and cpp.
-  void start_roomd() {
-    roomd_ =
-        std::make_unique<roomd_process>(data_dir_, std::vector<std::string>{"--runner", "local"});
-    token_ = roomd_->admin_token();
-  }
-  void stop_roomd() {
-    roomd_->stop();
-    roomd_.reset();
-  }
+  void start_roomd() { roomctl_fixture::start_roomd({"--runner", "local"}); }
 
   run_result online(std::vector<std::string> args) {
-    std::vector<std::string> full = {"--server", roomd_->base_url(), "--token", token_,
-                                     "questions"};
-    full.insert(full.end(), args.begin(), args.end());
-    return run(full);
+    return roomctl_fixture::online("questions", std::move(args));
   }
   run_result offline(std::vector<std::string> args) {
-    std::vector<std::string> full = {"--db", data_dir_, "questions"};
-    full.insert(full.end(), args.begin(), args.end());
-    return run(full);
-  }
-
-  run_result run(std::vector<std::string> args) {
-    args.insert(args.begin(), rooms::testing::bin_path("roomctl"));
-    return rooms::testing::run_process(args, io_dir_.string(), std::chrono::seconds(120));
+    return roomctl_fixture::offline("questions", std::move(args));
   }
 
   /// Every starter file has a byte-identical twin in `exported`, and nothing else is there.
@@ -91,12 +61,6 @@ class roomctl_questions : public ::testing::Test {
     EXPECT_EQ(std::distance(fs::directory_iterator(exported), fs::directory_iterator()),
               static_cast<long>(count));
   }
-
-  temp_dir tmp_;
-  std::string data_dir_;
-  fs::path io_dir_;
-  std::unique_ptr<roomd_process> roomd_;
-  std::string token_;
 };
 
 TEST_F(roomctl_questions, starter_set_round_trips_byte_identical_online_then_offline) {

@@ -15,53 +15,31 @@
 #include <thread>
 #include <vector>
 
-#include "tests/testing/roomd_process.hpp"
-#include "tests/testing/run_process.hpp"
-#include "tests/testing/temp_dir.hpp"
+#include "tests/testing/roomctl_fixture.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using rooms::testing::roomd_process;
 
 using rooms::testing::slurp_file;
 using run_result = rooms::testing::process_result;
 
-class roomctl_users : public ::testing::Test {
+class roomctl_users : public rooms::testing::roomctl_fixture {
  protected:
-  void SetUp() override {
-    ::unsetenv("ROOMD_ADMIN_TOKEN");
-    ::unsetenv("ROOMCTL_SERVER");
-    data_dir_ = (tmp_.path() / "data").string();
-    io_dir_ = tmp_.path() / "io";
-    fs::create_directories(io_dir_);
+  run_result offline(std::vector<std::string> args,
+                     const std::optional<std::string>& input = std::nullopt) {
+    return roomctl_fixture::offline("user", std::move(args), input);
   }
-
-  /// roomctl with `args`, `input` on its stdin (a file: not a terminal).
-  run_result run(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), rooms::testing::bin_path("roomctl"));
-    return rooms::testing::run_process(args, io_dir_.string(), std::chrono::seconds(120), input);
-  }
-
-  run_result offline(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), {"--db", data_dir_, "user"});
-    return run(args, input);
-  }
-  run_result online(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), {"--server", roomd_->base_url(), "--token", token_, "user"});
-    return run(args, input);
+  run_result online(std::vector<std::string> args,
+                    const std::optional<std::string>& input = std::nullopt) {
+    return roomctl_fixture::online("user", std::move(args), input);
   }
 
   /// A data dir as a stopped roomd leaves it.
   void make_data_dir() {
     start_roomd();
-    roomd_->stop();
-    roomd_.reset();
-  }
-  void start_roomd() {
-    roomd_ = std::make_unique<roomd_process>(data_dir_);
-    token_ = roomd_->admin_token();
+    stop_roomd();
   }
 
   json listed(run_result r) {
@@ -78,12 +56,6 @@ class roomctl_users : public ::testing::Test {
         return true;
     return false;
   }
-
-  rooms::testing::temp_dir tmp_;
-  std::string data_dir_;
-  fs::path io_dir_;
-  std::unique_ptr<roomd_process> roomd_;
-  std::string token_;
 };
 
 TEST_F(roomctl_users, offline_add_list_passwd_rm_with_exit_codes) {

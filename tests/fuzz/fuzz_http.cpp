@@ -68,7 +68,7 @@ struct world {
   std::shared_ptr<rooms::actors::services> svc;
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> system;
-  caf::actor registry;
+  rooms::actors::registry_actor registry;
   std::unique_ptr<gd::context> ctx;
   std::uint64_t inputs = 0;
 };

@@ -252,7 +252,8 @@ TEST_F(postgres, two_runs_at_once_are_isolated) {
   std::thread first([&] {
     // pg_sleep's void prints an empty line: the database's name comes first.
     // The secret is text no run's random name can contain (a bare "42" can: r_42e0...).
-    a = run("INSERT INTO secret_a VALUES ('only-run-a-knows');\nSELECT current_database();\n"
+    a =
+        run("INSERT INTO secret_a VALUES ('only-run-a-knows');\nSELECT current_database();\n"
             "SELECT pg_sleep(4);\n",
             "CREATE TABLE secret_a(x text);\n");
   });

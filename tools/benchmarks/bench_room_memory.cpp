@@ -75,8 +75,8 @@ struct driver_state {
 
 /// Drives one room: joins three participants, preloads the document, then types `updates`
 /// keystrokes, one in flight at a time, round robin over the participants.
-caf::behavior driver(caf::stateful_actor<driver_state>* self, caf::actor registry, std::string sid,
-                     std::size_t doc_chars, std::uint64_t updates, progress* out) {
+caf::behavior driver(caf::stateful_actor<driver_state>* self, actors::registry_actor registry,
+                     std::string sid, std::size_t doc_chars, std::uint64_t updates, progress* out) {
   auto to_room = [=](int who, const json& msg) {
     self->send(self->state.room, actors::ws_in_atom::value,
                self->state.conns[static_cast<std::size_t>(who)], msg.dump());
@@ -107,15 +107,13 @@ caf::behavior driver(caf::stateful_actor<driver_state>* self, caf::actor registr
     self->state.conns.push_back(
         self->spawn<caf::linked>(participant, caf::actor_cast<caf::actor>(self), i));
   self->request(registry, caf::infinite, actors::resolve_atom::value, sid)
-      .then([=](const std::string& status, const caf::actor& room) {
-        if (status != "ok") {
-          ++out->failures;
-          return;
-        }
-        self->state.room = room;
-        for (int i = 0; i < 3; ++i)
-          to_room(i, {{"type", "join_session"}, {"name", "typist " + std::to_string(i)}});
-      });
+      .then(
+          [=](const caf::actor& room) {
+            self->state.room = room;
+            for (int i = 0; i < 3; ++i)
+              to_room(i, {{"type", "join_session"}, {"name", "typist " + std::to_string(i)}});
+          },
+          [=](caf::error&) { ++out->failures; });
   return {
       [=](relay_atom, int index, const std::string& text) {
         auto& st = self->state;
@@ -235,7 +233,7 @@ int main(int argc, char** argv) {
       for (auto& d : drivers) caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
       caf::scoped_actor self{system};
       self->request(registry, std::chrono::seconds(60), actors::shutdown_atom::value)
-          .receive([](const std::string&) {}, [](caf::error&) {});
+          .receive([] {}, [](caf::error&) {});
       caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
       return 1;
     };
@@ -278,7 +276,7 @@ int main(int argc, char** argv) {
               {"failures", out.failures.load()}};
     caf::scoped_actor self{system};
     self->request(registry, std::chrono::seconds(60), actors::shutdown_atom::value)
-        .receive([](const std::string&) {}, [](caf::error&) {});
+        .receive([] {}, [](caf::error&) {});
     for (auto& d : drivers) caf::anon_send_exit(d, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   }

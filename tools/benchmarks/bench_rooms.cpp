@@ -50,7 +50,7 @@ using done_atom = caf::atom_constant<caf::atom("done")>;
 
 /// A participant typing in a closed loop: its next edit goes out when the previous one is
 /// published back to it.
-caf::behavior typist(typist_actor* self, caf::actor registry, std::string sid,
+caf::behavior typist(typist_actor* self, actors::registry_actor registry, std::string sid,
                      shared_results* out) {
   auto me = caf::actor_cast<caf::actor>(self);
   auto push = [=] {
@@ -66,15 +66,15 @@ caf::behavior typist(typist_actor* self, caf::actor registry, std::string sid,
     self->send(st.room, actors::ws_in_atom::value, me, msg.dump());
   };
   self->request(registry, caf::infinite, actors::resolve_atom::value, sid)
-      .await([=](const std::string& status, const caf::actor& room) {
-        if (status != "ok") {
-          std::cerr << "bench_rooms: resolve " << status << "\n";
-          return;
-        }
-        self->state.room = room;
-        self->send(room, actors::ws_in_atom::value, me,
-                   json{{"type", "join_session"}, {"name", "bench"}}.dump());
-      });
+      .await(
+          [=](const caf::actor& room) {
+            self->state.room = room;
+            self->send(room, actors::ws_in_atom::value, me,
+                       json{{"type", "join_session"}, {"name", "bench"}}.dump());
+          },
+          [=](caf::error& err) {
+            std::cerr << "bench_rooms: resolve " << caf::to_string(err) << "\n";
+          });
   return {
       [=](actors::ws_out_atom, const std::string& text) {
         auto& st = self->state;
@@ -170,7 +170,7 @@ json run_case(const std::string& name, int rooms_count, double seconds, bool syn
       self->receive([](done_atom) {});
     }
     self->request(registry, std::chrono::seconds(30), actors::shutdown_atom::value)
-        .receive([](const std::string&) {}, [](caf::error&) {});
+        .receive([] {}, [](caf::error&) {});
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
     json result = {{"case", name},
                    {"rooms", rooms_count},
