@@ -178,6 +178,20 @@ std::optional<signed_in_user> signed_in(context& ctx, const request& req) {
   return signed_in_user{std::move(account.value()), session->csrf_token};
 }
 
+std::optional<response> check_session_read(context& ctx, const request& req,
+                                           const eventlog::session_meta& meta) {
+  if (!bearer(req).empty()) return check_session_access(ctx, req, meta);
+  auto who = signed_in(ctx, req);
+  if (!who) return check_session_access(ctx, req, meta);  // 401, as before accounts
+  // The same rule as the listing (routes_interviews.cpp): what is listed for it opens to it.
+  const auto& listed = meta.summary.interviewer_accounts;
+  if (who->account.role == accounts::role::admin ||
+      std::find(listed.begin(), listed.end(), who->account.id) != listed.end())
+    return std::nullopt;
+  return json_error(req, http::status::forbidden, domain::error_code::forbidden,
+                    "this interview is not listed for your account: send its interviewer key");
+}
+
 std::optional<response> check_csrf(context& ctx, const request& req, const std::string& path) {
   if (!state_changing(req.method()) || path == "/api/auth/login") return std::nullopt;
   auto who = signed_in(ctx, req);
