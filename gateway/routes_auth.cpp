@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "base/secrets.hpp"
 #include "gateway/detail/http_util.hpp"
+#include "gateway/oidc_client.hpp"
 
 namespace rooms::gateway::detail {
 
@@ -212,6 +213,15 @@ std::optional<response> check_sign_in_required(context& ctx, const request& req,
                     "this server requires sign-in to create interviews: POST /api/auth/login");
 }
 
+/// GET /api/auth/providers: the ways this server signs interviewers in, for the /signin page.
+response providers(context& ctx, const request& req) {
+  json oidc = nullptr;
+  if (ctx.options.oidc)
+    oidc = {{"name", ctx.options.oidc->config.name}, {"startUrl", "/api/auth/oidc/start"}};
+  json body = {{"password", ctx.accounts != nullptr}, {"oidc", std::move(oidc)}};
+  return json_response(req, http::status::ok, body.dump());
+}
+
 response auth_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
                      const std::string& client) {
   if (parts.size() == 3 && parts[2] == "login")
@@ -223,6 +233,8 @@ response auth_routes(context& ctx, const request& req, const std::vector<std::st
                                            : method_not_allowed(req);
   if (parts.size() == 3 && parts[2] == "me")
     return req.method() == http::verb::get ? me(ctx, req) : method_not_allowed(req);
+  if (parts.size() == 3 && parts[2] == "providers")
+    return req.method() == http::verb::get ? providers(ctx, req) : method_not_allowed(req);
   return json_error(req, http::status::not_found, domain::error_code::not_found,
                     "no such endpoint");
 }
