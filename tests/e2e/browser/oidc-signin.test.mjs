@@ -1,7 +1,8 @@
 // Sign-in with OpenID Connect (#21) against a real provider on loopback (glewlwyd,
 // tests/e2e/lib/glewlwyd.mjs). In Chromium: the /signin page's "Sign in with Glewlwyd" button
 // (GET /api/auth/providers), glewlwyd's own login and consent pages, back on roomd's start page
-// signed in; no button without --oidc-issuer. Then black-box
+// signed in; no button without --oidc-issuer; --oidc-allowed-domain refusing a user outside the
+// domain with a clear message and no session cookie while one inside signs in. Then black-box
 // with an HTTP client that follows the redirects itself:
 // roomd's /api/auth/oidc/start -> the provider's authorization endpoint (the user signed in there
 // and consented, as a person would on its login page) -> roomd's callback -> signed in. Checks the
@@ -16,6 +17,7 @@ import { launch } from '../lib/browser.mjs';
 
 const SECRET = 'oidc-client-secret-0123456789abcdef';
 const secrets = new Set([SECRET]);
+const ADMIN = 'oidc-test-admin-token-0123456789';
 let idp, roomd, userJar, br;
 
 const setCookies = (res) => res.headers.getSetCookie();
@@ -218,5 +220,56 @@ test('without --oidc-issuer the /signin page has no provider button', async () =
     await page.close();
   } finally {
     await plain.stop();
+  }
+});
+
+test('--oidc-allowed-domain: outside the domain is refused with a clear message and no cookie; inside signs in', async () => {
+  await idp.addUser({ username: 'mallory', password: 'mallory-password-1', name: 'Mallory', email: 'mallory@elsewhere.org' });
+  await idp.addUser({ username: 'eve', password: 'eve-password-12345', name: 'Eve', email: 'eve@notexample.com' });
+  const strict = await startRoomd({
+    env: { ROOMD_OIDC_CLIENT_SECRET: SECRET, ROOMD_ADMIN_TOKEN: ADMIN },
+    extraArgs: ['--runner', 'none', '--oidc-issuer', idp.issuer, '--oidc-client-id', 'roomd-strict', '--oidc-name', 'Glewlwyd', '--oidc-allowed-domain', 'example.com'],
+  });
+  try {
+    await idp.addClient({ clientId: 'roomd-strict', secret: SECRET, redirectUri: `${strict.url}/api/auth/oidc/callback` });
+    const refusal = /^OpenID Connect sign-in refused: the account's e-mail address is not a verified one of example\.com$/;
+
+    // A person outside the domain, in Chromium: the callback page says why; no session cookie.
+    const page = await br.newPage();
+    const answer = page.waitForResponse((res) => res.url().startsWith(`${strict.url}/api/auth/oidc/callback`));
+    await signInWithButton(page, strict, 'mallory', 'mallory-password-1');
+    const res = await answer;
+    assert.equal(res.status(), 403);
+    assert.ok(!(res.headers()['set-cookie'] ?? '').includes('rooms_session='), 'no session cookie');
+    const body = await res.json();
+    assert.equal(body.error, 'forbidden');
+    assert.match(body.message, refusal);
+    await page.waitForFunction(() => document.body.textContent.includes('sign-in refused'));
+    assert.match(await page.textContent('body'), /not a verified one of example\.com/);
+    assert.equal((await page.context().cookies(strict.url)).filter((c) => c.name === 'rooms_session').length, 0);
+    await page.close();
+
+    // A domain that merely ends like it (HTTP client, following the redirects).
+    const eve = await startFlow(strict, await idp.signInUser('eve', 'eve-password-12345', 'roomd-strict'), 'roomd-strict');
+    const refused = await callback(eve.cb.href, eve.flow);
+    assert.equal(refused.r.status, 403);
+    assert.match(refused.json.message, refusal);
+    assert.equal(cookieValue(refused.r, 'rooms_session'), null);
+
+    // Inside the domain: signed in.
+    const ok = await startFlow(strict, await idp.signInUser('alice', 'alice-password-123', 'roomd-strict'), 'roomd-strict');
+    const signed = await callback(ok.cb.href, ok.flow);
+    assert.equal(signed.r.status, 302);
+    const session = cookieValue(signed.r, 'rooms_session');
+    assert.match(session, /^[0-9a-f]{64}$/);
+    const who = await fetch(`${strict.url}/api/auth/me`, { headers: { cookie: `rooms_session=${session}` } });
+    assert.equal((await who.json()).user.login, 'alice@example.com');
+
+    // Only the one inside the domain got an account.
+    const users = await (await fetch(`${strict.url}/api/admin/users`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
+    assert.deepEqual(users.users.map((u) => u.login), ['alice@example.com']);
+    assert.match(strict.stderr, /OpenID Connect sign-in refused from .*not a verified one of example\.com/);
+  } finally {
+    await strict.stop();
   }
 });
