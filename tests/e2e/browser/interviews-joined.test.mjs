@@ -5,7 +5,8 @@
 // B opens /events, /state, /scorecards and the replay page (Chromium) without the key, C gets
 // 403 and the page asks for the key, anonymous requests stay 401. A candidate in Chromium, whose
 // every WebSocket frame and HTTP response body is recorded, and C's candidate socket never
-// receive an account id or login.
+// receive an account id or login. An import of the log lists the copy for B too, and an import
+// whose candidate join carries an accountId is refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -158,4 +159,21 @@ test('the replay page opens for a listed account without the key and asks others
   await carol.waitForSelector('#replay-need-key');
   await bob.close();
   await carol.close();
+});
+
+test('an import folds accountId alike: listed for the account; refused on a candidate join', async () => {
+  const { b } = users;
+  const events = (await call('GET', `/api/sessions/${s.sessionId}/events`, { token: ADMIN })).json.events;
+  const exportOf = (sessionId, evs) =>
+    [JSON.stringify({ type: 'session', format: 1, sessionId, createdAt: s.createdAt, language: s.language, title: s.title, keyHash: '0'.repeat(64) }), ...evs.map((e) => JSON.stringify(e))].join('\n') + '\n';
+  const post = (body) => fetch(`${roomd.url}/api/admin/import`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body });
+  const copy = crypto.randomUUID();
+  const imported = await post(exportOf(copy, events));
+  assert.equal(imported.status, 201, await imported.text());
+  assert.ok((await listed(b)).includes(copy), 'the imported interview is listed for the account that joined');
+
+  const forged = events.map((e) => (e.type === 'participant_joined' && e.participant.role === 'candidate' ? { ...e, accountId: b.id } : e));
+  const refused = await post(exportOf(crypto.randomUUID(), forged));
+  assert.equal(refused.status, 400);
+  assert.match((await refused.json()).message, /only an interviewer's join carries an accountId/);
 });
