@@ -179,6 +179,14 @@ std::optional<signed_in_user> signed_in(context& ctx, const request& req) {
   return signed_in_user{std::move(account.value()), session->csrf_token};
 }
 
+std::string signed_in_account_id(context& ctx, const request& req) {
+  if (!ctx.accounts || !bearer(req).empty()) return {};
+  auto cookie = session_cookie(req);
+  if (cookie.empty()) return {};
+  auto live = ctx.sign_ins.touch(cookie);
+  return live ? live->account_id : std::string();
+}
+
 std::optional<response> check_session_read(context& ctx, const request& req,
                                            const eventlog::session_meta& meta) {
   if (!bearer(req).empty()) return check_session_access(ctx, req, meta);

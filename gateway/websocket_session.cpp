@@ -196,13 +196,7 @@ websocket::close_reason make_close_reason(std::uint16_t code, const std::string&
 
 void start_websocket(context& ctx, connection_stream&& stream, request req,
                      const std::string& session_id) {
-  // The sign-in table is memory only (no account read on this I/O thread): a removed account's
-  // sign-ins end at once, so a live one names an existing account.
-  std::string account;
-  if (ctx.accounts && bearer(req).empty()) {
-    if (auto cookie = session_cookie(req); !cookie.empty())
-      if (auto live = ctx.sign_ins.touch(cookie)) account = live->account_id;
-  }
+  auto account = signed_in_account_id(ctx, req);
   std::make_shared<websocket_session>(ctx, std::move(stream), session_id, std::move(account))
       ->run(std::move(req));
 }
