@@ -10,6 +10,9 @@
 ///   conn -> registry: (resolve_atom, session_id)        -> room actor, or an error:
 ///                                                        not_found, unavailable
 ///   conn -> room:     (ws_in_atom, conn, frame text)    one per received text frame
+///   conn -> room:     (ws_in_atom, conn, frame text, account id) the same from a browser
+///                                                        signed in to an account (the
+///                                                        gateway checked its cookie)
 ///   conn -> room:     (ws_closed_atom, conn, close code) when the socket is gone
 ///   conn -> registry: (detach_atom, session_id)         after ws_closed
 ///   room -> conn:     (ws_out_atom, payload)            a text frame to send; one shared

@@ -189,20 +189,26 @@ caf::behavior room_behavior(caf::stateful_actor<room_data>* self,
   self->state.meta = std::move(meta);
   room(self).load();
   self->set_down_handler([=](caf::down_msg& down) { room(self).on_conn_down(down.source); });
+  auto on_frame = [self](const caf::actor& conn, const std::string& text,
+                         const std::string& account) {
+    try {
+      room(self).on_frame(conn, text, account);
+    } catch (const std::exception& e) {
+      // A validation bug must cost one message, never the room (events are applied
+      // atomically, so the state is intact).
+      ROOMS_LOG(error, "session " << self->state.meta.id.str() << ": message failed: " << e.what());
+      self->send(conn, ws_out_atom::value,
+                 dump({{"type", "error"},
+                       {"code", to_string(error_code::invalid_changes)},
+                       {"message", "the message could not be processed"}}));
+    }
+  };
   caf::behavior running{
       [=](ws_in_atom, const caf::actor& conn, const std::string& text) {
-        try {
-          room(self).on_frame(conn, text);
-        } catch (const std::exception& e) {
-          // A validation bug must cost one message, never the room (events are applied
-          // atomically, so the state is intact).
-          ROOMS_LOG(error,
-                    "session " << self->state.meta.id.str() << ": message failed: " << e.what());
-          self->send(conn, ws_out_atom::value,
-                     dump({{"type", "error"},
-                           {"code", to_string(error_code::invalid_changes)},
-                           {"message", "the message could not be processed"}}));
-        }
+        on_frame(conn, text, std::string());
+      },
+      [=](ws_in_atom, const caf::actor& conn, const std::string& text, const std::string& account) {
+        on_frame(conn, text, account);
       },
       [=](ws_closed_atom, const caf::actor& conn, int code) {
         room(self).on_closed(conn.address(), code);

@@ -9,7 +9,7 @@
 
 namespace rooms::actors::detail {
 
-void room::on_frame(const caf::actor& conn, const std::string& text) {
+void room::on_frame(const caf::actor& conn, const std::string& text, const std::string& account) {
   st_.svc->stats->messages_in.fetch_add(1, std::memory_order_relaxed);
   if (st_.stopping) {
     self_->send(conn, reroute_atom::value, text);
@@ -36,7 +36,7 @@ void room::on_frame(const caf::actor& conn, const std::string& text) {
   if (auto* join = std::get_if<domain::join_session>(&parsed.value)) {
     if (it != st_.by_conn.end())
       return error_to(conn, error_code::forbidden, "already joined", ref);
-    return on_join(conn, *join, ref);
+    return on_join(conn, *join, ref, account);
   }
   if (!domain::is_command_type(parsed.type))
     return error_to(conn, refused->code, refused->message, ref);
@@ -66,7 +66,8 @@ domain::command_limits room::command_limits() const {
           domain::command_limits{}.max_signal_bytes};
 }
 
-void room::on_join(const caf::actor& conn, const domain::join_session& join, const json& ref) {
+void room::on_join(const caf::actor& conn, const domain::join_session& join, const json& ref,
+                   const std::string& account) {
   const auto& cfg = st_.svc->config;
   // Resume: a known token takes its participant back, with no second join event.
   if (join.resume_token) {
@@ -132,6 +133,9 @@ void room::on_join(const caf::actor& conn, const domain::join_session& join, con
   events::participant_joined joined;
   joined.participant = {m.pid, join.name, join.role, domain::color_for(st_.state.joins)};
   joined.resume_hash = eventlog::sha256_hex(m.resume_token);
+  // Only an interviewer (the key checked above) is tied to its account; a candidate's join
+  // never names one, whoever's browser it is.
+  if (m.interviewer && !account.empty()) joined.account_id = account;
   std::vector<event> txn;
   if (auto err = record(txn, m.pid, joined)) return error_to(conn, error_code::busy, *err, ref);
   submit(std::move(txn));

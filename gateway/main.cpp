@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
     // Discovery once at start: a provider that cannot be reached is a clear start-up error.
     auto idp = std::make_shared<gateway::oidc_provider>();
     idp->config = {opts.oidc_issuer, opts.oidc_client_id, opts.oidc_client_secret,
-                   opts.oidc_allowed_domain};
+                   opts.oidc_allowed_domain, opts.oidc_name};
     if (auto why = idp->discover(); !why.empty()) {
       ROOMS_LOG(error, "OpenID Connect discovery failed: " << why);
       std::cerr << "roomd: --oidc-issuer " << opts.oidc_issuer << ": " << why << "\n";

@@ -17,6 +17,7 @@ struct oidc_config {
   std::string client_id;       ///< --oidc-client-id
   std::string client_secret;   ///< ROOMD_OIDC_CLIENT_SECRET (never in a file or a log)
   std::string allowed_domain;  ///< --oidc-allowed-domain: a new account's e-mail must be there
+  std::string name;            ///< --oidc-name: the provider as the sign-in page names it
 };
 
 /// What discovery found, and the provider's keys (fetched again once on an unknown kid).

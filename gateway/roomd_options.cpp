@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "actors/domain/validate.hpp"
 #include "base/duration.hpp"
 
 namespace rooms::gateway {
@@ -213,6 +214,10 @@ void define_roomd_options(CLI::App& app, roomd_options& o) {
   app.add_option("--oidc-allowed-domain", o.oidc_allowed_domain,
                  "with --oidc-issuer: only people whose verified e-mail is in this domain sign in")
       ->envname("ROOMD_OIDC_ALLOWED_DOMAIN");
+  app.add_option("--oidc-name", o.oidc_name,
+                 "with --oidc-issuer: the provider's name on the sign-in page (\"Sign in with "
+                 "<name>\"); default the issuer's host")
+      ->envname("ROOMD_OIDC_NAME");
   app.add_option("--turn-url", gw.turn_urls,
                  "a STUN or TURN server for calls, e.g. turn:turn.example.com:3478 (repeatable)")
       ->envname("ROOMD_TURN_URL");
@@ -257,8 +262,14 @@ std::string resolve_roomd_options(roomd_options& o) {
     if (const char* secret = env("ROOMD_OIDC_CLIENT_SECRET")) o.oidc_client_secret = secret;
     if (o.oidc_client_secret.empty())
       return "--oidc-issuer needs the client secret in ROOMD_OIDC_CLIENT_SECRET";
-  } else if (!o.oidc_client_id.empty() || !o.oidc_allowed_domain.empty()) {
-    return "--oidc-client-id and --oidc-allowed-domain need --oidc-issuer";
+    if (o.oidc_name.empty()) {
+      auto host = o.oidc_issuer.substr(o.oidc_issuer.find("://") + 3);
+      o.oidc_name = host.substr(0, host.find_first_of(":/?#"));
+    }
+    if (o.oidc_name.size() > 64 || domain::has_control_chars(o.oidc_name))
+      return "--oidc-name must be one line of at most 64 bytes";
+  } else if (!o.oidc_client_id.empty() || !o.oidc_allowed_domain.empty() || !o.oidc_name.empty()) {
+    return "--oidc-client-id, --oidc-allowed-domain and --oidc-name need --oidc-issuer";
   }
   if (o.lease_ttl.count() < 500) return "--lease-ttl must be at least 500ms";
   if (o.listen.empty()) {

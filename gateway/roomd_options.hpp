@@ -42,6 +42,9 @@ struct roomd_options {
   /// there, the client secret (ROOMD_OIDC_CLIENT_SECRET only: never a flag nor a config
   /// file), and the e-mail domain an account must have. Default: none (OIDC off).
   std::string oidc_issuer, oidc_client_id, oidc_client_secret, oidc_allowed_domain;
+  /// The provider's name on the sign-in page's button ("Sign in with <name>"). Default: the
+  /// issuer URL's host.
+  std::string oidc_name;
   /// RocksDB data directory. ROOMD_DATA_DIR. Default: ./data.
   std::string data_dir = "./data";
   /// Written with the bound port once listening (tests). Default: none.

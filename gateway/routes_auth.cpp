@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "base/secrets.hpp"
 #include "gateway/detail/http_util.hpp"
+#include "gateway/oidc_client.hpp"
 
 namespace rooms::gateway::detail {
 
@@ -178,6 +179,28 @@ std::optional<signed_in_user> signed_in(context& ctx, const request& req) {
   return signed_in_user{std::move(account.value()), session->csrf_token};
 }
 
+std::string signed_in_account_id(context& ctx, const request& req) {
+  if (!ctx.accounts || !bearer(req).empty()) return {};
+  auto cookie = session_cookie(req);
+  if (cookie.empty()) return {};
+  auto live = ctx.sign_ins.touch(cookie);
+  return live ? live->account_id : std::string();
+}
+
+std::optional<response> check_session_read(context& ctx, const request& req,
+                                           const eventlog::session_meta& meta) {
+  if (!bearer(req).empty()) return check_session_access(ctx, req, meta);
+  auto who = signed_in(ctx, req);
+  if (!who) return check_session_access(ctx, req, meta);  // 401, as before accounts
+  // The same rule as the listing (routes_interviews.cpp): what is listed for it opens to it.
+  const auto& listed = meta.summary.interviewer_accounts;
+  if (who->account.role == accounts::role::admin ||
+      std::find(listed.begin(), listed.end(), who->account.id) != listed.end())
+    return std::nullopt;
+  return json_error(req, http::status::forbidden, domain::error_code::forbidden,
+                    "this interview is not listed for your account: send its interviewer key");
+}
+
 std::optional<response> check_csrf(context& ctx, const request& req, const std::string& path) {
   if (!state_changing(req.method()) || path == "/api/auth/login") return std::nullopt;
   auto who = signed_in(ctx, req);
@@ -198,6 +221,15 @@ std::optional<response> check_sign_in_required(context& ctx, const request& req,
                     "this server requires sign-in to create interviews: POST /api/auth/login");
 }
 
+/// GET /api/auth/providers: the ways this server signs interviewers in, for the /signin page.
+response providers(context& ctx, const request& req) {
+  json oidc = nullptr;
+  if (ctx.options.oidc)
+    oidc = {{"name", ctx.options.oidc->config.name}, {"startUrl", "/api/auth/oidc/start"}};
+  json body = {{"password", ctx.accounts != nullptr}, {"oidc", std::move(oidc)}};
+  return json_response(req, http::status::ok, body.dump());
+}
+
 response auth_routes(context& ctx, const request& req, const std::vector<std::string>& parts,
                      const std::string& client) {
   if (parts.size() == 3 && parts[2] == "login")
@@ -209,6 +241,8 @@ response auth_routes(context& ctx, const request& req, const std::vector<std::st
                                            : method_not_allowed(req);
   if (parts.size() == 3 && parts[2] == "me")
     return req.method() == http::verb::get ? me(ctx, req) : method_not_allowed(req);
+  if (parts.size() == 3 && parts[2] == "providers")
+    return req.method() == http::verb::get ? providers(ctx, req) : method_not_allowed(req);
   return json_error(req, http::status::not_found, domain::error_code::not_found,
                     "no such endpoint");
 }

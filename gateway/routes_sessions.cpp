@@ -99,7 +99,7 @@ response get_session(context& ctx, const request& req, const session_id& id) {
 response get_events(context& ctx, const request& req, const session_id& id, const target_parts& t) {
   auto meta = ctx.query.meta(id);
   if (!meta.ok()) return log_error(req, meta.error());
-  if (auto denied = check_session_access(ctx, req, *meta)) return *denied;
+  if (auto denied = check_session_read(ctx, req, *meta)) return *denied;
   std::uint64_t from = 1;
   std::size_t limit = query::default_event_page;
   if (t.query.count("from")) {
@@ -124,7 +124,7 @@ response get_events(context& ctx, const request& req, const session_id& id, cons
 response get_scorecards(context& ctx, const request& req, const session_id& id) {
   auto meta = ctx.query.meta(id);
   if (!meta.ok()) return log_error(req, meta.error());
-  if (auto denied = check_session_access(ctx, req, *meta)) return *denied;
+  if (auto denied = check_session_read(ctx, req, *meta)) return *denied;
   auto body = ctx.query.scorecards(*meta);
   if (!body.ok()) return log_error(req, body.error());
   return json_response(req, http::status::ok, body->dump());
@@ -133,7 +133,7 @@ response get_scorecards(context& ctx, const request& req, const session_id& id) 
 response get_state(context& ctx, const request& req, const session_id& id, const target_parts& t) {
   auto meta = ctx.query.meta(id);
   if (!meta.ok()) return log_error(req, meta.error());
-  if (auto denied = check_session_access(ctx, req, *meta)) return *denied;
+  if (auto denied = check_session_read(ctx, req, *meta)) return *denied;
   std::optional<std::uint64_t> seq;
   std::optional<std::int64_t> at;
   if (t.query.count("seq")) {

@@ -6,6 +6,7 @@
 #include "actors/errors.hpp"
 #include "actors/room.hpp"
 #include "base/log.hpp"
+#include "gateway/detail/http_util.hpp"
 
 namespace rooms::gateway::detail {
 
@@ -76,11 +77,23 @@ struct conn_data {
   std::weak_ptr<websocket_session> ws;
   resolver_actor registry;
   std::string session_id;
+  /// The browser's signed-in account (its cookie on the upgrade), or empty: sent with each
+  /// frame so the room can record it on an interviewer's join.
+  std::string account;
   caf::actor room;
   bool closed = false;
   bool close_sent = false;  ///< the room told us to close the socket
 };
 using conn_actor = caf::stateful_actor<conn_data>;
+
+/// Sends a frame to the room, with the account when the browser is signed in.
+void forward(conn_actor* self, std::string text) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  if (self->state.account.empty())
+    self->send(self->state.room, ws_in_atom::value, me, std::move(text));
+  else
+    self->send(self->state.room, ws_in_atom::value, me, std::move(text), self->state.account);
+}
 
 /// Resolves the room through the registry; messages wait in the mailbox meanwhile (await).
 void resolve(conn_actor* self, std::optional<std::string> resend) {
@@ -98,8 +111,7 @@ void resolve(conn_actor* self, std::optional<std::string> resend) {
                 self->send(self->state.registry, detach_atom::value, self->state.session_id);
                 return self->quit();
               }
-              if (resend)
-                self->send(room, ws_in_atom::value, caf::actor_cast<caf::actor>(self), *resend);
+              if (resend) forward(self, std::move(*resend));
               return;
             }
             if (auto ws = self->state.ws.lock())
@@ -121,10 +133,11 @@ void resolve(conn_actor* self, std::optional<std::string> resend) {
 }
 
 caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws,
-                         resolver_actor registry, std::string sid) {
+                         resolver_actor registry, std::string sid, std::string account) {
   self->state.ws = std::move(ws);
   self->state.registry = std::move(registry);
   self->state.session_id = std::move(sid);
+  self->state.account = std::move(account);
   resolve(self, std::nullopt);
   self->set_down_handler([=](caf::down_msg& down) {
     if (!self->state.room || down.source != self->state.room.address() || self->state.close_sent)
@@ -141,9 +154,7 @@ caf::behavior connection(conn_actor* self, std::weak_ptr<websocket_session> ws,
   });
   return {
       [=](ws_in_atom, std::string& text) {
-        if (self->state.room)
-          self->send(self->state.room, ws_in_atom::value, caf::actor_cast<caf::actor>(self),
-                     std::move(text));
+        if (self->state.room) forward(self, std::move(text));
       },
       [=](ws_closed_atom, int code) {
         self->state.closed = true;
@@ -187,14 +198,17 @@ websocket::close_reason make_close_reason(std::uint16_t code, const std::string&
 
 void start_websocket(context& ctx, connection_stream&& stream, request req,
                      const std::string& session_id) {
-  std::make_shared<websocket_session>(ctx, std::move(stream), session_id)->run(std::move(req));
+  auto account = signed_in_account_id(ctx, req);
+  std::make_shared<websocket_session>(ctx, std::move(stream), session_id, std::move(account))
+      ->run(std::move(req));
 }
 
 websocket_session::websocket_session(context& ctx, connection_stream&& stream,
-                                     std::string session_id)
+                                     std::string session_id, std::string account)
     : ctx_(ctx),
       ws_(std::move(stream)),
       session_id_(std::move(session_id)),
+      account_(std::move(account)),
       join_timer_(ws_.get_executor()),
       close_timer_(ws_.get_executor()),
       rate_(ctx.options.message_rate, ctx.options.message_burst),
@@ -226,7 +240,7 @@ void websocket_session::on_accept(beast::error_code ec) {
   }
   if (ctx_.stopping)
     return start_close(domain::value(domain::close_code::going_away), "server shutting down");
-  conn_ = ctx_.system.spawn(connection, weak_from_this(), ctx_.ws_registry, session_id_);
+  conn_ = ctx_.system.spawn(connection, weak_from_this(), ctx_.ws_registry, session_id_, account_);
   join_timer_.expires_after(ctx_.options.join_timeout);
   join_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->start_close(domain::value(domain::close_code::join_timeout), "join timeout");

@@ -185,8 +185,11 @@ class room {
 
   // -- room_protocol.cpp: frames, joins and commands --
 
-  void on_frame(const caf::actor& conn, const std::string& text);
-  void on_join(const caf::actor& conn, const domain::join_session& join, const json& ref);
+  /// `account`: the signed-in account of the socket's browser (the gateway checked the cookie
+  /// on the upgrade), or empty; only an interviewer's fresh join records it.
+  void on_frame(const caf::actor& conn, const std::string& text, const std::string& account = {});
+  void on_join(const caf::actor& conn, const domain::join_session& join, const json& ref,
+               const std::string& account);
   /// One overload per command of domain::command (on_frame dispatches by type); a new command
   /// is a new overload, defined in the file of its concern.
   void on_command(member& who, const domain::code_update& update, const json& ref);

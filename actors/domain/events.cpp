@@ -1,6 +1,7 @@
 #include "actors/domain/events.hpp"
 
 #include "actors/domain/detail/payload_fields.hpp"
+#include "actors/domain/validate.hpp"
 
 namespace rooms::domain::events {
 
@@ -29,6 +30,7 @@ json to_json(const participant_joined& p) {
   put(who, "color", p.participant.color);
   json j = {{"participant", std::move(who)}};
   put(j, "resumeHash", p.resume_hash);
+  put(j, "accountId", p.account_id);
   return j;
 }
 
@@ -164,6 +166,11 @@ std::optional<payload_error> from_json(const json& p, participant_joined& out) {
         !optional_string(who, "color", out.participant.color) ||
         !optional_string(p, "resumeHash", out.resume_hash))
       return malformed("participant fields must be strings");
+    if (!optional_string(p, "accountId", out.account_id) ||
+        (out.account_id && !valid_id(*out.account_id)))
+      return malformed("accountId must be 1..64 letters, digits, '_' or '-'");
+    if (out.account_id && out.participant.role.value_or("candidate") != "interviewer")
+      return malformed("only an interviewer's join carries an accountId");
     return std::nullopt;
   });
 }

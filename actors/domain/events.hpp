@@ -46,10 +46,14 @@ struct joined_participant {
   bool operator==(const joined_participant&) const = default;
 };
 
-/// {"participant", "resumeHash"?}
+/// {"participant", "resumeHash"?, "accountId"?}
 struct participant_joined {
   joined_participant participant;
   std::optional<std::string> resume_hash;  ///< sha256 hex of the resume token, never the token
+  /// The signed-in account of an interviewer who joined with the key while signed in (the
+  /// `rooms_session` cookie on the upgrade): lists the interview for that account. Never for a
+  /// candidate; interviewer-grade (never in a message to a candidate). Absent in older logs.
+  std::optional<std::string> account_id;
   bool operator==(const participant_joined&) const = default;
 };
 

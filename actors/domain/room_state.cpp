@@ -87,6 +87,7 @@ std::optional<apply_error> apply(room_state& state, const eventlog::event& e) {
       who.color =
           joined.participant.color ? std::move(*joined.participant.color) : color_for(state.joins);
       who.resume_hash = joined.resume_hash.value_or("");
+      who.account_id = joined.account_id.value_or("");
       state.participants[who.id] = who;
       ++state.joins;
       break;
@@ -289,6 +290,7 @@ std::string encode_snapshot(const room_state& state) {
     json j = to_json(p);
     j["focused"] = p.focused;
     j["resumeHash"] = p.resume_hash;
+    if (!p.account_id.empty()) j["accountId"] = p.account_id;
     participants.push_back(std::move(j));
   }
   json cursors = json::object();
@@ -349,7 +351,8 @@ std::optional<room_state> decode_snapshot(std::string_view bytes) {
                     j.at("role"),
                     j.at("color"),
                     j.at("focused").get<bool>(),
-                    j.value("resumeHash", "")};
+                    j.value("resumeHash", ""),
+                    j.value("accountId", "")};  // absent in older snapshots
       s.participants[p.id] = p;
     }
     for (const auto& [id, c] : body.at("cursors").items())

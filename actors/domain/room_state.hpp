@@ -35,6 +35,9 @@ struct participant {
   bool focused = true;
   /// sha256 of the resume token (never the token): lets a participant resume after a restart.
   std::string resume_hash;
+  /// The signed-in account of an interviewer (participant_joined's accountId), or empty.
+  /// Interviewer-grade: to_json(participant) leaves it out, so no message or view shows it.
+  std::string account_id;
   bool operator==(const participant&) const = default;
 };
 

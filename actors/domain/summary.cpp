@@ -11,6 +11,13 @@ void add_name(std::vector<std::string>& names, const std::string& name) {
   if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
 }
 
+void add_account(eventlog::session_summary& out, const std::string& account) {
+  auto& accounts = out.interviewer_accounts;
+  if (accounts.size() >= max_summary_accounts) return;
+  if (std::find(accounts.begin(), accounts.end(), account) == accounts.end())
+    accounts.push_back(account);
+}
+
 }  // namespace
 
 eventlog::session_summary summarize(const eventlog::session_summary& previous,
@@ -27,8 +34,9 @@ eventlog::session_summary summarize(const eventlog::session_summary& previous,
   // id order only matters for several joins folded at once (an import, a reactivation).
   for (const auto& [id, p] : state.participants) {
     add_name(p.role == "candidate" ? out.candidates : out.interviewers, p.name);
-    // Accounts: when a participant carries a signed-in account id, add it to
-    // out.interviewer_accounts here (the seam the account-scoped listing filters on).
+    // An interviewer who joined signed in: the interview is listed for (and opens to) that
+    // account. Candidates never carry one (the fold refuses it).
+    if (p.role == "interviewer" && !p.account_id.empty()) add_account(out, p.account_id);
   }
   if (state.phase != phase::lobby && out.started_at == 0)
     out.started_at = state.last_ts != 0 ? state.last_ts : state.created_at;

@@ -50,6 +50,16 @@ struct signed_in_user {
   std::string csrf_token;
 };
 std::optional<signed_in_user> signed_in(context& ctx, const request& req);
+/// The account id of the request's live sign-in, or empty: the sign-in table only (memory, no
+/// account read), so it may be called on an I/O thread (a WebSocket upgrade); a removed
+/// account's sign-ins end at once, so a live one names an existing account.
+std::string signed_in_account_id(context& ctx, const request& req);
+/// Read access to one session's interviewer views (/events, /state, /scorecards, the replay):
+/// as check_session_access, and also a signed-in account the interview is listed for (an
+/// admin account, or one in the summary's interviewer_accounts: it created the interview or
+/// joined it as an interviewer while signed in). Another signed-in account without a key: 403.
+std::optional<response> check_session_read(context& ctx, const request& req,
+                                           const eventlog::session_meta& meta);
 /// 403 for a POST/PUT/PATCH/DELETE authenticated by the cookie without the session's
 /// X-CSRF-Token (sign-in itself aside); nullopt when the request may go on.
 std::optional<response> check_csrf(context& ctx, const request& req, const std::string& path);

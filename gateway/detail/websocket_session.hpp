@@ -13,7 +13,9 @@ namespace rooms::gateway::detail {
 
 class websocket_session : public std::enable_shared_from_this<websocket_session> {
  public:
-  websocket_session(context& ctx, connection_stream&& stream, std::string session_id);
+  /// `account`: the signed-in account of the upgrade's `rooms_session` cookie, or empty.
+  websocket_session(context& ctx, connection_stream&& stream, std::string session_id,
+                    std::string account);
   ~websocket_session();
 
   /// Accepts the upgrade and starts reading.
@@ -47,6 +49,7 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
   websocket::stream<connection_stream> ws_;
   beast::flat_buffer buffer_;
   std::string session_id_;
+  std::string account_;
   caf::actor conn_;                 ///< our connection actor
   std::deque<caf::message> queue_;  ///< frames to write; front is in flight when writing_
   std::size_t queued_bytes_ = 0;

@@ -40,6 +40,8 @@ TEST(event_payloads, recorded_payloads_round_trip) {
   round_trips<participant_joined>(
       R"({"participant":{"participantId":"p_0011aabb","name":"Ada","role":"interviewer","color":"#e5484d"},"resumeHash":"0000000000000000000000000000000000000000000000000000000000000000"})");
   round_trips<participant_joined>(R"({"participant":{"participantId":"p1"}})");
+  round_trips<participant_joined>(
+      R"({"participant":{"participantId":"p1","role":"interviewer"},"accountId":"u0123456789abcdef"})");
   round_trips<participant_left>(R"({"reason":"disconnected"})");
   round_trips<participant_left>(R"({})");
   round_trips<code_changed>(R"({"version":3,"clientID":"c1","changes":[2,[0,"a","b"],[1]]})");
@@ -98,6 +100,12 @@ TEST(event_payloads, malformed_payloads_are_refused) {
       refused<participant_joined>(R"({"participant":{"participantId":"p","name":["A"]}})").message,
       "participant fields must be strings");
   refused<participant_joined>(R"({"participant":{"participantId":"p"},"resumeHash":1})");
+  EXPECT_EQ(refused<participant_joined>(
+                R"({"participant":{"participantId":"p","role":"candidate"},"accountId":"u1"})")
+                .message,
+            "only an interviewer's join carries an accountId");
+  refused<participant_joined>(
+      R"({"participant":{"participantId":"p","role":"interviewer"},"accountId":""})");
   refused<participant_left>(R"({"reason":1})");
   EXPECT_EQ(refused<code_changed>(R"({"changes":[]})").message, "no version");
   EXPECT_EQ(refused<code_changed>(R"({"version":-1,"changes":[]})").message, "no version");

@@ -101,5 +101,52 @@ TEST(summarize, is_pure_the_same_inputs_give_the_same_row) {
   EXPECT_EQ(summarize(r.summary, r.state), summarize(r.summary, r.state));
 }
 
+TEST(summarize, lists_the_accounts_of_interviewers_who_joined_signed_in) {
+  room r;
+  r.ok(event_type::session_created, "", {{"language", "go"}, {"title", "T"}});
+  r.summary.interviewer_accounts = {"u_creator"};  // as query::service::create writes it
+  auto joined = [](const std::string& pid, const std::string& role, const std::string& account) {
+    return json{{"participant", {{"participantId", pid}, {"name", pid}, {"role", role}}},
+                {"accountId", account}};
+  };
+  r.ok(event_type::participant_joined, "p_b", joined("p_b", "interviewer", "u_bob"));
+  r.ok(event_type::participant_joined, "p_b2", joined("p_b2", "interviewer", "u_bob"));
+  r.join("p_i", "Ida", "interviewer");  // anonymous: nothing to list
+  EXPECT_EQ(r.summary.interviewer_accounts, (std::vector<std::string>{"u_creator", "u_bob"}));
+  r.ok(event_type::participant_left, "p_b", {{"reason", "left"}});
+  r.ok(event_type::participant_left, "p_b2", {{"reason", "left"}});
+  EXPECT_EQ(r.summary.interviewer_accounts, (std::vector<std::string>{"u_creator", "u_bob"}));
+
+  // A candidate's join never carries an account, and an id must be an id: refused whole.
+  auto refused = r.add(event_type::participant_joined, "p_c", joined("p_c", "candidate", "u_c"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code, "malformed");
+  EXPECT_FALSE(r.state.participants.count("p_c"));
+  EXPECT_TRUE(r.add(event_type::participant_joined, "p_x", joined("p_x", "interviewer", "a b")));
+  EXPECT_TRUE(r.add(
+      event_type::participant_joined, "p_x",
+      {{"participant", {{"participantId", "p_x"}, {"role", "interviewer"}}}, {"accountId", 7}}));
+
+  for (std::size_t i = 0; i < max_summary_accounts + 3; ++i) {
+    auto pid = "p_" + std::to_string(i);
+    r.ok(event_type::participant_joined, pid, joined(pid, "interviewer", "u_" + std::to_string(i)));
+  }
+  EXPECT_EQ(r.summary.interviewer_accounts.size(), max_summary_accounts);
+}
+
+TEST(summarize, the_account_survives_a_snapshot_and_is_in_no_view) {
+  room r;
+  r.ok(event_type::session_created, "", {{"language", "go"}, {"title", "T"}});
+  r.ok(event_type::participant_joined, "p_b",
+       {{"participant", {{"participantId", "p_b"}, {"name", "Bea"}, {"role", "interviewer"}}},
+        {"accountId", "u_bob"}});
+  EXPECT_EQ(r.state.participants.at("p_b").account_id, "u_bob");
+  auto back = decode_snapshot(encode_snapshot(r.state));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, r.state);
+  EXPECT_EQ(to_json(r.state.participants.at("p_b")).dump().find("u_bob"), std::string::npos);
+  EXPECT_EQ(to_json(r.state).dump().find("u_bob"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rooms::domain

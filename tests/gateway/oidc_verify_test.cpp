@@ -59,7 +59,7 @@ constexpr std::int64_t now = 1'800'000'000;
 class OidcVerifyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    idp_.config = {"https://idp.example", "roomd", "secret", ""};
+    idp_.config = {"https://idp.example", "roomd", "secret", "", "idp.example"};
     idp_.set_jwks({{"keys", json::array({key_.jwk("k1")})}});
   }
   json claims() const {

@@ -31,6 +31,10 @@ const char* const variables[] = {"ROOMD_LISTEN",
                                  "ROOMD_HTTP_REDIRECT_PORT",
                                  "ROOMD_REQUIRE_SIGN_IN",
                                  "ROOMD_SIGN_IN_TTL",
+                                 "ROOMD_OIDC_ISSUER",
+                                 "ROOMD_OIDC_CLIENT_ID",
+                                 "ROOMD_OIDC_CLIENT_SECRET",
+                                 "ROOMD_OIDC_NAME",
                                  "PORT",
                                  "CLIENT_URL"};
 
@@ -232,6 +236,26 @@ TEST_F(RoomdOptions, TlsAndLogFlags) {
   EXPECT_EQ(parse({"--log-format", "xml"}), "--log-format must be text or json");
   opts = {};
   EXPECT_EQ(parse({"--listen", "127.0.0.1:70000"}), "bad port in --listen 127.0.0.1:70000");
+}
+
+TEST_F(RoomdOptions, TheOidcProviderNameDefaultsToTheIssuersHost) {
+  ::setenv("ROOMD_OIDC_CLIENT_SECRET", "s", 1);
+  ASSERT_EQ(parse({"--oidc-issuer", "https://sso.example.com:8443/realms/x", "--oidc-client-id",
+                   "roomd"}),
+            "");
+  EXPECT_EQ(opts.oidc_name, "sso.example.com");
+  opts = {};
+  ASSERT_EQ(parse({"--oidc-issuer", "https://sso.example.com", "--oidc-client-id", "roomd",
+                   "--oidc-name", "Example SSO"}),
+            "");
+  EXPECT_EQ(opts.oidc_name, "Example SSO");
+  opts = {};
+  EXPECT_EQ(parse({"--oidc-issuer", "https://sso.example.com", "--oidc-client-id", "roomd",
+                   "--oidc-name", "two\nlines"}),
+            "--oidc-name must be one line of at most 64 bytes");
+  opts = {};
+  EXPECT_EQ(parse({"--oidc-name", "Example SSO"}),
+            "--oidc-client-id, --oidc-allowed-domain and --oidc-name need --oidc-issuer");
 }
 
 class RoomdConfigFile : public RoomdOptions {

@@ -115,6 +115,15 @@ interface Me {
 }
 
 /** Who is signed in: the account, or null with whether this server requires sign-in. */
+/** How this server signs interviewers in (`GET /api/auth/providers`): `oidc` is null without --oidc-issuer. */
+export interface Providers {
+  password: boolean;
+  oidc: { name: string; startUrl: string } | null;
+}
+export function getProviders(): Promise<Providers> {
+  return request<Providers>('GET', '/api/auth/providers');
+}
+
 export async function getMe(): Promise<{ user: Account | null; requireSignIn: boolean }> {
   try {
     const me = await request<Me>('GET', '/api/auth/me');

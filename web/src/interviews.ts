@@ -1,8 +1,8 @@
 // The team's interviews on the home page (GET /api/interviews, issue #21).
 //
-// The list shows only when the server answers 200: today that needs the admin token, which
-// the web page never holds; with accounts, the sign-in cookie goes with the same-origin
-// request and a signed-in interviewer sees their own interviews (admins everyone's).
+// The list shows only when the server answers 200: the sign-in cookie goes with the same-origin
+// request and a signed-in interviewer sees the interviews they created or joined (admins
+// everyone's); each row's replay link opens without the key for that account.
 import { h, clear, formatDuration } from './dom';
 import { ApiError } from './api';
 import { languageLabel } from './languages';

@@ -1,7 +1,7 @@
 // The sign-in page (/signin): an interviewer account's login and password (accounts are made with
 // `roomctl user add`). Candidates never come here: their link is their credential.
 import { h, clear } from './dom';
-import { ApiError, getMe, signIn } from './api';
+import { ApiError, getMe, getProviders, signIn } from './api';
 
 export async function renderSignIn(root: HTMLElement) {
   clear(root);
@@ -21,6 +21,16 @@ export async function renderSignIn(root: HTMLElement) {
     button,
   );
   root.appendChild(h('div', { class: 'screen' }, form));
+  // With an OpenID Connect provider configured, its button: a plain link, the server does the rest.
+  void getProviders()
+    .then((p) => {
+      if (!p.oidc) return;
+      form.appendChild(h('p', { class: 'signin-or muted small' }, 'or'));
+      form.appendChild(h('a', { class: 'btn btn-block', id: 'signin-oidc', href: p.oidc.startUrl }, `Sign in with ${p.oidc.name}`));
+    })
+    .catch(() => {
+      /* an older server: the password form alone */
+    });
 
   try {
     if ((await getMe()).user) {

@@ -16,12 +16,15 @@ import path from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const SCHEMA = '/usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz';
+const WEBAPP = '/usr/share/glewlwyd/webapp';
+const WEBAPP_CONFIG = fs.existsSync('/etc/glewlwyd/config-2.7.json/config.json') ? '/etc/glewlwyd/config-2.7.json/config.json' : '/etc/glewlwyd/config-2.7.json';
 export const GLEWLWYD_BIN = process.env.GLEWLWYD_BIN || '/usr/bin/glewlwyd';
 
 /** Why glewlwyd cannot run here, or null. */
 export function glewlwydMissing() {
   if (!fs.existsSync(GLEWLWYD_BIN)) return `${GLEWLWYD_BIN} missing (apt-get install glewlwyd; tools/bootstrap does)`;
   if (!fs.existsSync(SCHEMA)) return `${SCHEMA} missing`;
+  if (!fs.existsSync(path.join(WEBAPP, 'login.html'))) return `${WEBAPP}/login.html missing`;
   for (const tool of ['sqlite3', 'openssl']) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
@@ -54,6 +57,13 @@ export async function startGlewlwyd() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'glewlwyd-'));
   const db = path.join(tmp, 'glewlwyd.sqlite');
   execFileSync('sh', ['-c', `zcat '${SCHEMA}' | sqlite3 '${db}'`]);
+  // glewlwyd's own web pages (login, consent), served by glewlwyd itself: a copy of Debian's
+  // webapp with a config.json whose URLs are relative to this server (Debian's config.json is
+  // a symlink to a directory of /etc/glewlwyd).
+  const webapp = path.join(tmp, 'webapp');
+  fs.mkdirSync(webapp);
+  for (const entry of fs.readdirSync(WEBAPP)) if (entry !== 'config.json') fs.cpSync(path.join(WEBAPP, entry), path.join(webapp, entry), { recursive: true, dereference: true });
+  fs.writeFileSync(path.join(webapp, 'config.json'), fs.readFileSync(WEBAPP_CONFIG));
   execFileSync('openssl', ['genrsa', '-out', path.join(tmp, 'key.pem'), '2048'], { stdio: 'ignore' });
   execFileSync('openssl', ['rsa', '-in', path.join(tmp, 'key.pem'), '-pubout', '-out', path.join(tmp, 'pub.pem')], { stdio: 'ignore' });
   const port = await freePort();
@@ -79,6 +89,18 @@ use_secure_connection=false
 secure_connection_key_file=""
 secure_connection_pem_file=""
 hash_algorithm="SHA512"
+static_files_path="${webapp}/"
+static_files_mime_types = (
+  { extension = ".html"; mime_type = "text/html"; },
+  { extension = ".css"; mime_type = "text/css"; },
+  { extension = ".js"; mime_type = "application/javascript"; },
+  { extension = ".json"; mime_type = "application/json"; },
+  { extension = ".png"; mime_type = "image/png"; },
+  { extension = ".woff"; mime_type = "font/woff"; },
+  { extension = ".woff2"; mime_type = "font/woff2"; },
+  { extension = ".ttf"; mime_type = "font/ttf"; },
+  { extension = ".ico"; mime_type = "image/x-icon"; }
+);
 database = { type = "sqlite3"; path = "${db}"; };
 `,
   );

@@ -144,8 +144,9 @@ export function buildReplayLayout(root: HTMLElement, hd: ReplayHeader, n: number
     h('span', { class: 'badge badge-role' }, 'Replay'),
     langLabel,
     h('div', { class: 'spacer' }),
-    h('a', { class: 'btn btn-small', href: `/room/${hd.sessionId}#key=${encodeURIComponent(hd.key)}` }, 'Open live room'),
-    forkBtn,
+    // Opened by a signed-in account without the key: the room and a fork need the key.
+    hd.key ? h('a', { class: 'btn btn-small', href: `/room/${hd.sessionId}#key=${encodeURIComponent(hd.key)}` }, 'Open live room') : null,
+    hd.key ? forkBtn : null,
   );
   const legend = h(
     'div',

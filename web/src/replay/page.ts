@@ -1,5 +1,6 @@
-// The replay page: needs the interviewer key (from the fragment, or pasted), loads every event,
-// folds them and hands over to the ReplayPage.
+// The replay page: needs the interviewer key (from the fragment, or pasted), or a signed-in
+// account the interview is listed for (the server decides: the cookie goes with every request);
+// loads every event, folds them and hands over to the ReplayPage.
 import { h, clear, screen } from '../dom';
 import { ApiError, getAllEvents, type LogEvent } from '../api';
 import { parseKeyFromHash } from '../link';
@@ -8,12 +9,8 @@ import { ReplayPage } from './replay';
 import { renderSummary } from './summary';
 
 export async function renderReplay(root: HTMLElement, sessionId: string) {
-  const key = parseKeyFromHash(location.hash);
+  const key = parseKeyFromHash(location.hash) ?? '';
   clear(root);
-  if (!key) {
-    root.appendChild(askForKey(root, sessionId));
-    return;
-  }
   const status = h('p', { class: 'muted' }, 'Loading events…');
   root.appendChild(h('div', { class: 'screen' }, h('div', { class: 'screen-card' }, h('div', { class: 'spinner' }), status)));
   let events: LogEvent[];
@@ -21,7 +18,9 @@ export async function renderReplay(root: HTMLElement, sessionId: string) {
     events = await getAllEvents(sessionId, key, (n) => (status.textContent = `Loading events… ${n}`));
   } catch (e) {
     clear(root);
-    root.appendChild(loadFailed(e));
+    // Without a key, a refusal means this browser's account (if any) does not open it: ask.
+    const refused = e instanceof ApiError && (e.status === 401 || e.status === 403);
+    root.appendChild(!key && refused ? askForKey(root, sessionId) : loadFailed(e));
     return;
   }
   if (!events.length) {

@@ -385,7 +385,8 @@ export class ReplayPage implements TimelineHost, PlayerHost {
     this.hashTimer = window.setTimeout(() => {
       // Keep the fragment a deep link to this moment, unless someone just navigated to another one.
       if (location.hash !== this.lastHash) return;
-      history.replaceState(null, '', `${location.pathname}#key=${encodeURIComponent(this.key)}&seq=${ev.seq}`);
+      const keyPart = this.key ? `key=${encodeURIComponent(this.key)}&` : '';
+      history.replaceState(null, '', `${location.pathname}#${keyPart}seq=${ev.seq}`);
       this.lastHash = location.hash;
     }, 150);
   }

@@ -86,7 +86,7 @@ export async function renderSummary(root: HTMLElement, sessionId: string, key: s
       'div',
       { class: 'summary-page', id: 'summary' },
       h('h1', {}, title || 'Interview summary'),
-      h('p', { class: 'no-print' }, h('button', { class: 'btn', onclick: () => window.print() }, 'Print'), ' ', h('a', { class: 'btn', href: `/replay/${encodeURIComponent(sessionId)}#key=${encodeURIComponent(key)}` }, 'Open the replay')),
+      h('p', { class: 'no-print' }, h('button', { class: 'btn', onclick: () => window.print() }, 'Print'), ' ', h('a', { class: 'btn', href: `/replay/${encodeURIComponent(sessionId)}${key ? `#key=${encodeURIComponent(key)}` : ''}` }, 'Open the replay')),
       section('Phases', phases, 'No phases.'),
       section('Runs', runs, 'No runs.'),
       section('Test runs', tests, 'No test runs.'),
