@@ -322,9 +322,9 @@ eventlog::result<session_import> parse_import(std::string_view text, const impor
   return out;
 }
 
-eventlog::result<session_import> import_session(eventlog::store& store, std::string_view text,
-                                                const import_limits& limits,
-                                                eventlog::replica* replica) {
+eventlog::result<session_import> import_session(eventlog::store& store, eventlog::replica& log,
+                                                std::string_view text,
+                                                const import_limits& limits) {
   auto parsed = parse_import(text, limits);
   if (!parsed.ok()) return parsed;
   auto& [meta, events] = *parsed;
@@ -334,8 +334,7 @@ eventlog::result<session_import> import_session(eventlog::store& store, std::str
   meta.expires_at = (clock ? clock() : eventlog::now_ms()) + store.options().retention.count();
   // The summary of the whole log goes in with the first event: an import is all or nothing
   // (a failed chunk expires the session), so no reader keeps a row ahead of the log.
-  auto created = replica ? replica->create_session(meta, events.front())
-                         : store.create_session(meta, events.front());
+  auto created = log.create_session(meta, events.front());
   if (created.code() == errc::already_exists)
     return eventlog::status{
         errc::already_exists,
@@ -346,8 +345,7 @@ eventlog::result<session_import> import_session(eventlog::store& store, std::str
     std::vector<eventlog::event> part(
         events.begin() + static_cast<std::ptrdiff_t>(i),
         events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + chunk)));
-    auto s = replica ? replica->append(meta.id, std::move(part), std::nullopt)
-                     : store.append(meta.id, std::move(part));
+    auto s = log.append(meta.id, std::move(part), std::nullopt);
     if (!s.ok()) {
       (void)store.expire(meta.id);  // all or nothing; the append's error is the one to report
       return s;

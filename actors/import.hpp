@@ -66,9 +66,10 @@ eventlog::result<session_import> parse_import(std::string_view text,
 
 /// parse_import, then writes the session: all or nothing. Errors: invalid_argument (the file),
 /// already_exists (the id is taken; the existing session is untouched), or the store's error.
-/// With `replica` (cluster high availability) the writes go through it.
-eventlog::result<session_import> import_session(eventlog::store& store, std::string_view text,
-                                                const import_limits& limits = {},
-                                                eventlog::replica* replica = nullptr);
+/// The writes go through `log` (the store itself on a single node: eventlog::local_replica);
+/// `store` is the local one (its clock and retention).
+eventlog::result<session_import> import_session(eventlog::store& store, eventlog::replica& log,
+                                                std::string_view text,
+                                                const import_limits& limits = {});
 
 }  // namespace rooms::actors

@@ -101,35 +101,21 @@ void activate(registry_self self, const std::string& sid, caf::response_promise 
   auto ticket = e.activation;
   auto me = caf::actor_cast<registry_full>(self);
   auto* store = self->state.svc->store;
-  if (auto* replica = self->state.svc->replica) {
-    ROOMS_LOG(debug, "session " << sid << ": activating");
-    // Cluster high availability: the session's lease first, and the local copy brought up to
-    // date from the replicated log; then the meta, read on the replica's worker thread.
-    replica->acquire_async(*id, [me, store, slot, id = *id, ticket](eventlog::status s) {
-      if (s.ok()) {
-        auto meta = store->meta(id);
-        if (meta.ok())
-          slot->meta = std::move(*meta);
-        else
-          s = meta.error();
-      }
-      slot->status = std::move(s);
-      caf::anon_send(me, meta_read_atom::value, ticket);
-    });
-    return;
-  }
-  store->read_async([me, store, slot, id = *id, ticket](eventlog::status s) {
-    if (s.ok()) {
-      auto meta = store->meta(id);
-      if (meta.ok()) {
-        slot->meta = std::move(*meta);
-      } else {
-        s = meta.error();
-      }
-    }
-    slot->status = std::move(s);
-    caf::anon_send(me, meta_read_atom::value, ticket);
-  });
+  ROOMS_LOG(debug, "session " << sid << ": activating");
+  // The session's lease first, and (cluster high availability) the local copy brought up to
+  // date from the replicated log; then the meta, read on the thread that did it.
+  self->state.svc->log().acquire_async(*id,
+                                       [me, store, slot, id = *id, ticket](eventlog::status s) {
+                                         if (s.ok()) {
+                                           auto meta = store->meta(id);
+                                           if (meta.ok())
+                                             slot->meta = std::move(*meta);
+                                           else
+                                             s = meta.error();
+                                         }
+                                         slot->status = std::move(s);
+                                         caf::anon_send(me, meta_read_atom::value, ticket);
+                                       });
 }
 
 /// Counts an attachment; one made from another node is also counted against its router.
@@ -147,9 +133,7 @@ void attach(registry_self self, const std::string& sid, entry& e,
 /// A room of this node is gone: in cluster high availability its lease goes too (after every
 /// write it submitted), so another node need not wait for the lease to lapse.
 void release(registry_self self, const std::string& sid) {
-  auto* replica = self->state.svc->replica;
-  if (!replica) return;
-  if (auto id = eventlog::session_id::parse(sid)) replica->release(*id);
+  if (auto id = eventlog::session_id::parse(sid)) self->state.svc->log().release(*id);
 }
 
 void detach(registry_self self, const std::string& sid, int count = 1) {
@@ -402,6 +386,13 @@ registry_full::behavior_type registry(registry_self self, std::shared_ptr<const 
 }
 
 }  // namespace
+
+eventlog::replica& services::log() const {
+  if (replica) return *replica;
+  std::call_once(local_once_,
+                 [this] { local_ = std::make_unique<eventlog::local_replica>(*store); });
+  return *local_;
+}
 
 registry_actor spawn_registry(caf::actor_system& system, std::shared_ptr<const services> svc) {
   return system.spawn(registry, std::move(svc));

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <caf/all.hpp>
@@ -146,8 +147,9 @@ struct room_config {
 /// What rooms share. Owned by main; outlives the actor system's actors.
 struct services {
   eventlog::store* store = nullptr;
-  /// The log of record when the store is this node's copy of it (`roomd --nats`); null on a
-  /// single node. Set: rooms take the session's lease before loading and append through it.
+  /// The log of record when the store is this node's copy of it (`roomd --nats`): rooms take
+  /// the session's lease before loading and append through it. Null on a single node: log()
+  /// is then the store itself.
   eventlog::replica* replica = nullptr;
   /// The question library (load_question, run_tests); null: rooms answer `unavailable`. Its
   /// calls block on RocksDB: rooms call it only on the store's reader thread (read_async).
@@ -155,6 +157,14 @@ struct services {
   run_queue* runs = nullptr;
   metrics* stats = nullptr;
   room_config config;
+
+  /// What rooms and the registry write through: `*replica`, or an eventlog::local_replica
+  /// over `store` (made on first use; `store` is set by then).
+  eventlog::replica& log() const;
+
+ private:
+  mutable std::once_flag local_once_;
+  mutable std::unique_ptr<eventlog::local_replica> local_;
 };
 
 /// Spawns the registry. It activates a room on the first resolve of its session.

@@ -112,7 +112,7 @@ void room::on_drained() {
 /// After a failed append the in-memory state is ahead of the log: reload it from the log
 /// and make every client resume, so what they see is exactly what was logged.
 void room::recover() {
-  if (st_.svc->replica) {
+  if (st_.svc->log().shared()) {
     // The replicated log refused or lost contact: another node may own the session now. The
     // clients resume through the registry, which takes the lease again (or finds the owner).
     on_moved();
@@ -181,10 +181,7 @@ void room::submit(std::vector<event> txn) {
   auto done = [me, ticket](eventlog::status s) {
     caf::anon_send(me, append_done_atom::value, ticket, static_cast<int>(s.code()), s.message());
   };
-  if (auto* replica = st_.svc->replica)
-    replica->append_async(st_.meta.id, std::move(txn), std::move(summary), std::move(done));
-  else
-    st_.svc->store->append_async(st_.meta.id, std::move(txn), std::move(summary), std::move(done));
+  st_.svc->log().append_async(st_.meta.id, std::move(txn), std::move(summary), std::move(done));
   if (st_.state.seq >= st_.snapshot_seq + st_.svc->config.snapshot_every) snapshot_async();
 }
 

@@ -191,8 +191,12 @@ std::optional<response> route_in_cluster(context& ctx, const request& req,
       // misses first (a no-op when it is up to date, one request to NATS).
       if (auto id = eventlog::session_id::parse(*sid); id && ctx.svc->replica) {
         if (auto s = ctx.svc->replica->catch_up(*id);
-            !s.ok() && s.code() != eventlog::errc::not_found)
+            !s.ok() && s.code() != eventlog::errc::not_found) {
+          // This node's copy may be behind (or missing): no answer rather than a wrong one.
           ROOMS_LOG(warn, "ha: catching up session " << *sid << ": " << s.to_string());
+          return json_error(req, http::status::service_unavailable, domain::error_code::unavailable,
+                            "the replicated log did not answer; retry");
+        }
       }
       return std::nullopt;
     }

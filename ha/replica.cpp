@@ -63,6 +63,22 @@ eventlog::result<std::uint64_t> settle(replication::client& nats, const std::str
   return last_error;
 }
 
+/// A read of the session's messages after `after`, tried again while the stream does not
+/// answer (a read makes a consumer, which waits for the JetStream meta leader: after a NATS
+/// server died, for seconds after appends work again), up to settle_time.
+eventlog::result<std::vector<replication::stored_message>> read_settled(replication::client& nats,
+                                                                        const std::string& sid,
+                                                                        std::uint64_t after) {
+  auto deadline = steady::now() + settle_time;
+  for (;;) {
+    auto messages = nats.read(sid, after, catch_up_batch);
+    if (messages.ok() || messages.error().code() != errc::io_error || steady::now() > deadline)
+      return messages;
+    ROOMS_LOG(debug, "ha: reading session " << sid << ": " << messages.error().to_string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 }  // namespace
 
 replication::options node_replica::impl::nats_options(const std::string& bucket) const {
@@ -113,7 +129,7 @@ status node_replica::impl::catch_up(replication::client& nats, const eventlog::s
   bool exists = local.ok();
   std::uint64_t last = after;
   for (;;) {
-    auto messages = nats.read(sid, last, catch_up_batch);
+    auto messages = read_settled(nats, sid, last);
     if (!messages.ok()) return messages.error();
     for (const auto& m : *messages) {
       auto msg = decode(m.payload, id);
@@ -213,6 +229,8 @@ node_replica::~node_replica() {
   }
   impl_->keeper_wake.notify_all();
   if (impl_->keeper.joinable()) impl_->keeper.join();
+  if (impl_->renewer.joinable()) impl_->renewer.join();
+  if (impl_->beater.joinable()) impl_->beater.join();
   for (auto& w : impl_->workers) {
     {
       std::lock_guard lock(w->mutex);
@@ -222,9 +240,13 @@ node_replica::~node_replica() {
     if (w->thread.joinable()) w->thread.join();
   }
   // Leases still held go now, so no node waits for their TTL.
-  std::lock_guard lock(impl_->mutex);
-  for (auto& [sid, entry] : impl_->sessions)
-    if (entry.lease) (void)impl_->leases->release(*entry.lease);
+  std::vector<replication::lease> held;
+  {
+    std::lock_guard lock(impl_->mutex);
+    for (auto& [sid, entry] : impl_->sessions)
+      if (entry.lease) held.push_back(*std::exchange(entry.lease, std::nullopt));
+  }
+  for (const auto& lease : held) (void)impl_->leases->release(lease);
 }
 
 eventlog::result<std::unique_ptr<node_replica>> node_replica::start(
@@ -236,6 +258,9 @@ eventlog::result<std::unique_ptr<node_replica>> node_replica::start(
   auto heartbeats = replication::client::connect(state->nats_options(node_bucket));
   if (!heartbeats.ok()) return heartbeats.error();
   state->heartbeats = std::move(*heartbeats);
+  auto beats = replication::client::connect(state->nats_options(node_bucket));
+  if (!beats.ok()) return beats.error();
+  state->beats = std::move(*beats);
   auto leases = replication::client::connect(state->nats_options(lease_bucket));
   if (!leases.ok()) return leases.error();
   state->leases = std::move(*leases);
@@ -246,10 +271,13 @@ eventlog::result<std::unique_ptr<node_replica>> node_replica::start(
     w->nats = std::move(*c);
     state->workers.push_back(std::move(w));
   }
-  state->beat_and_renew();  // the first heartbeat, and the members as they are now
+  state->beat();  // the first heartbeat, and the members as they are now
+  state->read_members_round();
   for (auto& w : state->workers) w->thread = std::thread([w = w.get()] { work(*w); });
   auto* raw = state.get();
   state->keeper = std::thread([raw] { raw->keep(); });
+  state->renewer = std::thread([raw] { raw->renew_leases(); });
+  state->beater = std::thread([raw] { raw->send_beats(); });
   return std::unique_ptr<node_replica>(new node_replica(std::move(state)));
 }
 

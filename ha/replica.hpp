@@ -62,6 +62,7 @@ class node_replica final : public eventlog::replica {
                     std::optional<eventlog::session_summary> summary, callback done) override;
   void release(const eventlog::session_id& id) override;
   status catch_up(const eventlog::session_id& id) override;
+  bool shared() const override { return true; }
 
   /// Leases held now (metrics, tests).
   std::size_t leases_held() const;

@@ -195,10 +195,7 @@ result<created_session> service::create(const new_session& spec) {
   // The signed-in interviewer who created it (gateway/routes_sessions.cpp) lists it as theirs.
   if (auto by = spec.extra.find("createdBy"); by != spec.extra.end() && by->is_string())
     meta.summary.interviewer_accounts.push_back(*by);
-  if (auto s =
-          replica_ ? replica_->create_session(meta, created) : store_.create_session(meta, created);
-      !s.ok())
-    return s;
+  if (auto s = log_.create_session(meta, created); !s.ok()) return s;
   // The question, then the document, in one append: a room never sees one without the other.
   std::vector<eventlog::event> start;
   auto add = [&](eventlog::event_type type, json payload) {
@@ -218,10 +215,7 @@ result<created_session> service::create(const new_session& spec) {
       if (auto err = domain::apply(folded, e))
         return status(errc::invalid_argument, "a start event does not apply: " + err->message);
     meta.summary = domain::summarize(meta.summary, folded);
-    if (auto s = replica_ ? replica_->append(meta.id, std::move(start), meta.summary)
-                          : store_.append(meta.id, std::move(start), meta.summary);
-        !s.ok())
-      return s;
+    if (auto s = log_.append(meta.id, std::move(start), meta.summary); !s.ok()) return s;
   }
   if (spec.extra.contains("forkedFrom")) out.forked_from = spec.extra["forkedFrom"];
   return out;
@@ -245,7 +239,7 @@ result<created_session> service::fork(const session_meta& source, std::uint64_t 
 }
 
 result<json> service::import(std::string_view export_text) {
-  auto imported = actors::import_session(store_, export_text, {}, replica_);
+  auto imported = actors::import_session(store_, log_, export_text);
   if (!imported.ok()) return imported.error();
   return json{{"sessionId", imported->meta.id.str()}, {"events", imported->events.size()}};
 }

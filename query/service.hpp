@@ -93,11 +93,11 @@ struct created_session {
 
 class service {
  public:
-  /// Answers from `store`, which must outlive the service.
-  explicit service(eventlog::store& store) : store_(store) {}
-  /// Writes (creation, import) go to `replica` first when it is set (cluster high
-  /// availability: eventlog/replica.hpp); reads stay on `store`, its local copy.
-  service(eventlog::store& store, eventlog::replica* replica) : store_(store), replica_(replica) {}
+  /// Answers from `store`, which must outlive the service. Writes (creation, import) go
+  /// through `replica` (cluster high availability: eventlog/replica.hpp), or through the store
+  /// itself when it is null; reads stay on `store`, the local copy.
+  explicit service(eventlog::store& store, eventlog::replica* replica = nullptr)
+      : store_(store), local_(store), log_(replica ? *replica : local_) {}
 
   eventlog::store& store() const { return store_; }
 
@@ -173,7 +173,8 @@ class service {
 
  private:
   eventlog::store& store_;
-  eventlog::replica* replica_ = nullptr;
+  eventlog::local_replica local_;
+  eventlog::replica& log_;  ///< the replica given, or local_
 };
 
 }  // namespace rooms::query

@@ -27,6 +27,13 @@ status nats_error(std::string_view what, natsStatus s, jsErrCode jerr = static_c
   return {errc::io_error, message};
 }
 
+/// A call that got no answer from JetStream (as opposed to a refusal): its outcome is unknown.
+bool no_answer(natsStatus s) {
+  return s == NATS_TIMEOUT || s == NATS_NO_RESPONDERS || s == NATS_CONNECTION_CLOSED ||
+         s == NATS_CONNECTION_DISCONNECTED || s == NATS_IO_ERROR || s == NATS_NO_SERVER ||
+         s == NATS_STALE_CONNECTION;
+}
+
 /// Answers JetStream gives while its servers are still electing a meta leader or meeting
 /// their peers: worth retrying until `ready_timeout`.
 bool not_ready_yet(natsStatus s, jsErrCode jerr) {
@@ -250,6 +257,9 @@ result<lease> client::renew(const lease& held) {
   natsStatus s = kvStore_UpdateString(&revision, impl_->kv, held.session.c_str(), held.node.c_str(),
                                       held.revision);
   if (s != NATS_OK) {
+    // No answer (the server we talk to died, or the bucket elects a leader): nothing is known
+    // of the lease yet, and the caller tries again.
+    if (no_answer(s)) return nats_error("renewing the lease of " + held.session, s);
     // Update names the revision we wrote last: any other value means the lease lapsed and
     // another node took it (or released and took again).
     return status{errc::wrong_seq, "lease of " + held.session + " lost: " + natsStatus_GetText(s)};

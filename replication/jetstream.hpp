@@ -87,7 +87,8 @@ class client {
   /// node's lease is alive. A lease that lapsed (not renewed within the TTL) or was released can
   /// be taken.
   result<lease> acquire(std::string_view session, std::string_view node);
-  /// Renews a lease held: wrong_seq when it lapsed and someone else took it since.
+  /// Renews a lease held: wrong_seq when it lapsed (or someone else took it since); io_error
+  /// when no server answered (its outcome is unknown: try again).
   result<lease> renew(const lease& held);
   /// Gives a lease up at once (a clean shutdown), so another node need not wait for the TTL.
   status release(const lease& held);

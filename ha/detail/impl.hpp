@@ -2,6 +2,7 @@
 /// The inside of ha::node_replica, shared by replica.cpp (the workers: writes, catch-up,
 /// leases taken and given up) and keeper.cpp (heartbeats, membership, lease renewals).
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -36,6 +37,13 @@ struct worker {
   std::thread thread;
 };
 
+/// What the keeper's renewal of one lease found.
+enum class renewal {
+  kept,      ///< renewed, or NATS did not answer (the next round tries again)
+  lost,      ///< lapsed and taken, or written since: given up
+  not_ours,  ///< released or taken again by a worker meanwhile
+};
+
 struct node_replica::impl {
   options opts;
   eventlog::store* store = nullptr;
@@ -46,13 +54,20 @@ struct node_replica::impl {
   std::map<std::string, session_entry> sessions;
   std::function<void(const std::string&)> lost;
 
-  // The keeper: heartbeats, membership, renewals.
+  // The keeper: heartbeats, membership and renewals, each on a thread of its own.
   std::unique_ptr<replication::client> leases;      ///< the lease bucket (renew)
-  std::unique_ptr<replication::client> heartbeats;  ///< the node bucket
+  std::unique_ptr<replication::client> heartbeats;  ///< the node bucket (members)
   std::mutex keeper_mutex;
   std::condition_variable keeper_wake;
   bool keeper_stopping = false;
+  std::unique_ptr<replication::client> beats;  ///< the node bucket (this node's heartbeat)
   std::thread keeper;
+  std::thread renewer;
+  std::thread beater;
+  /// Since when (steady ticks) every heartbeat of this node was stored; none_yet: the last
+  /// one failed.
+  static constexpr std::int64_t none_yet = -1;
+  std::atomic<std::int64_t> puts_ok_since{none_yet};
 
   worker& worker_of(const std::string& sid);
   /// Runs `job` on the session's worker, after the jobs queued before it.
@@ -66,9 +81,16 @@ struct node_replica::impl {
                const std::vector<eventlog::event>& events,
                const std::optional<eventlog::session_summary>& summary, bool need_lease);
 
-  // The keeper thread (keeper.cpp).
+  // The keeper's threads (keeper.cpp).
+  void every_quarter_ttl(const char* what, void (impl::*round)());
   void keep();
-  void beat_and_renew();
+  void renew_leases();
+  void send_beats();
+  void beat();
+  void read_members_round();
+  void renew_all();
+  renewal renew(const replication::lease& lease);
+  renewal drop_locked(session_entry& entry, const eventlog::status& why);
   std::vector<cluster::node> read_members();
   replication::options nats_options(const std::string& bucket) const;
 };

@@ -26,7 +26,8 @@ std::string nats_server_bin() {
 
 nats_cluster::nats_cluster(int servers) {
   for (int i = 0; i < servers; ++i)
-    servers_.push_back({"n" + std::to_string(i + 1), free_loopback_port(), free_loopback_port()});
+    servers_.push_back({"n" + std::to_string(i + 1), free_loopback_port(), free_loopback_port(),
+                        free_loopback_port()});
   for (int i = 0; i < servers; ++i) start(i);
   for (int i = 0; i < servers; ++i) wait_ready(i);
 }
@@ -66,8 +67,11 @@ void nats_cluster::start(int i) {
                                    "--cluster",
                                    "nats://127.0.0.1:" + std::to_string(s.route_port),
                                    "--routes",
-                                   routes};
+                                   routes,
+                                   "--http_port",
+                                   std::to_string(s.monitor_port)};
   std::string log_path = (dir_.path() / (s.name + ".log")).string();
+  s.log_from = log(i).size();
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0) << "fork";
   if (pid == 0) {
@@ -87,7 +91,7 @@ void nats_cluster::start(int i) {
 
 void nats_cluster::wait_ready(int i) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (log(i).find("Server is ready") == std::string::npos) {
+  while (log(i).find("Server is ready", servers_[i].log_from) == std::string::npos) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline)
         << servers_[i].name
         << " did not start (is nats-server installed? tools/bootstrap): " << log(i);
