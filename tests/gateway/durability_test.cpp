@@ -43,14 +43,7 @@ void type_until_closed(participant& p, char letter, std::atomic<std::uint64_t>& 
     } catch (const std::exception&) {
       return;  // the server is gone
     }
-    auto m = read_until(p, [&](const json& m) {
-      auto type = m.value("type", "");
-      if (type == "code_update_rejected" || type == "error") return true;
-      if (type != "code_changed") return false;
-      for (const auto& u : m["updates"])
-        if (u.value("participantId", "") == p.id) return true;
-      return false;
-    });
+    auto m = read_until(p, [&](const json& m) { return answers_push_of(m, p.id); });
     if (!m) return;
     if (m->value("type", "") == "code_changed") ++acked;
   }

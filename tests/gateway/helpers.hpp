@@ -198,6 +198,17 @@ inline bool push(participant& p, const json& changes, std::chrono::milliseconds 
   }
 }
 
+/// True for the room's answer to `pid`'s own code_update: its code_changed echo, or a refusal
+/// (code_update_rejected, error). For read_until.
+inline bool answers_push_of(const json& m, const std::string& pid) {
+  auto type = m.value("type", "");
+  if (type == "code_update_rejected" || type == "error") return true;
+  if (type != "code_changed") return false;
+  for (const auto& u : m["updates"])
+    if (u.value("participantId", "") == pid) return true;
+  return false;
+}
+
 /// Reads `p`'s messages until `pred` holds for one (returned) or the timeout passes or the
 /// socket closes; every code_changed on the way is applied to p's document.
 inline std::optional<json> read_until(participant& p, const std::function<bool(const json&)>& pred,

@@ -159,14 +159,7 @@ TEST_F(ws_room, concurrent_typists_converge_without_gaps) {
     }
     for (std::size_t i = 0; i < 2; ++i) {
       if (!inflight[i]) continue;
-      auto m = read_until(ps[i], [&](const json& m) {
-        auto type = m.value("type", "");
-        if (type == "code_update_rejected" || type == "error") return true;
-        if (type != "code_changed") return false;
-        for (const auto& u : m["updates"])
-          if (u.value("participantId", "") == ps[i].id) return true;
-        return false;
-      });
+      auto m = read_until(ps[i], [&](const json& m) { return answers_push_of(m, ps[i].id); });
       ASSERT_TRUE(m) << "no answer to a push";
       ASSERT_NE(m->value("type", ""), "error") << *m;
       inflight[i] = false;

@@ -10,11 +10,8 @@ namespace {
 
 TEST_F(ha_cluster, killing_owners_ten_times_loses_no_acknowledged_edit) {
   constexpr int sessions = 60, rounds = 10;
-  std::vector<typist> typists(sessions);
-  for (int i = 0; i < sessions; ++i) {
-    typists[i].s = create_session(server(nodes_[i % 3].id));
-    ASSERT_FALSE(typists[i].s.id.empty());
-  }
+  auto typists = typists_on_every_node(sessions);
+  ASSERT_FALSE(HasFailure());
   auto far = [] { return clock_type::now() + 30s; };
   for (auto& t : typists) ASSERT_TRUE(connect(t, far())) << t.s.id;
   for (int k = 0; k < 3; ++k)

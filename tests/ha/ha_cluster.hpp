@@ -125,6 +125,16 @@ class ha_cluster : public ::testing::Test {
   }
   roomd_process& server(const std::string& id) { return *servers_.at(id); }
   /// The owner of a session by rendezvous hashing over the nodes running now.
+  /// `n` sessions created round-robin on the nodes, each with its typist (not connected yet).
+  std::vector<typist> typists_on_every_node(int n) {
+    std::vector<typist> out(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i].s = create_session(server(nodes_[i % nodes_.size()].id));
+      EXPECT_FALSE(out[i].s.id.empty()) << "session " << i << " was not created";
+    }
+    return out;
+  }
+
   std::string owner_of(const typist& t) const { return cluster::owner_of(live_nodes(), t.s.id).id; }
 
   /// Joins `t`'s session through node `via` (a live node picked at random when empty),

@@ -66,16 +66,7 @@ class typing {
       auto& [t, watcher, acked] = clients_[i];
       auto& p = t.p;
       auto answer = read_until(
-          p,
-          [&](const json& m) {
-            auto type = m.value("type", "");
-            if (type == "code_update_rejected" || type == "error") return true;
-            if (type != "code_changed") return false;
-            for (const auto& u : m["updates"])
-              if (u.value("participantId", "") == p.id) return true;
-            return false;
-          },
-          30s);
+          p, [&](const json& m) { return answers_push_of(m, p.id); }, 30s);
       ASSERT_TRUE(answer) << t.s.id << ": no acknowledgement in 30 s; closed " << p.ws->closed()
                           << " " << p.ws->close_code() << " " << p.ws->close_error();
       ASSERT_EQ(answer->value("type", ""), "code_changed") << t.s.id << ": " << answer->dump();

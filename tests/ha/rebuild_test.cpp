@@ -35,11 +35,8 @@ std::vector<std::string> local_sessions(const roomd_process& server) {
 
 TEST_F(ha_cluster, a_node_restarted_with_an_empty_data_dir_catches_up_from_the_stream) {
   constexpr int sessions = 18;
-  std::vector<typist> typists(sessions);
-  for (int i = 0; i < sessions; ++i) {
-    typists[i].s = create_session(server(nodes_[i % 3].id));
-    ASSERT_FALSE(typists[i].s.id.empty());
-  }
+  auto typists = typists_on_every_node(sessions);
+  ASSERT_FALSE(HasFailure());
   auto far = [] { return clock_type::now() + 30s; };
   for (auto& t : typists) ASSERT_TRUE(connect(t, far())) << t.s.id;
   for (char c : std::string("abcde"))
